@@ -1,0 +1,54 @@
+// cli/Command.h: the shape of a pgoctl subcommand.
+//
+// Every subcommand is a Command object listed once in the table in
+// Commands.cpp. A command declares its options on its own CLI11 sub-app (bound
+// to fields of its own options struct) and runs against a CommandContext, which
+// carries what all commands share (verbosity, the --stats timer). Library code
+// below never sees CLI11 or global state: commands pass their options down as
+// structs. Errors travel as llvm::Error up to main, which prints them with the
+// program name and picks the exit code.
+#pragma once
+
+#include "core/Support.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace CLI {
+class App;
+}
+
+namespace pgoctl::cli {
+
+struct CommandContext {
+  Stats PassStats;
+  bool ShowStats = false;
+  bool StderrIsTty = false; ///< progress output only on a terminal
+};
+
+class Command {
+public:
+  virtual ~Command() = default;
+  virtual void addOptions(CLI::App &App) = 0;
+  /// Returns the process exit code on success (0 unless the command defines
+  /// others, like verify's gate), or an error (exit code 3... see main).
+  virtual llvm::Expected<int> run(CommandContext &Ctx) = 0;
+};
+
+struct CommandEntry {
+  const char *Name;
+  const char *Help;
+  std::unique_ptr<Command> (*Make)();
+};
+
+/// The table of subcommands, in the order `pgoctl --help` lists them.
+llvm::ArrayRef<CommandEntry> commandTable();
+
+// Factories, one per command file.
+std::unique_ptr<Command> makeImportCommand();
+std::unique_ptr<Command> makeShowCommand();
+std::unique_ptr<Command> makeMergeCommand();
+std::unique_ptr<Command> makeDebugSamplesCommand();
+
+} // namespace pgoctl::cli

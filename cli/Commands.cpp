@@ -1,0 +1,20 @@
+// cli/Commands.cpp: the one table of pgoctl subcommands.
+#include "cli/Command.h"
+
+namespace pgoctl::cli {
+
+llvm::ArrayRef<CommandEntry> commandTable() {
+  static const CommandEntry Table[] = {
+      {"import", "Read perf.data or perf script text into a .pgoprof profile",
+       makeImportCommand},
+      {"show", "Summarize a .pgoprof profile (binaries, samples, top functions)",
+       makeShowCommand},
+      {"merge", "Sum profiles (with integer weights) into one .pgoprof", makeMergeCommand},
+      {"debug-samples",
+       "Print perf.data samples as `perf script -F ip,brstack` does (also: `debug samples`)",
+       makeDebugSamplesCommand},
+  };
+  return Table;
+}
+
+} // namespace pgoctl::cli

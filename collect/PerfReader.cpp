@@ -1,0 +1,1017 @@
+// collect/PerfReader.cpp: the streaming perf.data decoder.
+//
+// Passes:
+//   1. header: magic, file or pipe mode (perf_file_header / perf_pipe_file_header)
+//   2. attrs and their ids (file mode; pipe mode gets HEADER_ATTR records)
+//   3. feature sections after the data section (file mode; pipe mode gets
+//      HEADER_FEATURE records)
+//   4. the record stream, through a fixed buffer, decoded record by record
+// Formats: linux include/uapi/linux/perf_event.h and perf's
+// Documentation/perf.data-file-format.txt.
+#include "collect/PerfReader.h"
+#include "core/Support.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+namespace pgoctl::perf {
+
+namespace {
+
+constexpr uint64_t kMagic2 = 0x32454c4946524550ULL;        // "PERFILE2"
+constexpr uint64_t kMagic2Swapped = 0x50455246494c4532ULL; // big-endian writer
+constexpr uint64_t kMagic1 = 0x454c494646524550ULL;        // "PERFFILE"
+constexpr size_t kFileHeaderSize = 104;
+constexpr size_t kPipeHeaderSize = 16;
+constexpr size_t kMaxRecord = 65535; // perf_event_header.size is a u16
+
+inline uint64_t ld64(const char *P) {
+  uint64_t V;
+  memcpy(&V, P, 8);
+  return V;
+}
+inline uint32_t ld32(const char *P) {
+  uint32_t V;
+  memcpy(&V, P, 4);
+  return V;
+}
+inline uint16_t ld16(const char *P) {
+  uint16_t V;
+  memcpy(&V, P, 2);
+  return V;
+}
+
+/// Checked reads over [P, End). Every read past the end sets Bad and returns 0.
+struct Cursor {
+  const char *P, *End;
+  bool Bad = false;
+  Cursor(const char *B, const char *E) : P(B), End(E) {}
+  size_t left() const { return size_t(End - P); }
+  bool has(uint64_t N) {
+    if (N > left()) {
+      Bad = true;
+      return false;
+    }
+    return true;
+  }
+  uint64_t u64() {
+    if (!has(8))
+      return 0;
+    uint64_t V = ld64(P);
+    P += 8;
+    return V;
+  }
+  uint32_t u32() {
+    if (!has(4))
+      return 0;
+    uint32_t V = ld32(P);
+    P += 4;
+    return V;
+  }
+  uint8_t u8() {
+    if (!has(1))
+      return 0;
+    return uint8_t(*P++);
+  }
+  const char *take(uint64_t N) {
+    if (!has(N))
+      return nullptr;
+    const char *R = P;
+    P += N;
+    return R;
+  }
+  /// A perf header string: u32 length, then that many bytes, NUL-padded.
+  std::string str() {
+    uint32_t Len = u32();
+    const char *S = take(Len);
+    if (!S)
+      return {};
+    return std::string(S, strnlen(S, Len));
+  }
+};
+
+const char *const kTypeNames[] = {
+    "UNKNOWN0", "MMAP", "LOST", "COMM", "EXIT", "THROTTLE", "UNTHROTTLE", "FORK",
+    "READ", "SAMPLE", "MMAP2", "AUX", "ITRACE_START", "LOST_SAMPLES", "SWITCH",
+    "SWITCH_CPU_WIDE", "NAMESPACES", "KSYMBOL", "BPF_EVENT", "CGROUP", "TEXT_POKE",
+    "AUX_OUTPUT_HW_ID"};
+const char *const kUserTypeNames[] = {
+    "HEADER_ATTR", "HEADER_EVENT_TYPE", "HEADER_TRACING_DATA", "HEADER_BUILD_ID",
+    "FINISHED_ROUND", "ID_INDEX", "AUXTRACE_INFO", "AUXTRACE", "AUXTRACE_ERROR",
+    "THREAD_MAP", "CPU_MAP", "STAT_CONFIG", "STAT", "STAT_ROUND", "EVENT_UPDATE",
+    "TIME_CONV", "HEADER_FEATURE", "COMPRESSED", "FINISHED_INIT"};
+
+/// Decodes a perf_event_attr of Size bytes (fields past Size stay zero).
+EventAttr decodeAttr(const char *P, size_t Size) {
+  char Buf[256] = {};
+  memcpy(Buf, P, std::min(Size, sizeof(Buf)));
+  EventAttr A;
+  A.Type = ld32(Buf + 0);
+  A.Size = ld32(Buf + 4);
+  A.Config = ld64(Buf + 8);
+  A.SamplePeriod = ld64(Buf + 16);
+  A.SampleType = ld64(Buf + 24);
+  A.ReadFormat = ld64(Buf + 32);
+  A.Flags = ld64(Buf + 40);
+  A.BranchSampleType = ld64(Buf + 72);
+  A.SampleRegsUser = ld64(Buf + 80);
+  A.SampleStackUser = ld32(Buf + 88);
+  A.SampleRegsIntr = ld64(Buf + 96);
+  return A;
+}
+
+/// Number of u64s a read_format block takes.
+uint64_t readFormatWords(uint64_t RF, Cursor &C) {
+  uint64_t PerValue = 1 + ((RF & kReadId) ? 1 : 0) + ((RF & kReadLost) ? 1 : 0);
+  uint64_t Times = ((RF & kReadTotalTimeEnabled) ? 1 : 0) +
+                   ((RF & kReadTotalTimeRunning) ? 1 : 0);
+  if (!(RF & kReadGroup))
+    return PerValue + Times;
+  uint64_t Nr = C.u64();
+  if (Nr > (1u << 16)) {
+    C.Bad = true;
+    return 0;
+  }
+  return Times + Nr * PerValue; // nr itself already consumed
+}
+
+class Reader {
+public:
+  Reader(llvm::StringRef Path, PerfVisitor &V, const ReadOptions &O, PerfHeader &H,
+         ReadStats &S)
+      : Path(Path.str()), V(V), Opts(O), H(H), S(S) {}
+  ~Reader() {
+    if (FD >= 0 && OwnFD)
+      ::close(FD);
+    if (ZD)
+      ZSTD_freeDStream(ZD);
+  }
+
+  llvm::Error run();
+
+private:
+  // -- input
+  llvm::Error open();
+  llvm::Error preadExact(uint64_t Off, void *Dst, size_t N, const char *What);
+  /// Ensures at least N bytes are buffered from the current position; returns
+  /// the number available (less than N only at end of input).
+  llvm::Expected<size_t> fill(size_t N);
+  llvm::Error skipInput(uint64_t N, uint64_t Offset, uint32_t Type);
+
+  // -- header
+  llvm::Error readFileHeader();
+  llvm::Error readFeatures(uint64_t Offset);
+  void parseFeature(unsigned Feat, const char *P, size_t Size);
+  void addAttr(EventAttr A);
+  void finishHeader();
+
+  // -- records
+  llvm::Error stream();
+  llvm::Error dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested);
+  llvm::Error decompress(const char *Payload, size_t N, uint64_t Offset);
+  const EventAttr *attrForSample(const char *Body, size_t Len) const;
+  const EventAttr *attrForSideband(const char *Body, size_t Len) const;
+  uint64_t sidebandTime(const char *Body, size_t Len, const EventAttr *A) const;
+  llvm::Error decodeSample(const char *R, uint16_t Size, uint64_t Offset);
+  llvm::Error damage(uint64_t Offset, uint32_t Type, const std::string &Msg);
+
+  std::string Path;
+  PerfVisitor &V;
+  const ReadOptions &Opts;
+  PerfHeader &H;
+  ReadStats &S;
+
+  int FD = -1;
+  bool OwnFD = false;
+  bool Seekable = false;
+  uint64_t StreamBegin = 0, StreamEnd = UINT64_MAX;
+  std::vector<char> Buf;
+  size_t BufPos = 0, BufLen = 0;
+  uint64_t BufOffset = 0; ///< file offset of Buf[BufPos]
+  uint64_t NextProgress = 0;
+
+  llvm::DenseMap<uint64_t, unsigned> IdToAttr;
+  bool HeaderSent = false;
+  bool Stopped = false; ///< keep-going stop after damage
+  ZSTD_DStream *ZD = nullptr;
+  std::vector<char> Decomp;
+  size_t DecompLen = 0;
+};
+
+llvm::Error Reader::open() {
+  if (Path == "-") {
+    FD = 0;
+    OwnFD = false;
+  } else {
+    FD = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (FD < 0)
+      return makeError("{0}: cannot open: {1}", Path, strerror(errno));
+    OwnFD = true;
+  }
+  struct stat St;
+  if (fstat(FD, &St) == 0 && S_ISREG(St.st_mode)) {
+    Seekable = true;
+    H.FileSize = uint64_t(St.st_size);
+    posix_fadvise(FD, 0, 0, POSIX_FADV_SEQUENTIAL);
+  }
+  Buf.resize(std::max(Opts.BufferBytes, size_t(4 * kMaxRecord)));
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::preadExact(uint64_t Off, void *Dst, size_t N, const char *What) {
+  char *P = static_cast<char *>(Dst);
+  size_t Done = 0;
+  while (Done < N) {
+    ssize_t R = ::pread(FD, P + Done, N - Done, off_t(Off + Done));
+    if (R < 0 && errno == EINTR)
+      continue;
+    if (R < 0)
+      return makeError("{0}: offset {1}: reading {2}: {3}", Path, Off, What,
+                       strerror(errno));
+    if (R == 0)
+      return makeError("{0}: offset {1}: truncated: {2} needs {3} bytes, file has {4}",
+                       Path, Off, What, N, H.FileSize);
+    Done += size_t(R);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<size_t> Reader::fill(size_t N) {
+  size_t Avail = BufLen - BufPos;
+  if (Avail >= N)
+    return Avail;
+  if (BufPos > 0) {
+    memmove(Buf.data(), Buf.data() + BufPos, Avail);
+    BufPos = 0;
+    BufLen = Avail;
+  }
+  while (BufLen < N) {
+    uint64_t FileEnd = BufOffset + BufLen; // file offset of the next byte to read
+    size_t Want = Buf.size() - BufLen;
+    if (StreamEnd != UINT64_MAX)
+      Want = size_t(std::min<uint64_t>(Want, StreamEnd - FileEnd));
+    if (Want == 0)
+      break;
+    ssize_t R = ::read(FD, Buf.data() + BufLen, Want);
+    if (R < 0 && errno == EINTR)
+      continue;
+    if (R < 0)
+      return makeError("{0}: offset {1}: read failed: {2}", Path, FileEnd,
+                       strerror(errno));
+    if (R == 0)
+      break;
+    BufLen += size_t(R);
+  }
+  return BufLen - BufPos;
+}
+
+llvm::Error Reader::skipInput(uint64_t N, uint64_t Offset, uint32_t Type) {
+  size_t Avail = BufLen - BufPos;
+  size_t FromBuf = size_t(std::min<uint64_t>(N, Avail));
+  BufPos += FromBuf;
+  BufOffset += FromBuf;
+  N -= FromBuf;
+  while (N > 0) {
+    llvm::Expected<size_t> A = fill(1);
+    if (!A)
+      return A.takeError();
+    if (*A == 0)
+      return damage(Offset, Type, llvm::formatv("payload of {0} bytes runs past the end of the input", N).str());
+    size_t K = size_t(std::min<uint64_t>(N, *A));
+    BufPos += K;
+    BufOffset += K;
+    N -= K;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::damage(uint64_t Offset, uint32_t Type, const std::string &Msg) {
+  std::string Full =
+      llvm::formatv("offset {0} ({1:x}): {2} record: {3}", Offset, Offset,
+                    recordTypeName(Type), Msg)
+          .str();
+  if (!Opts.KeepGoing)
+    return makeError("{0}: {1}", Path, Full);
+  uint64_t Dropped = 0;
+  if (StreamEnd != UINT64_MAX && StreamEnd > Offset)
+    Dropped = StreamEnd - Offset;
+  else if (H.FileSize > Offset)
+    Dropped = H.FileSize - Offset;
+  S.DamagedBytes += Dropped;
+  Stopped = true;
+  V.onDamage(Offset, Full, Dropped);
+  return llvm::Error::success();
+}
+
+void Reader::addAttr(EventAttr A) {
+  unsigned Index = unsigned(H.Attrs.size());
+  for (uint64_t Id : A.Ids)
+    IdToAttr[Id] = Index;
+  H.Attrs.push_back(std::move(A));
+}
+
+llvm::Error Reader::readFileHeader() {
+  char Hdr[kFileHeaderSize] = {};
+  llvm::Expected<size_t> Got = fill(kPipeHeaderSize);
+  if (!Got)
+    return Got.takeError();
+  if (*Got < kPipeHeaderSize)
+    return makeError("{0}: not a perf.data file: only {1} bytes", Path, *Got);
+  memcpy(Hdr, Buf.data() + BufPos, kPipeHeaderSize);
+  uint64_t Magic = ld64(Hdr), HdrSize = ld64(Hdr + 8);
+  if (Magic == kMagic2Swapped)
+    return makeError("{0}: perf.data written on a big-endian machine is not "
+                     "supported",
+                     Path);
+  if (Magic == kMagic1)
+    return makeError("{0}: perf.data version 1 (\"PERFFILE\", perf before 2.6.37) "
+                     "is not supported",
+                     Path);
+  if (Magic != kMagic2)
+    return makeError("{0}: not a perf.data file (bad magic at offset 0)", Path);
+
+  if (HdrSize == kPipeHeaderSize) { // pipe mode: records follow at once
+    H.PipeMode = true;
+    BufPos += kPipeHeaderSize;
+    BufOffset = kPipeHeaderSize;
+    StreamBegin = kPipeHeaderSize;
+    return llvm::Error::success();
+  }
+  if (HdrSize != kFileHeaderSize)
+    return makeError("{0}: offset 8: unsupported header size {1} (expected {2} or {3})",
+                     Path, HdrSize, kFileHeaderSize, kPipeHeaderSize);
+  if (!Seekable)
+    return makeError("{0}: a file-mode perf.data cannot be read from a pipe; "
+                     "record with `perf record -o -` for pipe mode",
+                     Path);
+  if (llvm::Error E = preadExact(0, Hdr, kFileHeaderSize, "file header"))
+    return E;
+  uint64_t AttrSize = ld64(Hdr + 16);
+  uint64_t AttrsOff = ld64(Hdr + 24), AttrsSize = ld64(Hdr + 32);
+  H.DataOffset = ld64(Hdr + 40);
+  H.DataSize = ld64(Hdr + 48);
+  for (int I = 0; I < 4; ++I)
+    H.FeatureBits[I] = ld64(Hdr + 72 + 8 * I);
+
+  // Attrs: each entry is a perf_event_attr then a perf_file_section of ids.
+  if (AttrSize < 16 + 64 || AttrSize > 4096)
+    return makeError("{0}: offset 16: implausible attr_size {1}", Path, AttrSize);
+  if (AttrsSize % AttrSize != 0 || AttrsSize / AttrSize > 4096 ||
+      AttrsOff + AttrsSize > H.FileSize)
+    return makeError("{0}: offset 24: attrs section ({1} bytes at {2}) does not fit "
+                     "the file ({3} bytes, attr_size {4})",
+                     Path, AttrsSize, AttrsOff, H.FileSize, AttrSize);
+  std::vector<char> Attrs(AttrsSize);
+  if (llvm::Error E = preadExact(AttrsOff, Attrs.data(), AttrsSize, "attrs"))
+    return E;
+  for (uint64_t Off = 0; Off < AttrsSize; Off += AttrSize) {
+    EventAttr A = decodeAttr(Attrs.data() + Off, AttrSize - 16);
+    uint64_t IdsOff = ld64(Attrs.data() + Off + AttrSize - 16);
+    uint64_t IdsSize = ld64(Attrs.data() + Off + AttrSize - 8);
+    if (IdsSize % 8 != 0 || IdsOff + IdsSize > H.FileSize || IdsSize > (64u << 20))
+      return makeError("{0}: offset {1}: attr ids section ({2} bytes at {3}) does "
+                       "not fit the file",
+                       Path, AttrsOff + Off + AttrSize - 16, IdsSize, IdsOff);
+    A.Ids.resize(IdsSize / 8);
+    if (IdsSize)
+      if (llvm::Error E = preadExact(IdsOff, A.Ids.data(), IdsSize, "attr ids"))
+        return E;
+    addAttr(std::move(A));
+  }
+  if (H.Attrs.empty())
+    return makeError("{0}: no event attributes in the header", Path);
+
+  if (H.DataOffset > H.FileSize)
+    return makeError("{0}: offset 40: data section starts at {1}, past the end of "
+                     "the file ({2} bytes)",
+                     Path, H.DataOffset, H.FileSize);
+  if (llvm::Error E = readFeatures(H.DataOffset + H.DataSize))
+    return E;
+
+  StreamBegin = H.DataOffset;
+  StreamEnd = H.DataOffset + H.DataSize;
+  if (::lseek(FD, off_t(StreamBegin), SEEK_SET) < 0)
+    return makeError("{0}: cannot seek to the data section: {1}", Path, strerror(errno));
+  BufPos = BufLen = 0;
+  BufOffset = StreamBegin;
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::readFeatures(uint64_t Offset) {
+  std::vector<unsigned> Feats;
+  for (unsigned F = 0; F < kFeatLast; ++F)
+    if (H.hasFeature(F))
+      Feats.push_back(F);
+  if (Feats.empty())
+    return llvm::Error::success();
+  // The section table may be missing if perf was killed; features are then
+  // unknown, not fatal.
+  std::vector<char> Table(Feats.size() * 16);
+  if (Offset + Table.size() > H.FileSize) {
+    memset(H.FeatureBits, 0, sizeof(H.FeatureBits));
+    return llvm::Error::success();
+  }
+  if (llvm::Error E = preadExact(Offset, Table.data(), Table.size(), "feature table"))
+    return E;
+  for (size_t I = 0; I < Feats.size(); ++I) {
+    uint64_t Off = ld64(Table.data() + 16 * I), Size = ld64(Table.data() + 16 * I + 8);
+    if (Off + Size > H.FileSize || Size > (256u << 20))
+      return makeError("{0}: offset {1}: feature {2} section ({3} bytes at {4}) does "
+                       "not fit the file",
+                       Path, Offset + 16 * I, Feats[I], Size, Off);
+    switch (Feats[I]) {
+    case kFeatBuildId: case kFeatHostname: case kFeatOsRelease: case kFeatVersion:
+    case kFeatArch: case kFeatNrCpus: case kFeatCpuDesc: case kFeatCpuId:
+    case kFeatCmdline: case kFeatEventDesc: {
+      std::vector<char> Data(Size);
+      if (llvm::Error E = preadExact(Off, Data.data(), Size, "feature section"))
+        return E;
+      parseFeature(Feats[I], Data.data(), Size);
+      break;
+    }
+    default:
+      break; // topology, caches, ...: not needed to read samples
+    }
+  }
+  return llvm::Error::success();
+}
+
+void Reader::parseFeature(unsigned Feat, const char *P, size_t Size) {
+  Cursor C(P, P + Size);
+  switch (Feat) {
+  case kFeatHostname: H.Hostname = C.str(); break;
+  case kFeatOsRelease: H.OsRelease = C.str(); break;
+  case kFeatVersion: H.PerfVersion = C.str(); break;
+  case kFeatArch: H.Arch = C.str(); break;
+  case kFeatCpuDesc: H.CpuDesc = C.str(); break;
+  case kFeatCpuId: H.CpuId = C.str(); break;
+  case kFeatNrCpus:
+    H.NrCpusAvailable = C.u32();
+    H.NrCpusOnline = C.u32();
+    break;
+  case kFeatCmdline: {
+    uint32_t N = C.u32();
+    for (uint32_t I = 0; I < N && !C.Bad; ++I)
+      H.Cmdline.push_back(C.str());
+    break;
+  }
+  case kFeatEventDesc: {
+    uint32_t N = C.u32(), ASize = C.u32();
+    for (uint32_t I = 0; I < N && !C.Bad; ++I) {
+      const char *AP = C.take(ASize);
+      uint32_t NIds = C.u32();
+      std::string Name = C.str();
+      std::vector<uint64_t> Ids;
+      for (uint32_t J = 0; J < NIds && !C.Bad; ++J)
+        Ids.push_back(C.u64());
+      if (!AP || C.Bad)
+        break;
+      // Match by id when ids exist, else by position.
+      EventAttr *Target = nullptr;
+      if (!Ids.empty()) {
+        auto It = IdToAttr.find(Ids[0]);
+        if (It != IdToAttr.end())
+          Target = &H.Attrs[It->second];
+      } else if (I < H.Attrs.size()) {
+        Target = &H.Attrs[I];
+      }
+      if (Target)
+        Target->Name = Name;
+    }
+    break;
+  }
+  case kFeatBuildId: {
+    // A run of build_id_event records: header, pid, build_id[24], filename.
+    while (C.left() >= 8 && !C.Bad) {
+      const char *E = C.P;
+      uint16_t Misc = ld16(E + 4), RSize = ld16(E + 6);
+      if (RSize < 8 + 4 + 24 || RSize > C.left())
+        break;
+      BuildIdEntry B;
+      B.Misc = Misc;
+      B.Pid = int32_t(ld32(E + 8));
+      size_t Len = 20;
+      if (Misc & kMiscBuildIdSize)
+        Len = std::min<size_t>(uint8_t(E[12 + 20]), 20);
+      B.BuildId.assign(E + 12, Len);
+      if (!(Misc & kMiscBuildIdSize)) // trim zero padding of short ids
+        while (B.BuildId.size() > 1 && B.BuildId.back() == '\0')
+          B.BuildId.pop_back();
+      B.Filename.assign(E + 36, strnlen(E + 36, RSize - 36));
+      H.BuildIds.push_back(std::move(B));
+      C.P += RSize;
+    }
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+void Reader::finishHeader() {
+  if (HeaderSent)
+    return;
+  HeaderSent = true;
+  for (EventAttr &A : H.Attrs)
+    if (A.Name.empty())
+      A.Name = defaultEventName(A);
+  V.onHeader(H);
+}
+
+// With several events, a record's attr is found by its id: the first u64 of a
+// sample with PERF_SAMPLE_IDENTIFIER, else at the fixed position the first
+// attr's sample_type gives (perf requires all attrs to agree on it).
+const EventAttr *Reader::attrForSample(const char *Body, size_t Len) const {
+  if (H.Attrs.size() == 1)
+    return &H.Attrs[0];
+  uint64_t ST = H.Attrs[0].SampleType;
+  size_t Pos;
+  if (ST & kSampleIdentifier)
+    Pos = 0;
+  else if (ST & kSampleId)
+    Pos = 8 * (((ST & kSampleIp) ? 1 : 0) + ((ST & kSampleTid) ? 1 : 0) +
+               ((ST & kSampleTime) ? 1 : 0) + ((ST & kSampleAddr) ? 1 : 0));
+  else
+    return &H.Attrs[0];
+  if (Pos + 8 > Len)
+    return nullptr;
+  auto It = IdToAttr.find(ld64(Body + Pos));
+  return It == IdToAttr.end() ? &H.Attrs[0] : &H.Attrs[It->second];
+}
+
+const EventAttr *Reader::attrForSideband(const char *Body, size_t Len) const {
+  if (H.Attrs.size() <= 1)
+    return H.Attrs.empty() ? nullptr : &H.Attrs[0];
+  const EventAttr &A0 = H.Attrs[0];
+  if (!A0.sampleIdAll())
+    return &A0;
+  uint64_t ST = A0.SampleType;
+  size_t FromEnd;
+  if (ST & kSampleIdentifier)
+    FromEnd = 8;
+  else if (ST & kSampleId)
+    FromEnd = 8 * (1 + ((ST & kSampleCpu) ? 1 : 0) + ((ST & kSampleStreamId) ? 1 : 0));
+  else
+    return &A0;
+  if (FromEnd > Len)
+    return &A0;
+  auto It = IdToAttr.find(ld64(Body + Len - FromEnd));
+  return It == IdToAttr.end() ? &A0 : &H.Attrs[It->second];
+}
+
+uint64_t Reader::sidebandTime(const char *Body, size_t Len, const EventAttr *A) const {
+  if (!A || !A->sampleIdAll() || !(A->SampleType & kSampleTime))
+    return 0;
+  uint64_t ST = A->SampleType;
+  size_t After = ((ST & kSampleIdentifier) ? 1 : 0) + ((ST & kSampleCpu) ? 1 : 0) +
+                 ((ST & kSampleStreamId) ? 1 : 0) + ((ST & kSampleId) ? 1 : 0);
+  size_t FromEnd = 8 * (After + 1);
+  return FromEnd <= Len ? ld64(Body + Len - FromEnd) : 0;
+}
+
+llvm::Error Reader::decodeSample(const char *R, uint16_t Size, uint64_t Offset) {
+  const char *Body = R + 8;
+  size_t Len = Size - 8u;
+  Sample Smp;
+  Smp.Attr = attrForSample(Body, Len);
+  if (!Smp.Attr)
+    return damage(Offset, kSample, "too short to hold its event id");
+  Smp.FileOffset = Offset;
+  Smp.Misc = ld16(R + 4);
+  const EventAttr &A = *Smp.Attr;
+  uint64_t ST = A.SampleType;
+  Cursor C(Body, Body + Len);
+  if (ST & kSampleIdentifier)
+    Smp.Id = C.u64();
+  if (ST & kSampleIp)
+    Smp.Ip = C.u64();
+  if (ST & kSampleTid) {
+    Smp.Pid = C.u32();
+    Smp.Tid = C.u32();
+  }
+  if (ST & kSampleTime)
+    Smp.Time = C.u64();
+  if (ST & kSampleAddr)
+    Smp.Addr = C.u64();
+  if (ST & kSampleId)
+    Smp.Id = C.u64();
+  if (ST & kSampleStreamId)
+    Smp.StreamId = C.u64();
+  if (ST & kSampleCpu) {
+    Smp.Cpu = C.u32();
+    C.u32();
+  }
+  Smp.Period = A.freq() ? 0 : A.SamplePeriod;
+  if (ST & kSamplePeriod)
+    Smp.Period = C.u64();
+  if (ST & kSampleRead) {
+    uint64_t Words = readFormatWords(A.ReadFormat, C);
+    C.take(Words * 8);
+  }
+  if (ST & kSampleCallchain) {
+    uint64_t Nr = C.u64();
+    if (Nr > C.left() / 8)
+      return damage(Offset, kSample,
+                    llvm::formatv("call chain of {0} entries exceeds the record", Nr).str());
+    Smp.CallchainLen = Nr;
+    Smp.CallchainRaw = C.take(Nr * 8);
+  }
+  if (ST & kSampleRaw) {
+    uint32_t RawSize = C.u32();
+    C.take(RawSize);
+  }
+  if (ST & kSampleBranchStack) {
+    uint64_t Nr = C.u64();
+    if (A.BranchSampleType & kBranchHwIndex) {
+      Smp.HasHwIndex = true;
+      Smp.HwIndex = C.u64();
+    }
+    if (Nr > C.left() / 24)
+      return damage(Offset, kSample,
+                    llvm::formatv("branch stack of {0} entries exceeds the record", Nr).str());
+    Smp.NumBranches = Nr;
+    Smp.BranchesRaw = C.take(Nr * 24);
+    if (A.BranchSampleType & kBranchCounters)
+      C.take(Nr * 8);
+  }
+  if (ST & kSampleRegsUser) {
+    uint64_t Abi = C.u64();
+    if (Abi)
+      C.take(8 * uint64_t(__builtin_popcountll(A.SampleRegsUser)));
+  }
+  if (ST & kSampleStackUser) {
+    uint64_t StackSize = C.u64();
+    if (StackSize) {
+      C.take(StackSize);
+      C.u64(); // dyn_size
+    }
+  }
+  if (ST & (kSampleWeight | kSampleWeightStruct))
+    Smp.Weight = C.u64();
+  if (ST & kSampleDataSrc)
+    Smp.DataSrc = C.u64();
+  if (ST & kSampleTransaction)
+    C.u64();
+  if (ST & kSampleRegsIntr) {
+    uint64_t Abi = C.u64();
+    if (Abi)
+      C.take(8 * uint64_t(__builtin_popcountll(A.SampleRegsIntr)));
+  }
+  if (ST & kSamplePhysAddr)
+    Smp.PhysAddr = C.u64();
+  if (ST & kSampleCgroup)
+    C.u64();
+  if (ST & kSampleDataPageSize)
+    C.u64();
+  if (ST & kSampleCodePageSize)
+    C.u64();
+  if (ST & kSampleAux) {
+    uint64_t AuxSize = C.u64();
+    C.take(AuxSize);
+  }
+  if (C.Bad)
+    return damage(Offset, kSample,
+                  llvm::formatv("{0} bytes are too short for sample_type {1:x}", Size, ST)
+                      .str());
+  ++S.Samples;
+  if (Smp.Time) {
+    if (!S.FirstTime || Smp.Time < S.FirstTime)
+      S.FirstTime = Smp.Time;
+    S.LastTime = std::max(S.LastTime, Smp.Time);
+  }
+  V.onSample(Smp);
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::decompress(const char *Payload, size_t N, uint64_t Offset) {
+  if (!ZD) {
+    ZD = ZSTD_createDStream();
+    ZSTD_initDStream(ZD);
+    Decomp.resize(1 << 20);
+  }
+  ZSTD_inBuffer In{Payload, N, 0};
+  while (In.pos < In.size) {
+    if (Decomp.size() - DecompLen < (256u << 10))
+      Decomp.resize(Decomp.size() * 2);
+    ZSTD_outBuffer Out{Decomp.data() + DecompLen, Decomp.size() - DecompLen, 0};
+    size_t RC = ZSTD_decompressStream(ZD, &Out, &In);
+    if (ZSTD_isError(RC))
+      return damage(Offset, kCompressed,
+                    std::string("zstd: ") + ZSTD_getErrorName(RC));
+    DecompLen += Out.pos;
+    if (Out.pos == 0 && In.pos < In.size && Decomp.size() > (256u << 20))
+      return damage(Offset, kCompressed, "decompressed data grows without records");
+  }
+  // Walk complete records; a partial one waits for the next COMPRESSED record.
+  size_t Pos = 0;
+  while (DecompLen - Pos >= 8 && !Stopped) {
+    const char *R = Decomp.data() + Pos;
+    uint16_t RSize = ld16(R + 6);
+    if (RSize < 8)
+      return damage(Offset, kCompressed,
+                    llvm::formatv("inner record at {0} has size {1}", Pos, RSize).str());
+    if (DecompLen - Pos < RSize)
+      break;
+    if (llvm::Error E = dispatch(R, RSize, Offset, /*Nested=*/true))
+      return E;
+    Pos += RSize;
+  }
+  memmove(Decomp.data(), Decomp.data() + Pos, DecompLen - Pos);
+  DecompLen -= Pos;
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested) {
+  uint32_t Type = ld32(R);
+  uint16_t Misc = ld16(R + 4);
+  const char *Body = R + 8;
+  size_t Len = Size - 8u;
+  ++S.Records;
+  if (Type < 128)
+    ++S.RecordsByType[Type];
+  bool IsHeaderRecord = Type == kHeaderAttr || Type == kHeaderFeature ||
+                        Type == kHeaderEventType || Type == kHeaderTracingData ||
+                        Type == kHeaderBuildId || Type == kEventUpdate;
+  if (!IsHeaderRecord)
+    finishHeader();
+  if (H.Attrs.empty() && (Type == kSample || Type == kMmap || Type == kMmap2))
+    return damage(Offset, Type, "appears before any event attribute");
+
+  Cursor C(Body, Body + Len);
+  auto Truncated = [&] {
+    return damage(Offset, Type, llvm::formatv("{0} bytes is too short", Size).str());
+  };
+  switch (Type) {
+  case kSample:
+    if (Opts.SkipSamples) {
+      ++S.Samples;
+      return llvm::Error::success();
+    }
+    return decodeSample(R, Size, Offset);
+  case kMmap:
+  case kMmap2: {
+    MmapEvent E;
+    E.IsMmap2 = Type == kMmap2;
+    E.Misc = Misc;
+    E.Pid = C.u32();
+    E.Tid = C.u32();
+    E.Start = C.u64();
+    E.Len = C.u64();
+    E.Pgoff = C.u64();
+    if (E.IsMmap2) {
+      const char *Id = C.take(24);
+      if (Id && (Misc & kMiscMmapBuildId))
+        E.BuildId.assign(Id + 4, std::min<size_t>(uint8_t(Id[0]), 20));
+      E.Prot = C.u32();
+      E.MapFlags = C.u32();
+      E.Executable = (E.Prot & 4) != 0; // PROT_EXEC
+    } else {
+      E.Executable = !(Misc & (1u << 13)); // PERF_RECORD_MISC_MMAP_DATA
+    }
+    if (C.Bad)
+      return Truncated();
+    E.Filename = llvm::StringRef(C.P, strnlen(C.P, C.left()));
+    E.Time = sidebandTime(Body, Len, attrForSideband(Body, Len));
+    V.onMmap(E);
+    return llvm::Error::success();
+  }
+  case kComm: {
+    CommEvent E;
+    E.Pid = C.u32();
+    E.Tid = C.u32();
+    if (C.Bad)
+      return Truncated();
+    E.Comm = llvm::StringRef(C.P, strnlen(C.P, C.left()));
+    E.Exec = Misc & kMiscCommExec;
+    E.Time = sidebandTime(Body, Len, attrForSideband(Body, Len));
+    V.onComm(E);
+    return llvm::Error::success();
+  }
+  case kFork:
+  case kExit: {
+    ForkExitEvent E;
+    E.IsFork = Type == kFork;
+    E.Pid = C.u32();
+    E.Ppid = C.u32();
+    E.Tid = C.u32();
+    E.Ptid = C.u32();
+    E.Time = C.u64();
+    if (C.Bad)
+      return Truncated();
+    V.onForkExit(E);
+    return llvm::Error::success();
+  }
+  case kLost: {
+    C.u64(); // id
+    uint64_t N = C.u64();
+    if (C.Bad)
+      return Truncated();
+    S.Lost += N;
+    V.onLost(N, false);
+    return llvm::Error::success();
+  }
+  case kLostSamples: {
+    uint64_t N = C.u64();
+    if (C.Bad)
+      return Truncated();
+    S.LostSamples += N;
+    V.onLost(N, true);
+    return llvm::Error::success();
+  }
+  case kFinishedRound:
+    V.onFinishedRound();
+    return llvm::Error::success();
+  case kHeaderAttr: {
+    // perf_event_attr (its own size field says how long), then ids.
+    if (Len < 8)
+      return Truncated();
+    uint32_t ASize = ld32(Body + 4);
+    if (ASize == 0)
+      ASize = 64;
+    if (ASize > Len)
+      return damage(Offset, Type, llvm::formatv("attr size {0} exceeds the record", ASize).str());
+    EventAttr A = decodeAttr(Body, ASize);
+    for (size_t P = ASize; P + 8 <= Len; P += 8)
+      A.Ids.push_back(ld64(Body + P));
+    addAttr(std::move(A));
+    return llvm::Error::success();
+  }
+  case kHeaderFeature: {
+    uint64_t Feat = C.u64();
+    if (C.Bad)
+      return Truncated();
+    if (Feat < kFeatLast) {
+      H.FeatureBits[Feat / 64] |= uint64_t(1) << (Feat % 64);
+      parseFeature(unsigned(Feat), C.P, C.left());
+    }
+    return llvm::Error::success();
+  }
+  case kHeaderBuildId: {
+    // Same layout as one entry of the BUILD_ID feature section.
+    parseFeature(kFeatBuildId, R, Size);
+    return llvm::Error::success();
+  }
+  case kEventUpdate: {
+    uint64_t UType = C.u64(), Id = C.u64();
+    if (C.Bad)
+      return Truncated();
+    auto It = IdToAttr.find(Id);
+    if (UType == 2 /*PERF_EVENT_UPDATE__NAME*/ && It != IdToAttr.end())
+      H.Attrs[It->second].Name = std::string(C.P, strnlen(C.P, C.left()));
+    return llvm::Error::success();
+  }
+  case kHeaderTracingData: {
+    uint32_t TSize = C.u32();
+    if (C.Bad)
+      return Truncated();
+    if (Nested)
+      return damage(Offset, Type, "tracing data inside a compressed record");
+    // The tracing data follows the record, padded to 8 bytes.
+    return skipInput((uint64_t(TSize) + 7) & ~uint64_t(7), Offset, Type);
+  }
+  case kAuxtrace: {
+    uint64_t AuxSize = C.u64();
+    if (C.Bad)
+      return Truncated();
+    if (Nested)
+      return damage(Offset, Type, "AUX trace data inside a compressed record");
+    return skipInput(AuxSize, Offset, Type);
+  }
+  case kCompressed:
+    if (Nested)
+      return damage(Offset, Type, "compressed record inside a compressed record");
+    return decompress(Body, Len, Offset);
+  case kThrottle: case kUnthrottle: case kRead: case kAux: case kItraceStart:
+  case kSwitch: case kSwitchCpuWide: case kNamespaces: case kKsymbol:
+  case kBpfEvent: case kCgroup: case kTextPoke: case kAuxOutputHwId:
+  case kHeaderEventType: case kIdIndex: case kAuxtraceInfo: case kAuxtraceError:
+  case kThreadMap: case kCpuMap: case kStatConfig: case kStat: case kStatRound:
+  case kTimeConv: case kFinishedInit:
+    return llvm::Error::success(); // known; nothing we need
+  default:
+    ++S.UnknownRecords;
+    return llvm::Error::success();
+  }
+}
+
+llvm::Error Reader::stream() {
+  const uint64_t Total = StreamEnd != UINT64_MAX ? StreamEnd - StreamBegin : H.FileSize;
+  NextProgress = 16u << 20;
+  while (!Stopped) {
+    uint64_t Offset = BufOffset;
+    llvm::Expected<size_t> Avail = fill(8);
+    if (!Avail)
+      return Avail.takeError();
+    if (*Avail == 0) {
+      if (StreamEnd != UINT64_MAX && Offset < StreamEnd)
+        return damage(Offset, 0,
+                      llvm::formatv("truncated: the data section should end at {0} "
+                                    "but the file ends at {1}",
+                                    StreamEnd, Offset)
+                          .str());
+      break;
+    }
+    if (*Avail < 8)
+      return damage(Offset, 0,
+                    llvm::formatv("truncated: {0} bytes left, a record header needs 8",
+                                  *Avail)
+                        .str());
+    const char *R = Buf.data() + BufPos;
+    uint32_t Type = ld32(R);
+    uint16_t Size = ld16(R + 6);
+    if (Size < 8)
+      return damage(Offset, Type, llvm::formatv("bad record size {0}", Size).str());
+    if (*Avail < Size) {
+      Avail = fill(Size);
+      if (!Avail)
+        return Avail.takeError();
+      if (*Avail < Size)
+        return damage(Offset, Type,
+                      llvm::formatv("truncated: record of {0} bytes, only {1} left",
+                                    Size, *Avail)
+                          .str());
+      R = Buf.data() + BufPos;
+    }
+    BufPos += Size;
+    BufOffset += Size;
+    if (llvm::Error E = dispatch(R, Size, Offset, /*Nested=*/false))
+      return E;
+    S.Bytes = BufOffset - StreamBegin;
+    if (Opts.Progress && S.Bytes >= NextProgress) {
+      Opts.Progress(S.Bytes, Total);
+      NextProgress = S.Bytes + (16u << 20);
+    }
+  }
+  S.Bytes = BufOffset - StreamBegin;
+  finishHeader();
+  if (H.Attrs.empty())
+    return makeError("{0}: no event attributes found", Path);
+  return llvm::Error::success();
+}
+
+llvm::Error Reader::run() {
+  if (llvm::Error E = open())
+    return E;
+  if (llvm::Error E = readFileHeader())
+    return E;
+  return stream();
+}
+
+} // namespace
+
+llvm::StringRef recordTypeName(uint32_t Type) {
+  if (Type < std::size(kTypeNames))
+    return kTypeNames[Type];
+  if (Type >= 64 && Type - 64 < std::size(kUserTypeNames))
+    return kUserTypeNames[Type - 64];
+  return "unknown-type";
+}
+
+std::string defaultEventName(const EventAttr &A) {
+  static const char *const Hw[] = {"cycles", "instructions", "cache-references",
+                                   "cache-misses", "branches", "branch-misses",
+                                   "bus-cycles", "stalled-cycles-frontend",
+                                   "stalled-cycles-backend", "ref-cycles"};
+  static const char *const Sw[] = {"cpu-clock", "task-clock", "page-faults",
+                                   "context-switches", "cpu-migrations",
+                                   "minor-faults", "major-faults", "alignment-faults",
+                                   "emulation-faults", "dummy", "bpf-output",
+                                   "cgroup-switches"};
+  if (A.Type == 0 && A.Config < std::size(Hw))
+    return Hw[A.Config];
+  if (A.Type == 1 && A.Config < std::size(Sw))
+    return Sw[A.Config];
+  if (A.Type == 4)
+    return llvm::formatv("r{0:x}", A.Config).str();
+  return llvm::formatv("type{0}:config{1:x}", A.Type, A.Config).str();
+}
+
+BranchEntry Sample::branch(uint64_t I) const {
+  BranchEntry E;
+  memcpy(&E, BranchesRaw + 24 * I, 24);
+  return E;
+}
+
+uint64_t Sample::callchain(uint64_t I) const { return ld64(CallchainRaw + 8 * I); }
+
+bool isPerfData(llvm::StringRef Bytes) {
+  return Bytes.size() >= 8 && ld64(Bytes.data()) == kMagic2;
+}
+
+llvm::Error readPerfData(llvm::StringRef Path, PerfVisitor &Visitor,
+                         const ReadOptions &Opts, PerfHeader &Header, ReadStats &Stats) {
+  Header = PerfHeader();
+  Stats = ReadStats();
+  Reader R(Path, Visitor, Opts, Header, Stats);
+  return R.run();
+}
+
+} // namespace pgoctl::perf

@@ -1,0 +1,62 @@
+// collect/PerfReader.h: a native, streaming perf.data reader.
+//
+// Reads perf.data from perf 3.x to 6.x without the perf binary: file mode
+// (header, attrs, data section, feature sections) and pipe mode (header
+// records in the stream), zstd-COMPRESSED records, every sample_type bit, and
+// several events told apart by sample id. The data section is streamed through
+// a fixed-size buffer (never mapped whole), so memory does not grow with the
+// input, and nothing is allocated per sample: the visitor receives views into
+// the buffer. Every read is bounds-checked; damage (a truncated record, a size
+// of zero, a sample shorter than its sample_type says) is an llvm::Error naming
+// the file, the byte offset and the record type. With KeepGoing the reader
+// instead stops at the damage, reports it to the visitor and returns success
+// with what it read before.
+#pragma once
+
+#include "collect/PerfData.h"
+
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <memory>
+
+namespace pgoctl::perf {
+
+class PerfVisitor {
+public:
+  virtual ~PerfVisitor() = default;
+  /// Called once the header is known (in pipe mode: on the first record that
+  /// is not a header record; attrs may still be completed later by
+  /// EVENT_UPDATE).
+  virtual void onHeader(const PerfHeader &H) {}
+  virtual void onSample(const Sample &S) {}
+  virtual void onMmap(const MmapEvent &E) {}
+  virtual void onComm(const CommEvent &E) {}
+  virtual void onForkExit(const ForkExitEvent &E) {}
+  /// PERF_RECORD_LOST (Lost events) / LOST_SAMPLES.
+  virtual void onLost(uint64_t Count, bool IsLostSamples) {}
+  virtual void onFinishedRound() {}
+  /// With KeepGoing: the input is damaged at Offset; the rest is dropped.
+  virtual void onDamage(uint64_t Offset, llvm::StringRef Message, uint64_t DroppedBytes) {}
+};
+
+struct ReadOptions {
+  bool KeepGoing = false;
+  /// Skip decoding samples (side-band records only): the fast first pass.
+  bool SkipSamples = false;
+  /// Size of the streaming buffer.
+  size_t BufferBytes = 4 << 20;
+  /// Called with (bytes done, bytes total) every few MB; total 0 if unknown.
+  std::function<void(uint64_t, uint64_t)> Progress;
+};
+
+/// Reads Path ("-" for standard input) and feeds Visitor. The header (attrs,
+/// features) is returned through Header; Stats counts what was seen.
+llvm::Error readPerfData(llvm::StringRef Path, PerfVisitor &Visitor,
+                         const ReadOptions &Opts, PerfHeader &Header,
+                         ReadStats &Stats);
+
+/// True if Bytes starts with the perf.data magic ("PERFILE2").
+bool isPerfData(llvm::StringRef Bytes);
+
+} // namespace pgoctl::perf

@@ -1,0 +1,130 @@
+// core/Profile.cpp: canonical ordering of a profile (sorted, deduplicated).
+#include "core/Profile.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+namespace pgoctl {
+
+llvm::StringRef modeName(ProfileMode M) {
+  switch (M) {
+  case ProfileMode::IpSamples:
+    return "ip";
+  case ProfileMode::Lbr:
+    return "lbr";
+  case ProfileMode::Unknown:
+    break;
+  }
+  return "unknown";
+}
+
+llvm::StringRef toolVersion() { return "pgoctl 0.1.0"; }
+
+std::string BinaryProfile::key() const {
+  return BuildId.empty() ? "path:" + Path : "buildid:" + BuildId;
+}
+
+uint64_t BinaryProfile::totalSamples() const {
+  uint64_t N = 0;
+  for (const AddrCount &S : Samples)
+    N += S.Count;
+  return N;
+}
+
+namespace {
+// Sorts V by Key and folds runs of equal keys with Fold(into, from).
+template <typename T, typename KeyFn, typename FoldFn>
+void sortAndFold(std::vector<T> &V, KeyFn Key, FoldFn Fold) {
+  std::sort(V.begin(), V.end(),
+            [&](const T &A, const T &B) { return Key(A) < Key(B); });
+  size_t Out = 0;
+  for (size_t I = 0; I < V.size(); ++I) {
+    if (Out > 0 && Key(V[Out - 1]) == Key(V[I]))
+      Fold(V[Out - 1], V[I]);
+    else if (Out != I)
+      V[Out++] = std::move(V[I]);
+    else
+      ++Out;
+  }
+  V.resize(Out);
+}
+
+void canonicalizeBinary(BinaryProfile &B) {
+  sortAndFold(
+      B.Branches, [](const BranchCount &X) { return std::pair(X.From, X.To); },
+      [](BranchCount &A, const BranchCount &X) {
+        A.Count += X.Count;
+        A.Mispreds += X.Mispreds;
+      });
+  sortAndFold(
+      B.Ranges, [](const RangeCount &X) { return std::pair(X.Begin, X.End); },
+      [](RangeCount &A, const RangeCount &X) { A.Count += X.Count; });
+  sortAndFold(
+      B.Samples, [](const AddrCount &X) { return X.Addr; },
+      [](AddrCount &A, const AddrCount &X) { A.Count += X.Count; });
+  std::sort(B.Segments.begin(), B.Segments.end());
+  B.Segments.erase(std::unique(B.Segments.begin(), B.Segments.end()), B.Segments.end());
+}
+
+template <typename T> void append(std::vector<T> &Into, std::vector<T> &From) {
+  Into.insert(Into.end(), std::make_move_iterator(From.begin()),
+              std::make_move_iterator(From.end()));
+  From.clear();
+}
+} // namespace
+
+void Profile::canonicalize() {
+  // 1. Order binaries by identity; binaries with the same identity are folded.
+  std::vector<uint32_t> Order(Binaries.size());
+  std::iota(Order.begin(), Order.end(), 0);
+  std::vector<std::string> Keys;
+  Keys.reserve(Binaries.size());
+  for (const BinaryProfile &B : Binaries)
+    Keys.push_back(B.key());
+  std::stable_sort(Order.begin(), Order.end(),
+                   [&](uint32_t A, uint32_t B) { return Keys[A] < Keys[B]; });
+  std::vector<uint32_t> NewIndex(Binaries.size());
+  std::vector<BinaryProfile> Sorted;
+  for (uint32_t Old : Order) {
+    if (!Sorted.empty() && Sorted.back().key() == Keys[Old]) {
+      BinaryProfile &Dst = Sorted.back();
+      BinaryProfile &Src = Binaries[Old];
+      append(Dst.Branches, Src.Branches);
+      append(Dst.Ranges, Src.Ranges);
+      append(Dst.Samples, Src.Samples);
+      if (Dst.Segments.empty())
+        Dst.Segments = std::move(Src.Segments);
+      // Paths can differ for one build-id; keep the smallest for determinism.
+      if (Src.Path < Dst.Path)
+        Dst.Path = Src.Path;
+    } else {
+      Sorted.push_back(std::move(Binaries[Old]));
+    }
+    NewIndex[Old] = uint32_t(Sorted.size() - 1);
+  }
+  Binaries = std::move(Sorted);
+  for (BinaryProfile &B : Binaries)
+    canonicalizeBinary(B);
+
+  // 2. Renumber frames, then sort and fold stacks.
+  for (StackCount &S : Stacks)
+    for (Frame &F : S.Frames)
+      if (F.Binary != Frame::kNoBinary)
+        F.Binary = NewIndex[F.Binary];
+  sortAndFold(
+      Stacks, [](const StackCount &S) -> const std::vector<Frame> & { return S.Frames; },
+      [](StackCount &A, const StackCount &X) { A.Count += X.Count; });
+
+  // 3. Provenance in a canonical order, so merge order does not matter.
+  std::sort(Meta.Inputs.begin(), Meta.Inputs.end());
+}
+
+const BinaryProfile *Profile::findBinary(llvm::StringRef Key) const {
+  for (const BinaryProfile &B : Binaries)
+    if (B.key() == Key)
+      return &B;
+  return nullptr;
+}
+
+} // namespace pgoctl

@@ -1,0 +1,35 @@
+// Options of lbr-emu: one struct filled from the command line and passed
+// down to the tracer, the sampler and the writers. No globals.
+#pragma once
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lbremu {
+
+enum class TraceMode {
+  Block,      // decode basic blocks once, run to their branch, emulate it
+  SingleStep, // PTRACE_SINGLESTEP every instruction (reference mode)
+};
+
+struct Options {
+  uint64_t Period = 10007;       // taken branches per sample (a prime)
+  unsigned Depth = 32;           // LBR entries per sample (16 or 32)
+  bool Exact = false;            // write the ground-truth file
+  std::string Output;            // perf.data to write
+  std::string ExactOutput;       // ground truth (default Output + ".exact")
+  std::string DumpSamples;       // optional text dump of the samples
+  TraceMode Mode = TraceMode::Block;
+  bool Stats = false;            // print counters and speed on stderr
+  std::vector<std::string> Command; // program and its arguments
+};
+
+// Parses argv (without argv[0]). Returns an error naming the bad option.
+llvm::Expected<Options> parseOptions(int Argc, char **Argv);
+
+const char *usageText();
+
+} // namespace lbremu
