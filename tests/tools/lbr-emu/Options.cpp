@@ -11,7 +11,7 @@ namespace lbremu {
 const char *usageText() {
   return "usage: lbr-emu [--period N] [--depth 16|32] [--exact]\n"
          "               [--exact-out FILE] [--dump-samples FILE]\n"
-         "               [--mode block|singlestep] [--stats]\n"
+         "               [--mode block|singlestep] [--cpu N|none] [--stats]\n"
          "               -o out.perf.data -- program [args...]\n";
 }
 
@@ -68,6 +68,14 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
         O.Mode = TraceMode::SingleStep;
       else
         return bad("--mode wants block or singlestep, got '" + *V + "'");
+    } else if (A == "--cpu") {
+      auto V = NeedValue(A);
+      if (!V)
+        return V.takeError();
+      if (*V == "none")
+        O.PinCpu = -2;
+      else if (V->getAsInteger(10, O.PinCpu) || O.PinCpu < 0)
+        return bad("--cpu wants a CPU number or 'none', got '" + *V + "'");
     } else if (A == "--stats") {
       O.Stats = true;
     } else if (A == "-o" || A == "--output") {

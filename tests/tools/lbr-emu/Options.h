@@ -24,6 +24,10 @@ struct Options {
   std::string DumpSamples;       // optional text dump of the samples
   TraceMode Mode = TraceMode::Block;
   bool Stats = false;            // print counters and speed on stderr
+  // CPU to pin lbr-emu and the program to (-1: the CPU we start on, -2: no
+  // pinning). Tracer and tracee on one CPU avoid a cross-CPU wake-up per
+  // ptrace stop, which makes tracing about 3x faster in VMs.
+  int PinCpu = -1;
   std::vector<std::string> Command; // program and its arguments
 };
 

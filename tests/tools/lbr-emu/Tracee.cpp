@@ -189,13 +189,13 @@ Expected<uint64_t> Tracee::peekWord(uint64_t Addr) {
   errno = 0;
   long V = ptrace(PTRACE_PEEKDATA, Pid, (void *)Addr, nullptr);
   if (errno != 0)
-    return sysError("PTRACE_PEEKDATA at " + "0x" + Twine(utohexstr(Addr)));
+    return sysError(Twine("PTRACE_PEEKDATA at 0x") + Twine(utohexstr(Addr)));
   return uint64_t(V);
 }
 
 Error Tracee::pokeWord(uint64_t Addr, uint64_t Value) {
   if (ptrace(PTRACE_POKEDATA, Pid, (void *)Addr, (void *)Value) != 0)
-    return sysError("PTRACE_POKEDATA at " + "0x" + Twine(utohexstr(Addr)));
+    return sysError(Twine("PTRACE_POKEDATA at 0x") + Twine(utohexstr(Addr)));
   return Error::success();
 }
 
