@@ -1,11 +1,14 @@
 // collect/DebugSamples.cpp: perf-script-compatible sample text.
 #include "collect/DebugSamples.h"
+#include "collect/Sideband.h"
 
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
 
 namespace pgoctl::perf {
+
+using pgoctl::ProcessMaps;
 
 namespace {
 
@@ -19,7 +22,8 @@ llvm::StringRef branchTypeName(unsigned Type) {
 
 class Printer : public PerfVisitor {
 public:
-  explicit Printer(const DebugSamplesOptions &O) : Opts(O) {}
+  Printer(const DebugSamplesOptions &O, ProcessMaps &Maps, const ReadStats &RS)
+      : Opts(O), Maps(Maps), RS(RS) {}
 
   void onSample(const Sample &S) override {
     std::string Line;
@@ -35,7 +39,7 @@ public:
         uint64_t Ip = S.callchain(I);
         if (Ip >= kContextMax)
           continue;
-        OS << llvm::format("\t%16llx\n", (unsigned long long)Ip);
+        OS << llvm::format("\t%16llx\n", (unsigned long long)printedFrame(S, Ip));
         ++Printed;
       }
     } else {
@@ -55,7 +59,19 @@ public:
     Lines.push_back({S.Time, std::move(Line)});
   }
 
+  /// perf prints a call chain frame relative to its map (ip - start + pgoff)
+  /// when the frame lies in a file-backed user mapping, else as is.
+  uint64_t printedFrame(const Sample &S, uint64_t Ip) {
+    pgoctl::Location L = Maps.resolve(S.Pid, Ip, {S.Time, RS.Records});
+    if (L.Module == pgoctl::Location::kNone)
+      return Ip;
+    const pgoctl::Module &M = Maps.modules()[L.Module];
+    return M.IsKernel || M.IsAnonymous ? Ip : L.FileOffset;
+  }
+
   const DebugSamplesOptions &Opts;
+  ProcessMaps &Maps;
+  const ReadStats &RS;
   std::vector<std::pair<uint64_t, std::string>> Lines;
 };
 
@@ -63,11 +79,19 @@ public:
 
 llvm::Error printDebugSamples(llvm::StringRef Path, const DebugSamplesOptions &Opts,
                               llvm::raw_ostream &OS) {
-  Printer P(Opts);
   ReadOptions RO;
   RO.KeepGoing = Opts.KeepGoing;
   PerfHeader H;
   ReadStats St;
+  ProcessMaps Maps;
+  if (Path != "-") { // a stream cannot be read twice: frames print unresolved
+    pgoctl::SidebandVisitor SB(Maps, St);
+    ReadOptions RO1 = RO;
+    RO1.SkipSamples = true;
+    if (llvm::Error E = readPerfData(Path, SB, RO1, H, St))
+      return E;
+  }
+  Printer P(Opts, Maps, St);
   if (llvm::Error E = readPerfData(Path, P, RO, H, St))
     return E;
   std::stable_sort(P.Lines.begin(), P.Lines.end(),

@@ -192,6 +192,7 @@ struct ReadStats {
   uint64_t Bytes = 0;
   uint64_t Records = 0;
   uint64_t Samples = 0;
+  std::vector<uint64_t> SamplesPerAttr; ///< index: PerfHeader::Attrs
   uint64_t RecordsByType[128] = {};
   uint64_t UnknownRecords = 0;
   uint64_t Lost = 0;        ///< events lost (PERF_RECORD_LOST)

@@ -182,6 +182,12 @@ private:
   uint64_t sidebandTime(const char *Body, size_t Len, const EventAttr *A) const;
   llvm::Error decodeSample(const char *R, uint16_t Size, uint64_t Offset);
   llvm::Error damage(uint64_t Offset, uint32_t Type, const std::string &Msg);
+  void countSample(const EventAttr *A) {
+    size_t I = size_t(A - H.Attrs.data());
+    if (S.SamplesPerAttr.size() <= I)
+      S.SamplesPerAttr.resize(H.Attrs.size());
+    ++S.SamplesPerAttr[I];
+  }
 
   std::string Path;
   PerfVisitor &V;
@@ -682,6 +688,7 @@ llvm::Error Reader::decodeSample(const char *R, uint16_t Size, uint64_t Offset) 
                   llvm::formatv("{0} bytes are too short for sample_type {1:x}", Size, ST)
                       .str());
   ++S.Samples;
+  countSample(Smp.Attr);
   if (Smp.Time) {
     if (!S.FirstTime || Smp.Time < S.FirstTime)
       S.FirstTime = Smp.Time;
@@ -753,6 +760,8 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
   case kSample:
     if (Opts.SkipSamples) {
       ++S.Samples;
+      if (const EventAttr *A = attrForSample(Body, Len))
+        countSample(A);
       return llvm::Error::success();
     }
     return decodeSample(R, Size, Offset);

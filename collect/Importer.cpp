@@ -1,0 +1,567 @@
+// collect/Importer.cpp: the passes of `pgoctl import` (see Importer.h).
+#include "collect/Importer.h"
+#include "collect/PerfReader.h"
+#include "collect/PerfScriptText.h"
+#include "collect/ProcessMaps.h"
+#include "collect/Sideband.h"
+#include "core/FlatMap.h"
+#include "core/Symbols.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace pgoctl {
+
+namespace {
+
+using perf::PerfVisitor;
+
+struct AddrKey {
+  uint32_t Module;
+  uint64_t Addr;
+  uint64_t hash() const { return mix64(Addr ^ (uint64_t(Module) << 48)); }
+  bool operator==(const AddrKey &O) const { return Module == O.Module && Addr == O.Addr; }
+};
+struct BranchKey {
+  uint32_t FromModule, ToModule;
+  uint64_t From, To;
+  uint64_t hash() const {
+    return mix64(From * 0x9e3779b97f4a7c15ULL ^ To ^
+                 (uint64_t(FromModule) << 40 | uint64_t(ToModule) << 20));
+  }
+  bool operator==(const BranchKey &O) const {
+    return From == O.From && To == O.To && FromModule == O.FromModule &&
+           ToModule == O.ToModule;
+  }
+};
+struct RangeKey {
+  uint32_t Module;
+  uint64_t Begin, End;
+  uint64_t hash() const {
+    return mix64(Begin * 0x9e3779b97f4a7c15ULL ^ End ^ (uint64_t(Module) << 44));
+  }
+  bool operator==(const RangeKey &O) const {
+    return Begin == O.Begin && End == O.End && Module == O.Module;
+  }
+};
+struct BranchValue {
+  uint64_t Count = 0, Mispreds = 0;
+};
+struct CountValue {
+  uint64_t Count = 0;
+};
+
+/// Pass 2 (or the only pass, for streams): samples into counts.
+class SampleAggregator : public PerfVisitor {
+public:
+  SampleAggregator(ProcessMaps &Maps, const perf::ReadStats &RS, const ImportOptions &O,
+                   ImportSummary &Sum, bool OnePass)
+      : Maps(Maps), RS(RS), Opts(O), Sum(Sum), OnePass(OnePass) {}
+
+  // Filters, set between the passes.
+  int ChosenAttr = -1; ///< index into the header's attrs; -1: all
+  const perf::PerfHeader *Header = nullptr;
+  std::function<bool(uint32_t Pid, OrderKey Key)> CommFilter;
+
+  void onHeader(const perf::PerfHeader &H) override {
+    Header = &H;
+    if (OnePass)
+      for (const perf::BuildIdEntry &B : H.BuildIds)
+        Maps.addBuildId(B.Filename, B.BuildId);
+  }
+  void onMmap(const perf::MmapEvent &E) override {
+    if (OnePass)
+      Maps.addMmap(E, {E.Time, RS.Records});
+  }
+  void onComm(const perf::CommEvent &E) override {
+    if (OnePass) {
+      if (E.Exec)
+        Maps.addExec(E.Pid, {E.Time, RS.Records});
+      Comm[E.Pid] = E.Comm.str();
+    }
+  }
+  void onForkExit(const perf::ForkExitEvent &E) override {
+    if (OnePass && E.IsFork) {
+      Maps.addFork(E.Pid, E.Ppid, {E.Time, RS.Records});
+      auto It = Comm.find(E.Ppid);
+      if (It != Comm.end() && E.Pid != E.Ppid)
+        Comm[E.Pid] = It->second;
+    }
+  }
+  void onLost(uint64_t N, bool) override { Sum.Lost += N; }
+  void onDamage(uint64_t Offset, llvm::StringRef Msg, uint64_t Dropped) override {
+    Sum.Damage = Msg.str();
+    Sum.DamagedBytes = Dropped;
+  }
+
+  void onSample(const perf::Sample &S) override {
+    ++Sum.Samples;
+    if (ChosenAttr >= 0 && Header && S.Attr != &Header->Attrs[size_t(ChosenAttr)]) {
+      ++Sum.SamplesFiltered;
+      return;
+    }
+    if (Opts.Pid && S.Pid != *Opts.Pid) {
+      ++Sum.SamplesFiltered;
+      return;
+    }
+    OrderKey Key{S.Time, RS.Records};
+    if (!Opts.Comm.empty()) {
+      bool Match = OnePass ? (Comm.count(S.Pid) && Comm[S.Pid] == Opts.Comm)
+                           : (CommFilter && CommFilter(S.Pid, Key));
+      if (!Match) {
+        ++Sum.SamplesFiltered;
+        return;
+      }
+    }
+    ++Sum.SamplesUsed;
+    if (S.Time) {
+      if (!FirstTime || S.Time < FirstTime)
+        FirstTime = S.Time;
+      LastTime = std::max(LastTime, S.Time);
+    }
+
+    Location Ip = resolve(S.Pid, S.Ip, Key);
+    if (Ip.Module == Location::kNone)
+      ++Sum.UnmappedIps;
+    else
+      ++Samples[{Ip.Module, Ip.FileOffset}].Count;
+
+    if (S.NumBranches)
+      addBranchStack(S, Key);
+    if (S.CallchainLen)
+      addCallchain(S, Key);
+  }
+
+  Location resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+    Location L = Maps.resolve(Pid, Addr, Key);
+    if (L.Module != Location::kNone && Maps.modules()[L.Module].IsAnonymous)
+      return {};
+    return L;
+  }
+
+  void addBranchStack(const perf::Sample &S, OrderKey Key) {
+    HasBranches = true;
+    Location PrevFrom; // source of the newer entry (i - 1)
+    bool HavePrev = false;
+    for (uint64_t I = 0; I < S.NumBranches; ++I) {
+      perf::BranchEntry B = S.branch(I);
+      if (B.From == 0 && B.To == 0) {
+        ++Sum.EmptyEntries;
+        HavePrev = false;
+        continue;
+      }
+      ++Sum.BranchEntries;
+      Location F = resolve(S.Pid, B.From, Key);
+      Location T = resolve(S.Pid, B.To, Key);
+      if (F.Module == Location::kNone && T.Module == Location::kNone) {
+        ++Sum.ExternalBranches;
+      } else {
+        BranchValue &BV = Branches[{F.Module, T.Module, F.FileOffset, T.FileOffset}];
+        ++BV.Count;
+        BV.Mispreds += B.mispred();
+      }
+      // Fall-through from this (older) entry's target to the newer's source.
+      if (HavePrev) {
+        ++Sum.Ranges;
+        if (T.Module != Location::kNone && T.Module == PrevFrom.Module &&
+            T.FileOffset <= PrevFrom.FileOffset)
+          ++Ranges[{T.Module, T.FileOffset, PrevFrom.FileOffset}].Count;
+        else
+          ++Sum.InvalidRanges;
+      }
+      PrevFrom = F;
+      HavePrev = true;
+    }
+  }
+
+  void addCallchain(const perf::Sample &S, OrderKey Key) {
+    uint32_t Start = uint32_t(StackArena.size());
+    uint64_t H = 0x12345;
+    for (uint64_t I = 0; I < S.CallchainLen; ++I) {
+      uint64_t Ip = S.callchain(I);
+      if (Ip >= perf::kContextMax)
+        continue;
+      Location L = resolve(S.Pid, Ip, Key);
+      Frame Fr;
+      if (L.Module == Location::kNone)
+        Fr = {Frame::kNoBinary, Ip};
+      else
+        Fr = {L.Module, L.FileOffset};
+      StackArena.push_back(Fr);
+      H = mix64(H ^ Fr.Addr ^ (uint64_t(Fr.Binary) << 50));
+    }
+    uint32_t Len = uint32_t(StackArena.size() - Start);
+    if (Len == 0)
+      return;
+    H &= 0x3fffffffffffffffULL; // DenseMap reserves the top key values
+    // Intern: equal stacks share the first copy's arena slice.
+    auto &Ids = StackIndex[H];
+    for (uint32_t Id : Ids) {
+      const StackRec &R = StackRecs[Id];
+      if (R.Len == Len &&
+          std::equal(StackArena.begin() + R.Offset, StackArena.begin() + R.Offset + Len,
+                     StackArena.begin() + Start)) {
+        StackArena.resize(Start);
+        ++StackRecs[Id].Count;
+        return;
+      }
+    }
+    Ids.push_back(uint32_t(StackRecs.size()));
+    StackRecs.push_back({Start, Len, 1});
+  }
+
+  ProcessMaps &Maps;
+  const perf::ReadStats &RS;
+  const ImportOptions &Opts;
+  ImportSummary &Sum;
+  bool OnePass;
+  bool HasBranches = false;
+  uint64_t FirstTime = 0, LastTime = 0;
+  llvm::DenseMap<uint64_t, std::string> Comm;
+
+  FlatMap<AddrKey, CountValue> Samples{1 << 12};
+  FlatMap<BranchKey, BranchValue> Branches{1 << 14};
+  FlatMap<RangeKey, CountValue> Ranges{1 << 14};
+  struct StackRec {
+    uint32_t Offset, Len;
+    uint64_t Count;
+  };
+  std::vector<Frame> StackArena;
+  std::vector<StackRec> StackRecs;
+  llvm::DenseMap<uint64_t, llvm::SmallVector<uint32_t, 1>> StackIndex;
+};
+
+/// Finds the ELF for a module: a --binary with the same build-id, else one
+/// with the same file name, else the recorded path.
+struct BinaryResolver {
+  struct Candidate {
+    std::string Path;
+    ElfInfo Info;
+  };
+  std::vector<Candidate> Given;
+  std::vector<std::string> Warnings;
+
+  llvm::Error load(const std::vector<std::string> &Paths) {
+    for (const std::string &P : Paths) {
+      llvm::Expected<ElfInfo> I = readElfInfo(P);
+      if (!I)
+        return I.takeError();
+      Given.push_back({P, std::move(*I)});
+    }
+    return llvm::Error::success();
+  }
+
+  /// Returns the ELF info to normalize Module with, or nullopt.
+  std::optional<ElfInfo> find(const Module &M, std::string &How) {
+    std::string Id = toHex(M.BuildId);
+    llvm::StringRef Name = llvm::sys::path::filename(M.Path);
+    for (const Candidate &C : Given)
+      if (!Id.empty() && C.Info.BuildId == Id) {
+        How = "build-id match: " + C.Path;
+        return C.Info;
+      }
+    for (const Candidate &C : Given)
+      if (llvm::sys::path::filename(C.Path) == Name) {
+        if (!Id.empty() && !C.Info.BuildId.empty() && C.Info.BuildId != Id) {
+          Warnings.push_back("--binary " + C.Path + " has build-id " + C.Info.BuildId +
+                             " but the profile recorded " + Id + " for " + M.Path +
+                             "; not used");
+          continue;
+        }
+        How = "file-name match: " + C.Path;
+        return C.Info;
+      }
+    if (M.IsKernel || M.Path.empty() || M.Path[0] != '/')
+      return std::nullopt;
+    if (!llvm::sys::fs::exists(M.Path))
+      return std::nullopt;
+    llvm::Expected<ElfInfo> I = readElfInfo(M.Path);
+    if (!I) {
+      llvm::consumeError(I.takeError());
+      return std::nullopt;
+    }
+    if (!Id.empty() && !I->BuildId.empty() && I->BuildId != Id) {
+      Warnings.push_back(M.Path + " on disk has build-id " + I->BuildId +
+                         " but the recording has " + Id +
+                         " (the binary changed since); addresses kept as file offsets");
+      return std::nullopt;
+    }
+    How = "recorded path";
+    return std::move(*I);
+  }
+};
+
+llvm::Expected<bool> isTextInput(llvm::StringRef Path) {
+  if (Path == "-")
+    return false; // stdin: only pipe-mode perf.data
+  int FD = ::open(Path.str().c_str(), O_RDONLY | O_CLOEXEC);
+  if (FD < 0)
+    return makeError("{0}: cannot open: {1}", Path, strerror(errno));
+  char Buf[4096];
+  ssize_t N = ::read(FD, Buf, sizeof(Buf));
+  ::close(FD);
+  if (N <= 0)
+    return makeError("{0}: empty input", Path);
+  llvm::StringRef Head(Buf, size_t(N));
+  if (perf::isPerfData(Head))
+    return false;
+  if (perf::looksLikePerfScript(Head))
+    return true;
+  return makeError("{0}: neither perf.data (no PERFILE2 magic) nor perf script text",
+                   Path);
+}
+
+} // namespace
+
+llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions &Opts,
+                                      ImportSummary &Sum, Stats &PassStats) {
+  llvm::Expected<bool> IsText = isTextInput(Path);
+  if (!IsText)
+    return IsText.takeError();
+
+  ProcessMaps Maps;
+  perf::PerfHeader H;
+  perf::ReadStats RS;
+  perf::ReadOptions RO;
+  RO.KeepGoing = Opts.KeepGoing;
+  if (Opts.Progress)
+    RO.Progress = [](uint64_t Done, uint64_t Total) {
+      if (Total)
+        fprintf(stderr, "\rpgoctl: read %llu / %llu MiB (%.0f%%)",
+                (unsigned long long)(Done >> 20), (unsigned long long)(Total >> 20),
+                100.0 * double(Done) / double(Total));
+      else
+        fprintf(stderr, "\rpgoctl: read %llu MiB", (unsigned long long)(Done >> 20));
+    };
+
+  // Stdin and text are read once, in stream order; a perf.data file twice.
+  bool Seekable = Path != "-" && !*IsText;
+  std::unique_ptr<SampleAggregator> Agg;
+  std::vector<uint64_t> SamplesPerAttr;
+
+  if (*IsText) {
+    Stats::Pass P(PassStats, "read perf script text");
+    Sum.Format = "perf-script";
+    Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
+    if (llvm::Error E = perf::readPerfScriptText(Path, *Agg, H, RS))
+      return std::move(E);
+  } else if (!Seekable) {
+    Stats::Pass P(PassStats, "read samples (one pass)");
+    Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
+    if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
+      return std::move(E);
+    Sum.Format = "perf.data (pipe)";
+  } else {
+    // Pass 1: side-band records, and which event has samples.
+    SidebandVisitor SB(Maps, RS);
+    {
+      Stats::Pass P(PassStats, "read side-band records");
+      perf::ReadOptions RO1 = RO;
+      RO1.Progress = nullptr;
+      RO1.SkipSamples = true;
+      if (llvm::Error E = perf::readPerfData(Path, SB, RO1, H, RS))
+        return std::move(E);
+    }
+    SamplesPerAttr = RS.SamplesPerAttr;
+    Sum.Format = H.PipeMode ? "perf.data (pipe mode, from a file)" : "perf.data";
+    // Choose the event.
+    int Chosen = -1;
+    if (!Opts.Event.empty()) {
+      for (size_t I = 0; I < H.Attrs.size(); ++I)
+        if (H.Attrs[I].Name == Opts.Event)
+          Chosen = int(I);
+      if (Chosen < 0) {
+        std::string Names;
+        for (const perf::EventAttr &A : H.Attrs)
+          Names += (Names.empty() ? "" : ", ") + A.Name;
+        return makeError("{0}: no event named '{1}' (events: {2})", Path, Opts.Event,
+                         Names);
+      }
+    } else if (H.Attrs.size() > 1) {
+      uint64_t Best = 0;
+      for (size_t I = 0; I < SamplesPerAttr.size(); ++I)
+        if (SamplesPerAttr[I] > Best) {
+          Best = SamplesPerAttr[I];
+          Chosen = int(I);
+        }
+      size_t WithSamples = llvm::count_if(SamplesPerAttr, [](uint64_t N) { return N > 0; });
+      if (WithSamples > 1)
+        Sum.Warnings.push_back("several events have samples; importing '" +
+                               H.Attrs[size_t(Chosen)].Name +
+                               "' (the most samples); choose with --event");
+    }
+    // Comm filter: comm of a pid at a time, inherited over fork.
+    std::function<bool(uint32_t, OrderKey)> CommFilter;
+    if (!Opts.Comm.empty()) {
+      auto Comms = std::make_shared<std::vector<SidebandVisitor::CommChange>>(SB.Comms);
+      auto Forks = std::make_shared<std::vector<SidebandVisitor::ForkInfo>>(SB.Parents);
+      std::string Want = Opts.Comm;
+      CommFilter = [Comms, Forks, Want](uint32_t Pid, OrderKey Key) {
+        for (int Depth = 0; Depth < 64; ++Depth) {
+          const SidebandVisitor::CommChange *Best = nullptr;
+          for (const auto &C : *Comms)
+            if (C.Pid == Pid && C.Key <= Key && (!Best || Best->Key < C.Key))
+              Best = &C;
+          if (Best)
+            return Best->Comm == Want;
+          const SidebandVisitor::ForkInfo *F = nullptr;
+          for (const auto &Fk : *Forks)
+            if (Fk.Child == Pid)
+              F = &Fk;
+          if (!F)
+            return false;
+          Pid = F->Parent;
+          if (F->Key < Key)
+            Key = F->Key;
+        }
+        return false;
+      };
+    }
+    // Pass 2: samples.
+    Stats::Pass P(PassStats, "read samples");
+    Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/false);
+    Agg->ChosenAttr = Chosen;
+    Agg->CommFilter = std::move(CommFilter);
+    if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
+      return std::move(E);
+  }
+  if (Opts.Progress)
+    fprintf(stderr, "\r\033[K");
+  Sum.InputBytes = RS.Bytes;
+  Sum.Lost = RS.Lost + RS.LostSamples;
+  PassStats.count("input bytes", RS.Bytes);
+  PassStats.count("records", RS.Records);
+  PassStats.count("samples", Sum.Samples);
+  PassStats.count("mappings", Maps.numMappings());
+
+  // Pass 3: to ELF virtual addresses, one binary per module.
+  Stats::Pass P3(PassStats, "normalize addresses");
+  BinaryResolver Resolver;
+  if (llvm::Error E = Resolver.load(Opts.Binaries))
+    return std::move(E);
+  const std::vector<Module> &Mods = Maps.modules();
+  Profile Prof;
+  std::vector<int> BinIndex(Mods.size(), -1);
+  std::vector<std::optional<ElfInfo>> Elf(Mods.size());
+  auto binaryFor = [&](uint32_t M) -> BinaryProfile & {
+    if (BinIndex[M] < 0) {
+      BinIndex[M] = int(Prof.Binaries.size());
+      BinaryProfile B;
+      B.Path = Mods[M].Path;
+      B.BuildId = toHex(Mods[M].BuildId);
+      B.IsKernel = Mods[M].IsKernel;
+      std::string How;
+      if (!B.IsKernel)
+        Elf[M] = Resolver.find(Mods[M], How);
+      if (Elf[M]) {
+        B.Segments = Elf[M]->Segments;
+        B.Space = AddressSpace::ElfVaddr;
+        if (B.BuildId.empty())
+          B.BuildId = Elf[M]->BuildId;
+        spdlog::debug("{}: normalized with {}", B.Path, How);
+      } else {
+        B.Space = B.IsKernel ? AddressSpace::ElfVaddr : AddressSpace::FileOffset;
+      }
+      Prof.Binaries.push_back(std::move(B));
+    }
+    return Prof.Binaries[size_t(BinIndex[M])];
+  };
+  uint64_t OutsideSegments = 0;
+  auto toAddr = [&](uint32_t M, uint64_t Off) -> uint64_t {
+    if (!Elf[M])
+      return Off;
+    if (std::optional<uint64_t> VA = fileOffsetToVaddr(Elf[M]->Segments, Off))
+      return *VA;
+    ++OutsideSegments;
+    return Off;
+  };
+
+  Agg->Samples.forEach([&](const AddrKey &K, const CountValue &V) {
+    BinaryProfile &B = binaryFor(K.Module);
+    B.Samples.push_back({toAddr(K.Module, K.Addr), V.Count});
+  });
+  Agg->Branches.forEach([&](const BranchKey &K, const BranchValue &V) {
+    if (K.FromModule == K.ToModule) {
+      binaryFor(K.FromModule)
+          .Branches.push_back({toAddr(K.FromModule, K.From), toAddr(K.ToModule, K.To),
+                               V.Count, V.Mispreds});
+      return;
+    }
+    if (K.FromModule != Location::kNone)
+      binaryFor(K.FromModule)
+          .Branches.push_back(
+              {toAddr(K.FromModule, K.From), kExternalAddress, V.Count, V.Mispreds});
+    if (K.ToModule != Location::kNone)
+      binaryFor(K.ToModule)
+          .Branches.push_back(
+              {kExternalAddress, toAddr(K.ToModule, K.To), V.Count, V.Mispreds});
+  });
+  Agg->Ranges.forEach([&](const RangeKey &K, const CountValue &V) {
+    binaryFor(K.Module).Ranges.push_back(
+        {toAddr(K.Module, K.Begin), toAddr(K.Module, K.End), V.Count});
+  });
+  for (const auto &R : Agg->StackRecs) {
+    StackCount SC;
+    SC.Count = R.Count;
+    for (uint32_t I = 0; I < R.Len; ++I) {
+      Frame F = Agg->StackArena[R.Offset + I];
+      if (F.Binary != Frame::kNoBinary) {
+        uint32_t M = F.Binary;
+        binaryFor(M);
+        F = {uint32_t(BinIndex[M]), toAddr(M, F.Addr)};
+      }
+      SC.Frames.push_back(F);
+    }
+    Prof.Stacks.push_back(std::move(SC));
+  }
+  if (OutsideSegments)
+    Sum.Warnings.push_back(std::to_string(OutsideSegments) +
+                           " addresses fell outside every PT_LOAD segment of their "
+                           "binary; kept as file offsets");
+  for (std::string &W : Resolver.Warnings)
+    Sum.Warnings.push_back(std::move(W));
+
+  // Metadata.
+  ProfileMetadata &M = Prof.Meta;
+  const perf::EventAttr *A = nullptr;
+  if (!H.Attrs.empty())
+    A = Agg->ChosenAttr >= 0 ? &H.Attrs[size_t(Agg->ChosenAttr)] : &H.Attrs[0];
+  if (A) {
+    M.Event = A->Name;
+    if (A->freq())
+      M.SampleFreq = A->SamplePeriod;
+    else
+      M.SamplePeriod = A->SamplePeriod;
+  }
+  M.Mode = Agg->HasBranches ? ProfileMode::Lbr : ProfileMode::IpSamples;
+  M.TimeStartNs = Agg->FirstTime;
+  M.TimeEndNs = Agg->LastTime;
+  M.Labels = Opts.Labels;
+  if (!H.Hostname.empty() && !M.Labels.count("host"))
+    M.Labels["host"] = H.Hostname;
+  M.ToolVersion = toolVersion().str();
+  M.TotalSamples = Sum.SamplesUsed;
+  M.LostSamples = Sum.Lost;
+  M.UnmappedSamples = Sum.UnmappedIps;
+  Provenance Pv;
+  Pv.Source = Path.str();
+  Pv.Kind = *IsText ? "perf-script" : "perf.data";
+  Pv.Host = H.Hostname;
+  Pv.OsRelease = H.OsRelease;
+  Pv.PerfVersion = H.PerfVersion;
+  Pv.Samples = Sum.SamplesUsed;
+  Pv.TimeStartNs = Agg->FirstTime;
+  Pv.TimeEndNs = Agg->LastTime;
+  M.Inputs.push_back(std::move(Pv));
+  Prof.canonicalize();
+  return Prof;
+}
+
+} // namespace pgoctl

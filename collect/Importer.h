@@ -1,0 +1,73 @@
+// collect/Importer.h: perf.data or `perf script` text in, a Profile out.
+//
+// Passes (each timed under --stats):
+//   1. side-band: read MMAP/COMM/FORK records of the whole input into
+//      ProcessMaps (skipped for a pipe, which is read once in stream order);
+//   2. samples: decode each sample of the chosen event, resolve every address
+//      (IP, each LBR from/to, each call chain frame) to (module, file offset)
+//      at the sample's time, and count into flat hash maps: taken branches,
+//      fall-through ranges, IP samples, interned call stacks;
+//   3. normalize: per module, find the ELF (a --binary matched by build-id,
+//      else by file name, else the recorded path), check its build-id, and map
+//      file offsets to ELF virtual addresses through its PT_LOAD headers.
+//
+// LBR semantics (as AutoFDO and llvm-profgen): entries are newest first; each
+// entry is a taken branch (from, to); each pair of consecutive entries gives
+// the fall-through range from the older entry's target to the newer entry's
+// source. Treatment of odd entries:
+//   - from == 0 && to == 0: an empty slot of a short stack; skipped.
+//   - an end outside every known mapping: the branch is kept with that end
+//     marked external (kExternalAddress); both ends external: dropped.
+//   - a range whose ends lie in different binaries, or whose begin is above its
+//     end (the stack is not continuous there, e.g. an interrupt or a filtered
+//     kernel branch): dropped and counted as invalid.
+//   - duplicated entries (the same branch twice in a row, which real LBRs
+//     record for short loops and some CPUs repeat in error) are kept as they
+//     are: each is a taken branch; the range between them is then from the
+//     target back to the same source, which is valid when target <= source.
+// Counts are numbers of samples, not weighted by period; the period is in the
+// metadata.
+#pragma once
+
+#include "collect/PerfData.h"
+#include "core/Profile.h"
+#include "core/Support.h"
+
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgoctl {
+
+struct ImportOptions {
+  std::vector<std::string> Binaries; ///< --binary: ELF files to normalize against
+  std::optional<uint32_t> Pid;       ///< --pid
+  std::string Comm;                  ///< --comm
+  std::string Event;                 ///< --event; default: the event with most samples
+  bool KeepGoing = false;
+  bool Progress = false;             ///< progress lines on stderr
+  std::map<std::string, std::string> Labels;
+};
+
+struct ImportSummary {
+  std::string Format; ///< "perf.data", "perf.data (pipe)", "perf-script"
+  uint64_t InputBytes = 0;
+  uint64_t Samples = 0;        ///< samples in the input (all events)
+  uint64_t SamplesUsed = 0;    ///< of the chosen event, after filters
+  uint64_t SamplesFiltered = 0;///< other event, pid or comm
+  uint64_t UnmappedIps = 0;    ///< IP in no mapping, or in an anonymous one
+  uint64_t BranchEntries = 0, EmptyEntries = 0, ExternalBranches = 0;
+  uint64_t Ranges = 0, InvalidRanges = 0;
+  uint64_t Lost = 0, DamagedBytes = 0;
+  std::string Damage; ///< the keep-going message, if any
+  std::vector<std::string> Warnings;
+};
+
+/// Imports a perf.data file (file or pipe mode, "-" for stdin) or `perf
+/// script` text, detected by content.
+llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions &Opts,
+                                      ImportSummary &Summary, Stats &PassStats);
+
+} // namespace pgoctl

@@ -1,0 +1,167 @@
+// collect/ProcessMaps.cpp: time-aware mapping history per process.
+#include "collect/ProcessMaps.h"
+
+#include <algorithm>
+
+namespace pgoctl {
+
+namespace {
+constexpr uint64_t kKernelHalf = 0xffff800000000000ULL;
+
+bool isAnonymousName(llvm::StringRef Path) {
+  return Path.empty() || Path == "//anon" || Path == "[heap]" || Path == "[stack]" ||
+         Path.starts_with("[anon:") || Path.starts_with("/dev/zero") ||
+         Path.starts_with("/memfd:") || Path.starts_with("/SYSV") ||
+         Path.starts_with("//anon");
+}
+bool isKernelName(llvm::StringRef Path) {
+  return Path.starts_with("[kernel.kallsyms]") || Path.starts_with("[guest.kernel") ||
+         Path.ends_with(".ko") || Path.ends_with(".ko.xz") || Path.ends_with(".ko.zst") ||
+         Path.ends_with(".ko.gz") || (Path.starts_with("[") && !Path.starts_with("[vdso]") &&
+                                      !Path.starts_with("[vsyscall]") &&
+                                      !Path.starts_with("[uprobes]") && !isAnonymousName(Path));
+}
+} // namespace
+
+uint32_t ProcessMaps::internModule(llvm::StringRef Path, llvm::StringRef BuildId,
+                                   bool Kernel) {
+  std::string Key = Path.str();
+  Key.push_back('\0');
+  Key += BuildId;
+  auto [It, Inserted] = ModuleIndex.try_emplace(Key, uint32_t(Modules.size()));
+  if (Inserted) {
+    Module M;
+    M.Path = Path.str();
+    M.BuildId = BuildId.str();
+    M.IsKernel = Kernel;
+    M.IsAnonymous = !Kernel && isAnonymousName(Path);
+    Modules.push_back(std::move(M));
+  }
+  return It->second;
+}
+
+void ProcessMaps::addBuildId(llvm::StringRef Path, llvm::StringRef BuildId) {
+  HeaderBuildIds[Path] = BuildId.str();
+}
+
+void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
+  if (!E.Executable || E.Len == 0)
+    return;
+  Cache.fill({});
+  bool Kernel = E.Pid == kKernelPid || E.Start >= kKernelHalf || isKernelName(E.Filename);
+  std::string BuildId = E.BuildId;
+  if (BuildId.empty()) {
+    auto It = HeaderBuildIds.find(E.Filename);
+    if (It != HeaderBuildIds.end())
+      BuildId = It->second;
+    else if (Kernel && E.Filename.starts_with("[kernel.kallsyms]")) {
+      It = HeaderBuildIds.find("[kernel.kallsyms]");
+      if (It != HeaderBuildIds.end())
+        BuildId = It->second;
+    }
+  }
+  llvm::StringRef Name = E.Filename;
+  if (Name.starts_with("[kernel.kallsyms]"))
+    Name = "[kernel.kallsyms]";
+  Mapping M;
+  M.Start = E.Start;
+  M.End = E.Start + E.Len < E.Start ? UINT64_MAX : E.Start + E.Len;
+  M.Pgoff = E.Pgoff;
+  M.Module = internModule(Name, BuildId, Kernel);
+  M.From = Key;
+
+  PidMaps &PM = Pids[Kernel ? kKernelPid : E.Pid];
+  // Overlaps: whichever was mapped later ends the other's validity.
+  for (Mapping &Old : PM.Maps) {
+    if (Old.End <= M.Start || M.End <= Old.Start)
+      continue;
+    if (Old.From < M.From)
+      Old.Until = std::min(Old.Until, M.From, [](auto &A, auto &B) { return A < B; });
+    else
+      M.Until = std::min(M.Until, Old.From, [](auto &A, auto &B) { return A < B; });
+  }
+  if (!Kernel && PM.HasExec() && M.From < PM.ExecKey)
+    M.Until = std::min(M.Until, PM.ExecKey, [](auto &A, auto &B) { return A < B; });
+  auto Pos = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
+                              [](uint64_t S, const Mapping &X) { return S < X.Start; });
+  PM.Maps.insert(Pos, M);
+  PM.MaxLen = std::max(PM.MaxLen, M.End - M.Start);
+}
+
+void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
+  if (Child == Parent)
+    return; // a thread: same address space
+  Cache.fill({});
+  PidMaps &PM = Pids[Child];
+  PM.HasParent = true;
+  PM.Parent = Parent;
+  PM.ForkKey = Key;
+}
+
+void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
+  Cache.fill({});
+  PidMaps &PM = Pids[Pid];
+  if (!PM.HasExec() || Key < PM.ExecKey) {
+    PM.ExecKey = Key;
+    PM.ExecSet = true;
+  }
+  for (Mapping &M : PM.Maps)
+    if (M.From < Key)
+      M.Until = std::min(M.Until, Key, [](auto &A, auto &B) { return A < B; });
+}
+
+const Mapping *ProcessMaps::findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const {
+  // Maps are sorted by Start; candidates start at most MaxLen below Addr.
+  auto It = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), Addr,
+                             [](uint64_t A, const Mapping &X) { return A < X.Start; });
+  const Mapping *Best = nullptr;
+  while (It != PM.Maps.begin()) {
+    --It;
+    if (Addr - It->Start >= PM.MaxLen && It->End <= Addr)
+      break;
+    if (Addr < It->End && It->From <= Key && Key < It->Until &&
+        (!Best || Best->From < It->From))
+      Best = &*It;
+  }
+  return Best;
+}
+
+Location ProcessMaps::resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+  bool Kernel = Addr >= kKernelHalf;
+  uint32_t P = Kernel ? kKernelPid : Pid;
+  for (const CacheEntry &C : Cache)
+    if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
+        C.M->From <= Key && Key < C.M->Until)
+      return {C.M->Module, Kernel ? Addr : Addr - C.M->Start + C.M->Pgoff};
+
+  OrderKey K = Key;
+  for (int Depth = 0; Depth < 64; ++Depth) {
+    auto It = Pids.find(P);
+    if (It == Pids.end())
+      break;
+    const PidMaps &PM = It->second;
+    if (const Mapping *M = findIn(PM, Addr, K)) {
+      if (Depth == 0) {
+        Cache[CacheNext] = {P, M};
+        CacheNext = (CacheNext + 1) % Cache.size();
+      }
+      bool KernelModule = Modules[M->Module].IsKernel;
+      return {M->Module, KernelModule ? Addr : Addr - M->Start + M->Pgoff};
+    }
+    if (Kernel || !PM.HasParent || (PM.HasExec() && PM.ExecKey <= K))
+      break;
+    if (PM.ForkKey < K)
+      K = PM.ForkKey;
+    P = PM.Parent;
+  }
+  return {};
+}
+
+size_t ProcessMaps::numMappings() const {
+  size_t N = 0;
+  for (const auto &KV : Pids)
+    N += KV.second.Maps.size();
+  return N;
+}
+
+} // namespace pgoctl

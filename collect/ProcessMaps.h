@@ -1,0 +1,105 @@
+// collect/ProcessMaps.h: which file was mapped where, in which process, when.
+//
+// Built from MMAP/MMAP2, FORK, COMM(exec) records, and asked "what mapping held
+// address A in process P at time T?". Every event carries an order key (time,
+// then file sequence), so the answer does not depend on the order records
+// appear in the file (perf writes each CPU's buffer separately, so a sample can
+// precede, in the file, the mmap it needs). A later mapping that overlaps an
+// earlier one ends the earlier one's validity (the whole of it: the rare
+// partial overlap of two executable mappings is not split as perf does). A
+// forked child sees its parent's mappings as of the fork until it execs.
+// Kernel mappings (pid -1, or addresses in the upper half) form one set.
+//
+// Files are interned as Modules (path + build-id), so the hot path works with
+// small integers. Lookups go through a small cache of recent hits.
+#pragma once
+
+#include "collect/PerfData.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pgoctl {
+
+/// Order of an event: perf timestamp first, then position in the input.
+struct OrderKey {
+  uint64_t Time = 0;
+  uint64_t Seq = 0;
+  friend bool operator<(const OrderKey &A, const OrderKey &B) {
+    return A.Time != B.Time ? A.Time < B.Time : A.Seq < B.Seq;
+  }
+  friend bool operator<=(const OrderKey &A, const OrderKey &B) { return !(B < A); }
+  static OrderKey max() { return {UINT64_MAX, UINT64_MAX}; }
+};
+
+struct Module {
+  std::string Path;
+  std::string BuildId; ///< raw bytes, may be empty
+  bool IsKernel = false;
+  /// Not a file: [heap], [stack], //anon, [anon:...], /dev/zero, memfd.
+  bool IsAnonymous = false;
+};
+
+struct Mapping {
+  uint64_t Start = 0, End = 0, Pgoff = 0;
+  uint32_t Module = 0;
+  OrderKey From;                       ///< when it was mapped
+  OrderKey Until = OrderKey::max();    ///< when a later mapping or exec replaced it
+};
+
+/// The result of resolving one address.
+struct Location {
+  static constexpr uint32_t kNone = ~uint32_t(0);
+  uint32_t Module = kNone;
+  uint64_t FileOffset = 0; ///< address - start + pgoff (the kernel: the address)
+};
+
+class ProcessMaps {
+public:
+  static constexpr uint32_t kKernelPid = ~uint32_t(0);
+
+  void addMmap(const perf::MmapEvent &E, OrderKey Key);
+  void addFork(uint32_t Child, uint32_t Parent, OrderKey Key);
+  void addExec(uint32_t Pid, OrderKey Key);
+  /// Build-ids from the BUILD_ID header section, matched by file name.
+  void addBuildId(llvm::StringRef Path, llvm::StringRef BuildId);
+
+  /// Resolves Addr in process Pid at Key. Kernel addresses (upper half of the
+  /// address space) are looked up in the kernel set whatever Pid is.
+  Location resolve(uint32_t Pid, uint64_t Addr, OrderKey Key);
+
+  const std::vector<Module> &modules() const { return Modules; }
+  size_t numMappings() const;
+
+private:
+  struct PidMaps {
+    std::vector<Mapping> Maps; ///< sorted by Start
+    uint64_t MaxLen = 0;
+    uint32_t Parent = 0;
+    bool HasParent = false;
+    OrderKey ForkKey, ExecKey;
+    bool ExecSet = false;
+    bool HasExec() const { return ExecSet; }
+  };
+  const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
+  uint32_t internModule(llvm::StringRef Path, llvm::StringRef BuildId, bool Kernel);
+
+  llvm::DenseMap<uint64_t, PidMaps> Pids; /// uint64 keys: DenseMap reserves ~0u
+  std::vector<Module> Modules;
+  llvm::StringMap<uint32_t> ModuleIndex; ///< key: path + '\0' + build-id
+  llvm::StringMap<std::string> HeaderBuildIds;
+
+  struct CacheEntry {
+    uint32_t Pid = 0;
+    const Mapping *M = nullptr;
+  };
+  std::array<CacheEntry, 4> Cache{};
+  unsigned CacheNext = 0;
+};
+
+} // namespace pgoctl

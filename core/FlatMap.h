@@ -1,0 +1,93 @@
+// core/FlatMap.h: an open-addressing hash map for the aggregation hot path.
+//
+// Keys are small trivially-copyable structs with a hash() member and ==;
+// values are small structs. Linear probing over one array of slots, power-of-
+// two capacity, grows at 50% load. No per-insert allocation, no tombstones (the
+// aggregation never erases). Iteration order is unspecified: callers sort.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace pgoctl {
+
+/// A strong 64-bit mix (from the murmur3 finalizer).
+inline uint64_t mix64(uint64_t X) {
+  X ^= X >> 33;
+  X *= 0xff51afd7ed558ccdULL;
+  X ^= X >> 33;
+  X *= 0xc4ceb9fe1a85ec53ULL;
+  X ^= X >> 33;
+  return X;
+}
+
+template <typename K, typename V> class FlatMap {
+public:
+  struct Slot {
+    K Key;
+    V Value;
+    bool Used;
+  };
+
+  explicit FlatMap(size_t InitialCapacity = 1024) { rehash(roundUp(InitialCapacity)); }
+
+  /// Returns the value for Key, default-constructed if new.
+  V &operator[](const K &Key) {
+    if ((Size + 1) * 2 > Slots.size())
+      rehash(Slots.size() * 2);
+    size_t Mask = Slots.size() - 1;
+    size_t I = size_t(Key.hash()) & Mask;
+    while (true) {
+      Slot &S = Slots[I];
+      if (!S.Used) {
+        S.Used = true;
+        S.Key = Key;
+        S.Value = V();
+        ++Size;
+        return S.Value;
+      }
+      if (S.Key == Key)
+        return S.Value;
+      I = (I + 1) & Mask;
+    }
+  }
+
+  size_t size() const { return Size; }
+  size_t bytes() const { return Slots.size() * sizeof(Slot); }
+
+  template <typename Fn> void forEach(Fn F) const {
+    for (const Slot &S : Slots)
+      if (S.Used)
+        F(S.Key, S.Value);
+  }
+
+private:
+  static size_t roundUp(size_t N) {
+    size_t C = 16;
+    while (C < N)
+      C *= 2;
+    return C;
+  }
+  void rehash(size_t NewCap) {
+    std::vector<Slot> Old;
+    Old.swap(Slots);
+    Slots.assign(NewCap, Slot{K(), V(), false});
+    Size = 0;
+    size_t Mask = NewCap - 1;
+    for (const Slot &S : Old) {
+      if (!S.Used)
+        continue;
+      size_t I = size_t(S.Key.hash()) & Mask;
+      while (Slots[I].Used)
+        I = (I + 1) & Mask;
+      Slots[I] = S;
+      ++Size;
+    }
+  }
+
+  std::vector<Slot> Slots;
+  size_t Size = 0;
+};
+
+} // namespace pgoctl
