@@ -74,7 +74,8 @@ public:
   void addOptions(CLI::App &App) override {
     App.add_option("inputs", O.Inputs, ".pgoprof files to merge (weight 1 unless --weights)");
     App.add_option("-w,--weight", O.WeightedInputs,
-                   "A weighted input, N,file (repeatable; llvm-profdata style)");
+                   "A weighted input, N,file (repeatable; llvm-profdata style)")
+        ->allow_extra_args(false); // one N,file per --weight; later words are inputs
     App.add_option("--weights", O.Weights,
                    "Comma-separated weights of the positional inputs, in order");
     App.add_option("-o,--output", O.Output, "Merged .pgoprof to write")->required();

@@ -348,7 +348,8 @@ public:
     App.add_option("--top", O.Top, "Number of top functions to list (0: none)")
         ->capture_default_str();
     App.add_option("--binary", O.Binaries,
-                   "ELF file of a profiled binary, matched by build-id (repeatable)");
+                   "ELF file of a profiled binary, matched by build-id (repeatable)")
+        ->allow_extra_args(false);
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
