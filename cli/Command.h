@@ -50,5 +50,6 @@ std::unique_ptr<Command> makeImportCommand();
 std::unique_ptr<Command> makeShowCommand();
 std::unique_ptr<Command> makeMergeCommand();
 std::unique_ptr<Command> makeDebugSamplesCommand();
+std::unique_ptr<Command> makeDebugProfileCommand();
 
 } // namespace pgoctl::cli

@@ -13,6 +13,9 @@ llvm::ArrayRef<CommandEntry> commandTable() {
       {"debug-samples",
        "Print perf.data samples as `perf script -F ip,brstack` does (also: `debug samples`)",
        makeDebugSamplesCommand},
+      {"debug-profile",
+       "Print every count of a .pgoprof as sorted text (also: `debug profile`)",
+       makeDebugProfileCommand},
   };
   return Table;
 }

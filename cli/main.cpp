@@ -12,8 +12,12 @@ using namespace pgoctl::cli;
 int main(int argc, char **argv) {
   // `pgoctl debug samples` is spelled as two words in the docs; accept both.
   std::vector<std::string> Args(argv, argv + argc);
-  if (Args.size() > 2 && Args[1] == "debug" && Args[2] == "samples")
-    Args.erase(Args.begin() + 1), Args[1] = "debug-samples";
+  for (size_t I = 1; I + 1 < Args.size(); ++I)
+    if (Args[I] == "debug" && (Args[I + 1] == "samples" || Args[I + 1] == "profile")) {
+      Args[I] = "debug-" + Args[I + 1];
+      Args.erase(Args.begin() + long(I) + 1);
+      break;
+    }
 
   CLI::App App{"pgoctl: production profiles in, faster builds out"};
   App.require_subcommand(1);

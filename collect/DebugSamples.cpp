@@ -65,8 +65,7 @@ public:
     pgoctl::Location L = Maps.resolve(S.Pid, Ip, {S.Time, RS.Records});
     if (L.Module == pgoctl::Location::kNone)
       return Ip;
-    const pgoctl::Module &M = Maps.modules()[L.Module];
-    return M.IsKernel || M.IsAnonymous ? Ip : L.FileOffset;
+    return Maps.modules()[L.Module].IsKernel ? Ip : L.FileOffset;
   }
 
   const DebugSamplesOptions &Opts;

@@ -23,33 +23,35 @@ namespace {
 
 using perf::PerfVisitor;
 
+// Hot-path keys pack (module, address) into one u64: the module index + 1 in
+// the top 16 bits, the low 48 bits of the address below. User-space file
+// offsets fit in 48 bits; kernel addresses are canonical (top 16 bits all
+// ones) and are restored on unpacking. The external/unmapped end is 0.
+constexpr unsigned kModuleShift = 48;
+constexpr uint64_t kAddrMask = (uint64_t(1) << kModuleShift) - 1;
+inline uint64_t pack(const Location &L) {
+  if (L.Module == Location::kNone || L.Module >= ProcessMaps::kMaxModules)
+    return 0;
+  return (uint64_t(L.Module + 1) << kModuleShift) | (L.FileOffset & kAddrMask);
+}
+inline uint32_t packedModule(uint64_t P) { return uint32_t(P >> kModuleShift) - 1; }
+inline uint64_t packedAddr(uint64_t P, bool Kernel) {
+  uint64_t A = P & kAddrMask;
+  return Kernel && (A >> 47) ? A | ~kAddrMask : A;
+}
+
 struct AddrKey {
-  uint32_t Module;
-  uint64_t Addr;
-  uint64_t hash() const { return mix64(Addr ^ (uint64_t(Module) << 48)); }
-  bool operator==(const AddrKey &O) const { return Module == O.Module && Addr == O.Addr; }
+  uint64_t P = 0;
+  uint64_t hash() const { return mix64(P); }
+  bool operator==(const AddrKey &O) const { return P == O.P; }
+  bool isEmpty() const { return P == 0; }
 };
-struct BranchKey {
-  uint32_t FromModule, ToModule;
-  uint64_t From, To;
-  uint64_t hash() const {
-    return mix64(From * 0x9e3779b97f4a7c15ULL ^ To ^
-                 (uint64_t(FromModule) << 40 | uint64_t(ToModule) << 20));
-  }
-  bool operator==(const BranchKey &O) const {
-    return From == O.From && To == O.To && FromModule == O.FromModule &&
-           ToModule == O.ToModule;
-  }
-};
-struct RangeKey {
-  uint32_t Module;
-  uint64_t Begin, End;
-  uint64_t hash() const {
-    return mix64(Begin * 0x9e3779b97f4a7c15ULL ^ End ^ (uint64_t(Module) << 44));
-  }
-  bool operator==(const RangeKey &O) const {
-    return Begin == O.Begin && End == O.End && Module == O.Module;
-  }
+/// A branch (from, to) or a range (begin, end), packed.
+struct PairKey {
+  uint64_t A = 0, B = 0;
+  uint64_t hash() const { return mix64(A * 0x9e3779b97f4a7c15ULL ^ B); }
+  bool operator==(const PairKey &O) const { return A == O.A && B == O.B; }
+  bool isEmpty() const { return A == 0 && B == 0; }
 };
 struct BranchValue {
   uint64_t Count = 0, Mispreds = 0;
@@ -57,6 +59,29 @@ struct BranchValue {
 struct CountValue {
   uint64_t Count = 0;
 };
+
+/// The event to import: --event by name, else the first sampling event of the
+/// header (not perf's `dummy` tracking event, not a counting-only one). The
+/// rule needs only the header, so a stream read once chooses as a file does.
+llvm::Expected<int> chooseEvent(const perf::PerfHeader &H, llvm::StringRef Want,
+                                llvm::StringRef Path) {
+  if (!Want.empty()) {
+    for (size_t I = 0; I < H.Attrs.size(); ++I)
+      if (H.Attrs[I].Name == Want)
+        return int(I);
+    std::string Names;
+    for (const perf::EventAttr &A : H.Attrs)
+      Names += (Names.empty() ? "" : ", ") + A.Name;
+    return makeError("{0}: no event named '{1}' (events: {2})", Path, Want, Names);
+  }
+  for (size_t I = 0; I < H.Attrs.size(); ++I) {
+    const perf::EventAttr &A = H.Attrs[I];
+    bool Dummy = A.Type == 1 && A.Config == 9;
+    if (!Dummy && A.SamplePeriod != 0)
+      return int(I);
+  }
+  return H.Attrs.empty() ? -1 : 0;
+}
 
 /// Pass 2 (or the only pass, for streams): samples into counts.
 class SampleAggregator : public PerfVisitor {
@@ -68,13 +93,22 @@ public:
   // Filters, set between the passes.
   int ChosenAttr = -1; ///< index into the header's attrs; -1: all
   const perf::PerfHeader *Header = nullptr;
+  llvm::StringRef Path;
+  llvm::Error ChooseError = llvm::Error::success();
+  uint64_t OtherEventSamples = 0;
   std::function<bool(uint32_t Pid, OrderKey Key)> CommFilter;
 
   void onHeader(const perf::PerfHeader &H) override {
     Header = &H;
-    if (OnePass)
-      for (const perf::BuildIdEntry &B : H.BuildIds)
-        Maps.addBuildId(B.Filename, B.BuildId);
+    if (!OnePass)
+      return;
+    for (const perf::BuildIdEntry &B : H.BuildIds)
+      Maps.addBuildId(B.Filename, B.BuildId);
+    llvm::Expected<int> C = chooseEvent(H, Opts.Event, Path);
+    if (!C)
+      ChooseError = C.takeError();
+    else
+      ChosenAttr = *C;
   }
   void onMmap(const perf::MmapEvent &E) override {
     if (OnePass)
@@ -105,6 +139,7 @@ public:
     ++Sum.Samples;
     if (ChosenAttr >= 0 && Header && S.Attr != &Header->Attrs[size_t(ChosenAttr)]) {
       ++Sum.SamplesFiltered;
+      ++OtherEventSamples;
       return;
     }
     if (Opts.Pid && S.Pid != *Opts.Pid) {
@@ -131,7 +166,7 @@ public:
     if (Ip.Module == Location::kNone)
       ++Sum.UnmappedIps;
     else
-      ++Samples[{Ip.Module, Ip.FileOffset}].Count;
+      ++Samples[{pack(Ip)}].Count;
 
     if (S.NumBranches)
       addBranchStack(S, Key);
@@ -140,10 +175,7 @@ public:
   }
 
   Location resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
-    Location L = Maps.resolve(Pid, Addr, Key);
-    if (L.Module != Location::kNone && Maps.modules()[L.Module].IsAnonymous)
-      return {};
-    return L;
+    return Maps.resolve(Pid, Addr, Key);
   }
 
   void addBranchStack(const perf::Sample &S, OrderKey Key) {
@@ -163,7 +195,7 @@ public:
       if (F.Module == Location::kNone && T.Module == Location::kNone) {
         ++Sum.ExternalBranches;
       } else {
-        BranchValue &BV = Branches[{F.Module, T.Module, F.FileOffset, T.FileOffset}];
+        BranchValue &BV = Branches[{pack(F), pack(T)}];
         ++BV.Count;
         BV.Mispreds += B.mispred();
       }
@@ -172,7 +204,7 @@ public:
         ++Sum.Ranges;
         if (T.Module != Location::kNone && T.Module == PrevFrom.Module &&
             T.FileOffset <= PrevFrom.FileOffset)
-          ++Ranges[{T.Module, T.FileOffset, PrevFrom.FileOffset}].Count;
+          ++Ranges[{pack(T), pack(PrevFrom)}].Count;
         else
           ++Sum.InvalidRanges;
       }
@@ -227,8 +259,8 @@ public:
   llvm::DenseMap<uint64_t, std::string> Comm;
 
   FlatMap<AddrKey, CountValue> Samples{1 << 12};
-  FlatMap<BranchKey, BranchValue> Branches{1 << 14};
-  FlatMap<RangeKey, CountValue> Ranges{1 << 14};
+  FlatMap<PairKey, BranchValue> Branches{1 << 14};
+  FlatMap<PairKey, CountValue> Ranges{1 << 14};
   struct StackRec {
     uint32_t Offset, Len;
     uint64_t Count;
@@ -294,6 +326,9 @@ struct BinaryResolver {
       return std::nullopt;
     }
     How = "recorded path";
+    if (Id.empty())
+      Warnings.push_back(M.Path + ": the input records no build-id; using the file on "
+                                  "disk unverified (pass --binary to be explicit)");
     return std::move(*I);
   }
 };
@@ -344,17 +379,18 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
   // Stdin and text are read once, in stream order; a perf.data file twice.
   bool Seekable = Path != "-" && !*IsText;
   std::unique_ptr<SampleAggregator> Agg;
-  std::vector<uint64_t> SamplesPerAttr;
 
   if (*IsText) {
     Stats::Pass P(PassStats, "read perf script text");
     Sum.Format = "perf-script";
     Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
+    Agg->Path = Path;
     if (llvm::Error E = perf::readPerfScriptText(Path, *Agg, H, RS))
       return std::move(E);
   } else if (!Seekable) {
     Stats::Pass P(PassStats, "read samples (one pass)");
     Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
+    Agg->Path = Path;
     if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
       return std::move(E);
     Sum.Format = "perf.data (pipe)";
@@ -369,34 +405,11 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
       if (llvm::Error E = perf::readPerfData(Path, SB, RO1, H, RS))
         return std::move(E);
     }
-    SamplesPerAttr = RS.SamplesPerAttr;
     Sum.Format = H.PipeMode ? "perf.data (pipe mode, from a file)" : "perf.data";
-    // Choose the event.
-    int Chosen = -1;
-    if (!Opts.Event.empty()) {
-      for (size_t I = 0; I < H.Attrs.size(); ++I)
-        if (H.Attrs[I].Name == Opts.Event)
-          Chosen = int(I);
-      if (Chosen < 0) {
-        std::string Names;
-        for (const perf::EventAttr &A : H.Attrs)
-          Names += (Names.empty() ? "" : ", ") + A.Name;
-        return makeError("{0}: no event named '{1}' (events: {2})", Path, Opts.Event,
-                         Names);
-      }
-    } else if (H.Attrs.size() > 1) {
-      uint64_t Best = 0;
-      for (size_t I = 0; I < SamplesPerAttr.size(); ++I)
-        if (SamplesPerAttr[I] > Best) {
-          Best = SamplesPerAttr[I];
-          Chosen = int(I);
-        }
-      size_t WithSamples = llvm::count_if(SamplesPerAttr, [](uint64_t N) { return N > 0; });
-      if (WithSamples > 1)
-        Sum.Warnings.push_back("several events have samples; importing '" +
-                               H.Attrs[size_t(Chosen)].Name +
-                               "' (the most samples); choose with --event");
-    }
+    llvm::Expected<int> ChosenOr = chooseEvent(H, Opts.Event, Path);
+    if (!ChosenOr)
+      return ChosenOr.takeError();
+    int Chosen = *ChosenOr;
     // Comm filter: comm of a pid at a time, inherited over fork.
     std::function<bool(uint32_t, OrderKey)> CommFilter;
     if (!Opts.Comm.empty()) {
@@ -432,6 +445,12 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
     if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
       return std::move(E);
   }
+  if (Agg->ChooseError)
+    return std::move(Agg->ChooseError);
+  if (Agg->OtherEventSamples && Agg->ChosenAttr >= 0)
+    Sum.Warnings.push_back(std::to_string(Agg->OtherEventSamples) +
+                           " samples of other events were left out; importing '" +
+                           H.Attrs[size_t(Agg->ChosenAttr)].Name + "' (choose with --event)");
   if (Opts.Progress)
     fprintf(stderr, "\r\033[K");
   Sum.InputBytes = RS.Bytes;
@@ -483,29 +502,33 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
     return Off;
   };
 
+  // Unpacks a hot-path key half into (module, ELF address).
+  auto unpack = [&](uint64_t P) -> std::pair<uint32_t, uint64_t> {
+    uint32_t M = packedModule(P);
+    return {M, toAddr(M, packedAddr(P, Mods[M].IsKernel))};
+  };
   Agg->Samples.forEach([&](const AddrKey &K, const CountValue &V) {
-    BinaryProfile &B = binaryFor(K.Module);
-    B.Samples.push_back({toAddr(K.Module, K.Addr), V.Count});
+    auto [M, A] = unpack(K.P);
+    binaryFor(M).Samples.push_back({A, V.Count});
   });
-  Agg->Branches.forEach([&](const BranchKey &K, const BranchValue &V) {
-    if (K.FromModule == K.ToModule) {
-      binaryFor(K.FromModule)
-          .Branches.push_back({toAddr(K.FromModule, K.From), toAddr(K.ToModule, K.To),
-                               V.Count, V.Mispreds});
+  Agg->Branches.forEach([&](const PairKey &K, const BranchValue &V) {
+    if (K.A && K.B && packedModule(K.A) == packedModule(K.B)) {
+      auto [M, From] = unpack(K.A);
+      binaryFor(M).Branches.push_back({From, unpack(K.B).second, V.Count, V.Mispreds});
       return;
     }
-    if (K.FromModule != Location::kNone)
-      binaryFor(K.FromModule)
-          .Branches.push_back(
-              {toAddr(K.FromModule, K.From), kExternalAddress, V.Count, V.Mispreds});
-    if (K.ToModule != Location::kNone)
-      binaryFor(K.ToModule)
-          .Branches.push_back(
-              {kExternalAddress, toAddr(K.ToModule, K.To), V.Count, V.Mispreds});
+    if (K.A) {
+      auto [M, From] = unpack(K.A);
+      binaryFor(M).Branches.push_back({From, kExternalAddress, V.Count, V.Mispreds});
+    }
+    if (K.B) {
+      auto [M, To] = unpack(K.B);
+      binaryFor(M).Branches.push_back({kExternalAddress, To, V.Count, V.Mispreds});
+    }
   });
-  Agg->Ranges.forEach([&](const RangeKey &K, const CountValue &V) {
-    binaryFor(K.Module).Ranges.push_back(
-        {toAddr(K.Module, K.Begin), toAddr(K.Module, K.End), V.Count});
+  Agg->Ranges.forEach([&](const PairKey &K, const CountValue &V) {
+    auto [M, Begin] = unpack(K.A);
+    binaryFor(M).Ranges.push_back({Begin, unpack(K.B).second, V.Count});
   });
   for (const auto &R : Agg->StackRecs) {
     StackCount SC;

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -149,6 +150,7 @@ public:
          ReadStats &S)
       : Path(Path.str()), V(V), Opts(O), H(H), S(S) {}
   ~Reader() {
+    unmapWindow();
     if (FD >= 0 && OwnFD)
       ::close(FD);
     if (ZD)
@@ -199,9 +201,21 @@ private:
   bool OwnFD = false;
   bool Seekable = false;
   uint64_t StreamBegin = 0, StreamEnd = UINT64_MAX;
+  // The bytes of the stream: a read() buffer (pipes, headers) or a window
+  // mapped from the file (file-mode data sections: no copy; the window is
+  // unmapped as it moves on, so memory stays bounded).
   std::vector<char> Buf;
+  const char *Base = nullptr; ///< Base[BufPos, BufLen) are valid bytes
   size_t BufPos = 0, BufLen = 0;
-  uint64_t BufOffset = 0; ///< file offset of Buf[BufPos]
+  uint64_t BufOffset = 0; ///< file offset of Base[BufPos]
+  bool UseMmap = false;
+  void *Map = nullptr;
+  size_t MapLen = 0;
+  void unmapWindow() {
+    if (Map)
+      ::munmap(Map, MapLen);
+    Map = nullptr;
+  }
   uint64_t NextProgress = 0;
 
   llvm::DenseMap<uint64_t, unsigned> IdToAttr;
@@ -229,6 +243,7 @@ llvm::Error Reader::open() {
     posix_fadvise(FD, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
   Buf.resize(std::max(Opts.BufferBytes, size_t(4 * kMaxRecord)));
+  Base = Buf.data();
   return llvm::Error::success();
 }
 
@@ -254,8 +269,29 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
   size_t Avail = BufLen - BufPos;
   if (Avail >= N)
     return Avail;
+  if (UseMmap) {
+    // Move the window so it starts at the current offset (page-aligned down).
+    static const uint64_t Page = uint64_t(sysconf(_SC_PAGESIZE));
+    uint64_t End = std::min(StreamEnd, H.FileSize);
+    unmapWindow();
+    BufPos = BufLen = 0;
+    if (BufOffset >= End)
+      return 0;
+    uint64_t Aligned = BufOffset & ~(Page - 1);
+    MapLen = size_t(std::min<uint64_t>(Opts.MapWindowBytes, End - Aligned));
+    int Flags = MAP_PRIVATE | MAP_POPULATE;
+    Map = ::mmap(nullptr, MapLen, PROT_READ, Flags, FD, off_t(Aligned));
+    if (Map == MAP_FAILED) {
+      Map = nullptr;
+      return makeError("{0}: offset {1}: mmap failed: {2}", Path, Aligned, strerror(errno));
+    }
+    ::madvise(Map, MapLen, MADV_SEQUENTIAL);
+    Base = static_cast<const char *>(Map) + (BufOffset - Aligned);
+    BufLen = MapLen - size_t(BufOffset - Aligned);
+    return BufLen;
+  }
   if (BufPos > 0) {
-    memmove(Buf.data(), Buf.data() + BufPos, Avail);
+    memmove(Buf.data(), Base + BufPos, Avail);
     BufPos = 0;
     BufLen = Avail;
   }
@@ -281,6 +317,14 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
 
 llvm::Error Reader::skipInput(uint64_t N, uint64_t Offset, uint32_t Type) {
   size_t Avail = BufLen - BufPos;
+  if (UseMmap && N > Avail) {
+    if (BufOffset + N > std::min(StreamEnd, H.FileSize))
+      return damage(Offset, Type,
+                    llvm::formatv("payload of {0} bytes runs past the end of the input", N).str());
+    BufOffset += N;
+    BufPos = BufLen = 0; // the next fill() maps a window at the new offset
+    return llvm::Error::success();
+  }
   size_t FromBuf = size_t(std::min<uint64_t>(N, Avail));
   BufPos += FromBuf;
   BufOffset += FromBuf;
@@ -331,7 +375,7 @@ llvm::Error Reader::readFileHeader() {
     return Got.takeError();
   if (*Got < kPipeHeaderSize)
     return makeError("{0}: not a perf.data file: only {1} bytes", Path, *Got);
-  memcpy(Hdr, Buf.data() + BufPos, kPipeHeaderSize);
+  memcpy(Hdr, Base + BufPos, kPipeHeaderSize);
   uint64_t Magic = ld64(Hdr), HdrSize = ld64(Hdr + 8);
   if (Magic == kMagic2Swapped)
     return makeError("{0}: perf.data written on a big-endian machine is not "
@@ -408,6 +452,7 @@ llvm::Error Reader::readFileHeader() {
     return makeError("{0}: cannot seek to the data section: {1}", Path, strerror(errno));
   BufPos = BufLen = 0;
   BufOffset = StreamBegin;
+  UseMmap = true;
   return llvm::Error::success();
 }
 
@@ -933,7 +978,7 @@ llvm::Error Reader::stream() {
                     llvm::formatv("truncated: {0} bytes left, a record header needs 8",
                                   *Avail)
                         .str());
-    const char *R = Buf.data() + BufPos;
+    const char *R = Base + BufPos;
     uint32_t Type = ld32(R);
     uint16_t Size = ld16(R + 6);
     if (Size < 8)
@@ -947,7 +992,7 @@ llvm::Error Reader::stream() {
                       llvm::formatv("truncated: record of {0} bytes, only {1} left",
                                     Size, *Avail)
                           .str());
-      R = Buf.data() + BufPos;
+      R = Base + BufPos;
     }
     BufPos += Size;
     BufOffset += Size;

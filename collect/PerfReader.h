@@ -4,7 +4,7 @@
 // (header, attrs, data section, feature sections) and pipe mode (header
 // records in the stream), zstd-COMPRESSED records, every sample_type bit, and
 // several events told apart by sample id. The data section is streamed through
-// a fixed-size buffer (never mapped whole), so memory does not grow with the
+// a fixed-size buffer or a moving mapped window (never mapped whole), so memory does not grow with the
 // input, and nothing is allocated per sample: the visitor receives views into
 // the buffer. Every read is bounds-checked; damage (a truncated record, a size
 // of zero, a sample shorter than its sample_type says) is an llvm::Error naming
@@ -44,8 +44,10 @@ struct ReadOptions {
   bool KeepGoing = false;
   /// Skip decoding samples (side-band records only): the fast first pass.
   bool SkipSamples = false;
-  /// Size of the streaming buffer.
+  /// Size of the streaming buffer (pipes).
   size_t BufferBytes = 4 << 20;
+  /// Size of the window mapped from a file-mode data section.
+  size_t MapWindowBytes = 8 << 20;
   /// Called with (bytes done, bytes total) every few MB; total 0 if unknown.
   std::function<void(uint64_t, uint64_t)> Progress;
 };

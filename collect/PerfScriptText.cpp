@@ -19,7 +19,28 @@ public:
   TextReader(llvm::StringRef Path, PerfVisitor &V, PerfHeader &H, ReadStats &S)
       : Path(Path), V(V), H(H), S(S) {}
 
+  /// Whether sample lines carry a pid: without one, every process is taken
+  /// to share one address space (as llvm-profgen assumes), so mmaps of any
+  /// pid apply to every sample.
+  static bool samplesHavePid(llvm::StringRef Text) {
+    while (!Text.empty()) {
+      auto [Line, Rest] = Text.split('\n');
+      Text = Rest;
+      llvm::StringRef T = Line.trim();
+      if (T.empty() || T.starts_with("#") || Line.contains("PERF_RECORD_"))
+        continue;
+      llvm::SmallVector<llvm::StringRef, 4> Tok;
+      T.split(Tok, ' ', 3, false);
+      // pid[/tid] is decimal and followed by the ip; a lone ip is followed by
+      // branch entries or nothing.
+      return Tok.size() >= 2 && !Tok[0].starts_with("0x") && !Tok[1].starts_with("0x") &&
+             !Tok[1].contains('/');
+    }
+    return false;
+  }
+
   llvm::Error run(llvm::StringRef Text) {
+    HasPid = samplesHavePid(Text);
     EventAttr A;
     A.Name = "perf-script";
     A.SampleType = kSampleIp | kSampleTid;
@@ -145,6 +166,8 @@ private:
         return Bad("mmap pid/tid");
       E.Pid = uint32_t(PidS);
       E.Tid = uint32_t(TidS);
+      if (!HasPid && PidS >= 0)
+        E.Pid = E.Tid = 0;
       Rest = Rest.ltrim();
       if (!Rest.consume_front("["))
         return Bad("mmap");
@@ -182,6 +205,8 @@ private:
       V.onMmap(E);
       return llvm::Error::success();
     }
+    if (!HasPid && (L.starts_with("PERF_RECORD_COMM") || L.starts_with("PERF_RECORD_FORK")))
+      return llvm::Error::success(); // one shared address space: nothing to track
     if (L.starts_with("PERF_RECORD_COMM")) {
       // PERF_RECORD_COMM exec: name:pid/tid
       CommEvent E;
@@ -224,6 +249,7 @@ private:
   std::vector<BranchEntry> Branches;
   std::string Filename;
   bool SawMmap = false;
+  bool HasPid = false;
 };
 
 } // namespace

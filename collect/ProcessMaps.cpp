@@ -6,7 +6,6 @@
 namespace pgoctl {
 
 namespace {
-constexpr uint64_t kKernelHalf = 0xffff800000000000ULL;
 
 bool isAnonymousName(llvm::StringRef Path) {
   return Path.empty() || Path == "//anon" || Path == "[heap]" || Path == "[stack]" ||
@@ -34,7 +33,7 @@ uint32_t ProcessMaps::internModule(llvm::StringRef Path, llvm::StringRef BuildId
     M.Path = Path.str();
     M.BuildId = BuildId.str();
     M.IsKernel = Kernel;
-    M.IsAnonymous = !Kernel && isAnonymousName(Path);
+    M.IsAnonymous = (!Kernel && isAnonymousName(Path)) || Modules.size() >= kMaxModules;
     Modules.push_back(std::move(M));
   }
   return It->second;
@@ -68,6 +67,8 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   M.End = E.Start + E.Len < E.Start ? UINT64_MAX : E.Start + E.Len;
   M.Pgoff = E.Pgoff;
   M.Module = internModule(Name, BuildId, Kernel);
+  M.Kernel = Kernel;
+  M.Anonymous = Modules[M.Module].IsAnonymous;
   M.From = Key;
 
   PidMaps &PM = Pids[Kernel ? kKernelPid : E.Pid];
@@ -126,13 +127,17 @@ const Mapping *ProcessMaps::findIn(const PidMaps &PM, uint64_t Addr, OrderKey Ke
   return Best;
 }
 
-Location ProcessMaps::resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
   bool Kernel = Addr >= kKernelHalf;
   uint32_t P = Kernel ? kKernelPid : Pid;
-  for (const CacheEntry &C : Cache)
+  for (unsigned I = 0; I < Cache.size(); ++I) {
+    const CacheEntry &C = Cache[I];
     if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
-        C.M->From <= Key && Key < C.M->Until)
-      return {C.M->Module, Kernel ? Addr : Addr - C.M->Start + C.M->Pgoff};
+        C.M->From <= Key && Key < C.M->Until) {
+      LastHit = I;
+      return locate(*C.M, Addr);
+    }
+  }
 
   OrderKey K = Key;
   for (int Depth = 0; Depth < 64; ++Depth) {
@@ -142,11 +147,11 @@ Location ProcessMaps::resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
     const PidMaps &PM = It->second;
     if (const Mapping *M = findIn(PM, Addr, K)) {
       if (Depth == 0) {
+        LastHit = CacheNext;
         Cache[CacheNext] = {P, M};
         CacheNext = (CacheNext + 1) % Cache.size();
       }
-      bool KernelModule = Modules[M->Module].IsKernel;
-      return {M->Module, KernelModule ? Addr : Addr - M->Start + M->Pgoff};
+      return locate(*M, Addr);
     }
     if (Kernel || !PM.HasParent || (PM.HasExec() && PM.ExecKey <= K))
       break;

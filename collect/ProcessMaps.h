@@ -48,6 +48,8 @@ struct Module {
 struct Mapping {
   uint64_t Start = 0, End = 0, Pgoff = 0;
   uint32_t Module = 0;
+  bool Kernel = false;    ///< kernel or module: addresses are kept as they are
+  bool Anonymous = false; ///< not a file: resolves to no module
   OrderKey From;                       ///< when it was mapped
   OrderKey Until = OrderKey::max();    ///< when a later mapping or exec replaced it
 };
@@ -62,6 +64,9 @@ struct Location {
 class ProcessMaps {
 public:
   static constexpr uint32_t kKernelPid = ~uint32_t(0);
+  /// Distinct files beyond this many resolve to no module (the importer packs
+  /// module indices into 16 bits).
+  static constexpr uint32_t kMaxModules = 65000;
 
   void addMmap(const perf::MmapEvent &E, OrderKey Key);
   void addFork(uint32_t Child, uint32_t Parent, OrderKey Key);
@@ -70,13 +75,34 @@ public:
   void addBuildId(llvm::StringRef Path, llvm::StringRef BuildId);
 
   /// Resolves Addr in process Pid at Key. Kernel addresses (upper half of the
-  /// address space) are looked up in the kernel set whatever Pid is.
-  Location resolve(uint32_t Pid, uint64_t Addr, OrderKey Key);
+  /// address space) are looked up in the kernel set whatever Pid is. An
+  /// address in an anonymous mapping resolves to no module.
+  Location resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+    // Fast path: the mapping of the previous hit (most LBR entries of a sample
+    // lie in one binary).
+    const CacheEntry &C = Cache[LastHit];
+    if (C.M && Addr - C.M->Start < C.M->End - C.M->Start &&
+        C.Pid == (Addr >= kKernelHalf ? kKernelPid : Pid) && C.M->From <= Key &&
+        Key < C.M->Until)
+      return locate(*C.M, Addr);
+    return resolveSlow(Pid, Addr, Key);
+  }
 
   const std::vector<Module> &modules() const { return Modules; }
   size_t numMappings() const;
 
 private:
+  static constexpr uint64_t kKernelHalf = 0xffff800000000000ULL;
+  static Location locate(const Mapping &M, uint64_t Addr) {
+    if (M.Anonymous)
+      return {};
+    uint64_t Off = M.Kernel ? Addr : Addr - M.Start + M.Pgoff;
+    if (!M.Kernel && (Off >> 48)) // beyond any real file: treat as unmapped
+      return {};
+    return {M.Module, Off};
+  }
+  Location resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key);
+
   struct PidMaps {
     std::vector<Mapping> Maps; ///< sorted by Start
     uint64_t MaxLen = 0;
@@ -100,6 +126,7 @@ private:
   };
   std::array<CacheEntry, 4> Cache{};
   unsigned CacheNext = 0;
+  unsigned LastHit = 0;
 };
 
 } // namespace pgoctl

@@ -1,9 +1,11 @@
 // core/FlatMap.h: an open-addressing hash map for the aggregation hot path.
 //
-// Keys are small trivially-copyable structs with a hash() member and ==;
-// values are small structs. Linear probing over one array of slots, power-of-
-// two capacity, grows at 50% load. No per-insert allocation, no tombstones (the
-// aggregation never erases). Iteration order is unspecified: callers sort.
+// Keys are small trivially-copyable structs with hash(), == and isEmpty(): the
+// all-zero key marks an empty slot, so callers must never insert a key that
+// isEmpty(). Values are small structs. Linear probing over one array of
+// slots, power-of-two capacity, grows at 50% load. No per-insert allocation,
+// no tombstones (the aggregation never erases). Iteration order is
+// unspecified: callers sort.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +14,7 @@
 
 namespace pgoctl {
 
-/// A strong 64-bit mix (from the murmur3 finalizer).
+/// A strong 64-bit mix (the murmur3 finalizer).
 inline uint64_t mix64(uint64_t X) {
   X ^= X >> 33;
   X *= 0xff51afd7ed558ccdULL;
@@ -27,28 +29,27 @@ public:
   struct Slot {
     K Key;
     V Value;
-    bool Used;
   };
 
   explicit FlatMap(size_t InitialCapacity = 1024) { rehash(roundUp(InitialCapacity)); }
 
-  /// Returns the value for Key, default-constructed if new.
+  /// Returns the value for Key (which must not be empty), value-initialized if new.
   V &operator[](const K &Key) {
-    if ((Size + 1) * 2 > Slots.size())
-      rehash(Slots.size() * 2);
     size_t Mask = Slots.size() - 1;
     size_t I = size_t(Key.hash()) & Mask;
     while (true) {
       Slot &S = Slots[I];
-      if (!S.Used) {
-        S.Used = true;
+      if (S.Key == Key)
+        return S.Value;
+      if (S.Key.isEmpty()) {
+        if ((Size + 1) * 2 > Slots.size()) {
+          rehash(Slots.size() * 2);
+          return (*this)[Key];
+        }
         S.Key = Key;
-        S.Value = V();
         ++Size;
         return S.Value;
       }
-      if (S.Key == Key)
-        return S.Value;
       I = (I + 1) & Mask;
     }
   }
@@ -58,7 +59,7 @@ public:
 
   template <typename Fn> void forEach(Fn F) const {
     for (const Slot &S : Slots)
-      if (S.Used)
+      if (!S.Key.isEmpty())
         F(S.Key, S.Value);
   }
 
@@ -72,14 +73,14 @@ private:
   void rehash(size_t NewCap) {
     std::vector<Slot> Old;
     Old.swap(Slots);
-    Slots.assign(NewCap, Slot{K(), V(), false});
+    Slots.assign(NewCap, Slot{K(), V()});
     Size = 0;
     size_t Mask = NewCap - 1;
     for (const Slot &S : Old) {
-      if (!S.Used)
+      if (S.Key.isEmpty())
         continue;
       size_t I = size_t(S.Key.hash()) & Mask;
-      while (Slots[I].Used)
+      while (!Slots[I].Key.isEmpty())
         I = (I + 1) & Mask;
       Slots[I] = S;
       ++Size;

@@ -1,0 +1,40 @@
+// A small program with one hot function, a warm one and a cold one.
+// Usage: hot [milliseconds of work]. Used by the live-recording lit tests.
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+__attribute__((noinline)) uint64_t hot_loop(uint64_t n) {
+  uint64_t x = 1;
+  for (uint64_t i = 0; i < n; ++i)
+    x = x * 6364136223846793005ULL + (i ^ (x >> 17));
+  return x;
+}
+
+__attribute__((noinline)) uint64_t warm_branches(uint64_t n) {
+  uint64_t s = 0;
+  for (uint64_t i = 0; i < n; ++i)
+    s += (i % 3 == 0) ? i : (i % 5 == 0 ? 2 * i : 1);
+  return s;
+}
+
+__attribute__((noinline)) int cold_path(int v) { return v * 7 + 1; }
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv) {
+  double ms = argc > 1 ? atof(argv[1]) : 200;
+  double end = now_ms() + ms;
+  uint64_t acc = 0;
+  while (now_ms() < end) {
+    acc += hot_loop(400000);
+    acc += warm_branches(100000);
+  }
+  if (acc == 42)
+    return cold_path((int)acc);
+  return (int)(acc & 1);
+}
