@@ -12,6 +12,7 @@ const char *usageText() {
   return "usage: lbr-emu [--period N] [--depth 16|32] [--exact]\n"
          "               [--exact-out FILE] [--dump-samples FILE]\n"
          "               [--mode block|singlestep] [--cpu N|none] [--stats]\n"
+         "               [--no-aslr]\n"
          "               -o out.perf.data -- program [args...]\n";
 }
 
@@ -76,6 +77,8 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
         O.PinCpu = -2;
       else if (V->getAsInteger(10, O.PinCpu) || O.PinCpu < 0)
         return bad("--cpu wants a CPU number or 'none', got '" + *V + "'");
+    } else if (A == "--no-aslr") {
+      O.NoAslr = true;
     } else if (A == "--stats") {
       O.Stats = true;
     } else if (A == "-o" || A == "--output") {

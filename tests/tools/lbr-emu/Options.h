@@ -28,6 +28,7 @@ struct Options {
   // pinning). Tracer and tracee on one CPU avoid a cross-CPU wake-up per
   // ptrace stop, which makes tracing about 3x faster in VMs.
   int PinCpu = -1;
+  bool NoAslr = false;           // run the program with ADDR_NO_RANDOMIZE
   std::vector<std::string> Command; // program and its arguments
 };
 

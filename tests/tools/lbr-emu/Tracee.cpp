@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,15 +37,21 @@ void Tracee::kill() {
   if (!Alive)
     return;
   ::kill(Pid, SIGKILL);
+  // Reap every traced task (threads auto-attached by PTRACE_O_TRACECLONE
+  // too): the leader's exit is only reported after the other threads'.
   int St;
-  while (waitpid(Pid, &St, __WALL) == Pid && !WIFEXITED(St) &&
-         !WIFSIGNALED(St)) {
+  for (;;) {
+    pid_t R = waitpid(-1, &St, __WALL);
+    if (R < 0 && errno == EINTR)
+      continue;
+    if (R < 0 || (R == Pid && (WIFEXITED(St) || WIFSIGNALED(St))))
+      break;
   }
   Alive = false;
 }
 
 Expected<std::unique_ptr<Tracee>>
-Tracee::spawn(const std::vector<std::string> &Command) {
+Tracee::spawn(const std::vector<std::string> &Command, bool NoAslr) {
   // Report exec failures of the child through a close-on-exec pipe.
   int Pipe[2];
   if (pipe2(Pipe, O_CLOEXEC) != 0)
@@ -58,6 +65,8 @@ Tracee::spawn(const std::vector<std::string> &Command) {
     for (const std::string &A : Command)
       Argv.push_back(const_cast<char *>(A.c_str()));
     Argv.push_back(nullptr);
+    if (NoAslr)
+      personality(ADDR_NO_RANDOMIZE);
     if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) == 0)
       execvp(Argv[0], Argv.data());
     int E = errno;
@@ -88,11 +97,19 @@ Tracee::spawn(const std::vector<std::string> &Command) {
               PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
   if (ptrace(PTRACE_SETOPTIONS, P, nullptr, (void *)Opts) != 0)
     return sysError("PTRACE_SETOPTIONS");
-  std::string MemPath = "/proc/" + std::to_string(P) + "/mem";
-  T->MemFd = open(MemPath.c_str(), O_RDWR | O_CLOEXEC);
-  if (T->MemFd < 0)
-    return sysError("open " + MemPath);
+  if (Error E = T->reopenMemory())
+    return std::move(E);
   return std::move(T);
+}
+
+Error Tracee::reopenMemory() {
+  if (MemFd >= 0)
+    close(MemFd);
+  std::string MemPath = "/proc/" + std::to_string(Pid) + "/mem";
+  MemFd = open(MemPath.c_str(), O_RDONLY | O_CLOEXEC);
+  if (MemFd < 0)
+    return sysError("open " + MemPath);
+  return Error::success();
 }
 
 Expected<Stop> Tracee::waitStop() {

@@ -33,7 +33,7 @@ class Tracee {
 public:
   // Forks and execs Command; returns once the child stopped after execve.
   static llvm::Expected<std::unique_ptr<Tracee>>
-  spawn(const std::vector<std::string> &Command);
+  spawn(const std::vector<std::string> &Command, bool NoAslr);
   ~Tracee();
 
   pid_t pid() const { return Pid; }
@@ -51,6 +51,10 @@ public:
   size_t readMemory(uint64_t Addr, llvm::MutableArrayRef<uint8_t> Buf);
   llvm::Expected<uint64_t> peekWord(uint64_t Addr);
   llvm::Error pokeWord(uint64_t Addr, uint64_t Value);
+
+  // /proc/PID/mem follows the address space it was opened on: reopen it
+  // after the program calls execve.
+  llvm::Error reopenMemory();
 
   // Kills the process (used when we refuse to go on).
   void kill();

@@ -97,6 +97,8 @@ Error Tracer::onExec() {
   Blocks.clear();
   Insns.clear();
   Bps.forget(); // the old image is gone with its breakpoints
+  if (Error E = T.reopenMemory())
+    return E;
   if (Error E = T.getRegs(R))
     return E;
   Writer.comm(T.pid(), readComm(T.pid()), /*Exec=*/true, monotonicNs());

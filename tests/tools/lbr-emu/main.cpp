@@ -70,7 +70,7 @@ static Expected<int> runTool(const Options &O, int Argc, char **Argv) {
   if (O.Exact)
     Truth.emplace();
 
-  auto P = Tracee::spawn(O.Command);
+  auto P = Tracee::spawn(O.Command, O.NoAslr);
   if (!P)
     return P.takeError();
   ProcessMaps Maps((*P)->pid());
