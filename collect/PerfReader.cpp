@@ -218,7 +218,17 @@ private:
   }
   uint64_t NextProgress = 0;
 
+  /// Sample id to attr index. Ids come from the file, so they may be any
+  /// value, including the two DenseMap reserves: those are kept aside.
   llvm::DenseMap<uint64_t, unsigned> IdToAttr;
+  static bool reservedId(uint64_t Id) { return Id >= ~uint64_t(1); }
+  /// The attr with sample id Id, or nullptr.
+  const EventAttr *attrById(uint64_t Id) const {
+    if (reservedId(Id))
+      return nullptr;
+    auto It = IdToAttr.find(Id);
+    return It == IdToAttr.end() ? nullptr : &H.Attrs[It->second];
+  }
   bool HeaderSent = false;
   bool Stopped = false; ///< keep-going stop after damage
   ZSTD_DStream *ZD = nullptr;
@@ -364,7 +374,8 @@ llvm::Error Reader::damage(uint64_t Offset, uint32_t Type, const std::string &Ms
 void Reader::addAttr(EventAttr A) {
   unsigned Index = unsigned(H.Attrs.size());
   for (uint64_t Id : A.Ids)
-    IdToAttr[Id] = Index;
+    if (!reservedId(Id))
+      IdToAttr[Id] = Index;
   H.Attrs.push_back(std::move(A));
 }
 
@@ -528,9 +539,7 @@ void Reader::parseFeature(unsigned Feat, const char *P, size_t Size) {
       // Match by id when ids exist, else by position.
       EventAttr *Target = nullptr;
       if (!Ids.empty()) {
-        auto It = IdToAttr.find(Ids[0]);
-        if (It != IdToAttr.end())
-          Target = &H.Attrs[It->second];
+        Target = const_cast<EventAttr *>(attrById(Ids[0]));
       } else if (I < H.Attrs.size()) {
         Target = &H.Attrs[I];
       }
@@ -594,8 +603,8 @@ const EventAttr *Reader::attrForSample(const char *Body, size_t Len) const {
     return &H.Attrs[0];
   if (Pos + 8 > Len)
     return nullptr;
-  auto It = IdToAttr.find(ld64(Body + Pos));
-  return It == IdToAttr.end() ? &H.Attrs[0] : &H.Attrs[It->second];
+  const EventAttr *A = attrById(ld64(Body + Pos));
+  return A ? A : &H.Attrs[0];
 }
 
 const EventAttr *Reader::attrForSideband(const char *Body, size_t Len) const {
@@ -614,8 +623,8 @@ const EventAttr *Reader::attrForSideband(const char *Body, size_t Len) const {
     return &A0;
   if (FromEnd > Len)
     return &A0;
-  auto It = IdToAttr.find(ld64(Body + Len - FromEnd));
-  return It == IdToAttr.end() ? &A0 : &H.Attrs[It->second];
+  const EventAttr *A = attrById(ld64(Body + Len - FromEnd));
+  return A ? A : &A0;
 }
 
 uint64_t Reader::sidebandTime(const char *Body, size_t Len, const EventAttr *A) const {
@@ -917,9 +926,9 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
     uint64_t UType = C.u64(), Id = C.u64();
     if (C.Bad)
       return Truncated();
-    auto It = IdToAttr.find(Id);
-    if (UType == 2 /*PERF_EVENT_UPDATE__NAME*/ && It != IdToAttr.end())
-      H.Attrs[It->second].Name = std::string(C.P, strnlen(C.P, C.left()));
+    const EventAttr *A = attrById(Id);
+    if (UType == 2 /*PERF_EVENT_UPDATE__NAME*/ && A)
+      const_cast<EventAttr *>(A)->Name = std::string(C.P, strnlen(C.P, C.left()));
     return llvm::Error::success();
   }
   case kHeaderTracingData: {
