@@ -26,6 +26,9 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "I
 config.substitutions.append(("%clang", "clang-22"))
 config.substitutions.append(("%python", config.python))
 
+config.substitutions.append(("%lbremu", config.lbremu_bin or "lbr-emu-not-built"))
+if config.lbremu_bin and os.path.exists(config.lbremu_bin):
+    config.available_features.add("lbr-emu")
 if os.path.isdir(config.fixtures_dir):
     config.available_features.add("fixtures")
 if shutil.which("perf"):

@@ -1,5 +1,6 @@
 // A small program with one hot function, a warm one and a cold one.
-// Usage: hot [milliseconds of work]. Used by the live-recording lit tests.
+// Usage: hot [milliseconds of work] [hot loop length]. Used by the lit tests
+// (a short loop length keeps emulated runs small).
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -31,6 +32,10 @@ volatile uint64_t hot_n = 400000, warm_n = 100000;
 
 int main(int argc, char **argv) {
   double ms = argc > 1 ? atof(argv[1]) : 200;
+  if (argc > 2) {
+    hot_n = strtoull(argv[2], 0, 10);
+    warm_n = hot_n / 4;
+  }
   double end = now_ms() + ms;
   uint64_t acc = 0;
   // The clock is read every 8 rounds: on some VMs clock_gettime is slow.
