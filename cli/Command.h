@@ -49,6 +49,7 @@ llvm::ArrayRef<CommandEntry> commandTable();
 std::unique_ptr<Command> makeImportCommand();
 std::unique_ptr<Command> makeShowCommand();
 std::unique_ptr<Command> makeMergeCommand();
+std::unique_ptr<Command> makeConvertCommand();
 std::unique_ptr<Command> makeDebugSamplesCommand();
 std::unique_ptr<Command> makeDebugProfileCommand();
 

@@ -10,6 +10,8 @@ llvm::ArrayRef<CommandEntry> commandTable() {
       {"show", "Summarize a .pgoprof profile (binaries, samples, top functions)",
        makeShowCommand},
       {"merge", "Sum profiles (with integer weights) into one .pgoprof", makeMergeCommand},
+      {"convert", "Write .profdata (clang sample PGO), .fdata / pre-aggregated (BOLT)",
+       makeConvertCommand},
       {"debug-samples",
        "Print perf.data samples as `perf script -F ip,brstack` does (also: `debug samples`)",
        makeDebugSamplesCommand},

@@ -1,0 +1,61 @@
+// convert/Convert.h: from a pgoctl profile to what the toolchain consumes.
+//
+// `pgoctl convert` writes clang sample-PGO `.profdata` (LLVM's
+// SampleProfileWriter; text, extbinary, or the unsymbolized text
+// llvm-profgen reads), BOLT `.fdata` (LBR or no_lbr) and BOLT's pre-aggregated
+// input, for one or more binaries of a profile. The binary given with
+// --binary usually sits at another path than the one recorded (a build
+// artifact, a copy): matchBinaries() pairs each given ELF with a binary of the
+// profile by build-id when the profile has one, else by file name, and says
+// which; a build-id mismatch is an error unless IgnoreBuildId. The writers
+// live in their own files (Fdata.h, ProfData.h) and share the summary below.
+#pragma once
+
+#include "core/Profile.h"
+#include "core/Symbols.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace pgoctl::convert {
+
+enum class OutputKind { ProfData, Fdata, PreAggregated, Unsymbolized };
+
+/// One --binary paired with the profile's binary it stands for.
+struct BinaryMatch {
+  const BinaryProfile *Profile = nullptr;
+  std::string ElfPath; ///< the file given with --binary
+  ElfInfo Elf;
+  std::string How; ///< "build-id", "file name", "file name (build-id ignored)"
+};
+
+/// Pairs each path with a binary of P. Errors: a path matching no binary of
+/// the profile, a build-id mismatch (unless IgnoreBuildId), an unreadable ELF.
+llvm::Expected<std::vector<BinaryMatch>>
+matchBinaries(const Profile &P, const std::vector<std::string> &Paths, bool IgnoreBuildId);
+
+/// What a writer did, for the command's summary.
+struct ConvertSummary {
+  uint64_t Samples = 0;           ///< IP samples (or branch records) of the binary
+  uint64_t SamplesAttributed = 0; ///< of those, inside a known function
+  uint64_t FunctionsCovered = 0;  ///< functions with a nonzero count in the output
+  uint64_t Branches = 0, BranchesAttributed = 0;
+  std::vector<std::string> Dropped; ///< "N samples outside any function", ...
+  std::vector<std::string> Warnings;
+};
+
+struct ProfDataOptions {
+  enum class Format { Text, ExtBinary } Fmt = Format::ExtBinary;
+  bool UseMD5 = false;
+  bool ProfileSymbolList = false;
+  std::string DebugBinary; ///< --debug-binary: DWARF in a separate file
+};
+
+struct FdataOptions {
+  bool NoLbr = false; ///< force no_lbr mode (default: by the profile's mode)
+};
+
+} // namespace pgoctl::convert
