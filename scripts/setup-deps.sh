@@ -10,7 +10,7 @@ PKGS=(
   clang-16 clang-19
   libpfm4-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev
   libzstd-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  linux-perf
+  linux-perf zstd
 )
 
 missing=()
