@@ -1,0 +1,502 @@
+// convert/Symbolizer.cpp: disassembly, functions and cached symbolization of
+// one binary (see Symbolizer.h).
+//
+// create() runs four steps: open the binary and find its debug info (the
+// binary, --debug-binary, or the build-id folder); load functions (DWARF
+// subprograms, else ELF function symbols); disassemble the executable
+// sections; mark function entries. Symbolization happens later, per function,
+// through DWARFContext::getInliningInfoForAddress with linkage names.
+#include "convert/Symbolizer.h"
+#include "core/Support.h"
+#include "core/Symbols.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/DebugInfo/DWARF/DWARFCompileUnit.h"
+#include "llvm/DebugInfo/DWARF/DWARFContext.h"
+#include "llvm/DebugInfo/DWARF/DWARFDie.h"
+#include "llvm/MC/MCAsmInfo.h"
+#include "llvm/MC/MCContext.h"
+#include "llvm/MC/MCDisassembler/MCDisassembler.h"
+#include "llvm/MC/MCInst.h"
+#include "llvm/MC/MCInstrAnalysis.h"
+#include "llvm/MC/MCInstrInfo.h"
+#include "llvm/MC/MCRegisterInfo.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/MCTargetOptions.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ELFObjectFile.h"
+#include "llvm/ProfileData/SampleProf.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace pgoctl::convert {
+
+using namespace llvm;
+using namespace llvm::object;
+
+struct Symbolizer::Impl {
+  OwningBinary<Binary> Main, Debug;
+  const ELFObjectFileBase *MainObj = nullptr;
+  const ELFObjectFileBase *DebugObj = nullptr; ///< MainObj when DWARF is inline
+  std::unique_ptr<DWARFContext> Dwarf;
+  StringMap<uint32_t> NameIds;
+  /// ELF symbols: address and raw name, sorted by address.
+  std::vector<std::pair<uint64_t, StringRef>> Syms;
+  /// Function symbols (STT_FUNC/IFUNC, size > 0) for the no-DWARF fallback.
+  std::vector<std::tuple<uint64_t, uint64_t, StringRef>> FuncSyms;
+};
+
+Symbolizer::Symbolizer() : P(std::make_unique<Impl>()) {}
+Symbolizer::~Symbolizer() = default;
+
+namespace {
+
+/// The first few DWARF problems become warnings; the rest are counted.
+struct DwarfDiag {
+  std::vector<std::string> *Out;
+  unsigned Seen = 0;
+  void operator()(Error E) {
+    std::string Msg = toString(std::move(E));
+    if (++Seen <= 3)
+      Out->push_back("DWARF: " + Msg);
+  }
+};
+
+bool hasSection(const ObjectFile &Obj, StringRef Name) {
+  for (const SectionRef &S : Obj.sections()) {
+    Expected<StringRef> N = S.getName();
+    if (!N) {
+      consumeError(N.takeError());
+      continue;
+    }
+    // .zdebug_* is the old GNU compressed form.
+    if (*N == Name || (Name.starts_with(".debug_") && *N == (".z" + Name.drop_front(2)).str()))
+      return true;
+  }
+  return false;
+}
+
+Expected<OwningBinary<Binary>> openElf(StringRef Path) {
+  Expected<OwningBinary<Binary>> B = createBinary(Path);
+  if (!B)
+    return addContext(B.takeError(), Path);
+  if (!isa<ELFObjectFileBase>(B->getBinary()))
+    return makeError("{0}: not an ELF file", Path);
+  return B;
+}
+
+void initTargets() {
+  static std::once_flag Once;
+  std::call_once(Once, [] {
+    InitializeAllTargetInfos();
+    InitializeAllTargetMCs();
+    InitializeAllDisassemblers();
+  });
+}
+
+/// The MC objects one disassembly needs.
+struct Disasm {
+  std::unique_ptr<MCRegisterInfo> MRI;
+  std::unique_ptr<MCAsmInfo> MAI;
+  std::unique_ptr<MCSubtargetInfo> STI;
+  std::unique_ptr<MCInstrInfo> MII;
+  std::unique_ptr<MCContext> Ctx;
+  std::unique_ptr<MCDisassembler> Dis;
+  std::unique_ptr<MCInstrAnalysis> MIA;
+};
+
+Expected<Disasm> makeDisasm(const ObjectFile &Obj) {
+  initTargets();
+  Triple TT = Obj.makeTriple();
+  std::string Err;
+  const Target *T = TargetRegistry::lookupTarget(TT, Err);
+  if (!T)
+    return makeError("{0}: no LLVM target for {1}: {2}", Obj.getFileName(), TT.str(), Err);
+  Expected<SubtargetFeatures> Features = Obj.getFeatures();
+  if (!Features)
+    return Features.takeError();
+  Disasm D;
+  D.MRI.reset(T->createMCRegInfo(TT));
+  MCTargetOptions MCOpts;
+  if (D.MRI)
+    D.MAI.reset(T->createMCAsmInfo(*D.MRI, TT, MCOpts));
+  D.STI.reset(T->createMCSubtargetInfo(TT, "", Features->getString()));
+  D.MII.reset(T->createMCInstrInfo());
+  if (!D.MRI || !D.MAI || !D.STI || !D.MII)
+    return makeError("{0}: cannot create the LLVM MC objects for {1}", Obj.getFileName(),
+                     TT.str());
+  D.Ctx = std::make_unique<MCContext>(TT, D.MAI.get(), D.MRI.get(), D.STI.get());
+  D.Dis.reset(T->createMCDisassembler(*D.STI, *D.Ctx));
+  D.MIA.reset(T->createMCInstrAnalysis(D.MII.get()));
+  if (!D.Dis)
+    return makeError("{0}: no disassembler for {1}", Obj.getFileName(), TT.str());
+  return D;
+}
+
+InstKind kindOf(const MCInstrDesc &D) {
+  if (D.isCall())
+    return InstKind::Call;
+  if (D.isReturn())
+    return InstKind::Return;
+  if (D.isBranch()) {
+    if (D.isIndirectBranch())
+      return InstKind::IndirectJump;
+    return D.isUnconditionalBranch() ? InstKind::UncondBranch : InstKind::CondBranch;
+  }
+  return InstKind::Other;
+}
+
+} // namespace
+
+// --- Step 1: the binary and its debug info ---------------------------------
+
+static Error openBinaries(Symbolizer::Impl &P, StringRef ElfPath, const SymbolizerOptions &Opts,
+                          std::string &DebugSource) {
+  Expected<OwningBinary<Binary>> Main = openElf(ElfPath);
+  if (!Main)
+    return Main.takeError();
+  P.Main = std::move(*Main);
+  P.MainObj = cast<ELFObjectFileBase>(P.Main.getBinary());
+  std::string DebugPath = Opts.DebugBinary;
+  if (DebugPath.empty() && !hasSection(*P.MainObj, ".debug_info")) {
+    // The distribution's place for split debug info, by build-id.
+    Expected<ElfInfo> Info = readElfInfo(ElfPath);
+    if (!Info)
+      return Info.takeError();
+    if (Info->BuildId.size() > 2) {
+      SmallString<256> Candidate(Opts.DebugRoot);
+      sys::path::append(Candidate, ".build-id", Info->BuildId.substr(0, 2),
+                        Info->BuildId.substr(2) + ".debug");
+      if (sys::fs::exists(Candidate))
+        DebugPath = std::string(Candidate);
+    }
+  }
+  if (DebugPath.empty()) {
+    P.DebugObj = P.MainObj;
+    DebugSource = hasSection(*P.MainObj, ".debug_info") ? "the binary" : "none";
+    return Error::success();
+  }
+  Expected<OwningBinary<Binary>> Debug = openElf(DebugPath);
+  if (!Debug)
+    return Debug.takeError();
+  P.Debug = std::move(*Debug);
+  P.DebugObj = cast<ELFObjectFileBase>(P.Debug.getBinary());
+  DebugSource = DebugPath;
+  return Error::success();
+}
+
+static void collectSymbols(Symbolizer::Impl &P, const ELFObjectFileBase &Obj, bool Dynamic) {
+  auto Range = Dynamic ? Obj.getDynamicSymbolIterators() : Obj.symbols();
+  for (const ELFSymbolRef &Sym : Range) {
+    Expected<uint64_t> Addr = Sym.getAddress();
+    Expected<StringRef> Name = Sym.getName();
+    Expected<section_iterator> Sec = Sym.getSection();
+    if (!Addr || !Name || !Sec) {
+      consumeError(Addr.takeError());
+      consumeError(Name.takeError());
+      consumeError(Sec.takeError());
+      continue;
+    }
+    if (*Sec == Obj.section_end() || Name->empty())
+      continue;
+    P.Syms.emplace_back(*Addr, *Name);
+    uint8_t Type = Sym.getELFType();
+    if ((Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC) && Sym.getSize() > 0)
+      P.FuncSyms.emplace_back(*Addr, *Addr + Sym.getSize(), *Name);
+  }
+}
+
+static void loadSymbols(Symbolizer::Impl &P) {
+  collectSymbols(P, *P.MainObj, false);
+  if (P.Syms.empty() && P.DebugObj != P.MainObj)
+    collectSymbols(P, *P.DebugObj, false); // stripped binary, symbols in the debug file
+  if (P.Syms.empty())
+    collectSymbols(P, *P.MainObj, true);
+  llvm::sort(P.Syms);
+  llvm::sort(P.FuncSyms);
+}
+
+// --- Step 2: functions ---------------------------------------------------
+
+Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
+                                                         const SymbolizerOptions &Opts) {
+  std::unique_ptr<Symbolizer> S(new Symbolizer());
+  Impl &P = *S->P;
+  if (Error E = openBinaries(P, ElfPath, Opts, S->DebugSource))
+    return std::move(E);
+  Expected<ElfInfo> Info = readElfInfo(ElfPath);
+  if (!Info)
+    return Info.takeError();
+  for (const LoadSegment &Seg : Info->Segments)
+    if (Seg.Flags & ELF::PF_X) {
+      S->PreferredBase = Seg.VAddr & ~uint64_t(0xfff);
+      break;
+    }
+  loadSymbols(P);
+  for (const auto &[Addr, Name] : P.Syms)
+    if (Name == "__llvm_fs_discriminator__")
+      S->FSDiscriminators = true;
+
+  auto Intern = [&](StringRef Name) {
+    auto [It, New] = P.NameIds.try_emplace(Name, uint32_t(S->Names.size()));
+    if (New)
+      S->Names.push_back(It->first());
+    return It->second;
+  };
+  StringMap<uint32_t> FuncByName;
+  auto AddRange = [&](StringRef Name, uint64_t Lo, uint64_t Hi) {
+    if (Hi <= Lo || Lo < S->PreferredBase)
+      return;
+    auto [It, New] = FuncByName.try_emplace(Name, uint32_t(S->Functions.size()));
+    if (New)
+      S->Functions.push_back({Intern(Name), {}});
+    S->Functions[It->second].Ranges.emplace_back(Lo, Hi);
+    S->Ranges.push_back({Lo, Hi, It->second, false});
+  };
+
+  if (S->DebugSource != "none") {
+    DwarfDiag Diag{&S->Warnings};
+    P.Dwarf = DWARFContext::create(*P.DebugObj, DWARFContext::ProcessDebugRelocations::Process,
+                                   nullptr, "", std::ref(Diag), std::ref(Diag));
+    for (const std::unique_ptr<DWARFUnit> &CU : P.Dwarf->compile_units())
+      for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
+        DWARFDie Die(CU.get(), &Entry);
+        if (!Die.isSubprogramDIE())
+          continue;
+        const char *Name = Die.getName(DINameKind::LinkageName);
+        if (!Name)
+          Name = Die.getName(DINameKind::ShortName);
+        if (!Name)
+          continue;
+        Expected<DWARFAddressRangesVector> Rs = Die.getAddressRanges();
+        if (!Rs) {
+          consumeError(Rs.takeError());
+          continue;
+        }
+        for (const DWARFAddressRange &R : *Rs)
+          AddRange(Name, R.LowPC, R.HighPC);
+      }
+    S->HasDwarf = !S->Functions.empty();
+    if (!S->HasDwarf)
+      S->Warnings.push_back(formatv("{0}: debug info ({1}) describes no functions", ElfPath,
+                                    S->DebugSource));
+  }
+  if (!S->HasDwarf) {
+    for (const auto &[Lo, Hi, Name] : P.FuncSyms)
+      AddRange(Name, Lo, Hi);
+    S->Warnings.push_back(formatv(
+        "{0}: no DWARF (build with -g, or give --debug-binary): profile is per function "
+        "from the symbol table; line offsets, discriminators and inline stacks are lost",
+        ElfPath));
+  }
+  // A start address claimed twice keeps the first function (as llvm-profgen).
+  llvm::sort(S->Ranges, [](const FuncRange &A, const FuncRange &B) {
+    return A.Begin != B.Begin ? A.Begin < B.Begin : A.Func < B.Func;
+  });
+  S->Ranges.erase(std::unique(S->Ranges.begin(), S->Ranges.end(),
+                              [](const FuncRange &A, const FuncRange &B) {
+                                return A.Begin == B.Begin;
+                              }),
+                  S->Ranges.end());
+  // Entries: the only range of a function, or the range holding an ELF symbol
+  // of the function's (canonical) name.
+  for (FuncRange &R : S->Ranges)
+    if (S->Functions[R.Func].Ranges.size() == 1)
+      R.IsEntry = true;
+  for (const auto &[Addr, Name] : P.Syms)
+    if (const FuncRange *R = S->funcRangeAt(Addr))
+      if (S->Names[S->Functions[R->Func].Name] ==
+          sampleprof::FunctionSamples::getCanonicalFnName(Name))
+        const_cast<FuncRange *>(R)->IsEntry = true;
+
+  // --- Step 3: disassembly -------------------------------------------------
+  Expected<Disasm> D = makeDisasm(*P.MainObj);
+  if (!D)
+    return D.takeError();
+  struct Sec {
+    uint64_t Addr;
+    ArrayRef<uint8_t> Bytes;
+  };
+  std::vector<Sec> Secs;
+  for (ELFSectionRef Section : P.MainObj->sections()) {
+    Expected<StringRef> Name = Section.getName();
+    if (!Name) {
+      consumeError(Name.takeError());
+      continue;
+    }
+    if (!(Section.getFlags() & ELF::SHF_EXECINSTR) || Section.getType() == ELF::SHT_NOBITS ||
+        Name->starts_with(".plt") || Section.getSize() == 0)
+      continue;
+    Expected<StringRef> Bytes = Section.getContents();
+    if (!Bytes)
+      return addContext(Bytes.takeError(), ElfPath);
+    Secs.push_back({Section.getAddress(), arrayRefFromStringRef(*Bytes)});
+  }
+  llvm::sort(Secs, [](const Sec &A, const Sec &B) { return A.Addr < B.Addr; });
+  uint64_t Invalid = 0;
+  for (const Sec &Section : Secs) {
+    uint64_t End = Section.Addr + Section.Bytes.size();
+    std::vector<uint64_t> Starts{Section.Addr};
+    auto It = llvm::lower_bound(P.Syms, std::make_pair(Section.Addr, StringRef()));
+    for (; It != P.Syms.end() && It->first < End; ++It)
+      Starts.push_back(It->first);
+    Starts.erase(std::unique(Starts.begin(), Starts.end()), Starts.end());
+    if (!S->InstAddr.empty() && Section.Addr < S->InstAddr.back())
+      continue; // overlapping sections: keep the first
+    for (size_t K = 0; K < Starts.size(); ++K) {
+      uint64_t Next = K + 1 < Starts.size() ? Starts[K + 1] : End;
+      for (uint64_t A = Starts[K]; A < Next;) {
+        MCInst Inst;
+        uint64_t Size = 0;
+        MCDisassembler::DecodeStatus St = D->Dis->getInstruction(
+            Inst, Size, Section.Bytes.slice(A - Section.Addr), A, nulls());
+        if (Size == 0)
+          Size = 1;
+        if (St == MCDisassembler::Success) {
+          const MCInstrDesc &Desc = D->MII->get(Inst.getOpcode());
+          InstKind K2 = kindOf(Desc);
+          uint32_t Idx = uint32_t(S->InstAddr.size());
+          S->InstAddr.push_back(A);
+          S->InstSize.push_back(uint8_t(Size));
+          S->InstKinds.push_back(K2);
+          if (K2 == InstKind::Call || K2 == InstKind::Return || K2 == InstKind::UncondBranch)
+            S->UncondInsts.push_back(Idx);
+          uint64_t Target = 0;
+          if ((K2 == InstKind::Call || K2 == InstKind::UncondBranch ||
+               K2 == InstKind::CondBranch) &&
+              D->MIA && D->MIA->evaluateBranch(Inst, A, Size, Target))
+            S->DirectTargets.emplace_back(Idx, Target);
+        } else {
+          ++Invalid;
+        }
+        A += Size;
+      }
+    }
+  }
+  if (Invalid)
+    S->Warnings.push_back(formatv("{0}: {1} bytes of executable sections did not "
+                                  "disassemble",
+                                  ElfPath, Invalid));
+  S->InstStack.assign(S->InstAddr.size(), kUnknown);
+  S->StackBegin = {0, 0}; // stack 0 is the empty stack
+  S->FuncDone.assign(S->Functions.size(), false);
+  return std::move(S);
+}
+
+// --- Lookups ---------------------------------------------------------------
+
+std::optional<uint32_t> Symbolizer::findInst(uint64_t Addr) const {
+  auto It = llvm::lower_bound(InstAddr, Addr);
+  if (It == InstAddr.end() || *It != Addr)
+    return std::nullopt;
+  return uint32_t(It - InstAddr.begin());
+}
+
+uint32_t Symbolizer::instLowerBound(uint64_t Addr) const {
+  return uint32_t(llvm::lower_bound(InstAddr, Addr) - InstAddr.begin());
+}
+
+std::optional<uint32_t> Symbolizer::instContaining(uint64_t Addr) const {
+  auto It = llvm::upper_bound(InstAddr, Addr);
+  if (It == InstAddr.begin())
+    return std::nullopt;
+  uint32_t I = uint32_t(It - InstAddr.begin() - 1);
+  if (Addr >= InstAddr[I] + InstSize[I])
+    return std::nullopt;
+  return I;
+}
+
+bool Symbolizer::crossesUncondBranch(uint32_t Begin, uint32_t End) const {
+  auto It = llvm::lower_bound(UncondInsts, Begin);
+  return It != UncondInsts.end() && *It < End;
+}
+
+std::optional<uint64_t> Symbolizer::directTarget(uint32_t I) const {
+  auto It = llvm::lower_bound(DirectTargets, std::make_pair(I, uint64_t(0)));
+  if (It == DirectTargets.end() || It->first != I)
+    return std::nullopt;
+  return It->second;
+}
+
+const FuncRange *Symbolizer::funcRangeAt(uint64_t Addr) const {
+  auto It = llvm::upper_bound(Ranges, Addr,
+                              [](uint64_t A, const FuncRange &R) { return A < R.Begin; });
+  if (It == Ranges.begin())
+    return nullptr;
+  --It;
+  return Addr < It->End ? &*It : nullptr;
+}
+
+const FuncRange *Symbolizer::funcRangeStartingAt(uint64_t Addr) const {
+  const FuncRange *R = funcRangeAt(Addr);
+  return R && R->Begin == Addr ? R : nullptr;
+}
+
+// --- Symbolization -----------------------------------------------------------
+
+uint32_t Symbolizer::internStack(ArrayRef<InlineFrame> Stack) {
+  if (Stack.empty())
+    return 0;
+  // Neighbouring instructions usually share a stack: compare with the last.
+  uint32_t Last = uint32_t(StackBegin.size() - 2);
+  if (Last > 0 && ArrayRef<InlineFrame>(FramePool).slice(StackBegin[Last],
+                                                         StackBegin[Last + 1] - StackBegin[Last]) ==
+                      Stack)
+    return Last;
+  FramePool.insert(FramePool.end(), Stack.begin(), Stack.end());
+  StackBegin.push_back(uint32_t(FramePool.size()));
+  return uint32_t(StackBegin.size() - 2);
+}
+
+ArrayRef<InlineFrame> Symbolizer::frames(uint32_t I) {
+  if (InstStack[I] == kUnknown) {
+    const FuncRange *R = funcRangeAt(InstAddr[I]);
+    if (R && !FuncDone[R->Func])
+      symbolizeFunction(R->Func);
+    if (InstStack[I] == kUnknown)
+      InstStack[I] = 0;
+  }
+  uint32_t K = InstStack[I];
+  return ArrayRef<InlineFrame>(FramePool).slice(StackBegin[K], StackBegin[K + 1] - StackBegin[K]);
+}
+
+void Symbolizer::symbolizeFunction(uint32_t F) {
+  FuncDone[F] = true;
+  for (const auto &[Lo, Hi] : Functions[F].Ranges) {
+    auto It = llvm::lower_bound(InstAddr, Lo);
+    for (uint32_t I = uint32_t(It - InstAddr.begin()); I < InstAddr.size() && InstAddr[I] < Hi;
+         ++I)
+      if (InstStack[I] == kUnknown)
+        symbolizeInst(I);
+  }
+}
+
+void Symbolizer::symbolizeInst(uint32_t I) {
+  if (!HasDwarf) {
+    const FuncRange *R = funcRangeAt(InstAddr[I]);
+    InstStack[I] = R ? internStack(InlineFrame{Functions[R->Func].Name, 0, 0}) : 0;
+    return;
+  }
+  DILineInfoSpecifier Spec(DILineInfoSpecifier::FileLineInfoKind::RawValue,
+                           DINameKind::LinkageName);
+  DIInliningInfo Info =
+      P->Dwarf->getInliningInfoForAddress({InstAddr[I], SectionedAddress::UndefSection}, Spec);
+  SmallVector<InlineFrame, 8> Stack;
+  for (int K = int(Info.getNumberOfFrames()) - 1; K >= 0; --K) {
+    const DILineInfo &Fr = Info.getFrame(unsigned(K));
+    if (Fr.FunctionName.empty() || Fr.FunctionName == DILineInfo::BadString)
+      break;
+    auto [It, New] = P->NameIds.try_emplace(Fr.FunctionName, uint32_t(Names.size()));
+    if (New)
+      Names.push_back(It->first());
+    Stack.push_back({It->second, (Fr.Line - Fr.StartLine) & 0xffff, Fr.Discriminator});
+  }
+  InstStack[I] = internStack(Stack);
+}
+
+} // namespace pgoctl::convert

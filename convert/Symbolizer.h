@@ -1,0 +1,147 @@
+// convert/Symbolizer.h: what convert needs to know about the code of a binary.
+//
+// A Symbolizer is built once per binary. It disassembles the executable
+// sections with LLVM MC (every instruction's address, size and kind: call,
+// return, jump), loads the functions (DWARF subprograms with their address
+// ranges and linkage names; the ELF symbol table when there is no DWARF), and
+// symbolizes instructions through LLVM's DWARFContext (inline stack, line
+// offset from the function's DW_AT_decl_line, discriminator) one function at a
+// time, the first time any instruction of that function is asked for; the
+// result is cached in flat arrays indexed by instruction, so profile counts
+// never cause a DWARF lookup of their own.
+//
+// Debug info comes from the binary itself, from a file given with
+// --debug-binary, or from /usr/lib/debug/.build-id/xx/yyyy.debug when the
+// binary has none; compressed sections (zlib, zstd) are read by LLVM. Without
+// DWARF the symbol table gives one frame per function at line offset 0, and a
+// warning says what is lost.
+//
+// Conventions follow llvm-profgen so that profiles agree: instructions are
+// decoded from each symbol (and each section start) to the next, `.plt*` is
+// not code, names are linkage names, line offsets are (line - decl_line) &
+// 0xffff, and a function range is an entry when the function has one range or
+// an ELF symbol of the function's name starts it.
+#pragma once
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgoctl::convert {
+
+struct SymbolizerOptions {
+  std::string DebugBinary;          ///< --debug-binary: DWARF in a separate file
+  std::string DebugRoot = "/usr/lib/debug"; ///< for .build-id/xx/yyyy.debug
+};
+
+enum class InstKind : uint8_t {
+  Other,
+  Call,         ///< direct or indirect call
+  Return,
+  CondBranch,   ///< jcc, loop, jrcxz
+  UncondBranch, ///< direct jmp
+  IndirectJump, ///< jmp through a register or memory
+};
+
+/// One frame of an inline stack: a function name (Symbolizer::name), the line
+/// offset from the function's start line and the DWARF discriminator.
+struct InlineFrame {
+  uint32_t Name = 0;
+  uint32_t LineOffset = 0;
+  uint32_t Discriminator = 0;
+  bool operator==(const InlineFrame &) const = default;
+};
+
+/// A function: its name and address ranges [Begin, End).
+struct BinaryFunction {
+  uint32_t Name = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> Ranges;
+};
+
+/// One address range of a function.
+struct FuncRange {
+  uint64_t Begin = 0, End = 0;
+  uint32_t Func = 0;    ///< index into functions()
+  bool IsEntry = false; ///< the range starts at the function's entry
+};
+
+class Symbolizer {
+public:
+  static llvm::Expected<std::unique_ptr<Symbolizer>> create(llvm::StringRef ElfPath,
+                                                            const SymbolizerOptions &Opts);
+  ~Symbolizer();
+
+  // Instructions, sorted by address.
+  size_t numInsts() const { return InstAddr.size(); }
+  uint64_t instAddr(uint32_t I) const { return InstAddr[I]; }
+  uint8_t instSize(uint32_t I) const { return InstSize[I]; }
+  InstKind instKind(uint32_t I) const { return InstKinds[I]; }
+  /// The index of the instruction starting at Addr.
+  std::optional<uint32_t> findInst(uint64_t Addr) const;
+  /// The index of the first instruction at or after Addr (numInsts() if none).
+  uint32_t instLowerBound(uint64_t Addr) const;
+  /// The index of the instruction containing Addr (start <= Addr < end).
+  std::optional<uint32_t> instContaining(uint64_t Addr) const;
+  /// Whether a call, return or direct jmp lies in instructions [Begin, End).
+  bool crossesUncondBranch(uint32_t Begin, uint32_t End) const;
+  /// The target of a direct call or jump, if known.
+  std::optional<uint64_t> directTarget(uint32_t I) const;
+
+  // Functions.
+  llvm::ArrayRef<BinaryFunction> functions() const { return Functions; }
+  const FuncRange *funcRangeAt(uint64_t Addr) const;
+  const FuncRange *funcRangeStartingAt(uint64_t Addr) const;
+  llvm::StringRef name(uint32_t N) const { return Names[N]; }
+
+  /// The inline stack of instruction I, outermost function first; empty when
+  /// the instruction belongs to no function known to the debug info.
+  llvm::ArrayRef<InlineFrame> frames(uint32_t I);
+
+  bool hasDwarf() const { return HasDwarf; }
+  bool usesFSDiscriminators() const { return FSDiscriminators; }
+  /// First executable PT_LOAD's vaddr rounded down to 4 KiB (llvm-profgen's
+  /// preferred base, the origin of --use-offset addresses).
+  uint64_t preferredBase() const { return PreferredBase; }
+  /// Where the debug info came from ("the binary", a path, or "none").
+  const std::string &debugSource() const { return DebugSource; }
+  const std::vector<std::string> &warnings() const { return Warnings; }
+
+  struct Impl;
+
+private:
+  Symbolizer();
+  void symbolizeFunction(uint32_t F);
+  void symbolizeInst(uint32_t I);
+  uint32_t internStack(llvm::ArrayRef<InlineFrame> Stack);
+
+  std::unique_ptr<Impl> P;
+  std::vector<uint64_t> InstAddr;
+  std::vector<uint8_t> InstSize;
+  std::vector<InstKind> InstKinds;
+  std::vector<uint32_t> UncondInsts; ///< indices of calls, returns, direct jmps
+  std::vector<std::pair<uint32_t, uint64_t>> DirectTargets; ///< sorted by index
+  std::vector<BinaryFunction> Functions;
+  std::vector<FuncRange> Ranges; ///< sorted by Begin
+  std::vector<std::string> NameStore;
+  std::vector<llvm::StringRef> Names;
+  /// Per instruction: 0 = no frames, kUnknown = not symbolized yet, else an
+  /// index into StackBegin.
+  std::vector<uint32_t> InstStack;
+  std::vector<uint32_t> StackBegin; ///< StackBegin[K]..StackBegin[K+1] in FramePool
+  std::vector<InlineFrame> FramePool;
+  std::vector<bool> FuncDone;
+  bool HasDwarf = false;
+  bool FSDiscriminators = false;
+  uint64_t PreferredBase = 0;
+  std::string DebugSource;
+  std::vector<std::string> Warnings;
+  static constexpr uint32_t kUnknown = ~uint32_t(0);
+};
+
+} // namespace pgoctl::convert
