@@ -596,8 +596,8 @@ std::vector<ReadelfLoad> readelfLoads(const std::string &File) {
     if (F.size() < 8 || F[0] != "LOAD")
       continue;
     ReadelfLoad R;
-    bool Bad = F[1].getAsInteger(0, R.Offset) | F[2].getAsInteger(0, R.VAddr) |
-               F[4].getAsInteger(0, R.FileSize) | F[5].getAsInteger(0, R.MemSize);
+    bool Bad = F[1].getAsInteger(0, R.Offset) || F[2].getAsInteger(0, R.VAddr) ||
+               F[4].getAsInteger(0, R.FileSize) || F[5].getAsInteger(0, R.MemSize);
     R.Exec = false;
     for (size_t I = 6; I + 1 < F.size(); ++I)
       R.Exec |= F[I].contains('E');

@@ -26,7 +26,7 @@ namespace {
 constexpr uint32_t kNone = Location::kNone;
 
 struct Event {
-  enum Kind { Mmap, Fork, Exec } K;
+  enum Kind { Mmap, Fork, Exec } K = Mmap;
   uint32_t Pid = 0, Parent = 0;
   uint64_t Start = 0, Len = 0, Pgoff = 0;
   std::string File;
@@ -36,7 +36,8 @@ struct Event {
 
 Event mmapEv(uint32_t Pid, uint64_t Start, uint64_t Len, uint64_t Pgoff, std::string File,
              uint64_t Time, uint64_t Seq = 0) {
-  Event E{Event::Mmap};
+  Event E;
+  E.K = Event::Mmap;
   E.Pid = Pid;
   E.Start = Start;
   E.Len = Len;
@@ -46,14 +47,16 @@ Event mmapEv(uint32_t Pid, uint64_t Start, uint64_t Len, uint64_t Pgoff, std::st
   return E;
 }
 Event forkEv(uint32_t Child, uint32_t Parent, uint64_t Time) {
-  Event E{Event::Fork};
+  Event E;
+  E.K = Event::Fork;
   E.Pid = Child;
   E.Parent = Parent;
   E.Key = {Time, 0};
   return E;
 }
 Event execEv(uint32_t Pid, uint64_t Time) {
-  Event E{Event::Exec};
+  Event E;
+  E.K = Event::Exec;
   E.Pid = Pid;
   E.Key = {Time, 0};
   return E;
