@@ -32,6 +32,7 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 
 namespace pgoctl::convert {
@@ -169,7 +170,8 @@ static Error openBinaries(Symbolizer::Impl &P, StringRef ElfPath, const Symboliz
     if (!Info)
       return Info.takeError();
     if (Info->BuildId.size() > 2) {
-      SmallString<256> Candidate(Opts.DebugRoot);
+      const char *Env = getenv("PGOCTL_DEBUG_ROOT");
+      SmallString<256> Candidate(Env && *Env ? StringRef(Env) : StringRef(Opts.DebugRoot));
       sys::path::append(Candidate, ".build-id", Info->BuildId.substr(0, 2),
                         Info->BuildId.substr(2) + ".debug");
       if (sys::fs::exists(Candidate))

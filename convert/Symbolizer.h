@@ -37,7 +37,9 @@ namespace pgoctl::convert {
 
 struct SymbolizerOptions {
   std::string DebugBinary;          ///< --debug-binary: DWARF in a separate file
-  std::string DebugRoot = "/usr/lib/debug"; ///< for .build-id/xx/yyyy.debug
+  /// Where .build-id/xx/yyyy.debug files are looked for; the environment
+  /// variable PGOCTL_DEBUG_ROOT overrides it (tests use a scratch folder).
+  std::string DebugRoot = "/usr/lib/debug";
 };
 
 enum class InstKind : uint8_t {
