@@ -79,7 +79,7 @@ void SampleBuilder::addInstCounts(Symbolizer &S, const InstCounts &Counts) {
 }
 
 void SampleBuilder::addCall(Symbolizer &S, std::optional<uint32_t> From, StringRef Callee,
-                            uint64_t Count, bool CallTarget) {
+                            uint64_t Count, bool CallTarget, bool HeadSamples) {
   if (From && CallTarget) {
     ArrayRef<InlineFrame> Frames = S.frames(*From);
     if (!Frames.empty()) {
@@ -89,7 +89,8 @@ void SampleBuilder::addCall(Symbolizer &S, std::optional<uint32_t> From, StringR
                                 FunctionId(Callee), Count);
     }
   }
-  Map.create(SampleContext(FunctionId(Callee))).addHeadSamples(Count);
+  if (HeadSamples)
+    Map.create(SampleContext(FunctionId(Callee))).addHeadSamples(Count);
 }
 
 StringRef SampleBuilder::calleeAt(const Symbolizer &S, uint64_t Addr) {

@@ -35,10 +35,11 @@ public:
   /// Body and total samples from per-instruction execution counts.
   void addInstCounts(Symbolizer &S, const InstCounts &Counts);
   /// A call from instruction From (nullopt: from outside the binary) to the
-  /// function entry Callee (a canonical name), Count times. CallTarget=false
-  /// adds only the callee's head samples.
+  /// function entry Callee (a canonical name), Count times: a call target at
+  /// the source's leaf location and head samples of the callee (each can be
+  /// turned off).
   void addCall(Symbolizer &S, std::optional<uint32_t> From, llvm::StringRef Callee,
-               uint64_t Count, bool CallTarget = true);
+               uint64_t Count, bool CallTarget = true, bool HeadSamples = true);
   /// The callee name for a branch to Addr: the canonical name of the function
   /// whose entry range starts there, or "".
   static llvm::StringRef calleeAt(const Symbolizer &S, uint64_t Addr);
