@@ -505,6 +505,7 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
   // Unpacks a hot-path key half into (module, ELF address).
   auto unpack = [&](uint64_t P) -> std::pair<uint32_t, uint64_t> {
     uint32_t M = packedModule(P);
+    binaryFor(M); // finds the module's ELF, which toAddr needs
     return {M, toAddr(M, packedAddr(P, Mods[M].IsKernel))};
   };
   Agg->Samples.forEach([&](const AddrKey &K, const CountValue &V) {

@@ -94,7 +94,8 @@ struct EventAttr {
   bool excludeUser() const { return (Flags >> 4) & 1; }
 };
 
-/// A name for an attr without EVENT_DESC (cycles, cpu-clock, raw 0x...).
+/// A name for an attr without EVENT_DESC, spelled as `perf record -e` takes it
+/// (cycles, cpu-clock, r20c4, ...).
 std::string defaultEventName(const EventAttr &A);
 
 /// One LBR entry exactly as on disk.

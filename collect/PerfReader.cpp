@@ -209,6 +209,7 @@ private:
   size_t BufPos = 0, BufLen = 0;
   uint64_t BufOffset = 0; ///< file offset of Base[BufPos]
   bool UseMmap = false;
+  size_t MapWindow = 0;
   void *Map = nullptr;
   size_t MapLen = 0;
   void unmapWindow() {
@@ -253,6 +254,8 @@ llvm::Error Reader::open() {
     posix_fadvise(FD, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
   Buf.resize(std::max(Opts.BufferBytes, size_t(4 * kMaxRecord)));
+  // A mapped window must hold a page of alignment slack plus the largest record.
+  MapWindow = std::max(Opts.MapWindowBytes, size_t(4 * kMaxRecord));
   Base = Buf.data();
   return llvm::Error::success();
 }
@@ -288,7 +291,7 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
     if (BufOffset >= End)
       return 0;
     uint64_t Aligned = BufOffset & ~(Page - 1);
-    MapLen = size_t(std::min<uint64_t>(Opts.MapWindowBytes, End - Aligned));
+    MapLen = size_t(std::min<uint64_t>(MapWindow, End - Aligned));
     int Flags = MAP_PRIVATE | MAP_POPULATE;
     Map = ::mmap(nullptr, MapLen, PROT_READ, Flags, FD, off_t(Aligned));
     if (Map == MAP_FAILED) {
@@ -355,8 +358,10 @@ llvm::Error Reader::skipInput(uint64_t N, uint64_t Offset, uint32_t Type) {
 
 llvm::Error Reader::damage(uint64_t Offset, uint32_t Type, const std::string &Msg) {
   std::string Full =
-      llvm::formatv("offset {0} ({1:x}): {2} record: {3}", Offset, Offset,
-                    recordTypeName(Type), Msg)
+      llvm::formatv("offset {0} ({1:x}): {2}: {3}", Offset, Offset,
+                    Type == 0 ? std::string("data section")
+                              : (recordTypeName(Type) + " record").str(),
+                    Msg)
           .str();
   if (!Opts.KeepGoing)
     return makeError("{0}: {1}", Path, Full);
@@ -385,11 +390,11 @@ llvm::Error Reader::readFileHeader() {
   if (!Got)
     return Got.takeError();
   if (*Got < kPipeHeaderSize)
-    return makeError("{0}: not a perf.data file: only {1} bytes", Path, *Got);
+    return makeError("{0}: offset 0: not a perf.data file: only {1} bytes", Path, *Got);
   memcpy(Hdr, Base + BufPos, kPipeHeaderSize);
   uint64_t Magic = ld64(Hdr), HdrSize = ld64(Hdr + 8);
   if (Magic == kMagic2Swapped)
-    return makeError("{0}: perf.data written on a big-endian machine is not "
+    return makeError("{0}: offset 0: perf.data written on a big-endian machine is not "
                      "supported",
                      Path);
   if (Magic == kMagic1)
@@ -1053,7 +1058,7 @@ std::string defaultEventName(const EventAttr &A) {
   if (A.Type == 1 && A.Config < std::size(Sw))
     return Sw[A.Config];
   if (A.Type == 4)
-    return llvm::formatv("r{0:x}", A.Config).str();
+    return llvm::formatv("r{0:x-}", A.Config).str();
   return llvm::formatv("type{0}:config{1:x}", A.Type, A.Config).str();
 }
 

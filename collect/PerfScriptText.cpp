@@ -30,7 +30,7 @@ public:
       if (T.empty() || T.starts_with("#") || Line.contains("PERF_RECORD_"))
         continue;
       llvm::SmallVector<llvm::StringRef, 4> Tok;
-      T.split(Tok, ' ', 3, false);
+      T.split(Tok, ' ', -1, false);
       // pid[/tid] is decimal and followed by the ip; a lone ip is followed by
       // branch entries or nothing.
       return Tok.size() >= 2 && !Tok[0].starts_with("0x") && !Tok[1].starts_with("0x") &&

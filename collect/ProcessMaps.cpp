@@ -81,8 +81,9 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
     else
       M.Until = std::min(M.Until, Old.From, [](auto &A, auto &B) { return A < B; });
   }
-  if (!Kernel && PM.HasExec() && M.From < PM.ExecKey)
-    M.Until = std::min(M.Until, PM.ExecKey, [](auto &A, auto &B) { return A < B; });
+  if (!Kernel)
+    if (const OrderKey *Exec = PM.execAfter(M.From))
+      M.Until = std::min(M.Until, *Exec, [](auto &A, auto &B) { return A < B; });
   auto Pos = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
                               [](uint64_t S, const Mapping &X) { return S < X.Start; });
   PM.Maps.insert(Pos, M);
@@ -102,10 +103,9 @@ void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
 void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
   Cache.fill({});
   PidMaps &PM = Pids[Pid];
-  if (!PM.HasExec() || Key < PM.ExecKey) {
-    PM.ExecKey = Key;
-    PM.ExecSet = true;
-  }
+  PM.Execs.insert(std::upper_bound(PM.Execs.begin(), PM.Execs.end(), Key,
+                                    [](const OrderKey &A, const OrderKey &B) { return A < B; }),
+                  Key);
   for (Mapping &M : PM.Maps)
     if (M.From < Key)
       M.Until = std::min(M.Until, Key, [](auto &A, auto &B) { return A < B; });
@@ -153,7 +153,7 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
       }
       return locate(*M, Addr);
     }
-    if (Kernel || !PM.HasParent || (PM.HasExec() && PM.ExecKey <= K))
+    if (Kernel || !PM.HasParent || (PM.HasExec() && PM.Execs.front() <= K))
       break;
     if (PM.ForkKey < K)
       K = PM.ForkKey;

@@ -108,9 +108,16 @@ private:
     uint64_t MaxLen = 0;
     uint32_t Parent = 0;
     bool HasParent = false;
-    OrderKey ForkKey, ExecKey;
-    bool ExecSet = false;
-    bool HasExec() const { return ExecSet; }
+    OrderKey ForkKey;
+    std::vector<OrderKey> Execs; ///< sorted
+    bool HasExec() const { return !Execs.empty(); }
+    /// The first exec after Key, if any.
+    const OrderKey *execAfter(OrderKey Key) const {
+      for (const OrderKey &E : Execs)
+        if (Key < E)
+          return &E;
+      return nullptr;
+    }
   };
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
   uint32_t internModule(llvm::StringRef Path, llvm::StringRef BuildId, bool Kernel);

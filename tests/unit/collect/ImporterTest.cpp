@@ -328,13 +328,13 @@ void expectTextMatchesData(bool WithPid) {
 
 TEST(ImporterText, BrstackTextGivesTheSameCountsAsPerfData) { expectTextMatchesData(false); }
 
-// Disabled: with `-F pid,tid,ip,brstack` every sample is unmapped. In
+// Guards a fixed bug: with `-F pid,tid,ip,brstack` every sample is unmapped. In
 // PerfScriptText.cpp, samplesHavePid() splits the first sample line with
 // `T.split(Tok, ' ', 3, false)`: the run of spaces perf prints between
 // "pid/tid" and the ip uses up the 3 splits (empty pieces count), so Tok[1]
 // is the whole rest of the line, which contains '/' (the branch entries), and
 // the text is taken to have no pid: mmaps get pid 0, samples keep theirs.
-TEST(ImporterText, DISABLED_PidBrstackTextGivesTheSameCountsAsPerfData) {
+TEST(ImporterText, PidBrstackTextGivesTheSameCountsAsPerfData) {
   expectTextMatchesData(true);
 }
 
@@ -736,28 +736,20 @@ TEST_P(ImporterElf, WrongBuildIdKeepsFileOffsets) {
   EXPECT_TRUE(Warned);
 }
 
+// NoPie guards a fixed bug: the first address of each binary was converted
+// before the binary's ELF was loaded, so it stayed a file offset (invisible
+// for PIE, whose text offsets equal its vaddrs).
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, ImporterElf,
-    ::testing::Values(ElfCase{"Pie", PGOCTL_IMPORT_FIXTURE_PIE, 0x555555554000ULL}),
+    ::testing::Values(ElfCase{"Pie", PGOCTL_IMPORT_FIXTURE_PIE, 0x555555554000ULL},
+                      ElfCase{"NoPie", PGOCTL_IMPORT_FIXTURE_NOPIE, 0}),
     [](const ::testing::TestParamInfo<ElfCase> &I) { return I.param.Name; });
 
-// Disabled: in a binary whose file offsets differ from its vaddrs (non-PIE
-// here), one IP sample per binary stays a file offset. importProfile()
-// (Importer.cpp, pass 3) converts through Elf[M], which binaryFor(M) loads;
-// but the Samples/Branches loops call unpack() (so toAddr) before
-// binaryFor(M), so the first address of each module is converted while
-// Elf[M] is still empty. (PIE passes only because its text offsets equal its
-// vaddrs.)
-INSTANTIATE_TEST_SUITE_P(
-    DISABLED_Fixtures, ImporterElf,
-    ::testing::Values(ElfCase{"NoPie", PGOCTL_IMPORT_FIXTURE_NOPIE, 0}),
-    [](const ::testing::TestParamInfo<ElfCase> &I) { return I.param.Name; });
-
-// Disabled: an attr of type PERF_TYPE_RAW without EVENT_DESC is named
+// Guards a fixed bug: an attr of type PERF_TYPE_RAW without EVENT_DESC is named
 // "r0x20c4": defaultEventName() (PerfReader.cpp) formats with "r{0:x}", whose
 // x style adds "0x". perf spells the event r20c4 (perf record -e), which is
 // what --event users type; PerfData.h's comment promises "raw 0x...".
-TEST(ImporterEvents, DISABLED_RawEventDefaultName) {
+TEST(ImporterEvents, RawEventDefaultName) {
   PerfDataBuilder B;
   AttrSpec A = lbrAttr();
   A.Type = 4;

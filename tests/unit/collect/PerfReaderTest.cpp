@@ -754,11 +754,11 @@ TEST(PerfReaderHeader, SmallMapWindowGivesTheSameSamples) {
     EXPECT_EQ(R.V.Samples[I].Callchain.size(), I % 13);
 }
 
-// Disabled: a map window smaller than one page plus the largest record gives
+// Guards a fixed bug: a map window smaller than one page plus the largest record gives
 // false "truncated" damage: Reader::fill() maps at most MapWindowBytes from the
 // page below the current offset, even when that is less than the record it
 // must hold (BufferBytes has a floor of 4 records; MapWindowBytes has none).
-TEST(PerfReaderHeader, DISABLED_MapWindowSmallerThanARecord) {
+TEST(PerfReaderHeader, MapWindowSmallerThanARecord) {
   PerfDataBuilder B;
   B.addAttr(simpleAttr(kSampleIp | kSampleCallchain, {1}));
   for (int I = 0; I < 40; ++I) {
@@ -1104,9 +1104,9 @@ TEST(PerfReaderDamage, BigEndianMagic) {
   EXPECT_THAT(R.Error, HasSubstr("big-endian"));
 }
 
-// Disabled: the big-endian and "shorter than 16 bytes" header errors name the
+// Guards a fixed bug: the big-endian and "shorter than 16 bytes" header errors name the
 // path but no byte offset, unlike every other header error.
-TEST(PerfReaderDamage, DISABLED_EveryHeaderErrorNamesAnOffset) {
+TEST(PerfReaderDamage, EveryHeaderErrorNamesAnOffset) {
   PerfDataBuilder B;
   B.addAttr(simpleAttr(kSampleIp));
   std::string File = B.fileMode();
@@ -1123,7 +1123,7 @@ TEST(PerfReaderDamage, TinyAndEmptyFiles) {
   for (llvm::StringRef Bytes : {llvm::StringRef(""), llvm::StringRef("PERFILE2")}) {
     ReadRun R;
     readBytes(Bytes, R);
-    EXPECT_THAT(R.Error, HasSubstr(R.Path + ": not a perf.data file: only " +
+    EXPECT_THAT(R.Error, HasSubstr(R.Path + ": offset 0: not a perf.data file: only " +
                                    std::to_string(Bytes.size()) + " bytes"));
   }
 }
