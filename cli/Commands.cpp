@@ -12,6 +12,7 @@ llvm::ArrayRef<CommandEntry> commandTable() {
       {"merge", "Sum profiles (with integer weights) into one .pgoprof", makeMergeCommand},
       {"convert", "Write .profdata (clang sample PGO), .fdata / pre-aggregated (BOLT)",
        makeConvertCommand},
+      {"verify", "Did the hot paths get cheaper? Before/after verdict with statistics", makeVerifyCommand},
       {"debug-samples",
        "Print perf.data samples as `perf script -F ip,brstack` does (also: `debug samples`)",
        makeDebugSamplesCommand},

@@ -1,0 +1,157 @@
+// cli/CmdVerify.cpp: `pgoctl verify --before A [A2 ...] --after B [B2 ...]
+// [--binary-before P]... [--binary-after Q]... [--work-before N --work-after M]
+// [--top N] [--max-growth PCT] [--min-effect PCT] [--alpha A]
+// [--json|--markdown] [--flamegraph OUT.html]`.
+//
+// Passes: load each input (a .pgoprof is read, anything else imported as
+// perf.data against that side's binaries), attribute each to canonical
+// functions (verify/Attribution.h; one Attributor per side, so a rebuilt
+// binary at the same path is not confused with its predecessor), compare and
+// gate (verify/Verify.h), report. The exit code is the verdict: 0 PASS,
+// 1 FAIL, 2 INCONCLUSIVE; usage and input errors are 3 (main).
+#include "cli/Command.h"
+#include "collect/Importer.h"
+#include "core/ProfileFormat.h"
+#include "verify/FlameGraph.h"
+#include "verify/Report.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+namespace pgoctl::cli {
+namespace {
+
+using namespace pgoctl::verify;
+
+class VerifyCommand : public Command {
+public:
+  void addOptions(CLI::App &App) override {
+    App.add_option("--before", Before, ".pgoprof or perf.data of the old build (several: "
+                                       "hosts, windows)")
+        ->required()
+        ->expected(1, -1);
+    App.add_option("--after", After, ".pgoprof or perf.data of the new build")
+        ->required()
+        ->expected(1, -1);
+    App.add_option("--binary-before", BinBefore, "ELF of the old build (repeatable)")
+        ->expected(1, -1);
+    App.add_option("--binary-after", BinAfter, "ELF of the new build (repeatable)")
+        ->expected(1, -1);
+    App.add_option("--work-before", WorkBefore, "Work done in the before window(s): "
+                                                "requests, jobs (else the label 'work')");
+    App.add_option("--work-after", WorkAfter, "Work done in the after window(s)");
+    App.add_option("--top", Opts.Top, "Size of the hot set (default 10)")
+        ->check(CLI::Range(1u, 100000u));
+    App.add_option("--max-growth", Opts.MaxGrowthPct,
+                   "Fail when a top-N function grows by more than PCT% (default 10)")
+        ->check(CLI::NonNegativeNumber);
+    App.add_option("--min-effect", Opts.MinEffectPct,
+                   "Smallest change in % reported as real (default 5)")
+        ->check(CLI::NonNegativeNumber);
+    App.add_option("--alpha", Opts.Alpha,
+                   "Family-wise false-alarm level (default 0.05)")
+        ->check(CLI::Range(1e-9, 0.5));
+    App.add_option("--min-samples", Opts.MinSamples,
+                   "Functions with fewer samples (both sides) are not tested (default 10)");
+    App.add_flag("!--no-fail-on-new-hot", Opts.FailOnNewHot,
+                 "Gate: do not fail when a function enters the top N by self cost");
+    App.add_flag("!--no-require-cheaper", Opts.RequireCheaper,
+                 "Gate: do not require the hot set to get cheaper");
+    App.add_option("--rows", Rows, "Functions listed in the table (default 20)");
+    App.add_option("--work-label", WorkLabel, "Label holding a profile's work (default work)");
+    auto *J = App.add_flag("--json", Json, "Print the verdict as JSON");
+    auto *M = App.add_flag("--markdown", Markdown, "Print the verdict as Markdown (PR comment)");
+    J->excludes(M);
+    App.add_option("--flamegraph", FlameOut, "Write a differential flame graph (HTML)");
+  }
+
+  llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (WorkBefore)
+      Opts.WorkBefore = *WorkBefore;
+    if (WorkAfter)
+      Opts.WorkAfter = *WorkAfter;
+    NameTable Names;
+    std::vector<AttributedProfile> A, B;
+    if (llvm::Error E = loadSide(Ctx, Before, BinBefore, Names, A))
+      return std::move(E);
+    if (llvm::Error E = loadSide(Ctx, After, BinAfter, Names, B))
+      return std::move(E);
+    llvm::Expected<VerifyResult> R = [&] {
+      Stats::Pass S(Ctx.PassStats, "compare");
+      return compare(A, B, Names, Opts);
+    }();
+    if (!R)
+      return R.takeError();
+    for (const std::string &W : R->Warnings)
+      spdlog::warn("{}", W);
+    if (!FlameOut.empty()) {
+      Stats::Pass S(Ctx.PassStats, "flame graph");
+      if (llvm::Error E = writeFlameGraphFile(*R, FlameGraphOptions{}, FlameOut))
+        return std::move(E);
+      spdlog::info("wrote {}", FlameOut);
+    }
+    ReportOptions RO;
+    RO.Rows = Rows;
+    if (Json)
+      writeJson(*R, llvm::outs());
+    else if (Markdown)
+      writeMarkdown(*R, RO, llvm::outs());
+    else
+      writeTable(*R, RO, llvm::outs());
+    llvm::outs().flush();
+    return exitCode(R->Result);
+  }
+
+private:
+  llvm::Error loadSide(CommandContext &Ctx, const std::vector<std::string> &Inputs,
+                       const std::vector<std::string> &Binaries, NameTable &Names,
+                       std::vector<AttributedProfile> &Out) {
+    AttributionOptions AO;
+    AO.Binaries = Binaries;
+    AO.WorkLabel = WorkLabel;
+    Attributor Attr(Names, AO);
+    for (const std::string &In : Inputs) {
+      llvm::Expected<Profile> P = load(Ctx, In, Binaries);
+      if (!P)
+        return P.takeError();
+      Stats::Pass S(Ctx.PassStats, "attribute " + In);
+      llvm::Expected<AttributedProfile> AP = Attr.attribute(*P, In);
+      if (!AP)
+        return AP.takeError();
+      Out.push_back(std::move(*AP));
+    }
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<Profile> load(CommandContext &Ctx, const std::string &Input,
+                               const std::vector<std::string> &Binaries) {
+    char Magic[sizeof(kPgoprofMagic)] = {};
+    FILE *F = fopen(Input.c_str(), "rb");
+    if (!F)
+      return makeError("{0}: cannot open", Input);
+    size_t N = fread(Magic, 1, sizeof(Magic), F);
+    fclose(F);
+    if (N == sizeof(Magic) && isPgoprof(llvm::StringRef(Magic, N))) {
+      Stats::Pass S(Ctx.PassStats, "read " + Input);
+      return readProfileFile(Input);
+    }
+    ImportOptions IO;
+    IO.Binaries = Binaries;
+    IO.Progress = Ctx.StderrIsTty;
+    ImportSummary ISum;
+    return importProfile(Input, IO, ISum, Ctx.PassStats);
+  }
+
+  std::vector<std::string> Before, After, BinBefore, BinAfter;
+  std::optional<double> WorkBefore, WorkAfter;
+  std::string FlameOut, WorkLabel = "work";
+  unsigned Rows = 20;
+  bool Json = false, Markdown = false;
+  VerifyOptions Opts;
+};
+} // namespace
+
+std::unique_ptr<Command> makeVerifyCommand() { return std::make_unique<VerifyCommand>(); }
+} // namespace pgoctl::cli

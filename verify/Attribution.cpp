@@ -1,0 +1,252 @@
+// verify/Attribution.cpp: symbols, inline stacks and stacks to per-function
+// counts (see Attribution.h).
+#include "verify/Attribution.h"
+
+#include "convert/Symbolizer.h"
+#include "core/Support.h"
+#include "core/Symbols.h"
+#include "verify/CanonicalName.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdlib>
+
+namespace pgoctl::verify {
+
+uint32_t NameTable::intern(llvm::StringRef Name) {
+  auto [It, New] = Ids.try_emplace(Name, uint32_t(Names.size()));
+  if (New)
+    Names.push_back(Name.str());
+  return It->second;
+}
+
+/// What we know of one profile binary's ELF, and the names of its addresses.
+struct Attributor::ResolvedElf {
+  std::string PseudoName; ///< "[file]" when there is no ELF or no symbol
+  std::optional<SymbolTable> Syms;
+  std::unique_ptr<convert::Symbolizer> Sym;
+  std::vector<LoadSegment> Segments; ///< to convert file offsets
+  bool Offsets = false;              ///< the profile has file offsets
+  bool Kernel = false;
+  /// (address, is return address) -> interned names, outermost first.
+  llvm::DenseMap<uint64_t, llvm::SmallVector<uint32_t, 4>> Memo;
+};
+
+Attributor::Attributor(NameTable &Names, AttributionOptions Opts)
+    : Names(Names), Opts(std::move(Opts)) {}
+Attributor::~Attributor() = default;
+
+Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
+                                             std::vector<std::string> &Warnings) {
+  std::unique_ptr<ResolvedElf> &Slot = Cache[B.key()];
+  if (Slot)
+    return Slot.get();
+  Slot = std::make_unique<ResolvedElf>();
+  ResolvedElf &R = *Slot;
+  llvm::StringRef File = llvm::sys::path::filename(B.Path);
+  R.PseudoName = "[" + (File.empty() ? std::string("unknown") : File.str()) + "]";
+  R.Offsets = B.Space == AddressSpace::FileOffset;
+  if (B.IsKernel) {
+    R.Kernel = true;
+    R.PseudoName = "[kernel]";
+    return Slot.get();
+  }
+  if (!GivenRead) {
+    GivenRead = true;
+    for (const std::string &P : Opts.Binaries) {
+      llvm::Expected<ElfInfo> I = readElfInfo(P);
+      if (!I) {
+        Warnings.push_back(llvm::toString(I.takeError()));
+        continue;
+      }
+      Given.emplace_back(P, I->BuildId);
+    }
+  }
+  std::string Path;
+  for (const auto &[P, Id] : Given)
+    if (B.BuildId.empty() ? llvm::sys::path::filename(P) == File : Id == B.BuildId) {
+      Path = P;
+      break;
+    }
+  if (Path.empty() && !B.Path.empty() && llvm::sys::fs::exists(B.Path)) {
+    llvm::Expected<ElfInfo> I = readElfInfo(B.Path);
+    if (I && (B.BuildId.empty() || I->BuildId == B.BuildId))
+      Path = B.Path;
+    else if (!I)
+      llvm::consumeError(I.takeError());
+  }
+  if (Path.empty()) {
+    Warnings.push_back(llvm::formatv("{0}: no ELF found (give it with --binary-before/after); "
+                                     "its samples count as one function {1}",
+                                     B.Path, R.PseudoName));
+    return Slot.get();
+  }
+  if (llvm::Expected<ElfInfo> I = readElfInfo(Path))
+    R.Segments = I->Segments;
+  else
+    llvm::consumeError(I.takeError());
+  llvm::Expected<SymbolTable> S = SymbolTable::load(Path);
+  if (S)
+    R.Syms = std::move(*S);
+  else
+    Warnings.push_back(llvm::toString(S.takeError()));
+  llvm::Expected<std::unique_ptr<convert::Symbolizer>> Sy =
+      convert::Symbolizer::create(Path, convert::SymbolizerOptions{});
+  if (Sy && (*Sy)->hasDwarf())
+    R.Sym = std::move(*Sy);
+  else if (!Sy)
+    Warnings.push_back(llvm::toString(Sy.takeError()));
+  else
+    Warnings.push_back(llvm::formatv("{0}: no DWARF: inlined functions are charged to their "
+                                     "callers",
+                                     Path));
+  return Slot.get();
+}
+
+namespace {
+
+/// Builds per-function counts of one profile.
+class Walker {
+public:
+  Walker(NameTable &Names, AttributedProfile &Out) : Names(Names), Out(Out) {}
+
+  /// The names at Addr of R (outermost first), memoized.
+  llvm::ArrayRef<uint32_t> namesAt(Attributor::ResolvedElf &R, uint64_t Addr, bool Return) {
+    if (R.Kernel || (!R.Syms && !R.Sym))
+      return pseudo(R.PseudoName);
+    uint64_t Key = (Addr << 1) | uint64_t(Return);
+    auto It = R.Memo.find(Key);
+    if (It != R.Memo.end())
+      return It->second;
+    llvm::SmallVector<uint32_t, 4> &V = R.Memo[Key];
+    uint64_t A = Addr;
+    if (R.Offsets) {
+      std::optional<uint64_t> VA = fileOffsetToVaddr(R.Segments, Addr);
+      A = VA ? *VA : Addr;
+    }
+    uint64_t Lookup = Return && A > 0 ? A - 1 : A;
+    std::string Canon;
+    if (R.Syms)
+      if (const SymbolInfo *SI = R.Syms->lookup(Lookup))
+        Canon = canonicalFunctionName(SI->Name);
+    if (R.Sym)
+      if (std::optional<uint32_t> I = R.Sym->instContaining(Lookup)) {
+        llvm::ArrayRef<convert::InlineFrame> Fr = R.Sym->frames(*I);
+        if (!Fr.empty()) {
+          std::string Outer = canonicalFunctionName(R.Sym->name(Fr[0].Name));
+          if (Canon.empty() || Outer == Canon) {
+            for (const convert::InlineFrame &F : Fr)
+              V.push_back(Names.intern(canonicalFunctionName(R.Sym->name(F.Name))));
+            return V;
+          }
+          ++Out.StaleDwarfAddrs;
+        }
+      }
+    V.push_back(Names.intern(Canon.empty() ? R.PseudoName : Canon));
+    return V;
+  }
+
+  llvm::ArrayRef<uint32_t> pseudo(const std::string &Name) {
+    PseudoBuf.assign(1, Names.intern(Name));
+    return PseudoBuf;
+  }
+
+  /// Counts one root-first path.
+  void add(llvm::ArrayRef<uint32_t> Path, uint64_t Count) {
+    if (Path.empty() || Count == 0)
+      return;
+    Out.Samples += Count;
+    grow(Path);
+    Out.Costs[Path.back()].Self += Count;
+    Seen.clear();
+    for (uint32_t Id : Path)
+      if (Seen.insert(Id).second)
+        Out.Costs[Id].Incl += Count;
+    Out.Folded[std::vector<uint32_t>(Path.begin(), Path.end())] += Count;
+  }
+
+private:
+  void grow(llvm::ArrayRef<uint32_t> Path) {
+    for (uint32_t Id : Path)
+      if (Id >= Out.Costs.size())
+        Out.Costs.resize(Id + 1);
+  }
+
+  NameTable &Names;
+  AttributedProfile &Out;
+  llvm::SmallVector<uint32_t, 1> PseudoBuf;
+  llvm::DenseSet<uint32_t> Seen;
+};
+
+} // namespace
+
+llvm::Expected<AttributedProfile> Attributor::attribute(const Profile &P,
+                                                        llvm::StringRef Source) {
+  AttributedProfile Out;
+  Out.Source = Source.str();
+  Out.Event = P.Meta.Event;
+  Out.Period = P.Meta.SamplePeriod;
+  Out.Freq = P.Meta.SampleFreq;
+  if (auto It = P.Meta.Labels.find(Opts.WorkLabel); It != P.Meta.Labels.end()) {
+    char *End = nullptr;
+    double W = std::strtod(It->second.c_str(), &End);
+    if (End == It->second.c_str() || *End || !(W > 0))
+      return makeError("{0}: label {1}={2} is not a positive number", Source, Opts.WorkLabel,
+                       It->second);
+    Out.Work = W;
+  }
+  std::vector<ResolvedElf *> Elves;
+  for (const BinaryProfile &B : P.Binaries)
+    Elves.push_back(resolve(B, Out.Warnings));
+
+  Walker W(Names, Out);
+  uint32_t Unknown = Names.intern("[unknown]");
+  uint32_t Kernel = Names.intern("[kernel]");
+  std::vector<uint32_t> Path;
+  if (!P.Stacks.empty()) {
+    Out.FromStacks = true;
+    for (const StackCount &S : P.Stacks) {
+      Path.clear();
+      for (size_t I = S.Frames.size(); I-- > 0;) {
+        const Frame &F = S.Frames[I];
+        bool Return = I > 0;
+        if (F.Binary == Frame::kNoBinary || F.Binary >= Elves.size()) {
+          // Kernel addresses are not in any mapping of the process.
+          uint32_t Id = (F.Addr >> 63) ? Kernel : Unknown;
+          if (Path.empty() || Path.back() != Id)
+            Path.push_back(Id);
+          continue;
+        }
+        llvm::ArrayRef<uint32_t> Ns = W.namesAt(*Elves[F.Binary], F.Addr, Return);
+        if (Elves[F.Binary]->Kernel && !Path.empty() && Path.back() == Kernel)
+          continue;
+        Path.insert(Path.end(), Ns.begin(), Ns.end());
+      }
+      W.add(Path, S.Count);
+    }
+  } else {
+    for (size_t BI = 0; BI < P.Binaries.size(); ++BI)
+      for (const AddrCount &A : P.Binaries[BI].Samples) {
+        llvm::ArrayRef<uint32_t> Ns = W.namesAt(*Elves[BI], A.Addr, false);
+        Path.assign(Ns.begin(), Ns.end());
+        W.add(Path, A.Count);
+      }
+    if (P.Meta.UnmappedSamples)
+      W.add({Unknown}, P.Meta.UnmappedSamples);
+  }
+  if (Out.StaleDwarfAddrs)
+    Out.Warnings.push_back(llvm::formatv(
+        "{0}: at {1} addresses the debug info names another function than the symbol table "
+        "(stale DWARF, e.g. BOLT without -update-debug-sections); symbols used there",
+        Source, Out.StaleDwarfAddrs));
+  if (Out.Samples == 0)
+    return makeError("{0}: no samples", Source);
+  return Out;
+}
+
+} // namespace pgoctl::verify

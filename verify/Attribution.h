@@ -1,0 +1,97 @@
+// verify/Attribution.h: from a profile to cost per canonical function.
+//
+// attribute() turns one Profile into sample counts per canonical function
+// (CanonicalName.h): self (the function on top of the stack) and inclusive
+// (the function anywhere on the stack, once per sample even when it recurses),
+// plus the folded stacks (root first) a flame graph is drawn from. When the
+// profile has call stacks every stack is used; otherwise the IP samples are
+// (self and inclusive then differ only through inline frames).
+//
+// Every address goes through the binary's ELF symbol table (the function that
+// holds it, canonicalized) and, when the binary has DWARF, through
+// convert::Symbolizer's inline stack, so code PGO inlined into its caller is
+// charged to the inlined function with the caller above it. Return addresses
+// (every frame but the leaf) are looked up at address - 1, the call
+// instruction. The DWARF stack is used only when its outermost function agrees
+// with the symbol table; a binary whose debug info went stale (BOLT without
+// -update-debug-sections moves code but not DWARF) thus falls back to symbols,
+// and the number of such addresses is reported.
+//
+// Binaries are found as show and convert find them: a given ELF with the
+// profile binary's build-id (by file name when the profile has none), else the
+// recorded path when its build-id matches. A binary without an ELF is one
+// pseudo-function "[file name]"; the kernel is "[kernel]", unmapped frames
+// "[unknown]". Names are interned in a NameTable shared by every profile of a
+// comparison, so ids agree across before and after.
+#pragma once
+
+#include "core/Profile.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgoctl::verify {
+
+class NameTable {
+public:
+  uint32_t intern(llvm::StringRef Name);
+  llvm::StringRef name(uint32_t Id) const { return Names[Id]; }
+  size_t size() const { return Names.size(); }
+
+private:
+  llvm::StringMap<uint32_t> Ids;
+  std::vector<std::string> Names;
+};
+
+struct FunctionCost {
+  uint64_t Self = 0, Incl = 0;
+};
+
+/// One input profile, attributed.
+struct AttributedProfile {
+  std::string Source;
+  std::string Event;
+  uint64_t Period = 0, Freq = 0;
+  std::optional<double> Work;   ///< from the label "work", when present
+  bool FromStacks = false;      ///< call stacks were used (else IP samples)
+  uint64_t Samples = 0;         ///< samples attributed
+  std::vector<FunctionCost> Costs; ///< indexed by NameTable id (may be shorter)
+  std::map<std::vector<uint32_t>, uint64_t> Folded; ///< root-first name ids -> samples
+  uint64_t StaleDwarfAddrs = 0; ///< DWARF disagreed with the symbol table here
+  std::vector<std::string> Warnings;
+
+  FunctionCost cost(uint32_t Id) const { return Id < Costs.size() ? Costs[Id] : FunctionCost{}; }
+};
+
+struct AttributionOptions {
+  std::vector<std::string> Binaries; ///< ELF files to symbolize against
+  std::string WorkLabel = "work";    ///< label holding the work done in the window
+};
+
+/// Attributes profiles; keeps each binary's symbols across calls.
+class Attributor {
+public:
+  Attributor(NameTable &Names, AttributionOptions Opts);
+  ~Attributor();
+  llvm::Expected<AttributedProfile> attribute(const Profile &P, llvm::StringRef Source);
+
+  struct ResolvedElf;
+
+private:
+  ResolvedElf *resolve(const BinaryProfile &B, std::vector<std::string> &Warnings);
+
+  NameTable &Names;
+  AttributionOptions Opts;
+  std::map<std::string, std::unique_ptr<ResolvedElf>> Cache; ///< by BinaryProfile::key()
+  std::vector<std::pair<std::string, std::string>> Given;    ///< (path, build-id) of Binaries
+  bool GivenRead = false;
+};
+
+} // namespace pgoctl::verify

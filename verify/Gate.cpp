@@ -1,0 +1,112 @@
+// verify/Gate.cpp: the CI gate's rules and the verdict.
+//
+// Rules (each can be switched off by its option):
+//   new-hot:         a function in the after top N by self cost that was not
+//                    in the before top N fails, when its self cost grew for
+//                    real (a rank swap within the noise does not count);
+//   max-growth:      a function of the hot set (before top N by inclusive
+//                    cost) whose inclusive cost grew for real by more than
+//                    --max-growth percent fails; an estimate above it that is
+//                    not significant leaves the rule undecided;
+//   hot-set-cheaper: the hot set's cost (samples with any hot function on
+//                    the stack) per unit of work must fall by at least the
+//                    minimum effect. Confidently not (the interval excludes a
+//                    fall of that size) fails; unknown is undecided. Without
+//                    work counts absolute cost cannot be judged: undecided.
+// Verdict: FAIL if any rule fails, else INCONCLUSIVE if any is undecided,
+// else PASS.
+#include "verify/Verify.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+namespace pgoctl::verify {
+
+
+void evaluateGate(VerifyResult &R) {
+  const VerifyOptions &O = R.Opts;
+  GateRule NewHot, Growth, Cheaper;
+  NewHot.Name = "new-hot";
+  NewHot.Text = "no function enters the top " + std::to_string(O.Top) +
+                " by self cost with a real growth";
+  Growth.Name = "max-growth";
+  Growth.Text = "no top-" + std::to_string(O.Top) + " function grows by more than " +
+                formatNum(O.MaxGrowthPct) + "% (inclusive, significantly)";
+  Cheaper.Name = "hot-set-cheaper";
+  Cheaper.Text = "the top-" + std::to_string(O.Top) +
+                 " functions' cost per unit of work falls by at least " +
+                 formatNum(O.MinEffectPct) + "%";
+  NewHot.Status = O.FailOnNewHot ? RuleStatus::Pass : RuleStatus::Off;
+  Growth.Status = RuleStatus::Pass;
+  for (const FunctionResult &F : R.Functions) {
+    if (O.FailOnNewHot && F.RankAfterSelf >= 0 && F.RankBeforeSelf < 0 &&
+        F.Self.Status == ChangeStatus::Regressed) {
+      NewHot.Status = RuleStatus::Fail;
+      NewHot.Functions.push_back(F.Name);
+    }
+    if (F.RankBeforeIncl >= 0 && F.Incl.pct() > O.MaxGrowthPct) {
+      if (F.Incl.Status == ChangeStatus::Regressed) {
+        Growth.Status = RuleStatus::Fail;
+        Growth.Functions.push_back(F.Name);
+      } else if (Growth.Status != RuleStatus::Fail && F.Incl.Status != ChangeStatus::NotTested) {
+        Growth.Status = RuleStatus::Undecided;
+        Growth.Functions.push_back(F.Name);
+      }
+    }
+  }
+  if (NewHot.Status == RuleStatus::Fail)
+    NewHot.Detail = "entered the top " + std::to_string(O.Top) + " by self cost";
+  if (Growth.Status == RuleStatus::Fail)
+    Growth.Detail = "grew significantly by more than the limit";
+  else if (Growth.Status == RuleStatus::Undecided)
+    Growth.Detail = "estimate above the limit, but not significant";
+
+  const Change &H = R.HotSetCost;
+  double Me = O.MinEffectPct / 100;
+  if (!O.RequireCheaper) {
+    Cheaper.Status = RuleStatus::Off;
+  } else if (!R.ByWork) {
+    Cheaper.Status = RuleStatus::Undecided;
+    Cheaper.Detail = "no work counts: absolute cost cannot be judged from shares";
+  } else if (H.Status == ChangeStatus::Improved) {
+    Cheaper.Status = RuleStatus::Pass;
+    Cheaper.Detail = "cost per unit of work " + formatChange(H);
+  } else if (H.Status != ChangeStatus::NotTested && H.CI.Lo > 1 - Me) {
+    Cheaper.Status = RuleStatus::Fail;
+    Cheaper.Detail = "did not get cheaper: " + formatChange(H);
+  } else {
+    Cheaper.Status = RuleStatus::Undecided;
+    Cheaper.Detail = "cannot tell: " + formatChange(H);
+    if (H.MoreSamplesFactor > 1)
+      Cheaper.Detail += " (about " + formatNum(H.MoreSamplesFactor) +
+                        "x the samples would decide a " + formatNum(O.MinEffectPct) +
+                        "% change)";
+  }
+  R.Rules = {NewHot, Growth, Cheaper};
+
+  bool Fail = false, Undecided = false;
+  for (const GateRule &G : R.Rules) {
+    Fail |= G.Status == RuleStatus::Fail;
+    Undecided |= G.Status == RuleStatus::Undecided;
+  }
+  R.Result = Fail ? Verdict::Fail : Undecided ? Verdict::Inconclusive : Verdict::Pass;
+
+  std::string S = llvm::formatv("{0}: hot set ({1} functions) {2} {3}", verdictName(R.Result),
+                                R.HotSet.size(), R.ByWork ? "cost per unit of work" : "share",
+                                formatChange(H))
+                      .str();
+  auto List = [](const std::vector<std::string> &V) {
+    std::string L;
+    for (size_t I = 0; I < V.size() && I < 5; ++I)
+      L += (I ? ", " : "") + V[I];
+    if (V.size() > 5)
+      L += llvm::formatv(" and {0} more", V.size() - 5).str();
+    return L;
+  };
+  S += "; regressed: " + (R.Regressed.empty() ? std::string("none") : List(R.Regressed));
+  S += "; cheaper: " + (R.Improved.empty() ? std::string("none") : List(R.Improved));
+  R.Summary = S;
+}
+
+} // namespace pgoctl::verify

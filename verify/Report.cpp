@@ -1,0 +1,259 @@
+// verify/Report.cpp: the three report forms (see Report.h). The table and
+// Markdown list the same rows: every regressed or improved function, then the
+// largest self-cost changes up to the row limit.
+#include "verify/Report.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+
+namespace pgoctl::verify {
+
+std::string formatPct(double V) {
+  if (std::isinf(V))
+    return V > 0 ? "+inf" : "-inf";
+  char B[32];
+  snprintf(B, sizeof(B), "%+.1f%%", V);
+  return B;
+}
+
+std::string formatNum(double V) {
+  char B[32];
+  snprintf(B, sizeof(B), "%.4g", V);
+  return B;
+}
+
+namespace {
+
+std::string pct(double V) { return formatPct(V); }
+
+std::string interval(const Change &C) {
+  if (C.Status == ChangeStatus::NotTested)
+    return "-";
+  return "[" + pct(C.loPct()) + ", " + pct(C.hiPct()) + "]";
+}
+
+std::string cost(double V) { return V == 0 ? "0" : formatNum(V); }
+
+std::string statusText(const Change &C) {
+  if (C.Status == ChangeStatus::Undecided && C.MoreSamplesFactor > 1) {
+    char B[64];
+    snprintf(B, sizeof(B), "undecided (~%.3gx samples)", C.MoreSamplesFactor);
+    return B;
+  }
+  return statusName(C.Status);
+}
+
+std::vector<const FunctionResult *> rows(const VerifyResult &R, unsigned Max) {
+  std::vector<const FunctionResult *> V;
+  for (const FunctionResult &F : R.Functions)
+    if (F.Self.Status == ChangeStatus::Regressed || F.Self.Status == ChangeStatus::Improved)
+      V.push_back(&F);
+  for (const FunctionResult &F : R.Functions)
+    if (V.size() < Max && F.Self.Status != ChangeStatus::Regressed &&
+        F.Self.Status != ChangeStatus::Improved && F.Self.Status != ChangeStatus::NotTested)
+      V.push_back(&F);
+  return V;
+}
+
+std::string ellipsize(const std::string &S, size_t N) {
+  return S.size() <= N ? S : S.substr(0, N - 3) + "...";
+}
+
+std::string samplesNote(const VerifyResult &R) {
+  const Change &H = R.HotSetCost;
+  if (H.Status != ChangeStatus::Undecided || H.MoreSamplesFactor <= 1)
+    return "";
+  uint64_t Now = R.Before.Samples + R.After.Samples;
+  return "too few samples to decide the hot set: about " + formatNum(H.MoreSamplesFactor) +
+         "x the present samples (" +
+         std::to_string(uint64_t(std::ceil(double(Now) * (H.MoreSamplesFactor - 1)))) +
+         " more, both sides together) would tell a " + formatNum(R.Opts.MinEffectPct) +
+         "% change";
+}
+
+} // namespace
+
+std::string formatChange(const Change &C) { return pct(C.pct()) + " " + interval(C); }
+
+void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream &OS) {
+  OS << "verdict: " << verdictName(R.Result) << "\n";
+  OS << R.Summary << "\n\n";
+  OS << llvm::formatv("before: {0} profile(s), {1} samples{2}\n", R.Before.Sources.size(),
+                      R.Before.Samples,
+                      R.Before.Work ? ", work " + formatNum(*R.Before.Work) : "");
+  OS << llvm::formatv("after:  {0} profile(s), {1} samples{2}\n", R.After.Sources.size(),
+                      R.After.Samples,
+                      R.After.Work ? ", work " + formatNum(*R.After.Work) : "");
+  OS << "cost: " << R.CostUnit << " (event " << R.Event << ")\n\n";
+  OS << "gate:\n";
+  for (const GateRule &G : R.Rules) {
+    OS << llvm::formatv("  {0,-9} {1}: {2}", ruleStatusName(G.Status), G.Name, G.Text);
+    if (!G.Detail.empty())
+      OS << " -- " << G.Detail;
+    for (size_t I = 0; I < G.Functions.size(); ++I)
+      OS << (I ? ", " : ": ") << G.Functions[I];
+    OS << "\n";
+  }
+  const Change &H = R.HotSetCost;
+  OS << llvm::formatv("\nhot set (top {0} before by inclusive cost): {1} -> {2}, {3} {4} {5}\n",
+                      R.Opts.Top, cost(H.CostBefore), cost(H.CostAfter), pct(H.pct()),
+                      interval(H), statusText(H));
+  OS << "\n";
+  OS << llvm::formatv("{0,-40} {1,10} {2,10} {3,9} {4,-20} {5,9} {6}\n", "function (self)",
+                      "before", "after", "change", "interval", "incl", "status");
+  for (const FunctionResult *F : rows(R, O.Rows)) {
+    std::string Incl = F->Incl.Status == ChangeStatus::NotTested && F->Incl.Before == 0 &&
+                               F->Incl.After == 0
+                           ? "-"
+                           : pct(F->Incl.pct());
+    OS << llvm::formatv("{0,-40} {1,10} {2,10} {3,9} {4,-20} {5,9} {6}\n",
+                        ellipsize(F->Name, 40), cost(F->Self.CostBefore),
+                        cost(F->Self.CostAfter), pct(F->Self.pct()), interval(F->Self), Incl,
+                        statusText(F->Self));
+  }
+  OS << "\nmodel: " << R.Model << "\n";
+  if (std::string N = samplesNote(R); !N.empty())
+    OS << "note: " << N << "\n";
+  for (const std::string &N : R.Notes)
+    OS << "note: " << N << "\n";
+}
+
+void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream &OS) {
+  const char *Icon = R.Result == Verdict::Pass   ? ":white_check_mark:"
+                     : R.Result == Verdict::Fail ? ":x:"
+                                                 : ":grey_question:";
+  OS << "### pgoctl verify: " << Icon << " **" << verdictName(R.Result) << "**\n\n";
+  OS << R.Summary << "\n\n";
+  OS << "| gate rule | result | detail |\n|---|---|---|\n";
+  for (const GateRule &G : R.Rules) {
+    std::string D = G.Detail;
+    for (size_t I = 0; I < G.Functions.size(); ++I)
+      D += (I ? ", `" : (D.empty() ? "`" : ": `")) + G.Functions[I] + "`";
+    OS << "| " << G.Text << " | " << ruleStatusName(G.Status) << " | " << D << " |\n";
+  }
+  const Change &H = R.HotSetCost;
+  OS << "\n**Hot set** (top " << R.Opts.Top << " before by inclusive cost, " << R.CostUnit
+     << "): " << cost(H.CostBefore) << " → " << cost(H.CostAfter) << ", **" << pct(H.pct())
+     << "** " << interval(H) << " (" << statusText(H) << ")\n\n";
+  OS << "| function | before | after | self change | interval | inclusive change | status "
+        "|\n|---|---:|---:|---:|---|---:|---|\n";
+  for (const FunctionResult *F : rows(R, O.Rows)) {
+    std::string Name = F->Name;
+    for (char &C : Name)
+      if (C == '|')
+        C = '/';
+    OS << "| `" << Name << "` | " << cost(F->Self.CostBefore) << " | "
+       << cost(F->Self.CostAfter) << " | " << pct(F->Self.pct()) << " | "
+       << interval(F->Self) << " | "
+       << (F->Incl.Before || F->Incl.After ? pct(F->Incl.pct()) : "-") << " | "
+       << statusText(F->Self) << " |\n";
+  }
+  OS << "\n<details><summary>How this was decided</summary>\n\n";
+  OS << llvm::formatv("- before: {0} profile(s), {1} samples{2}\n", R.Before.Sources.size(),
+                      R.Before.Samples,
+                      R.Before.Work ? ", work " + formatNum(*R.Before.Work) : "");
+  OS << llvm::formatv("- after: {0} profile(s), {1} samples{2}\n", R.After.Sources.size(),
+                      R.After.Samples,
+                      R.After.Work ? ", work " + formatNum(*R.After.Work) : "");
+  OS << "- cost: " << R.CostUnit << ", event `" << R.Event << "`\n";
+  OS << "- model: " << R.Model << "\n";
+  if (std::string N = samplesNote(R); !N.empty())
+    OS << "- " << N << "\n";
+  for (const std::string &N : R.Notes)
+    OS << "- " << N << "\n";
+  OS << "\n</details>\n";
+}
+
+void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
+  using Json = nlohmann::ordered_json;
+  auto Num = [](double V) -> Json {
+    if (std::isinf(V) || std::isnan(V))
+      return nullptr;
+    return V;
+  };
+  auto ChangeJson = [&](const Change &C) {
+    Json J;
+    J["samples_before"] = C.Before;
+    J["samples_after"] = C.After;
+    J["cost_before"] = C.CostBefore;
+    J["cost_after"] = C.CostAfter;
+    J["ratio"] = Num(C.Ratio);
+    J["change_pct"] = Num(C.pct());
+    if (C.Status != ChangeStatus::NotTested) {
+      J["ci_low_pct"] = Num(C.loPct());
+      J["ci_high_pct"] = Num(C.hiPct());
+      J["exact_ci_ratio"] = {Num(C.Exact.Lo), Num(C.Exact.Hi)};
+      if (C.Bootstrap)
+        J["bootstrap_ci_ratio"] = {Num(C.Bootstrap->Lo), Num(C.Bootstrap->Hi)};
+    }
+    J["status"] = statusName(C.Status);
+    if (C.Status == ChangeStatus::Undecided)
+      J["more_samples_factor"] = Num(C.MoreSamplesFactor);
+    return J;
+  };
+  auto SideJson = [&](const SideSummary &S) {
+    Json J;
+    J["profiles"] = S.Sources;
+    J["samples"] = S.Samples;
+    J["work"] = S.Work ? Json(*S.Work) : Json(nullptr);
+    J["work_from"] = S.WorkFrom;
+    J["call_stacks"] = S.FromStacks;
+    return J;
+  };
+  Json J;
+  J["verdict"] = verdictName(R.Result);
+  J["exit_code"] = exitCode(R.Result);
+  J["summary"] = R.Summary;
+  J["event"] = R.Event;
+  J["normalized_by_work"] = R.ByWork;
+  J["cost_unit"] = R.CostUnit;
+  J["before"] = SideJson(R.Before);
+  J["after"] = SideJson(R.After);
+  Json S;
+  S["model"] = R.Model;
+  S["alpha"] = R.Opts.Alpha;
+  S["tests"] = R.Tests;
+  S["alpha_per_test"] = R.AlphaPerTest;
+  S["min_effect_pct"] = R.Opts.MinEffectPct;
+  S["min_samples"] = R.Opts.MinSamples;
+  S["bootstrap"] = R.Bootstrapped;
+  J["statistics"] = S;
+  Json Gate = Json::array();
+  for (const GateRule &G : R.Rules) {
+    Json X;
+    X["rule"] = G.Name;
+    X["text"] = G.Text;
+    X["status"] = ruleStatusName(G.Status);
+    X["functions"] = G.Functions;
+    X["detail"] = G.Detail;
+    Gate.push_back(X);
+  }
+  J["gate"] = Gate;
+  Json Hot;
+  Hot["functions"] = R.HotSet;
+  Hot["cost"] = ChangeJson(R.HotSetCost);
+  J["hot_set"] = Hot;
+  J["regressed"] = R.Regressed;
+  J["improved"] = R.Improved;
+  Json Fs = Json::array();
+  for (const FunctionResult &F : R.Functions) {
+    Json X;
+    X["name"] = F.Name;
+    X["self"] = ChangeJson(F.Self);
+    X["inclusive"] = ChangeJson(F.Incl);
+    X["rank_before_inclusive"] = F.RankBeforeIncl;
+    X["rank_before_self"] = F.RankBeforeSelf;
+    X["rank_after_self"] = F.RankAfterSelf;
+    Fs.push_back(X);
+  }
+  J["functions"] = Fs;
+  J["notes"] = R.Notes;
+  J["warnings"] = R.Warnings;
+  OS << J.dump(2) << "\n";
+}
+
+} // namespace pgoctl::verify
