@@ -1,0 +1,18 @@
+// main.cpp: the consumer's "service": a hot loop with a rare error path.
+#include <cstdio>
+#include <cstdlib>
+int checksum(const char *s, int n);
+static int work(int i) { return (i % 97 == 0) ? -1 : checksum("request", i % 7 + 1); }
+int main(int argc, char **argv) {
+  int n = argc > 1 ? std::atoi(argv[1]) : 100000, errors = 0;
+  long sum = 0;
+  for (int i = 0; i < n; ++i) {
+    int r = work(i);
+    if (r < 0)
+      ++errors;
+    else
+      sum += r;
+  }
+  std::printf("%ld %d\n", sum, errors);
+  return 0;
+}

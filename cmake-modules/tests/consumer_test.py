@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+# consumer_test.py: end-to-end tests of include(ProfileGuided). Each case
+# configures and builds the tiny consumer project (consumer/) in a fresh
+# folder, from the source checkout or from a `cmake --install` prefix of this
+# pgoctl build, and checks compile_commands.json, the build's commands, the
+# configure output (warnings, errors naming the file and both hashes) and the
+# binaries (BOLT's .note.bolt_info). Usage:
+#   consumer_test.py --case NAME --source <pgoctl src> --build <pgoctl build> --work <dir>
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+LLVM_BIN = "/usr/lib/llvm-22/bin"
+CXX = "clang++-22"
+
+SAMPLE_A = "main:5000:10\n 1: 10\n 3: 4000\n 4: 40\n"
+SAMPLE_B = "main:9000:10\n 1: 10\n 3: 8000\n 4: 80\n"
+# A no_lbr BOLT profile in perf2bolt's format: samples at function starts.
+FDATA = "no_lbr cpu-clock:\n1 main 0 500\n1 _Z8checksumPKci 0 2000\n"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what, detail=""):
+    if not cond:
+        raise Failure(what + ("\n--- detail ---\n" + detail if detail else ""))
+    print("ok:", what)
+
+
+def run(cmd, cwd=None, env=None, expect_ok=True):
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if expect_ok and p.returncode != 0:
+        raise Failure("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stdout))
+    return p
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def lock(path, profile_rel, sha, created="2099-01-01T00:00:00Z", version="v1"):
+    """A lock file; `created` in the future unless a test wants a stale one."""
+    return write(path, "# test lock\nformat = pgolock-1\nversion = %s\nkind = profdata\n"
+                       "sha256 = %s\nsource = %s\ncreated = %s\n" % (version, sha, profile_rel, created))
+
+
+class Consumer:
+    def __init__(self, args, name):
+        self.args = args
+        self.dir = os.path.join(args.work, name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.src = os.path.join(self.dir, "src")
+        shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumer"), self.src)
+        self.build = os.path.join(self.dir, "build")
+
+    def configure(self, expect_ok=True, cxx=CXX, **opts):
+        cmd = ["cmake", "-S", self.src, "-B", self.build, "-G", "Ninja",
+               "-DCMAKE_CXX_COMPILER=" + cxx, "-DCMAKE_BUILD_TYPE=Release",
+               "-DPGOCTL_SOURCE_DIR=" + self.args.source]
+        cmd += ["-D%s=%s" % (k, v) for k, v in opts.items()]
+        p = run(cmd, expect_ok=False)
+        if expect_ok and p.returncode != 0:
+            raise Failure("configure failed:\n" + p.stdout)
+        if not expect_ok:
+            check(p.returncode != 0, "configure fails", p.stdout)
+        # CMake wraps message text at spaces: compare with whitespace folded.
+        return " ".join(p.stdout.split())
+
+    def ninja(self, *targets):
+        return run(["ninja", "-C", self.build] + list(targets)).stdout
+
+    def commands(self):
+        """compile_commands.json as {source file name: command}."""
+        with open(os.path.join(self.build, "compile_commands.json")) as f:
+            return {os.path.basename(e["file"]): e.get("command") or " ".join(e["arguments"]) for e in json.load(f)}
+
+    def link_command(self, target):
+        return run(["ninja", "-C", self.build, "-t", "commands", target]).stdout.strip().splitlines()[-1]
+
+
+def assert_flags_only_on_svc(c, flag_prefix, profile_sha=None):
+    cmds = c.commands()
+    check(set(cmds) >= {"main.cpp", "util.cpp", "tool.cpp"}, "compile_commands.json has main, util, tool", str(cmds))
+    svc = cmds["main.cpp"]
+    check(flag_prefix in svc, "%s in svc's compile command" % flag_prefix, svc)
+    if profile_sha:
+        check("pgo-profiles/%s/" % profile_sha in svc, "the profile's sha256 is in svc's flags", svc)
+    for other in ("util.cpp", "tool.cpp"):
+        check("-fprofile" not in cmds[other] and "-funique-internal-linkage-names" not in cmds[other],
+              "no profile flags for %s" % other, cmds[other])
+
+
+def has_bolt_note(path):
+    out = run([LLVM_BIN + "/llvm-readelf", "-S", path]).stdout
+    return ".note.bolt_info" in out
+
+
+# --- cases -------------------------------------------------------------------
+
+def case_source_sample(a):
+    """SAMPLE from a source checkout: flags on svc only, with the hash; a new
+    profile (a new lock) rebuilds svc's objects and nothing else."""
+    c = Consumer(a, "source-sample")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    pb = write(os.path.join(c.src, "profiles/b.prof.txt"), SAMPLE_B)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("pgo_target(svc MODE SAMPLE): a.prof.txt version v1 sha256 %s" % sha256(pa)[:12] in out,
+          "configure reports the pinned profile", out)
+    check("Warning" not in out, "no warnings", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+    svc = c.commands()["main.cpp"]
+    for f in ("-fdebug-info-for-profiling", "-funique-internal-linkage-names"):
+        check(f in svc, f + " in svc's compile command", svc)
+    check(os.path.isfile(os.path.join(c.build, "pgo-profiles", sha256(pa), "a.prof.txt")),
+          "the profile is cached in the build tree under its hash")
+    c.ninja()
+    # Pin profile b: the lock is a configure dependency, so plain `ninja`
+    # reconfigures, and the changed flags rebuild svc's objects only.
+    lock(os.path.join(c.src, "profiles/svc.pgolock"), "b.prof.txt", sha256(pb), version="v2")
+    out = c.ninja()
+    check("Re-running CMake" in out, "a new lock re-runs the configure", out)
+    check("main.cpp.o" in out, "svc's object is rebuilt with the new profile", out)
+    check("tool.cpp.o" not in out and "util.cpp.o" not in out, "other objects are not rebuilt", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pb))
+    out = c.ninja()
+    check("no work to do" in out, "then the build is up to date", out)
+
+
+def case_package(a):
+    """find_package(pgoctl) from a `cmake --install` prefix: PGOCTL_EXECUTABLE
+    runs, SAMPLE flags on svc only, BOLT step works with the installed files."""
+    c = Consumer(a, "package")
+    prefix = os.path.join(c.dir, "prefix")
+    run(["cmake", "--install", a.build, "--prefix", prefix])
+    exe = os.path.join(prefix, "bin", "pgoctl")
+    check(os.access(exe, os.X_OK), "pgoctl installed")
+    check(os.path.isfile(os.path.join(prefix, "lib", "cmake", "pgoctl", "ProfileGuided.cmake")),
+          "ProfileGuided.cmake installed")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
+    out = c.configure(CONSUMER_FROM="package", CMAKE_PREFIX_PATH=prefix,
+                      CONSUMER_SAMPLE=lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa)),
+                      CONSUMER_BOLT=fd)
+    check("consumer: PGOCTL_EXECUTABLE=%s" % exe in out, "PGOCTL_EXECUTABLE points into the prefix", out)
+    check(run([exe, "--help"]).returncode == 0, "the installed pgoctl runs")
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+    c.ninja()
+    check(has_bolt_note(os.path.join(c.build, "svc.bolt")), "svc.bolt is BOLT-processed")
+
+
+def case_bolt(a):
+    """BOLT: --emit-relocs on svc's link only, svc.bolt marked by llvm-bolt,
+    the un-BOLTed svc beside it, and both run."""
+    c = Consumer(a, "bolt")
+    fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
+    c.configure(CONSUMER_BOLT=fd)
+    c.ninja()
+    link = c.link_command("svc")
+    check("--emit-relocs" in link, "svc links with --emit-relocs", link)
+    check("--emit-relocs" not in c.link_command("tool"), "tool does not")
+    svc, bolted = os.path.join(c.build, "svc"), os.path.join(c.build, "svc.bolt")
+    check(os.path.isfile(bolted) and has_bolt_note(bolted), "svc.bolt has .note.bolt_info")
+    check(not has_bolt_note(svc), "the un-BOLTed svc stays beside it")
+    check(run([bolted, "1000"]).stdout == run([svc, "1000"]).stdout, "both give the same output")
+    log = open(bolted + ".log").read()
+    check("non-empty execution profile" in log and "BOLT-ERROR" not in log, "BOLT used the profile", log)
+    check("no work to do" in c.ninja(), "an up-to-date BOLT step does not re-run")
+
+
+def case_missing(a):
+    """A lock whose profile is missing: a warning naming the file, a build
+    without the profile (but ready to be profiled)."""
+    c = Consumer(a, "missing")
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "gone.prof.txt", "ab" * 32)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    gone = os.path.join(c.src, "profiles", "gone.prof.txt")
+    check("CMake Warning" in out and gone in out and "does not exist" in out, "warning names the missing file", out)
+    check("Building without this profile" in out, "warning says the build goes on without it", out)
+    c.ninja()
+    cmds = c.commands()
+    check(all("-fprofile-sample-use" not in v for v in cmds.values()), "no -fprofile-sample-use anywhere", str(cmds))
+    check("-funique-internal-linkage-names" in cmds["main.cpp"], "svc is still built ready for profiling")
+    # Neither a lock nor a profile there.
+    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "nope.profdata"))
+    check("CMake Warning" in out and "nope.profdata" in out, "a missing plain profile path warns too", out)
+    # A source the module cannot fetch from yet.
+    lk = write(os.path.join(c.src, "profiles/store.pgolock"),
+               "format = pgolock-1\nsha256 = %s\nsource = store://kv/svc@v3\n" % ("cd" * 32))
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("not supported yet" in out and "store://" in out, "an unsupported source scheme warns", out)
+
+
+def case_required(a):
+    """REQUIRED: a missing profile is a configure error naming the file."""
+    c = Consumer(a, "required")
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "gone.prof.txt", "ab" * 32)
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="ON")
+    check("CMake Error" in out and os.path.join(c.src, "profiles", "gone.prof.txt") in out,
+          "the error names the missing file", out)
+
+
+def case_sha_mismatch(a):
+    """A profile that is not the pinned one: REQUIRED fails naming both
+    hashes; without REQUIRED a warning naming both, and no profile flags."""
+    c = Consumer(a, "sha-mismatch")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    pinned = hashlib.sha256(SAMPLE_B.encode()).hexdigest()
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", pinned)
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="ON")
+    check("CMake Error" in out and pinned in out and sha256(pa) in out and "mismatch" in out,
+          "the error names both hashes", out)
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF")
+    check("CMake Warning" in out and pinned in out and sha256(pa) in out, "the warning names both hashes", out)
+    c.ninja()
+    check(all("-fprofile-sample-use" not in v for v in c.commands().values()), "no profile flags")
+
+
+def case_stale(a):
+    """A profile older than MAX_AGE_DAYS warns (and is used); 0 turns it off."""
+    c = Consumer(a, "stale")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa), created="2001-02-03T04:05:06Z")
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_MAX_AGE_DAYS="30")
+    check("stale profile" in out and "2001-02-03T04:05:06Z" in out, "a stale warning with the date", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_MAX_AGE_DAYS="0")
+    check("stale profile" not in out, "MAX_AGE_DAYS 0: no stale warning", out)
+    # A fresh one: created now.
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa),
+              created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_MAX_AGE_DAYS="30")
+    check("stale profile" not in out and ", 0 days old" in out, "a profile made now is 0 days old", out)
+
+
+def case_wrong_kind(a):
+    """An .fdata given to SAMPLE, a sample profile given to BOLT: warnings."""
+    c = Consumer(a, "wrong-kind")
+    fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    out = c.configure(CONSUMER_BOLT=pa, CONSUMER_INSTRUMENTED=fd)
+    check("is not a BOLT .fdata profile" in out, "a sample profile for BOLT warns", out)
+    check("is not an indexed instrumentation profile" in out, "an .fdata for INSTRUMENTED warns", out)
+    c.ninja()
+    check(not os.path.exists(os.path.join(c.build, "svc.bolt")), "no BOLT step without a BOLT profile")
+
+
+def case_instrumented(a):
+    """The training companion: svc-train with -fprofile-generate, run it,
+    merge, then MODE INSTRUMENTED with -fprofile-use on svc only."""
+    c = Consumer(a, "instrumented")
+    c.configure(CONSUMER_TRAINING="ON")
+    with open(os.path.join(c.build, "compile_commands.json")) as f:
+        entries = [e["command"] for e in json.load(f)]
+    for cmd in entries:
+        check(("-fprofile-generate=" in cmd) == ("CMakeFiles/svc-train.dir/" in cmd),
+              "-fprofile-generate only on svc-train", cmd)
+    c.ninja("svc-train")
+    run([os.path.join(c.build, "svc-train"), "20000"])
+    c.ninja("svc-train-profdata")
+    prof = os.path.join(c.build, "pgo-training", "svc-train.profdata")
+    check(os.path.isfile(prof), "svc-train-profdata merged the .profraw files")
+    out = c.configure(CONSUMER_TRAINING="ON", CONSUMER_INSTRUMENTED=prof)
+    check("Warning" not in out, "no warnings", out)
+    with open(os.path.join(c.build, "compile_commands.json")) as f:
+        entries = json.load(f)
+    for e in entries:
+        cmd = e.get("command", "")
+        uses = "-fprofile-use=" in cmd
+        is_svc = "CMakeFiles/svc.dir/" in cmd
+        check(uses == is_svc, "-fprofile-use only on svc (%s)" % e["file"], cmd)
+    out = c.ninja("svc")
+    check("warning" not in out.lower(), "svc builds with the profile without warnings", out)
+
+
+def case_gcc(a):
+    """A non-clang compiler: a clear message for SAMPLE, no profile flags;
+    BOLT still works (it does not care which compiler built the binary)."""
+    if not shutil.which("g++"):
+        print("UNSUPPORTED: no g++")
+        return
+    c = Consumer(a, "gcc")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
+    out = c.configure(cxx="g++", CONSUMER_SAMPLE=pa, CONSUMER_BOLT=fd, CONSUMER_TRAINING="ON")
+    check("MODE SAMPLE needs clang" in out and "GNU" in out, "SAMPLE with GCC: a clear message", out)
+    check("the training variant needs clang" in out, "training variant with GCC: a clear message", out)
+    c.ninja()
+    check(all("-fprofile" not in v for v in c.commands().values()), "no profile flags with GCC")
+    check(has_bolt_note(os.path.join(c.build, "svc.bolt")), "BOLT works on GCC's binary")
+
+
+CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", required=True, choices=sorted(CASES))
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    a.source, a.build, a.work = map(os.path.abspath, (a.source, a.build, a.work))
+    try:
+        CASES[a.case](a)
+    except Failure as e:
+        print("FAIL:", e)
+        return 1
+    print("PASS:", a.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
