@@ -118,6 +118,20 @@ InstCounts blockEstimates(const Symbolizer &S, const std::vector<bool> &Touched,
 /// Step 3 (chains): per call instruction, stack samples per callee name.
 using ChainTargets = std::map<uint32_t, std::map<llvm::StringRef, uint64_t>>;
 
+/// Whether a sample at leaf instruction I was taken while I's function had no
+/// frame of its own (frame-pointer prologue `push %rbp; mov %rsp,%rbp` not
+/// done yet, or a return after `pop %rbp`): the unwinder then reads the
+/// caller's frame, so the next frame of the chain is the caller's caller.
+bool outsideFrame(const Symbolizer &S, uint32_t I) {
+  if (S.instKind(I) == InstKind::Return)
+    return true;
+  const FuncRange *R = S.funcRangeAt(S.instAddr(I));
+  if (!R || !R->IsEntry)
+    return false;
+  uint32_t First = S.instLowerBound(R->Begin);
+  return I == First || I == First + 1;
+}
+
 ChainTargets chainTargets(const Profile &P, uint32_t BinaryIndex, const Symbolizer &S) {
   ChainTargets Out;
   for (const StackCount &St : P.Stacks)
@@ -131,6 +145,10 @@ ChainTargets chainTargets(const Profile &P, uint32_t BinaryIndex, const Symboliz
       const FuncRange *R = S.funcRangeAt(Callee.Addr);
       if (!R)
         continue;
+      if (K == 0)
+        if (std::optional<uint32_t> Leaf = S.instContaining(Callee.Addr);
+            Leaf && outsideFrame(S, *Leaf))
+          continue;
       // A direct call into another function: the chain lost a frame (a leaf
       // without a frame pointer); skip the pair.
       if (std::optional<uint64_t> T = S.directTarget(*Call)) {
@@ -145,8 +163,32 @@ ChainTargets chainTargets(const Profile &P, uint32_t BinaryIndex, const Symboliz
   return Out;
 }
 
+/// Each function's entry-block estimate (what step 4 gives as head samples
+/// when there is one).
+llvm::StringMap<uint64_t> entryEstimates(const Symbolizer &S, const InstCounts &Est) {
+  llvm::StringMap<uint64_t> Out;
+  for (const auto &[I, Count] : Est) {
+    llvm::StringRef Name = SampleBuilder::calleeAt(S, S.instAddr(I));
+    if (!Name.empty())
+      Out[Name] += Count;
+  }
+  return Out;
+}
+
 void addCalls(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est,
               const ChainTargets &Chains, ConvertSummary &Sum) {
+  // Stack samples are proportional to the time spent in a callee below a call
+  // site, not to the number of calls: a target that is slow per call would
+  // take the share of a cheap one called more often. The calls into a target
+  // T are estimated by its entry count instead, and spread over its call
+  // sites in proportion to their stack samples: calls(C, T) = entry(T) x
+  // chains(C, T) / chains(*, T). An indirect call's estimate is then split in
+  // proportion to calls(C, T) over its targets.
+  llvm::StringMap<uint64_t> Entry = entryEstimates(S, Est);
+  llvm::StringMap<uint64_t> ChainsTo;
+  for (const auto &[Call, Targets] : Chains)
+    for (const auto &[Name, N] : Targets)
+      ChainsTo[Name] += N;
   for (const auto &[I, Count] : Est) {
     if (S.instKind(I) != InstKind::Call || Count == 0)
       continue;
@@ -159,11 +201,16 @@ void addCalls(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est,
     auto It = Chains.find(I);
     if (It == Chains.end())
       continue;
-    uint64_t Total = 0;
-    for (const auto &[Name, N] : It->second)
-      Total += N;
+    std::vector<std::pair<llvm::StringRef, double>> Calls;
+    double Total = 0;
     for (const auto &[Name, N] : It->second) {
-      uint64_t Share = uint64_t(std::llround(double(Count) * double(N) / double(Total)));
+      double E = std::max<double>(1.0, double(Entry.lookup(Name)));
+      double W = E * double(N) / double(ChainsTo.lookup(Name));
+      Calls.emplace_back(Name, W);
+      Total += W;
+    }
+    for (const auto &[Name, W] : Calls) {
+      uint64_t Share = uint64_t(std::llround(double(Count) * W / Total));
       if (Share)
         SB.addCall(S, I, Name, Share, /*CallTarget=*/true, /*HeadSamples=*/false);
     }
