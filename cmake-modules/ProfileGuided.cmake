@@ -28,7 +28,8 @@
 # INSTRUMENTED need clang; other compilers get a message and no profile flags.
 #
 # Cache variables: PGO_DISABLE (no profile flags at all), PGO_PROFILE_MAX_AGE_DAYS,
-# PGO_BOLT_FLAGS (default llvm-bolt flags), PGO_LLVM_BOLT, PGO_LLVM_PROFDATA.
+# PGO_BOLT_FLAGS (llvm-bolt flags for every target; empty: the module's
+# PGO_DEFAULT_BOLT_FLAGS), PGO_LLVM_BOLT, PGO_LLVM_PROFDATA.
 # Target properties set: PGO_MODES, PGO_PROFILE_<MODE> (cached profile or
 # empty), PGO_PROFILE_SHA256_<MODE>, PGO_BOLT_OUTPUT (the binary to deploy: the
 # BOLTed one, or the plain one when BOLT has no profile).
@@ -41,9 +42,14 @@ set(_PGO_MODULE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 option(PGO_DISABLE "Build every pgo_target() without profile flags" OFF)
 set(PGO_PROFILE_MAX_AGE_DAYS 30 CACHE STRING
     "Profiles older than this many days are reported as stale (0: never)")
-set(PGO_BOLT_FLAGS
-    "-reorder-blocks=ext-tsp;-reorder-functions=cdsort;-split-functions;-split-all-cold;-split-eh;-icf=safe;-use-gnu-stack;-dyno-stats"
-    CACHE STRING "llvm-bolt flags of pgo_target(... MODE BOLT) (a ;-list); BOLT_FLAGS overrides per target")
+# BOLT 22's usual optimization set; -update-debug-sections keeps DWARF right
+# for the optimized layout, so the next production profile (of the BOLTed
+# binary) can be symbolized for sample PGO.
+set(PGO_DEFAULT_BOLT_FLAGS
+    -reorder-blocks=ext-tsp -reorder-functions=cdsort -split-functions -split-all-cold -split-eh
+    -icf=safe -use-gnu-stack -update-debug-sections -dyno-stats)
+set(PGO_BOLT_FLAGS "" CACHE STRING
+    "llvm-bolt flags of pgo_target(... MODE BOLT), a ;-list (empty: PGO_DEFAULT_BOLT_FLAGS); BOLT_FLAGS overrides per target")
 
 # --- helpers -----------------------------------------------------------------
 
@@ -390,8 +396,10 @@ function(pgo_target target)
     endif()
     if(DEFINED ARG_BOLT_FLAGS)
       set(flags "${ARG_BOLT_FLAGS}")
-    else()
+    elseif(PGO_BOLT_FLAGS)
       set(flags "${PGO_BOLT_FLAGS}")
+    else()
+      set(flags "${PGO_DEFAULT_BOLT_FLAGS}")
     endif()
     if(ARG_BOLT_OUTPUT)
       get_filename_component(out "${ARG_BOLT_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")

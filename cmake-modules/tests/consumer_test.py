@@ -182,6 +182,15 @@ def case_bolt(a):
     log = open(bolted + ".log").read()
     check("non-empty execution profile" in log and "BOLT-ERROR" not in log, "BOLT used the profile", log)
     check("no work to do" in c.ninja(), "an up-to-date BOLT step does not re-run")
+    check("-update-debug-sections" in log.splitlines()[0] and "-reorder-blocks=ext-tsp" in log.splitlines()[0],
+          "the default BOLT flags are used", log.splitlines()[0])
+    # PGO_BOLT_FLAGS overrides the defaults, and a new command re-runs BOLT.
+    c.configure(CONSUMER_BOLT=fd, PGO_BOLT_FLAGS="-reorder-blocks=reverse")
+    out = c.ninja()
+    first = open(bolted + ".log").read().splitlines()[0]
+    check("BOLT: svc" in out and "-reorder-blocks=reverse" in first and "ext-tsp" not in first,
+          "PGO_BOLT_FLAGS replaces the default flags", out + first)
+    check(has_bolt_note(bolted), "still BOLT-processed")
 
 
 def case_missing(a):
