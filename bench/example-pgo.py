@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# bench/example-pgo.py: what pgoctl's pipeline buys on the example service
+# (examples/kvsvc), against instrumented PGO as the reference. Four builds:
+#   plain        no profile (the build that gets profiled)
+#   sample PGO   -fprofile-sample-use with pgoctl's IP-only profile
+#                (perf record -e cpu-clock -g -> pgoctl import -> convert --to profdata)
+#   + BOLT       that binary through llvm-bolt with pgoctl's no_lbr .fdata
+#   instr PGO    -fprofile-use from the kvsvc-train run on the same load
+# all through include(ProfileGuided) with lock files. Reports, side by side:
+# throughput medians (requests per CPU second, interleaved runs) and callgrind
+# instruction counts of the serving part (Ir of a run minus Ir of a run with
+# 0 rounds, on copies without DWARF: Debian 12's valgrind cannot read clang
+# 22's), and each build's share of instrumented PGO's gain. The goal: sample PGO
+# from the pipeline gets >= 85% of instrumented PGO's gain and BOLT adds on top.
+# Run once:  python3 bench/example-pgo.py [--pgoctl-build build] [--runs 7]
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LLVM = "/usr/lib/llvm-22/bin"
+LINE = re.compile(r"^kvsvc: (\d+) requests in ([\d.]+) s \(([\d.]+) s CPU\): (\d+) req/s per CPU second.*checksum ([0-9a-f]+)\)")
+
+
+def sh(cmd, **kw):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if p.returncode != 0:
+        sys.exit("bench: failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stdout[-4000:]))
+    return p.stdout
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def build(a, name, **opts):
+    d = os.path.join(a.work, name)
+    cmd = ["cmake", "-S", os.path.join(ROOT, "examples", "kvsvc"), "-B", d, "-G", "Ninja",
+           "-DCMAKE_CXX_COMPILER=clang++-22", "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-Dpgoctl_DIR=" + a.pgoctl_build]
+    for k in ("KVSVC_SAMPLE_PROFILE", "KVSVC_INSTR_PROFILE", "KVSVC_BOLT_PROFILE"):
+        cmd.append("-D%s=%s" % (k, opts.get(k, "")))
+    out = sh(cmd)
+    if "CMake Warning" in out:
+        sys.exit("bench: configure of %s warned:\n%s" % (name, out))
+    sh(["cmake", "--build", d, "-j2"])
+    return d
+
+
+def lock(a, profile):
+    path = profile + ".pgolock"
+    sh(["cmake", "-DPROFILE=" + profile, "-DLOCK=" + path, "-DVERSION=bench", "-P",
+        os.path.join(ROOT, "cmake-modules", "pgo_lock.cmake")])
+    return path
+
+
+def load_args(requests, rounds):
+    return ["--requests", str(requests), "--rounds", str(rounds)]
+
+
+def callgrind_ir(binary, requests, rounds, work):
+    """Instructions of kvsvc's serving part for `rounds` rounds of `requests`."""
+    copy = os.path.join(work, os.path.basename(os.path.dirname(binary)) + "." + os.path.basename(binary) + ".nodebug")
+    sh([LLVM + "/llvm-objcopy", "--strip-debug", binary, copy])
+    irs = []
+    for r in (rounds, 0):
+        out = sh(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", copy] + load_args(requests, r))
+        m = re.search(r"Collected : (\d+)", out)
+        if not m:
+            sys.exit("bench: no callgrind total for %s:\n%s" % (copy, out[-2000:]))
+        irs.append(int(m.group(1)))
+    return irs[0] - irs[1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description="kvsvc: plain vs pgoctl sample PGO (+BOLT) vs instrumented PGO")
+    ap.add_argument("--pgoctl-build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--work", default=None, help="default: <pgoctl build>/bench-example")
+    ap.add_argument("--runs", type=int, default=7, help="timed runs per build")
+    ap.add_argument("--requests", type=int, default=200000)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of a timed run")
+    ap.add_argument("--train-rounds", type=int, default=10, help="rounds of the profiled / training run")
+    ap.add_argument("--cg-requests", type=int, default=50000)
+    ap.add_argument("--cg-rounds", type=int, default=2)
+    a = ap.parse_args()
+    a.pgoctl_build = os.path.abspath(a.pgoctl_build)
+    a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-example"))
+    pgoctl = os.path.join(a.pgoctl_build, "cli", "pgoctl")
+    if not os.access(pgoctl, os.X_OK):
+        sys.exit("bench: %s not built (bash scripts/build.sh)" % pgoctl)
+    for tool in ("perf", "valgrind"):
+        if not shutil.which(tool):
+            sys.exit("bench: needs %s" % tool)
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    train = load_args(a.requests, a.train_rounds)
+
+    log("plain build, and the profile from a recorded run (perf record -e cpu-clock -g)")
+    plain = build(a, "plain")
+    data = os.path.join(a.work, "perf.data")
+    sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-g", "-o", data, "--",
+        os.path.join(plain, "kvsvc")] + train)
+    prof = os.path.join(a.work, "kvsvc.pgoprof")
+    sh([pgoctl, "import", data, "-o", prof, "--label", "service=kvsvc"])
+    samples = re.search(r"total_samples\D+(\d+)", sh([pgoctl, "show", prof, "--json", "--top", "1"])).group(1)
+    profdata, fdata = os.path.join(a.work, "kvsvc.profdata"), os.path.join(a.work, "kvsvc.fdata")
+    sh([pgoctl, "convert", prof, "--binary", os.path.join(plain, "kvsvc"), "--to", "profdata", "-o", profdata])
+    sh([pgoctl, "convert", prof, "--binary", os.path.join(plain, "kvsvc"), "--to", "fdata", "-o", fdata])
+
+    log("instrumented training run on the same load")
+    sh(["cmake", "--build", plain, "--target", "kvsvc-train"])
+    sh([os.path.join(plain, "kvsvc-train")] + train)
+    sh(["cmake", "--build", plain, "--target", "kvsvc-train-profdata"])
+    instr_prof = os.path.join(a.work, "kvsvc-instr.profdata")
+    shutil.copy(os.path.join(plain, "pgo-training", "kvsvc-train.profdata"), instr_prof)
+
+    log("sample PGO + BOLT build, instrumented PGO build")
+    spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, fdata))
+    instr = build(a, "instr", KVSVC_INSTR_PROFILE=lock(a, instr_prof))
+    builds = [("plain", os.path.join(plain, "kvsvc")),
+              ("sample PGO (pgoctl, IP-only)", os.path.join(spgo, "kvsvc")),
+              ("sample PGO + BOLT (pgoctl)", os.path.join(spgo, "kvsvc.bolt")),
+              ("instrumented PGO", os.path.join(instr, "kvsvc"))]
+    bolt_log = open(os.path.join(spgo, "kvsvc.bolt.log")).read()
+    m = re.search(r"(\d+ out of \d+ functions in the binary \([\d.]+%\)) have non-empty", bolt_log)
+    log("BOLT: %s have profile" % (m.group(1) if m else "?"))
+
+    log("%d interleaved timed runs of each build (%d requests x %d rounds)" % (a.runs, a.requests, a.rounds))
+    rates = {n: [] for n, _ in builds}
+    sums = set()
+    for _ in range(a.runs):
+        for n, b in builds:
+            m = LINE.match(sh([b] + load_args(a.requests, a.rounds)))
+            rates[n].append(int(m.group(4)))
+            sums.add(m.group(5))
+    log("callgrind, %d requests x %d rounds per build" % (a.cg_requests, a.cg_rounds))
+    served = a.cg_requests * a.cg_rounds
+    ir = {n: callgrind_ir(b, a.cg_requests, a.cg_rounds, a.work) for n, b in builds}
+
+    med = {n: statistics.median(v) for n, v in rates.items()}
+    p, i = "plain", "instrumented PGO"
+    tgain = {n: med[n] / med[p] - 1 for n in med}
+    igain = {n: 1 - ir[n] / ir[p] for n in ir}
+    share = lambda g, n: "%.0f%%" % (100 * g[n] / g[i]) if g[i] > 0 else "n/a"
+    print()
+    print("kvsvc, %s samples in the IP-only profile; responses %s" % (
+        samples, "identical in all builds" if len(sums) == 1 else "DIFFER: " + ", ".join(sorted(sums))))
+    print()
+    print("| build | req/s per CPU s (median of %d) | vs plain | share of instr gain | Ir per request | vs plain | share of instr gain |" % a.runs)
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for n, _ in builds:
+        print("| %s | %.0f | %+.1f%% | %s | %.0f | %+.1f%% | %s |" % (
+            n, med[n], 100 * tgain[n], "" if n in (p, i) else share(tgain, n),
+            ir[n] / served, -100 * igain[n], "" if n in (p, i) else share(igain, n)))
+    print()
+    s, sb = "sample PGO (pgoctl, IP-only)", "sample PGO + BOLT (pgoctl)"
+    ok_pgo = tgain[i] > 0 and tgain[s] >= 0.85 * tgain[i]
+    ok_bolt = med[sb] > med[s]
+    print("goal: sample PGO >= 85%% of instrumented PGO's throughput gain: %s (%s); BOLT adds on top: %s (%+.1f%%)" % (
+        "met" if ok_pgo else "NOT met", share(tgain, s), "yes" if ok_bolt else "NO", 100 * (med[sb] / med[s] - 1)))
+    print("runs (req/s per CPU s): " + "; ".join("%s: %s" % (n, " ".join(map(str, v))) for n, v in rates.items()))
+    return 0 if len(sums) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
