@@ -84,13 +84,17 @@ public:
     }();
     if (!R)
       return R.takeError();
-    for (const std::string &W : R->Warnings)
-      spdlog::warn("{}", W);
+    // spdlog writes to stdout: JSON and Markdown carry the warnings instead.
+    bool Log = !Json && !Markdown;
+    if (Log)
+      for (const std::string &W : R->Warnings)
+        spdlog::warn("{}", W);
     if (!FlameOut.empty()) {
       Stats::Pass S(Ctx.PassStats, "flame graph");
       if (llvm::Error E = writeFlameGraphFile(*R, FlameGraphOptions{}, FlameOut))
         return std::move(E);
-      spdlog::info("wrote {}", FlameOut);
+      if (Log)
+        spdlog::info("wrote {}", FlameOut);
     }
     ReportOptions RO;
     RO.Rows = Rows;

@@ -217,6 +217,11 @@ llvm::Error Comparer::normalize(VerifyResult &R) {
     R.CostUnit = "samples per unit of work";
   }
   R.CostScale = Scale;
+  if (R.ByWork && (Bf.size() < 2 || Af.size() < 2))
+    R.Notes.push_back("one profile on a side: the intervals cover sampling noise only, not "
+                      "run-to-run drift of the machine's speed (co-tenants, frequency), "
+                      "which changes cost per unit of work too; give several profiles per "
+                      "side (hosts, windows) for the bootstrap, or compare shares");
   return llvm::Error::success();
 }
 

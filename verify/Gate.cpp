@@ -7,7 +7,8 @@
 //   max-growth:      a function of the hot set (before top N by inclusive
 //                    cost) whose inclusive cost grew for real by more than
 //                    --max-growth percent fails; an estimate above it that is
-//                    not significant leaves the rule undecided;
+//                    not significant is no evidence (small functions have
+//                    wide intervals) and is only named in the detail;
 //   hot-set-cheaper: the hot set's cost (samples with any hot function on
 //                    the stack) per unit of work must fall by at least the
 //                    minimum effect. Confidently not (the interval excludes a
@@ -39,6 +40,7 @@ void evaluateGate(VerifyResult &R) {
                  formatNum(O.MinEffectPct) + "%";
   NewHot.Status = O.FailOnNewHot ? RuleStatus::Pass : RuleStatus::Off;
   Growth.Status = RuleStatus::Pass;
+  std::vector<std::string> Noisy; // estimate above the limit, not significant
   for (const FunctionResult &F : R.Functions) {
     if (O.FailOnNewHot && F.RankAfterSelf >= 0 && F.RankBeforeSelf < 0 &&
         F.Self.Status == ChangeStatus::Regressed) {
@@ -49,9 +51,8 @@ void evaluateGate(VerifyResult &R) {
       if (F.Incl.Status == ChangeStatus::Regressed) {
         Growth.Status = RuleStatus::Fail;
         Growth.Functions.push_back(F.Name);
-      } else if (Growth.Status != RuleStatus::Fail && F.Incl.Status != ChangeStatus::NotTested) {
-        Growth.Status = RuleStatus::Undecided;
-        Growth.Functions.push_back(F.Name);
+      } else if (F.Incl.Status != ChangeStatus::NotTested) {
+        Noisy.push_back(F.Name);
       }
     }
   }
@@ -59,8 +60,13 @@ void evaluateGate(VerifyResult &R) {
     NewHot.Detail = "entered the top " + std::to_string(O.Top) + " by self cost";
   if (Growth.Status == RuleStatus::Fail)
     Growth.Detail = "grew significantly by more than the limit";
-  else if (Growth.Status == RuleStatus::Undecided)
-    Growth.Detail = "estimate above the limit, but not significant";
+  if (!Noisy.empty()) {
+    std::string L;
+    for (const std::string &N : Noisy)
+      L += (L.empty() ? "" : ", ") + N;
+    Growth.Detail += (Growth.Detail.empty() ? "" : "; ") +
+                     ("estimate above the limit but not significant (no evidence): " + L);
+  }
 
   const Change &H = R.HotSetCost;
   double Me = O.MinEffectPct / 100;

@@ -165,6 +165,8 @@ void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostr
     OS << "- " << N << "\n";
   for (const std::string &N : R.Notes)
     OS << "- " << N << "\n";
+  for (const std::string &W : R.Warnings)
+    OS << "- warning: " << W << "\n";
   OS << "\n</details>\n";
 }
 
