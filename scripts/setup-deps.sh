@@ -11,6 +11,7 @@ PKGS=(
   libpfm4-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev
   libzstd-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   linux-perf zstd
+  chromium
 )
 
 missing=()
