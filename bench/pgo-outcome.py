@@ -9,10 +9,11 @@ medium-sized function called hot and cold). Every build uses the same flags,
 (frame pointers so that `perf record -g` has call chains; the same in every
 variant so that they cost the same everywhere) plus, per variant:
   plain        nothing (this build is also the one profiled for sample PGO)
-  ip           -fprofile-sample-use= pgoctl's profile of `perf record -e
+  ip#K         -fprofile-sample-use= pgoctl's profile of `perf record -e
                cpu-clock -g` of the plain build (IP samples and call chains,
-               no LBR): pgoctl import, pgoctl convert --to profdata
-  ip+profi     the same profile, and -fsample-profile-use-profi
+               no LBR): pgoctl import, pgoctl convert --to profdata; one
+               variant per recording K (--ip-recordings, default 3)
+  ip+profi#K   the same profile, and -fsample-profile-use-profi
   lbr          -fprofile-sample-use= pgoctl's profile of lbr-emu's emulated
                LBR perf.data of the plain build
   lbr+profi    the same, and -fsample-profile-use-profi
@@ -22,7 +23,8 @@ Training input: seed 1 for every profile. The rounds differ by collector only
 in how long the same input runs: instrumented counts are exact after
 --train-rounds rounds, lbr-emu (slow: ptrace) runs --train-rounds rounds with a
 sample every --lbr-period taken branches, perf samples --perf-rounds rounds at
---perf-freq Hz so that the IP profile has tens of thousands of samples.
+--perf-freq Hz (this VM's timer gives ~10 kHz: ~7000 samples), whatever
+the instrumented and LBR runs do.
 Evaluation input: seed 2 (other data, same distributions), --eval-rounds
 rounds under `valgrind --tool=callgrind` (instructions: Ir total of the run,
 deterministic) and --time-rounds rounds natively --runs times per variant,
@@ -111,15 +113,19 @@ def time_runs(binaries, rounds, runs):
 def profiles(a, plain):
     w = a.work
     pg = [a.pgoctl, "-q"]
-    # IP samples with call chains.
-    ip_data = os.path.join(w, "ip.perf.data")
-    if not (a.reuse and os.path.exists(ip_data)):
-        sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(a.perf_freq), "-g", "-o",
-            ip_data, "--", plain, TRAIN_SEED, str(a.perf_rounds)], stdout=subprocess.DEVNULL)
-    sh(pg + ["import", ip_data, "--binary", plain, "-o", os.path.join(w, "ip.pgoprof")])
-    ip = os.path.join(w, "ip.prof")
-    sh(pg + ["convert", os.path.join(w, "ip.pgoprof"), "--binary", plain, "--to", "profdata",
-             "-o", ip])
+    # IP samples with call chains: --ip-recordings separate recordings (the
+    # estimate depends on where the samples happened to fall).
+    ips = []
+    for k in range(1, a.ip_recordings + 1):
+        ip_data = os.path.join(w, f"ip{k}.perf.data")
+        if not (a.reuse and os.path.exists(ip_data)):
+            sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(a.perf_freq), "-g", "-o",
+                ip_data, "--", plain, TRAIN_SEED, str(a.perf_rounds)], stdout=subprocess.DEVNULL)
+        sh(pg + ["import", ip_data, "--binary", plain, "-o", os.path.join(w, f"ip{k}.pgoprof")])
+        ip = os.path.join(w, f"ip{k}.prof")
+        sh(pg + ["convert", os.path.join(w, f"ip{k}.pgoprof"), "--binary", plain, "--to",
+                 "profdata", "-o", ip])
+        ips.append(ip)
     # Emulated LBR.
     lbr_data = os.path.join(w, "lbr.perf.data")
     if not (a.reuse and os.path.exists(lbr_data)):
@@ -138,7 +144,7 @@ def profiles(a, plain):
         sh([gen, TRAIN_SEED, str(a.train_rounds)], stdout=subprocess.DEVNULL)
         sh([PROFDATA, "merge", "-o", instr] +
            [os.path.join(raw, f) for f in sorted(os.listdir(raw))])
-    return ip, lbr, instr
+    return ips, lbr, instr
 
 
 def main():
@@ -149,6 +155,7 @@ def main():
     ap.add_argument("--work", default="/tmp/pgoctl-bench-pgo-outcome")
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--train-rounds", type=int, default=10)
+    ap.add_argument("--ip-recordings", type=int, default=3)
     ap.add_argument("--perf-rounds", type=int, default=400)
     ap.add_argument("--perf-freq", type=int, default=20000)
     ap.add_argument("--lbr-period", type=int, default=1009)
@@ -160,17 +167,19 @@ def main():
     os.makedirs(a.work, exist_ok=True)
 
     plain = build(a.work, "plain", [])
-    ip, lbr, instr = profiles(a, plain)
-    variants = {
-        "plain": plain,
-        "ip": build(a.work, "ip", [f"-fprofile-sample-use={ip}"]),
-        "ip+profi": build(a.work, "ip-profi",
-                          [f"-fprofile-sample-use={ip}", "-fsample-profile-use-profi"]),
+    ips, lbr, instr = profiles(a, plain)
+    variants = {"plain": plain}
+    for k, ip in enumerate(ips, 1):
+        variants[f"ip#{k}"] = build(a.work, f"ip{k}", [f"-fprofile-sample-use={ip}"])
+        variants[f"ip+profi#{k}"] = build(a.work, f"ip{k}-profi",
+                                          [f"-fprofile-sample-use={ip}",
+                                           "-fsample-profile-use-profi"])
+    variants.update({
         "lbr": build(a.work, "lbr", [f"-fprofile-sample-use={lbr}"]),
         "lbr+profi": build(a.work, "lbr-profi",
                            [f"-fprofile-sample-use={lbr}", "-fsample-profile-use-profi"]),
         "instr": build(a.work, "instr", [f"-fprofile-use={instr}"]),
-    }
+    })
     ir, check, kern = {}, {}, {}
     for name, binary in variants.items():
         ir[name], check[name] = callgrind(a.work, name, binary, a.eval_rounds)
@@ -185,17 +194,17 @@ def main():
 
     print(f"evaluation: seed {EVAL_SEED}; callgrind {a.eval_rounds} rounds, "
           f"wall time {a.time_rounds} rounds x {a.runs} runs (median)")
-    print(f"{'variant':10} {'instructions':>14} {'gain':>7} {'recovery':>9}"
+    print(f"{'variant':12} {'instructions':>14} {'gain':>7} {'recovery':>9}"
           + ("" if a.no_time else f" {'median s':>9} {'gain':>7} {'recovery':>9}"))
     for name in variants:
-        line = f"{name:10} {ir[name]:14,d} {100 * gain(ir, name):6.2f}%"
+        line = f"{name:12} {ir[name]:14,d} {100 * gain(ir, name):6.2f}%"
         line += f" {100 * gain(ir, name) / gain(ir, 'instr'):8.1f}%"
         if med:
             line += (f" {med[name]:9.4f} {100 * gain(med, name):6.2f}%"
                      f" {100 * gain(med, name) / gain(med, 'instr'):8.1f}%")
         print(line)
     print("per kernel (inclusive instructions, callgrind; recovery of instr's gain):")
-    print(f"{'variant':10} " + " ".join(f"{k:>12} {'rec':>6}" for k in KERNELS))
+    print(f"{'variant':12} " + " ".join(f"{k:>12} {'rec':>6}" for k in KERNELS))
     for name in variants:
         cells = []
         for k in KERNELS:
@@ -203,7 +212,12 @@ def main():
             # No recovery where instr gains under 2% (the ratio would be noise).
             rec = f"{100 * (p0 - n) / (p0 - i0):5.0f}%" if p0 - i0 > 0.02 * p0 else "     -"
             cells.append(f"{n:12,d} {rec}")
-        print(f"{name:10} " + " ".join(cells))
+        print(f"{name:12} " + " ".join(cells))
+    for kind in ("ip", "ip+profi"):
+        recs = sorted(100 * gain(ir, n) / gain(ir, "instr") for n in variants
+                      if n.startswith(kind + "#"))
+        print(f"{kind} recovery over {len(recs)} recordings (instructions): median "
+              f"{statistics.median(recs):.1f}%, min {recs[0]:.1f}%, max {recs[-1]:.1f}%")
 
 
 if __name__ == "__main__":
