@@ -65,6 +65,9 @@
 //  - counts scaled by the sample period: no change beyond noise (76.8%):
 //    the compiler's hot/cold decisions use percentiles of the profile; kept
 //    so that counts are execution counts (ICP's absolute count threshold).
+// With this final estimator, three separate recordings give 76.8% (the one
+// used above), 89.7% and 94.3%: median 89.7%; only the stats kernel moves
+// (74-91%), shapes stay at 97% and the lexer at 65% (LBR: 96.9% overall).
 // clang's own -fsample-profile-use-profi made no difference on either
 // profile (byte-identical binaries). What is left: skid, i.e. samples landing
 // on the first instruction of the block after a slow one, which makes short
