@@ -5,6 +5,7 @@
 // the top of Fdata.cpp); where this file simplifies (FDE sizes, landing pads,
 // secondary entry points, IBT PLTs) the difference is said where it is made.
 #include "convert/FdataBinary.h"
+#include "convert/Disasm.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -58,14 +59,7 @@ struct Insn {
 struct BoltBinary::Impl {
   OwningBinary<ObjectFile> Owner;
   std::vector<Section> Sections;
-  Triple TT{"x86_64-unknown-linux-gnu"};
-  std::unique_ptr<MCRegisterInfo> MRI;
-  std::unique_ptr<MCAsmInfo> MAI;
-  std::unique_ptr<MCSubtargetInfo> STI;
-  std::unique_ptr<MCInstrInfo> MII;
-  std::unique_ptr<MCContext> Ctx;
-  std::unique_ptr<MCDisassembler> Dis;
-  std::unique_ptr<MCInstrAnalysis> MIA;
+  Disasm MC; ///< convert/Disasm.h: shared with the Symbolizer
   DenseMap<uint64_t, bool> ReturnCache;
 
   const Section *sectionAt(uint64_t A) const {
@@ -82,7 +76,7 @@ struct BoltBinary::Impl {
     return ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(S->Bytes.data()) + (A - S->Addr), N);
   }
   bool decode(ArrayRef<uint8_t> Bytes, uint64_t Addr, MCInst &MI, uint64_t &Size) const {
-    return Dis->getInstruction(MI, Size, Bytes, Addr, nulls()) == MCDisassembler::Success &&
+    return MC.Dis->getInstruction(MI, Size, Bytes, Addr, nulls()) == MCDisassembler::Success &&
            Size > 0;
   }
   Insn classify(const MCInst &MI, uint64_t Addr, uint64_t Size, uint64_t FuncAddr) const;
@@ -92,8 +86,8 @@ struct BoltBinary::Impl {
 
 Insn BoltBinary::Impl::classify(const MCInst &MI, uint64_t Addr, uint64_t Size,
                                 uint64_t FuncAddr) const {
-  const MCInstrDesc &D = MII->get(MI.getOpcode());
-  StringRef Name = MII->getName(MI.getOpcode());
+  const MCInstrDesc &D = MC.MII->get(MI.getOpcode());
+  StringRef Name = MC.MII->getName(MI.getOpcode());
   Insn In;
   In.Offset = uint32_t(Addr - FuncAddr);
   In.Size = uint32_t(Size);
@@ -107,7 +101,7 @@ Insn BoltBinary::Impl::classify(const MCInst &MI, uint64_t Addr, uint64_t Size,
   In.Return = D.isReturn();
   uint64_t T = 0;
   if ((D.isBranch() || D.isCall()) && !D.isIndirectBranch() &&
-      MIA->evaluateBranch(MI, Addr, Size, T))
+      MC.MIA->evaluateBranch(MI, Addr, Size, T))
     In.Target = T;
   return In;
 }
@@ -151,7 +145,7 @@ void BoltBinary::Impl::findJumpTableTargets(const Function &F, const std::vector
   for (size_t K = 0; K < Insns.size(); ++K) {
     const MCInst &MI = MIs[K];
     const Insn &In = Insns[K];
-    StringRef Name = MII->getName(MI.getOpcode());
+    StringRef Name = MC.MII->getName(MI.getOpcode());
     // Memory operands are 5 MC operands: base, scale, index, disp, segment.
     for (unsigned Op = 0; Op + 4 < MI.getNumOperands(); ++Op) {
       const MCOperand &Base = MI.getOperand(Op), &Scale = MI.getOperand(Op + 1),
@@ -159,7 +153,7 @@ void BoltBinary::Impl::findJumpTableTargets(const Function &F, const std::vector
                       &Seg = MI.getOperand(Op + 4);
       if (!Base.isReg() || !Scale.isImm() || !Index.isReg() || !Disp.isImm() || !Seg.isReg())
         continue;
-      StringRef BaseName = Base.getReg() ? StringRef(MRI->getName(Base.getReg())) : "";
+      StringRef BaseName = Base.getReg() ? StringRef(MC.MRI->getName(Base.getReg())) : "";
       if (Name.starts_with("LEA64") && BaseName == "RIP" && !Index.getReg())
         scan(F.Address + In.Offset + In.Size + Disp.getImm(), 4, true);
       else if (!Base.getReg() && Scale.getImm() == 8 && Index.getReg() && Disp.getImm() > 0)
@@ -207,25 +201,12 @@ Expected<std::unique_ptr<BoltBinary>> BoltBinary::load(StringRef Path) {
   if (Elf->getArch() != Triple::x86_64)
     return makeError("{0}: .fdata output supports x86-64 binaries only", Path);
 
-  LLVMInitializeX86TargetInfo();
-  LLVMInitializeX86TargetMC();
-  LLVMInitializeX86Disassembler();
-  std::string Err;
-  const Target *T = TargetRegistry::lookupTarget(I.TT, Err);
-  if (!T)
-    return makeError("LLVM x86 target unavailable: {0}", Err);
-  I.MRI.reset(T->createMCRegInfo(I.TT));
-  MCTargetOptions MCOpts;
-  I.MAI.reset(T->createMCAsmInfo(*I.MRI, I.TT, MCOpts));
-  I.STI.reset(T->createMCSubtargetInfo(I.TT, "", ""));
-  I.MII.reset(T->createMCInstrInfo());
-  if (!I.MRI || !I.MAI || !I.STI || !I.MII)
-    return makeError("cannot create LLVM MC objects for x86-64");
-  I.Ctx = std::make_unique<MCContext>(I.TT, I.MAI.get(), I.MRI.get(), I.STI.get());
-  I.Dis.reset(T->createMCDisassembler(*I.STI, *I.Ctx));
-  I.MIA.reset(T->createMCInstrAnalysis(I.MII.get()));
-  if (!I.Dis || !I.MIA)
-    return makeError("cannot create the LLVM x86-64 disassembler");
+  Expected<Disasm> MC = makeDisasm(*Elf);
+  if (!MC)
+    return MC.takeError();
+  I.MC = std::move(*MC);
+  if (!I.MC.MIA)
+    return makeError("{0}: no LLVM instruction analysis for x86-64", Path);
 
   // Sections.
   DenseMap<uint64_t, size_t> SectionIndexOf; // SectionRef index -> Sections
@@ -369,9 +350,9 @@ Expected<std::unique_ptr<BoltBinary>> BoltBinary::load(StringRef Path) {
         uint64_t Sz = 0;
         if (!I.decode(I.bytes(A, E + EntrySize - A), A, MI, Sz))
           break;
-        const MCInstrDesc &D = I.MII->get(MI.getOpcode());
+        const MCInstrDesc &D = I.MC.MII->get(MI.getOpcode());
         if (D.isIndirectBranch() && MI.getNumOperands() >= 5 && MI.getOperand(0).isReg() &&
-            StringRef(I.MRI->getName(MI.getOperand(0).getReg())) == "RIP" &&
+            StringRef(I.MC.MRI->getName(MI.getOperand(0).getReg())) == "RIP" &&
             MI.getOperand(3).isImm()) {
           Slot = A + Sz + MI.getOperand(3).getImm();
           break;
@@ -444,7 +425,7 @@ bool BoltBinary::isReturn(uint64_t Addr) {
   uint64_t Sz = 0;
   uint64_t End = F->Address + F->MaxSize;
   bool R = I->decode(I->bytes(Addr, std::min<uint64_t>(15, End - Addr)), Addr, MI, Sz) &&
-           I->MII->get(MI.getOpcode()).isReturn();
+           I->MC.MII->get(MI.getOpcode()).isReturn();
   I->ReturnCache[Addr] = R;
   return R;
 }

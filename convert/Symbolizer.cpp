@@ -7,6 +7,7 @@
 // sections; mark function entries. Symbolization happens later, per function,
 // through DWARFContext::getInliningInfoForAddress with linkage names.
 #include "convert/Symbolizer.h"
+#include "convert/Disasm.h"
 #include "core/Support.h"
 #include "core/Symbols.h"
 
@@ -89,54 +90,6 @@ Expected<OwningBinary<Binary>> openElf(StringRef Path) {
   if (!isa<ELFObjectFileBase>(B->getBinary()))
     return makeError("{0}: not an ELF file", Path);
   return B;
-}
-
-void initTargets() {
-  static std::once_flag Once;
-  std::call_once(Once, [] {
-    InitializeAllTargetInfos();
-    InitializeAllTargetMCs();
-    InitializeAllDisassemblers();
-  });
-}
-
-/// The MC objects one disassembly needs.
-struct Disasm {
-  std::unique_ptr<MCRegisterInfo> MRI;
-  std::unique_ptr<MCAsmInfo> MAI;
-  std::unique_ptr<MCSubtargetInfo> STI;
-  std::unique_ptr<MCInstrInfo> MII;
-  std::unique_ptr<MCContext> Ctx;
-  std::unique_ptr<MCDisassembler> Dis;
-  std::unique_ptr<MCInstrAnalysis> MIA;
-};
-
-Expected<Disasm> makeDisasm(const ObjectFile &Obj) {
-  initTargets();
-  Triple TT = Obj.makeTriple();
-  std::string Err;
-  const Target *T = TargetRegistry::lookupTarget(TT, Err);
-  if (!T)
-    return makeError("{0}: no LLVM target for {1}: {2}", Obj.getFileName(), TT.str(), Err);
-  Expected<SubtargetFeatures> Features = Obj.getFeatures();
-  if (!Features)
-    return Features.takeError();
-  Disasm D;
-  D.MRI.reset(T->createMCRegInfo(TT));
-  MCTargetOptions MCOpts;
-  if (D.MRI)
-    D.MAI.reset(T->createMCAsmInfo(*D.MRI, TT, MCOpts));
-  D.STI.reset(T->createMCSubtargetInfo(TT, "", Features->getString()));
-  D.MII.reset(T->createMCInstrInfo());
-  if (!D.MRI || !D.MAI || !D.STI || !D.MII)
-    return makeError("{0}: cannot create the LLVM MC objects for {1}", Obj.getFileName(),
-                     TT.str());
-  D.Ctx = std::make_unique<MCContext>(TT, D.MAI.get(), D.MRI.get(), D.STI.get());
-  D.Dis.reset(T->createMCDisassembler(*D.STI, *D.Ctx));
-  D.MIA.reset(T->createMCInstrAnalysis(D.MII.get()));
-  if (!D.Dis)
-    return makeError("{0}: no disassembler for {1}", Obj.getFileName(), TT.str());
-  return D;
 }
 
 InstKind kindOf(const MCInstrDesc &D) {
