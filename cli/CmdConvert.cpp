@@ -186,21 +186,10 @@ private:
   }
 
   llvm::Expected<Profile> load(CommandContext &Ctx) {
-    // The format by its magic: a .pgoprof is read, anything else imported.
-    char Magic[sizeof(kPgoprofMagic)] = {};
-    if (FILE *F = fopen(Input.c_str(), "rb")) {
-      size_t N = fread(Magic, 1, sizeof(Magic), F);
-      fclose(F);
-      if (N == sizeof(Magic) && isPgoprof(llvm::StringRef(Magic, N))) {
-        Stats::Pass S(Ctx.PassStats, "read profile");
-        return readProfileFile(Input);
-      }
-    }
     ImportOptions IO;
     IO.Binaries = Binaries;
     IO.Progress = Ctx.StderrIsTty;
-    ImportSummary ISum;
-    return importProfile(Input, IO, ISum, Ctx.PassStats);
+    return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }
 
   llvm::Error writePerBinary(const Profile &P, const std::vector<BinaryMatch> &Ms,

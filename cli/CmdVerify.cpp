@@ -131,21 +131,10 @@ private:
 
   llvm::Expected<Profile> load(CommandContext &Ctx, const std::string &Input,
                                const std::vector<std::string> &Binaries) {
-    char Magic[sizeof(kPgoprofMagic)] = {};
-    FILE *F = fopen(Input.c_str(), "rb");
-    if (!F)
-      return makeError("{0}: cannot open", Input);
-    size_t N = fread(Magic, 1, sizeof(Magic), F);
-    fclose(F);
-    if (N == sizeof(Magic) && isPgoprof(llvm::StringRef(Magic, N))) {
-      Stats::Pass S(Ctx.PassStats, "read " + Input);
-      return readProfileFile(Input);
-    }
     ImportOptions IO;
     IO.Binaries = Binaries;
     IO.Progress = Ctx.StderrIsTty;
-    ImportSummary ISum;
-    return importProfile(Input, IO, ISum, Ctx.PassStats);
+    return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }
 
   std::vector<std::string> Before, After, BinBefore, BinAfter;

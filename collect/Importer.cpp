@@ -5,6 +5,7 @@
 #include "collect/ProcessMaps.h"
 #include "collect/Sideband.h"
 #include "core/FlatMap.h"
+#include "core/ProfileFormat.h"
 #include "core/Symbols.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -586,6 +587,22 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
   M.Inputs.push_back(std::move(Pv));
   Prof.canonicalize();
   return Prof;
+}
+
+llvm::Expected<Profile> loadProfileOrImport(llvm::StringRef Path, const ImportOptions &Opts,
+                                            Stats &PassStats) {
+  char Magic[sizeof(kPgoprofMagic)] = {};
+  size_t N = 0;
+  if (FILE *F = fopen(Path.str().c_str(), "rb")) {
+    N = fread(Magic, 1, sizeof(Magic), F);
+    fclose(F);
+  }
+  if (N == sizeof(Magic) && isPgoprof(llvm::StringRef(Magic, N))) {
+    Stats::Pass S(PassStats, ("read " + Path).str());
+    return readProfileFile(Path);
+  }
+  ImportSummary Sum;
+  return importProfile(Path, Opts, Sum, PassStats);
 }
 
 } // namespace pgoctl

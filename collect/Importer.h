@@ -70,4 +70,10 @@ struct ImportSummary {
 llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions &Opts,
                                       ImportSummary &Summary, Stats &PassStats);
 
+/// Reads Path as a .pgoprof when it has the .pgoprof magic, else imports it
+/// (perf.data or perf script text) with Opts: what commands that take
+/// "a profile or a recording" (convert, verify) call.
+llvm::Expected<Profile> loadProfileOrImport(llvm::StringRef Path, const ImportOptions &Opts,
+                                            Stats &PassStats);
+
 } // namespace pgoctl
