@@ -2,6 +2,7 @@
 // The fixture is a shared object CMake builds from fixtures/symbols_fixture.cpp
 // (plus an llvm-strip'ed copy); expected symbols come from llvm-nm, build-id,
 // segments and header fields from llvm-readelf.
+#include "tests/unit/TestTools.h"
 #include "core/Symbols.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -19,18 +20,7 @@ namespace {
 
 std::string errorText(llvm::Error E) { return llvm::toString(std::move(E)); }
 
-std::string runTool(const std::string &Cmd) {
-  std::string Out;
-  FILE *F = popen(Cmd.c_str(), "r");
-  if (!F)
-    return Out;
-  char Buf[4096];
-  size_t N;
-  while ((N = fread(Buf, 1, sizeof(Buf), F)) > 0)
-    Out.append(Buf, N);
-  pclose(F);
-  return Out;
-}
+using pgoctl::testing::runTool;
 
 struct NmSymbol {
   std::string Name;

@@ -12,6 +12,7 @@
 // build-id) as the oracles. Also: --pid and --comm (with fork inheritance and
 // exec), the event choice, the one-pass (stdin) path, and perf script text
 // giving the same counts as the equivalent perf.data.
+#include "tests/unit/TestTools.h"
 #include "../PerfDataBuilder.h"
 #include "collect/Importer.h"
 #include "collect/PerfData.h"
@@ -552,18 +553,7 @@ TEST(ImporterEvents, UnknownEventNameListsTheEvents) {
 // ---------------------------------------------------------------------------
 // ELF normalization against llvm-nm and llvm-readelf.
 
-std::string runTool(const std::string &Cmd) {
-  std::string Out;
-  FILE *F = popen(Cmd.c_str(), "r");
-  if (!F)
-    return Out;
-  char Buf[4096];
-  size_t N;
-  while ((N = fread(Buf, 1, sizeof(Buf), F)) > 0)
-    Out.append(Buf, N);
-  pclose(F);
-  return Out;
-}
+using pgoctl::testing::runTool;
 
 uint64_t nmAddress(const std::string &File, llvm::StringRef Name) {
   std::string Out = runTool(std::string(PGOCTL_LLVM_NM) + " --defined-only " + File);
