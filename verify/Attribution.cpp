@@ -131,17 +131,25 @@ public:
     }
     uint64_t Lookup = Return && A > 0 ? A - 1 : A;
     std::string Canon;
-    if (R.Syms)
-      if (const SymbolInfo *SI = R.Syms->lookup(Lookup))
-        Canon = canonicalFunctionName(SI->Name);
+    const SymbolInfo *SI = R.Syms ? R.Syms->lookup(Lookup) : nullptr;
+    if (SI)
+      Canon = canonicalFunctionName(SI->Name);
     if (R.Sym)
       if (std::optional<uint32_t> I = R.Sym->instContaining(Lookup)) {
         llvm::ArrayRef<convert::InlineFrame> Fr = R.Sym->frames(*I);
         if (!Fr.empty()) {
           std::string Outer = canonicalFunctionName(R.Sym->name(Fr[0].Name));
-          if (Canon.empty() || Outer == Canon) {
+          // Another name for the same code is an alias, not stale DWARF: the
+          // symbol table keeps one of the names at an address (libc's _exit,
+          // DWARF's _Exit); the DWARF range is exactly the symbol's. The
+          // symbol's name is kept, as without DWARF.
+          const convert::FuncRange *FR = SI ? R.Sym->funcRangeAt(Lookup) : nullptr;
+          bool Alias = FR && FR->Begin == SI->Start && FR->End == SI->Start + SI->Size;
+          if (Canon.empty() || Outer == Canon || Alias) {
             for (const convert::InlineFrame &F : Fr)
-              V.push_back(Names.intern(canonicalFunctionName(R.Sym->name(F.Name))));
+              V.push_back(Names.intern(&F == Fr.data() && Alias
+                                           ? Canon
+                                           : canonicalFunctionName(R.Sym->name(F.Name))));
             return V;
           }
           ++Out.StaleDwarfAddrs;

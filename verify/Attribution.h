@@ -13,7 +13,9 @@
 // charged to the inlined function with the caller above it. Return addresses
 // (every frame but the leaf) are looked up at address - 1, the call
 // instruction. The DWARF stack is used only when its outermost function agrees
-// with the symbol table; a binary whose debug info went stale (BOLT without
+// with the symbol table (by name, or as an alias: the DWARF function's range
+// is exactly the symbol's, e.g. libc's _exit/_Exit; the symbol's name is then
+// kept, as without DWARF); a binary whose debug info went stale (BOLT without
 // -update-debug-sections moves code but not DWARF) thus falls back to symbols,
 // and the number of such addresses is reported.
 //
