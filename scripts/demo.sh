@@ -3,10 +3,12 @@
 #  1. build pgoctl, and kvsvc plain (include(ProfileGuided), no profile yet);
 #  2. run kvsvc's load while recording (`perf record -e cpu-clock -g`: software
 #     events work on any machine, until pgoctl has its own sampler);
-#  3. pgoctl import -> .pgoprof; pgoctl convert -> .profdata and .fdata;
-#     pin both in lock files (cmake-modules/pgo_lock.cmake);
-#  4. rebuild kvsvc with sample PGO and BOLT from those locks;
-#  5. run the load again while recording, and print a short report: throughput
+#  3. pgoctl import -> .pgoprof; pgoctl convert -> .profdata, pinned in a
+#     lock file (cmake-modules/pgo_lock.cmake);
+#  4. rebuild kvsvc with sample PGO from that lock;
+#  5. record the sample-PGO build, convert to .fdata, pin it, and apply BOLT
+#     (BOLT's profile must be of the binary it rewrites);
+#  6. run the load again while recording, and print a short report: throughput
 #     (median of DEMO_RUNS runs, interleaved) before and after, and the hottest
 #     functions before and after; then `pgoctl verify` on the two profiles.
 # Idempotent: everything goes to $BUILD/demo (rebuilt incrementally, profiles
@@ -59,23 +61,33 @@ kvsvc_build plain -DKVSVC_SAMPLE_PROFILE= -DKVSVC_BOLT_PROFILE=
 echo "== 2. run the load on the plain build while recording (perf record -e cpu-clock -g)"
 record "$work/plain/kvsvc" before
 
-echo "== 3. pgoctl import, convert to .profdata and .fdata, pin them in lock files"
+version=demo-$(date -u +%Y%m%dT%H%M%SZ)
+lock() {  # <profile file in profiles/>: pin it in <file>.pgolock
+  cmake -DPROFILE="$work/profiles/$1" -DLOCK="$work/profiles/$1.pgolock" -DVERSION="$version" \
+    -P cmake-modules/pgo_lock.cmake | sed 's/^-- /   /'
+}
+
+echo "== 3. pgoctl import, convert to .profdata, pin it in a lock file"
 "$pgoctl" convert "$work/before.pgoprof" --binary "$work/plain/kvsvc" --to profdata \
   -o "$work/profiles/kvsvc.profdata" 2>&1 | sed 's/^/   /'
-"$pgoctl" convert "$work/before.pgoprof" --binary "$work/plain/kvsvc" --to fdata \
-  -o "$work/profiles/kvsvc.fdata" 2>&1 | sed 's/^/   /'
-version=demo-$(date -u +%Y%m%dT%H%M%SZ)
-for p in kvsvc.profdata kvsvc.fdata; do
-  cmake -DPROFILE="$work/profiles/$p" -DLOCK="$work/profiles/$p.pgolock" -DVERSION="$version" \
-    -P cmake-modules/pgo_lock.cmake | sed 's/^-- /   /'
-done
+lock kvsvc.profdata
 
-echo "== 4. rebuild kvsvc with sample PGO, then BOLT (kvsvc.bolt beside kvsvc)"
+echo "== 4. rebuild kvsvc with sample PGO"
+kvsvc_build pgo -DKVSVC_SAMPLE_PROFILE="$work/profiles/kvsvc.profdata.pgolock" \
+  -DKVSVC_BOLT_PROFILE=
+
+# BOLT rewrites a linked binary, so its profile must be of that very binary:
+# the sample-PGO build is recorded and its .fdata pinned, then BOLT applied.
+echo "== 5. record the sample-PGO build, convert to .fdata, pin it, apply BOLT (kvsvc.bolt beside kvsvc)"
+record "$work/pgo/kvsvc" pgo
+"$pgoctl" convert "$work/pgo.pgoprof" --binary "$work/pgo/kvsvc" --to fdata \
+  -o "$work/profiles/kvsvc.fdata" 2>&1 | sed 's/^/   /'
+lock kvsvc.fdata
 kvsvc_build pgo -DKVSVC_SAMPLE_PROFILE="$work/profiles/kvsvc.profdata.pgolock" \
   -DKVSVC_BOLT_PROFILE="$work/profiles/kvsvc.fdata.pgolock"
 grep -h "BOLT: wrote" "$work/pgo.build.log" | sed 's/^-- /   /'
 
-echo "== 5. run the load again while recording, and $runs timed runs of each build"
+echo "== 6. run the load on the optimized build while recording, and $runs timed runs of each build"
 record "$work/pgo/kvsvc.bolt" after
 for i in $(seq "$runs"); do
   for b in plain/kvsvc pgo/kvsvc pgo/kvsvc.bolt; do

@@ -49,7 +49,13 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
   Slot = std::make_unique<ResolvedElf>();
   ResolvedElf &R = *Slot;
   llvm::StringRef File = llvm::sys::path::filename(B.Path);
-  R.PseudoName = "[" + (File.empty() ? std::string("unknown") : File.str()) + "]";
+  // The unsymbolized samples of a binary count as one function named after
+  // the file; the ".bolt" that a BOLT step adds to the name (pgo_target
+  // writes <t>.bolt beside <t>) is folded, as BOLT's fragment names are, so
+  // the binary matches its un-BOLTed self.
+  llvm::StringRef Stem = File;
+  Stem.consume_back(".bolt");
+  R.PseudoName = "[" + (Stem.empty() ? std::string("unknown") : Stem.str()) + "]";
   R.Offsets = B.Space == AddressSpace::FileOffset;
   if (B.IsKernel) {
     R.Kernel = true;
