@@ -24,6 +24,9 @@ public:
     App.add_option("--label", LabelArgs, "key=value label (service, version, ...); repeatable");
     App.add_flag("--keep-going", Opts.KeepGoing,
                  "On damaged input keep what was read before the damage");
+    App.add_flag("--two-pass", Opts.TwoPass,
+                 "Read side-band records in a first pass even when the file's order "
+                 "makes one pass enough (for checking)");
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {

@@ -96,6 +96,12 @@ public:
   const perf::PerfHeader *Header = nullptr;
   llvm::StringRef Path;
   llvm::Error ChooseError = llvm::Error::success();
+  /// One pass over a file trusting its order: a side-band record that comes
+  /// after samples later than it, and would change how addresses resolve,
+  /// sets OrderViolated, and the importer reads the file again in two passes.
+  bool TrackOrder = false;
+  bool OrderViolated = false;
+  OrderKey MaxSampleKey;
   uint64_t OtherEventSamples = 0;
   std::function<bool(uint32_t Pid, OrderKey Key)> CommFilter;
 
@@ -112,18 +118,27 @@ public:
       ChosenAttr = *C;
   }
   void onMmap(const perf::MmapEvent &E) override {
-    if (OnePass)
-      Maps.addMmap(E, {E.Time, RS.Records});
+    if (!OnePass)
+      return;
+    OrderKey Key{E.Time, RS.Records};
+    if (TrackOrder && Key < MaxSampleKey && !Maps.isRedundant(E, Key))
+      OrderViolated = true;
+    Maps.addMmap(E, Key);
   }
   void onComm(const perf::CommEvent &E) override {
     if (OnePass) {
+      OrderKey Key{E.Time, RS.Records};
+      if (TrackOrder && Key < MaxSampleKey && (E.Exec || !Opts.Comm.empty()))
+        OrderViolated = true;
       if (E.Exec)
-        Maps.addExec(E.Pid, {E.Time, RS.Records});
+        Maps.addExec(E.Pid, Key);
       Comm[E.Pid] = E.Comm.str();
     }
   }
   void onForkExit(const perf::ForkExitEvent &E) override {
     if (OnePass && E.IsFork) {
+      if (TrackOrder && E.Pid != E.Ppid && OrderKey{E.Time, RS.Records} < MaxSampleKey)
+        OrderViolated = true;
       Maps.addFork(E.Pid, E.Ppid, {E.Time, RS.Records});
       auto It = Comm.find(E.Ppid);
       if (It != Comm.end() && E.Pid != E.Ppid)
@@ -137,6 +152,8 @@ public:
   }
 
   void onSample(const perf::Sample &S) override {
+    if (OrderViolated)
+      return; // this pass is discarded: the file is read again
     ++Sum.Samples;
     if (ChosenAttr >= 0 && Header && S.Attr != &Header->Attrs[size_t(ChosenAttr)]) {
       ++Sum.SamplesFiltered;
@@ -148,6 +165,8 @@ public:
       return;
     }
     OrderKey Key{S.Time, RS.Records};
+    if (TrackOrder && MaxSampleKey < Key)
+      MaxSampleKey = Key;
     if (!Opts.Comm.empty()) {
       bool Match = OnePass ? (Comm.count(S.Pid) && Comm[S.Pid] == Opts.Comm)
                            : (CommFilter && CommFilter(S.Pid, Key));
@@ -396,55 +415,76 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
       return std::move(E);
     Sum.Format = "perf.data (pipe)";
   } else {
-    // Pass 1: side-band records, and which event has samples.
-    SidebandVisitor SB(Maps, RS);
-    {
-      Stats::Pass P(PassStats, "read side-band records");
-      perf::ReadOptions RO1 = RO;
-      RO1.Progress = nullptr;
-      RO1.SkipSamples = true;
-      if (llvm::Error E = perf::readPerfData(Path, SB, RO1, H, RS))
+    // Most files are in time order where it matters: one pass that trusts
+    // the order and notices when it may not (SampleAggregator::TrackOrder);
+    // then the file is read again in two passes (side-band first).
+    if (!Opts.TwoPass) {
+      Stats::Pass P(PassStats, "read samples (one pass)");
+      Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
+      Agg->Path = Path;
+      Agg->TrackOrder = true;
+      if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
+        return std::move(E);
+      if (Agg->ChooseError)
+        return std::move(Agg->ChooseError);
+    }
+    if (Opts.TwoPass || Agg->OrderViolated) {
+      spdlog::debug("{}: side-band records out of time order; reading it again in two "
+                    "passes",
+                    Path);
+      Agg.reset();
+      Sum = ImportSummary();
+      Maps = ProcessMaps();
+      // Pass 1: side-band records, and which event has samples.
+      SidebandVisitor SB(Maps, RS);
+      {
+        Stats::Pass P(PassStats, "read side-band records");
+        perf::ReadOptions RO1 = RO;
+        RO1.Progress = nullptr;
+        RO1.SkipSamples = true;
+        if (llvm::Error E = perf::readPerfData(Path, SB, RO1, H, RS))
+          return std::move(E);
+      }
+      llvm::Expected<int> ChosenOr = chooseEvent(H, Opts.Event, Path);
+      if (!ChosenOr)
+        return ChosenOr.takeError();
+      int Chosen = *ChosenOr;
+      // Comm filter: comm of a pid at a time, inherited over fork.
+      std::function<bool(uint32_t, OrderKey)> CommFilter;
+      if (!Opts.Comm.empty()) {
+        auto Comms = std::make_shared<std::vector<SidebandVisitor::CommChange>>(SB.Comms);
+        auto Forks = std::make_shared<std::vector<SidebandVisitor::ForkInfo>>(SB.Parents);
+        std::string Want = Opts.Comm;
+        CommFilter = [Comms, Forks, Want](uint32_t Pid, OrderKey Key) {
+          for (int Depth = 0; Depth < 64; ++Depth) {
+            const SidebandVisitor::CommChange *Best = nullptr;
+            for (const auto &C : *Comms)
+              if (C.Pid == Pid && C.Key <= Key && (!Best || Best->Key < C.Key))
+                Best = &C;
+            if (Best)
+              return Best->Comm == Want;
+            const SidebandVisitor::ForkInfo *F = nullptr;
+            for (const auto &Fk : *Forks)
+              if (Fk.Child == Pid)
+                F = &Fk;
+            if (!F)
+              return false;
+            Pid = F->Parent;
+            if (F->Key < Key)
+              Key = F->Key;
+          }
+          return false;
+        };
+      }
+      // Pass 2: samples.
+      Stats::Pass P(PassStats, "read samples");
+      Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/false);
+      Agg->ChosenAttr = Chosen;
+      Agg->CommFilter = std::move(CommFilter);
+      if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
         return std::move(E);
     }
     Sum.Format = H.PipeMode ? "perf.data (pipe mode, from a file)" : "perf.data";
-    llvm::Expected<int> ChosenOr = chooseEvent(H, Opts.Event, Path);
-    if (!ChosenOr)
-      return ChosenOr.takeError();
-    int Chosen = *ChosenOr;
-    // Comm filter: comm of a pid at a time, inherited over fork.
-    std::function<bool(uint32_t, OrderKey)> CommFilter;
-    if (!Opts.Comm.empty()) {
-      auto Comms = std::make_shared<std::vector<SidebandVisitor::CommChange>>(SB.Comms);
-      auto Forks = std::make_shared<std::vector<SidebandVisitor::ForkInfo>>(SB.Parents);
-      std::string Want = Opts.Comm;
-      CommFilter = [Comms, Forks, Want](uint32_t Pid, OrderKey Key) {
-        for (int Depth = 0; Depth < 64; ++Depth) {
-          const SidebandVisitor::CommChange *Best = nullptr;
-          for (const auto &C : *Comms)
-            if (C.Pid == Pid && C.Key <= Key && (!Best || Best->Key < C.Key))
-              Best = &C;
-          if (Best)
-            return Best->Comm == Want;
-          const SidebandVisitor::ForkInfo *F = nullptr;
-          for (const auto &Fk : *Forks)
-            if (Fk.Child == Pid)
-              F = &Fk;
-          if (!F)
-            return false;
-          Pid = F->Parent;
-          if (F->Key < Key)
-            Key = F->Key;
-        }
-        return false;
-      };
-    }
-    // Pass 2: samples.
-    Stats::Pass P(PassStats, "read samples");
-    Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/false);
-    Agg->ChosenAttr = Chosen;
-    Agg->CommFilter = std::move(CommFilter);
-    if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
-      return std::move(E);
   }
   if (Agg->ChooseError)
     return std::move(Agg->ChooseError);

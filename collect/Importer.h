@@ -1,8 +1,14 @@
 // collect/Importer.h: perf.data or `perf script` text in, a Profile out.
 //
 // Passes (each timed under --stats):
+//   0. one pass in file order, trusting it: side-band records go into
+//      ProcessMaps as they come and samples are resolved at once. When a
+//      side-band record arrives after a sample later than itself and would
+//      change how addresses resolve (a new mapping, not a repeat of one in
+//      force; an exec or fork), the pass is dropped and the file is read with
+//      passes 1 and 2. Pipes and text are read once in stream order.
 //   1. side-band: read MMAP/COMM/FORK records of the whole input into
-//      ProcessMaps (skipped for a pipe, which is read once in stream order);
+//      ProcessMaps;
 //   2. samples: decode each sample of the chosen event, resolve every address
 //      (IP, each LBR from/to, each call chain frame) to (module, file offset)
 //      at the sample's time, and count into flat hash maps: taken branches,
@@ -47,6 +53,7 @@ struct ImportOptions {
   std::string Comm;                  ///< --comm
   std::string Event;                 ///< --event; default: the event with most samples
   bool KeepGoing = false;
+  bool TwoPass = false;              ///< skip pass 0 (to check it against 1+2)
   bool Progress = false;             ///< progress lines on stderr
   std::map<std::string, std::string> Labels;
 };

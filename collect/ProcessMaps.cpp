@@ -43,35 +43,74 @@ void ProcessMaps::addBuildId(llvm::StringRef Path, llvm::StringRef BuildId) {
   HeaderBuildIds[Path] = BuildId.str();
 }
 
+ProcessMaps::MmapIdentity ProcessMaps::identify(const perf::MmapEvent &E) const {
+  MmapIdentity Id;
+  Id.Kernel = E.Pid == kKernelPid || E.Start >= kKernelHalf || isKernelName(E.Filename);
+  Id.BuildId = E.BuildId;
+  if (Id.BuildId.empty()) {
+    auto It = HeaderBuildIds.find(E.Filename);
+    if (It != HeaderBuildIds.end())
+      Id.BuildId = It->second;
+    else if (Id.Kernel && E.Filename.starts_with("[kernel.kallsyms]")) {
+      It = HeaderBuildIds.find("[kernel.kallsyms]");
+      if (It != HeaderBuildIds.end())
+        Id.BuildId = It->second;
+    }
+  }
+  Id.Name = E.Filename;
+  if (Id.Name.starts_with("[kernel.kallsyms]"))
+    Id.Name = "[kernel.kallsyms]";
+  Id.Pid = Id.Kernel ? kKernelPid : E.Pid;
+  Id.End = E.Start + E.Len < E.Start ? UINT64_MAX : E.Start + E.Len;
+  return Id;
+}
+
+bool ProcessMaps::isRedundant(const perf::MmapEvent &E, OrderKey Key) const {
+  if (!E.Executable || E.Len == 0)
+    return true; // not kept at all
+  MmapIdentity Id = identify(E);
+  std::string ModKey = Id.Name.str();
+  ModKey.push_back('\0');
+  ModKey += Id.BuildId;
+  auto Mod = ModuleIndex.find(ModKey);
+  auto P = Pids.find(Id.Pid);
+  if (Mod == ModuleIndex.end() || P == Pids.end())
+    return false;
+  const PidMaps &PM = P->second;
+  // E would decide resolution over [Key, Until): until a later overlapping
+  // mapping or an exec. It changes nothing if an identical mapping already
+  // decides it over all of that window.
+  OrderKey Until = OrderKey::max();
+  for (const Mapping &M : PM.Maps)
+    if (M.Start < Id.End && E.Start < M.End && Key < M.From && M.From < Until)
+      Until = M.From;
+  if (!Id.Kernel)
+    if (const OrderKey *Exec = PM.execAfter(Key))
+      if (*Exec < Until)
+        Until = *Exec;
+  for (const Mapping &M : PM.Maps)
+    if (M.Start == E.Start && M.End == Id.End && M.Pgoff == E.Pgoff &&
+        M.Module == Mod->second && M.From <= Key && !(M.Until < Until))
+      return true;
+  return false;
+}
+
 void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   if (!E.Executable || E.Len == 0)
     return;
   Cache.fill({});
-  bool Kernel = E.Pid == kKernelPid || E.Start >= kKernelHalf || isKernelName(E.Filename);
-  std::string BuildId = E.BuildId;
-  if (BuildId.empty()) {
-    auto It = HeaderBuildIds.find(E.Filename);
-    if (It != HeaderBuildIds.end())
-      BuildId = It->second;
-    else if (Kernel && E.Filename.starts_with("[kernel.kallsyms]")) {
-      It = HeaderBuildIds.find("[kernel.kallsyms]");
-      if (It != HeaderBuildIds.end())
-        BuildId = It->second;
-    }
-  }
-  llvm::StringRef Name = E.Filename;
-  if (Name.starts_with("[kernel.kallsyms]"))
-    Name = "[kernel.kallsyms]";
+  MmapIdentity Id = identify(E);
+  bool Kernel = Id.Kernel;
   Mapping M;
   M.Start = E.Start;
-  M.End = E.Start + E.Len < E.Start ? UINT64_MAX : E.Start + E.Len;
+  M.End = Id.End;
   M.Pgoff = E.Pgoff;
-  M.Module = internModule(Name, BuildId, Kernel);
+  M.Module = internModule(Id.Name, Id.BuildId, Kernel);
   M.Kernel = Kernel;
   M.Anonymous = Modules[M.Module].IsAnonymous;
   M.From = Key;
 
-  PidMaps &PM = Pids[Kernel ? kKernelPid : E.Pid];
+  PidMaps &PM = Pids[Id.Pid];
   // Overlaps: whichever was mapped later ends the other's validity.
   for (Mapping &Old : PM.Maps) {
     if (Old.End <= M.Start || M.End <= Old.Start)

@@ -71,6 +71,11 @@ public:
   void addMmap(const perf::MmapEvent &E, OrderKey Key);
   void addFork(uint32_t Child, uint32_t Parent, OrderKey Key);
   void addExec(uint32_t Pid, OrderKey Key);
+  /// True if adding E at Key would change no resolution: E is not kept (not
+  /// executable), or an identical mapping (same place, offset and file) from
+  /// Key or earlier is in force over the whole window E would decide. A one-pass reader uses it to tell whether a side-band
+  /// record that arrives after later samples matters.
+  bool isRedundant(const perf::MmapEvent &E, OrderKey Key) const;
   /// Build-ids from the BUILD_ID header section, matched by file name.
   void addBuildId(llvm::StringRef Path, llvm::StringRef BuildId);
 
@@ -120,6 +125,15 @@ private:
     }
   };
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
+  /// How an mmap record is filed: kernel or process, file name, build-id.
+  struct MmapIdentity {
+    bool Kernel = false;
+    llvm::StringRef Name;
+    std::string BuildId;
+    uint32_t Pid = 0;
+    uint64_t End = 0;
+  };
+  MmapIdentity identify(const perf::MmapEvent &E) const;
   uint32_t internModule(llvm::StringRef Path, llvm::StringRef BuildId, bool Kernel);
 
   llvm::DenseMap<uint64_t, PidMaps> Pids; /// uint64 keys: DenseMap reserves ~0u
