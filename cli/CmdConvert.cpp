@@ -188,7 +188,7 @@ private:
   llvm::Expected<Profile> load(CommandContext &Ctx) {
     ImportOptions IO;
     IO.Binaries = Binaries;
-    IO.Progress = Ctx.StderrIsTty;
+    IO.Progress = Ctx.progress();
     return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }
 

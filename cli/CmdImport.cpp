@@ -38,7 +38,7 @@ public:
         return makeError("--label '{0}': expected key=value", L);
       Opts.Labels[K.str()] = V.str();
     }
-    Opts.Progress = Ctx.StderrIsTty;
+    Opts.Progress = Ctx.progress();
     ImportSummary Sum;
     llvm::Expected<Profile> P = importProfile(Input, Opts, Sum, Ctx.PassStats);
     if (!P)

@@ -133,7 +133,7 @@ private:
                                const std::vector<std::string> &Binaries) {
     ImportOptions IO;
     IO.Binaries = Binaries;
-    IO.Progress = Ctx.StderrIsTty;
+    IO.Progress = Ctx.progress();
     return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }
 

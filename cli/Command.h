@@ -13,6 +13,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 
 namespace CLI {
@@ -25,6 +26,10 @@ struct CommandContext {
   Stats PassStats;
   bool ShowStats = false;
   bool StderrIsTty = false; ///< progress output only on a terminal
+
+  /// A progress callback for long reads: a line on stderr that rewrites
+  /// itself, or nothing when stderr is not a terminal.
+  std::function<void(uint64_t, uint64_t)> progress() const;
 };
 
 class Command {

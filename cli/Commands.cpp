@@ -3,6 +3,21 @@
 
 namespace pgoctl::cli {
 
+std::function<void(uint64_t, uint64_t)> CommandContext::progress() const {
+  if (!StderrIsTty)
+    return nullptr;
+  return [](uint64_t Done, uint64_t Total) {
+    if (Total)
+      fprintf(stderr, "\rpgoctl: read %llu / %llu MiB (%.0f%%)\033[K",
+              (unsigned long long)(Done >> 20), (unsigned long long)(Total >> 20),
+              100.0 * double(Done) / double(Total));
+    else
+      fprintf(stderr, "\rpgoctl: read %llu MiB\033[K", (unsigned long long)(Done >> 20));
+    if (Total && Done >= Total)
+      fprintf(stderr, "\r\033[K");
+  };
+}
+
 llvm::ArrayRef<CommandEntry> commandTable() {
   static const CommandEntry Table[] = {
       {"import", "Read perf.data or perf script text into a .pgoprof profile",

@@ -386,15 +386,7 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
   perf::ReadStats RS;
   perf::ReadOptions RO;
   RO.KeepGoing = Opts.KeepGoing;
-  if (Opts.Progress)
-    RO.Progress = [](uint64_t Done, uint64_t Total) {
-      if (Total)
-        fprintf(stderr, "\rpgoctl: read %llu / %llu MiB (%.0f%%)",
-                (unsigned long long)(Done >> 20), (unsigned long long)(Total >> 20),
-                100.0 * double(Done) / double(Total));
-      else
-        fprintf(stderr, "\rpgoctl: read %llu MiB", (unsigned long long)(Done >> 20));
-    };
+  RO.Progress = Opts.Progress;
 
   // Stdin and text are read once, in stream order; a perf.data file twice.
   bool Seekable = Path != "-" && !*IsText;
@@ -492,8 +484,6 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
     Sum.Warnings.push_back(std::to_string(Agg->OtherEventSamples) +
                            " samples of other events were left out; importing '" +
                            H.Attrs[size_t(Agg->ChosenAttr)].Name + "' (choose with --event)");
-  if (Opts.Progress)
-    fprintf(stderr, "\r\033[K");
   Sum.InputBytes = RS.Bytes;
   Sum.Lost = RS.Lost + RS.LostSamples;
   PassStats.count("input bytes", RS.Bytes);

@@ -41,6 +41,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,7 +55,9 @@ struct ImportOptions {
   std::string Event;                 ///< --event; default: the event with most samples
   bool KeepGoing = false;
   bool TwoPass = false;              ///< skip pass 0 (to check it against 1+2)
-  bool Progress = false;             ///< progress lines on stderr
+  /// Called with (bytes done, bytes total or 0) every few MB; the CLI draws
+  /// progress with it when stderr is a terminal.
+  std::function<void(uint64_t, uint64_t)> Progress;
   std::map<std::string, std::string> Labels;
 };
 

@@ -1019,6 +1019,8 @@ llvm::Error Reader::stream() {
     }
   }
   S.Bytes = BufOffset - StreamBegin;
+  if (Opts.Progress && S.Bytes >= (16u << 20))
+    Opts.Progress(S.Bytes, S.Bytes); // done: lets a progress line clear itself
   finishHeader();
   if (H.Attrs.empty())
     return makeError("{0}: no event attributes found", Path);

@@ -48,7 +48,8 @@ struct ReadOptions {
   size_t BufferBytes = 4 << 20;
   /// Size of the window mapped from a file-mode data section.
   size_t MapWindowBytes = 8 << 20;
-  /// Called with (bytes done, bytes total) every few MB; total 0 if unknown.
+  /// Called with (bytes done, bytes total) every few MB, total 0 if unknown,
+  /// and once with done == total at the end when it was called before.
   std::function<void(uint64_t, uint64_t)> Progress;
 };
 
