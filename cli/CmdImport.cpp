@@ -20,7 +20,7 @@ public:
                    "repeatable");
     App.add_option("--pid", Pid, "Only samples of this process");
     App.add_option("--comm", Opts.Comm, "Only samples of processes with this command name");
-    App.add_option("--event", Opts.Event, "Import this event (default: the one with most samples)");
+    App.add_option("--event", Opts.Event, "Import this event (default: the first sampling event of the header, not perf's dummy)");
     App.add_option("--label", LabelArgs, "key=value label (service, version, ...); repeatable");
     App.add_flag("--keep-going", Opts.KeepGoing,
                  "On damaged input keep what was read before the damage");
