@@ -20,26 +20,15 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from benchlib import run  # noqa: E402
 ROOT = os.path.dirname(HERE)
 INPUTS = os.path.join(ROOT, "tests", "lit", "Inputs")
 LLVM_BIN = "/usr/lib/llvm-22/bin"
 CFLAGS = ["-O2", "-g", "-fdebug-info-for-profiling", "-funique-internal-linkage-names",
           "-Wl,--emit-relocs", "-fPIE", "-pie"]
-
-
-def run(name, argv):
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read().decode(errors="replace")
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    rc = os.waitstatus_to_exitcode(status)
-    if rc != 0:
-        sys.exit(f"{name}: exit {rc}\n{err[-2000:]}")
-    return {"name": name, "wall": wall, "rss_mb": ru.ru_maxrss / 1024.0}
 
 
 def main():
@@ -68,6 +57,8 @@ def main():
     r1 = run("pgoctl convert --to fdata",
              [a.pgoctl, "convert", big, "--binary", prog, "--to", "fdata", "-o", ours])
     r2 = run("perf2bolt -p", [os.path.join(LLVM_BIN, "perf2bolt"), "-p", big, "-o", theirs, prog])
+    if r1["rc"] or r2["rc"]:
+        sys.exit(1)
     print(f"{'tool':28} {'wall s':>8} {'MB/s':>8} {'peak RSS MB':>12}")
     for r in (r1, r2):
         print(f"{r['name']:28} {r['wall']:8.2f} {size_mb / r['wall']:8.1f} {r['rss_mb']:12.1f}")

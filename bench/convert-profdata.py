@@ -18,24 +18,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from benchlib import run  # noqa: E402
 ROOT = os.path.dirname(HERE)
 LLVM_BIN = "/usr/lib/llvm-22/bin"
 SOURCE = os.path.join(ROOT, "tests", "lit", "Inputs", "branchy.c")
-
-
-def run(name, argv):
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read().decode(errors="replace")
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    rc = os.waitstatus_to_exitcode(status)
-    if rc != 0:
-        print(f"{name}: exit {rc}\n{err[-2000:]}", file=sys.stderr)
-    return {"name": name, "wall": wall, "rss_mb": ru.ru_maxrss / 1024.0, "rc": rc}
 
 
 def prepare(a):

@@ -20,24 +20,13 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from benchlib import run  # noqa: E402
 ROOT = os.path.dirname(HERE)
 FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "perf", "autofdo.test.lbr")
 LLVM_BIN = "/usr/lib/llvm-22/bin"
-
-
-def run(name, argv, stdout=subprocess.DEVNULL):
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
-    rc = os.waitstatus_to_exitcode(status)
-    if rc != 0:
-        print(f"{name}: exit {rc}\n{err[-2000:]}", file=sys.stderr)
-    return {"name": name, "wall": wall, "rss_mb": ru.ru_maxrss / 1024.0, "rc": rc}
 
 
 def main():
