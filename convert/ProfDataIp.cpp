@@ -45,10 +45,22 @@
 //     has exactly one and no direct call or jump to the callee (otherwise the
 //     chain lost a frame of a frameless leaf, and the pair is skipped), as
 //     the LBR path does with a jump into another function's entry.
-//  4. Entry counts: a function's head samples are its entry block's count;
-//     with call chains, a function seen on stacks whose entry block has no
-//     sample gets the chains' count of calls into it times the scale instead
-//     (so a function that is only ever a caller is not taken for cold).
+//  2a. Entries from the callers (before the flow of step 2): a direct call
+//     or direct tail jump into G runs G's entry block once, so the sum of the
+//     callers' call-block estimates is a second estimate of G's entry count,
+//     made of other instructions than G's own. G's entry block takes it when
+//     it has no sample, else the smaller of the two: one slow instruction
+//     only ever inflates a block (kvsvc::parse_request's prologue has a
+//     store-forwarding stall, `movups %xmm1,0x1(%rdx)` after a 16-byte store
+//     to an overlapping stack slot: 2535 of the block's ~3100 samples; its
+//     entry was 7x its body and the flow sent the excess down the "incomplete
+//     request" early return).
+//  4. Entry counts: a function's head samples are its entry block's count.
+//     (Until step 2a existed, a function whose entry block had no sample got
+//     its stack samples times the scale instead; stacks measure time below a
+//     function, not calls, and that gave kvsvc::Service::serve, called once
+//     per batch, a head count 3000x its loop body. Dropping it changed no
+//     benchmark result once step 2a was in.)
 //
 // Measured effect (bench/pgo-outcome.py: callgrind instructions of the
 // evaluation run, "recovery" = gain over plain -O2 as a share of
@@ -80,6 +92,10 @@
 // rare blocks look warm (the stats kernel's `S.Min = V`: 200-700 where LBR
 // says 16-90).
 //
+//  - entries from the callers (step 2a): 82.0% -> 93.2% median over the
+//    same three recordings (78.2..94.2% -> 89.3..94.2%); the stats kernel
+//    74% -> 87%, the others unchanged.
+//
 // examples/kvsvc (bench/example-pgo.py, callgrind Ir per request of the
 // serving part; plain 2601, instrumented PGO 2378 = -8.6%):
 //  - indirect tail calls as call targets (step 3): Service::handle's member
@@ -93,6 +109,18 @@
 //    increase 100 or 200 instead of 11, cheaper decreases): 2613 and 2661
 //    Ir/request against 2542 with the defaults on the same 40-round profile;
 //    the loop-heavy code of the load generator got worse as well.
+//  - entries from the callers (step 2a), on one 40-round recording (/tmp
+//    experiments with the bench's flags, callgrind Ir/request): 2542 -> 2530
+//    (LBR-emu profile of the same binary: 2517; instrumented: 2381).
+//  - tried, no gain beyond the +-3 Ir noise of layout, not kept: capping a
+//    block's most sampled instruction at 2/4/8x the mean of the others
+//    (2553/2561/2554, worse), and profi "unknown" weight for short blocks
+//    without a sample (2529..2533). What is left on kvsvc: blocks entered by
+//    a mispredicted branch carry its penalty on their first instructions
+//    (Service::handle's "no route matched" block: 17 samples on 2
+//    instructions, ~3% of calls), and the split of handle's indirect tail
+//    call follows the targets' own entry estimates (get 47% where LBR says
+//    68%, batch 14% for 3%).
 #include "convert/ProfDataBuild.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -354,13 +382,55 @@ void inferCounts(Cfg &G) {
       G.Blocks[K].Weight = Func.Blocks[size_t(Index[K + 1])].Flow;
 }
 
-InstCounts blockEstimates(const Symbolizer &S, const std::vector<bool> &Touched,
-                          const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale) {
-  InstCounts Out;
+/// Step 2a: entry blocks from the callers. A direct call (or a direct tail
+/// jump) into G runs G's entry block once, so the callers' call blocks
+/// together estimate G's entry count from other instructions than G's own.
+/// Where G's entry block has no sample, that estimate is taken; where it has,
+/// the smaller of the two (a long-latency instruction only ever inflates a
+/// block's estimate: a prologue with a store-forwarding stall made
+/// kvsvc::parse_request's entry 7x its body).
+void entriesFromCallers(const Symbolizer &S, const std::vector<bool> &Touched,
+                        std::vector<Cfg> &Graphs, const std::vector<uint32_t> &GraphOf) {
+  std::vector<uint64_t> CallIn(Graphs.size(), 0);
   for (uint32_t F = 0; F < Touched.size(); ++F) {
     if (!Touched[F])
       continue;
-    Cfg G = buildCfg(S, F, Samples, Scale);
+    for (const Cfg::Block &B : Graphs[GraphOf[F]].Blocks)
+      for (uint32_t I = B.Begin; I < B.End; ++I) {
+        InstKind K = S.instKind(I);
+        if (K != InstKind::Call && K != InstKind::UncondBranch)
+          continue;
+        std::optional<uint64_t> T = S.directTarget(I);
+        if (!T)
+          continue;
+        const FuncRange *R = S.funcRangeStartingAt(*T);
+        if (!R || !R->IsEntry || !Touched[R->Func] || (K != InstKind::Call && R->Func == F))
+          continue;
+        CallIn[GraphOf[R->Func]] += B.Weight;
+      }
+  }
+  for (size_t G = 0; G < Graphs.size(); ++G) {
+    if (!CallIn[G] || Graphs[G].Blocks.empty())
+      continue;
+    uint64_t &W = Graphs[G].Blocks[Graphs[G].Entry].Weight;
+    W = W ? std::min(W, CallIn[G]) : CallIn[G];
+  }
+}
+
+InstCounts blockEstimates(const Symbolizer &S, const std::vector<bool> &Touched,
+                          const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale) {
+  // Raw block estimates of every sampled function first, then entries from
+  // the callers, then the flow per function.
+  std::vector<Cfg> Graphs;
+  std::vector<uint32_t> GraphOf(Touched.size(), 0);
+  for (uint32_t F = 0; F < Touched.size(); ++F)
+    if (Touched[F]) {
+      GraphOf[F] = uint32_t(Graphs.size());
+      Graphs.push_back(buildCfg(S, F, Samples, Scale));
+    }
+  entriesFromCallers(S, Touched, Graphs, GraphOf);
+  InstCounts Out;
+  for (Cfg &G : Graphs) {
     inferCounts(G);
     for (const Cfg::Block &B : G.Blocks)
       for (uint32_t I = B.Begin; I < B.End; ++I)
@@ -508,25 +578,15 @@ void addCalls(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est,
   }
 }
 
-/// Step 4: head samples from entry blocks, and from chains for functions
-/// whose entry block has no sample.
-void addHeads(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est,
-              const ChainTargets &Chains, double Scale) {
-  llvm::StringMap<uint64_t> FromChains;
-  for (const auto &[Call, Targets] : Chains)
-    for (const auto &[Name, N] : Targets)
-      FromChains[Name] += uint64_t(Scale) * N;
+/// Step 4: head samples are the entry block's count (after step 2a, that
+/// includes the callers' estimate where the entry block had no sample).
+void addHeads(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est) {
   for (const auto &[I, Count] : Est) {
     llvm::StringRef Name = SampleBuilder::calleeAt(S, S.instAddr(I));
-    if (Name.empty())
+    if (Name.empty() || Count == 0)
       continue;
-    uint64_t Head = Count;
-    if (Head == 0)
-      if (auto It = FromChains.find(Name); It != FromChains.end())
-        Head = It->second;
-    if (Head)
-      SB.Map.create(llvm::sampleprof::SampleContext(llvm::sampleprof::FunctionId(Name)))
-          .addHeadSamples(Head);
+    SB.Map.create(llvm::sampleprof::SampleContext(llvm::sampleprof::FunctionId(Name)))
+        .addHeadSamples(Count);
   }
 }
 
@@ -542,7 +602,7 @@ void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleB
   SB.addInstCounts(S, Est);
   ChainTargets Chains = chainTargets(P, BinaryIndex, S);
   addCalls(S, SB, Est, Chains, Sum);
-  addHeads(S, SB, Est, Chains, Scale);
+  addHeads(S, SB, Est);
   if (Sum.Samples && !Sum.SamplesAttributed)
     Sum.Warnings.push_back(llvm::formatv("{0}: no IP sample fell into a known function",
                                          B.Path));
