@@ -163,21 +163,24 @@ def main():
     ap.add_argument("--time-rounds", type=int, default=300)
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--no-time", action="store_true", help="callgrind only")
+    ap.add_argument("--sample-flags", default="",
+                    help="extra flags for the sample PGO variants (e.g. what ProfileGuided.cmake adds)")
     a = ap.parse_args()
+    sflags = a.sample_flags.split()
     os.makedirs(a.work, exist_ok=True)
 
     plain = build(a.work, "plain", [])
     ips, lbr, instr = profiles(a, plain)
     variants = {"plain": plain}
     for k, ip in enumerate(ips, 1):
-        variants[f"ip#{k}"] = build(a.work, f"ip{k}", [f"-fprofile-sample-use={ip}"])
+        variants[f"ip#{k}"] = build(a.work, f"ip{k}", [f"-fprofile-sample-use={ip}"] + sflags)
         variants[f"ip+profi#{k}"] = build(a.work, f"ip{k}-profi",
                                           [f"-fprofile-sample-use={ip}",
-                                           "-fsample-profile-use-profi"])
+                                           "-fsample-profile-use-profi"] + sflags)
     variants.update({
-        "lbr": build(a.work, "lbr", [f"-fprofile-sample-use={lbr}"]),
+        "lbr": build(a.work, "lbr", [f"-fprofile-sample-use={lbr}"] + sflags),
         "lbr+profi": build(a.work, "lbr-profi",
-                           [f"-fprofile-sample-use={lbr}", "-fsample-profile-use-profi"]),
+                           [f"-fprofile-sample-use={lbr}", "-fsample-profile-use-profi"] + sflags),
         "instr": build(a.work, "instr", [f"-fprofile-use={instr}"]),
     })
     ir, check, kern = {}, {}, {}

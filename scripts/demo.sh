@@ -15,8 +15,8 @@
 # replaced). Env: PGOCTL_BUILD_DIR (default ./build, built by scripts/build.sh;
 # if set, only the pgoctl target is built there), DEMO_RUNS (default 5),
 # DEMO_REQUESTS / DEMO_ROUNDS (the load of one timed run, default 200000 x 3),
-# DEMO_RECORD_ROUNDS (rounds of the recorded runs, default 40: ~4x the IP
-# samples of 10 rounds, which bench/example-pgo.py measured better).
+# DEMO_RECORD_ROUNDS (rounds of the recorded runs, default 10: about 2 s and
+# 45k IP samples at -F 20000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -47,7 +47,7 @@ kvsvc_build() {  # <dir> <cmake -D args...>: configure and build examples/kvsvc
 
 record() {  # <binary> <name>: a longer load run under perf, imported into <name>.pgoprof
   perf record -q -e cpu-clock -F 20000 -g -o "$work/$2.data" -- "$1" --requests "${DEMO_REQUESTS:-200000}" \
-    --rounds "${DEMO_RECORD_ROUNDS:-40}" >"$work/$2.run.log" ||
+    --rounds "${DEMO_RECORD_ROUNDS:-10}" >"$work/$2.run.log" ||
     { echo "perf record failed: is kernel.perf_event_paranoid <= 1, or are you root?" >&2; exit 1; }
   local served
   served=$(sed -n 's/^kvsvc: \([0-9]*\) requests.*/\1/p' "$work/$2.run.log")

@@ -9,7 +9,7 @@ PKGS=(
   clang-22 llvm-22-dev llvm-22-tools lld-22 bolt-22 libclang-rt-22-dev
   clang-16 clang-19
   libpfm4-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev
-  libzstd-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libzstd-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
   linux-perf zstd
   chromium
 )

@@ -105,7 +105,7 @@ void evaluateGate(VerifyResult &R) {
   auto List = [](const std::vector<std::string> &V) {
     std::string L;
     for (size_t I = 0; I < V.size() && I < 5; ++I)
-      L += (I ? ", " : "") + V[I];
+      L += (I ? ", " : "") + briefName(V[I]);
     if (V.size() > 5)
       L += llvm::formatv(" and {0} more", V.size() - 5).str();
     return L;
@@ -113,6 +113,26 @@ void evaluateGate(VerifyResult &R) {
   S += "; regressed: " + (R.Regressed.empty() ? std::string("none") : List(R.Regressed));
   S += "; cheaper: " + (R.Improved.empty() ? std::string("none") : List(R.Improved));
   R.Summary = S;
+}
+
+std::string briefName(llvm::StringRef Name) {
+  if (Name.contains("operator") || (!Name.contains('<') && !Name.contains('(')))
+    return Name.str();
+  std::string Out;
+  int Depth = 0;
+  for (char C : Name) {
+    if (C == '<' || C == '(')
+      ++Depth;
+    else if ((C == '>' || C == ')') && Depth > 0)
+      --Depth;
+    else if (Depth == 0)
+      Out += C;
+  }
+  llvm::StringRef R = llvm::StringRef(Out).trim();
+  R.consume_back(" const");
+  if (size_t Sp = R.rfind(' '); Sp != llvm::StringRef::npos) // a return type
+    R = R.drop_front(Sp + 1);
+  return R.empty() ? Name.str() : R.str();
 }
 
 } // namespace pgoctl::verify

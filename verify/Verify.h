@@ -142,4 +142,9 @@ std::string formatNum(double V);
 /// Evaluates the gate rules into R.Rules, R.Result and R.Summary (Gate.cpp).
 void evaluateGate(VerifyResult &R);
 
+/// A demangled name without template arguments, parameters and return type,
+/// for one-line summaries: `void ns::vec<int>::push(int const&)` ->
+/// `ns::vec::push`. Names with `operator` are returned as they are.
+std::string briefName(llvm::StringRef Name);
+
 } // namespace pgoctl::verify

@@ -126,8 +126,12 @@ def case_source_sample(a):
     check("Warning" not in out, "no warnings", out)
     assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
     svc = c.commands()["main.cpp"]
-    for f in ("-fdebug-info-for-profiling", "-funique-internal-linkage-names"):
+    for f in ("-fdebug-info-for-profiling", "-funique-internal-linkage-names",
+              "-mllvm -inline-enable-cost-benefit-analysis=true"):
         check(f in svc, f + " in svc's compile command", svc)
+    for other in ("util.cpp", "tool.cpp"):
+        check("-inline-enable-cost-benefit-analysis" not in c.commands()[other],
+              "PGO_SAMPLE_FLAGS not on %s" % other)
     check(os.path.isfile(os.path.join(c.build, "pgo-profiles", sha256(pa), "a.prof.txt")),
           "the profile is cached in the build tree under its hash")
     c.ninja()

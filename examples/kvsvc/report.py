@@ -26,7 +26,11 @@ def short(name):
         elif depth == 0:
             out.append(ch)
     s = "".join(out).replace(" const", "").strip()
-    return re.sub(r"\.__uniq\.\d+", "", s)
+    s = re.sub(r"\.__uniq\.\d+", "", s).split(" ")[-1]  # no return type
+    parts = s.split("::")
+    if len(s) > 36 and len(parts) > 3:  # ns::...::Class::method
+        s = "::".join([parts[0], "..."] + parts[-2:])
+    return s
 
 
 def hottest(pgoctl, profile, n):

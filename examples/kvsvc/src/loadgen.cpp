@@ -1,8 +1,9 @@
 // loadgen.cpp: the request mix of kvsvc's load generator (per mille):
-// 560 GET, 140 PUT, 80 INCR, 30 DELETE, 20 HEAD, 30 batch, 40 health, 5 stats,
-// and 95 that end in errors (bad keys, unknown routes, wrong methods, broken
-// headers, old HTTP versions, oversized bodies, missing keys). Keys are
-// skewed: most traffic goes to a thousand hot keys.
+// 560 GET, 140 PUT (JSON bodies, a few plain text, 1 in 100 broken JSON),
+// 80 INCR, 30 DELETE, 20 HEAD, 30 batch (JSON), 40 health, 5 stats, and 95
+// that end in errors (bad keys, unknown routes, wrong methods, broken headers,
+// old HTTP versions, oversized bodies, missing keys). Keys are skewed: most
+// traffic goes to a thousand hot keys.
 #include "loadgen.h"
 
 #include <cstdio>
@@ -40,8 +41,26 @@ std::string value(Rng &r) {
   return v;
 }
 
+std::string put_body(Rng &r, const std::string &v) {
+  static const char *const kTags[] = {"hot", "user", "session", "cache", "eu-west", "beta", "v2"};
+  std::string b = "{\"value\": \"" + v + "\"";
+  if (r.below(2))
+    b += ", \"ttl\": " + std::to_string(r.below(3600));
+  if (unsigned n = r.below(4)) {
+    b += ", \"tags\": [";
+    for (unsigned k = 0; k < n; ++k)
+      b += std::string(k ? ", \"" : "\"") + kTags[r.below(7)] + "\"";
+    b += "]";
+  }
+  b += "}";
+  if (r.below(100) == 0)
+    b.resize(b.size() / 2);  // a client bug: truncated JSON
+  return b;
+}
+
 void request(std::string &out, Rng &r, uint64_t id, const char *method, const std::string &target,
-             const std::string &body, const char *version = "HTTP/1.1", bool bad_header = false) {
+             const std::string &body, const char *version = "HTTP/1.1", bool bad_header = false,
+             const char *type = "text/plain") {
   char idbuf[32];
   std::snprintf(idbuf, sizeof(idbuf), "%016llx", (unsigned long long)id);
   out += method;
@@ -62,7 +81,9 @@ void request(std::string &out, Rng &r, uint64_t id, const char *method, const st
   if (bad_header)
     out += "Bad Header Without Colon\r\n";
   if (!body.empty() || *method == 'P') {
-    out += "Content-Type: text/plain\r\nContent-Length: ";
+    out += "Content-Type: ";
+    out += type;
+    out += "\r\nContent-Length: ";
     out += std::to_string(body.size());
     out += "\r\n";
   }
@@ -79,7 +100,11 @@ void generate_load(std::string &out, size_t n, uint64_t seed) {
     if (m < 560) {
       request(out, r, i, "GET", "/kv/" + key(r), "");
     } else if (m < 700) {
-      request(out, r, i, "PUT", "/kv/" + key(r), value(r));
+      std::string k = key(r), v = value(r);
+      if (r.below(8))
+        request(out, r, i, "PUT", "/kv/" + k, put_body(r, v), "HTTP/1.1", false, "application/json");
+      else
+        request(out, r, i, "PUT", "/kv/" + k, v);
     } else if (m < 780) {
       request(out, r, i, "POST", "/incr/counter:" + std::to_string(r.below(200)),
               r.below(3) ? "" : std::to_string(int(r.below(100)) - 50));
@@ -88,10 +113,14 @@ void generate_load(std::string &out, size_t n, uint64_t seed) {
     } else if (m < 830) {
       request(out, r, i, "HEAD", "/kv/" + key(r), "");
     } else if (m < 860) {
-      std::string body;
-      for (unsigned k = 0, ops = 3 + r.below(6); k < ops; ++k)
-        body += (r.below(3) ? "get " + key(r) : "put " + key(r) + " " + value(r)) + "\n";
-      request(out, r, i, "POST", "/batch", body);
+      std::string body = "{\"ops\": [";
+      for (unsigned k = 0, ops = 3 + r.below(6); k < ops; ++k) {
+        body += k ? ", " : "";
+        body += r.below(3) ? "{\"op\": \"get\", \"key\": \"" + key(r) + "\"}"
+                           : "{\"op\": \"put\", \"key\": \"" + key(r) + "\", \"value\": \"" + value(r) + "\"}";
+      }
+      body += "]}";
+      request(out, r, i, "POST", "/batch", body, "HTTP/1.1", false, "application/json");
     } else if (m < 900) {
       request(out, r, i, "GET", "/health", "");
     } else if (m < 905) {

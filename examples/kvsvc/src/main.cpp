@@ -88,11 +88,14 @@ int main(int argc, char **argv) {
               (unsigned long long)res.checksum);
   if (stats)
     std::printf("ok %llu, not found %llu, client errors %llu, server errors %llu; gets %llu, puts %llu, "
-                "deletes %llu, incrs %llu, batches %llu (%llu ops); %zu keys\n",
+                "deletes %llu, incrs %llu, batches %llu (%llu ops), JSON bodies %llu; %zu keys; "
+                "access log %llu lines, %llu bytes\n",
                 (unsigned long long)c.ok, (unsigned long long)c.not_found,
                 (unsigned long long)c.client_errors, (unsigned long long)c.server_errors,
                 (unsigned long long)c.gets, (unsigned long long)c.puts,
                 (unsigned long long)c.deletes, (unsigned long long)c.incrs,
-                (unsigned long long)c.batches, (unsigned long long)c.batch_ops, svc.store().size());
+                (unsigned long long)c.batches, (unsigned long long)c.batch_ops,
+                (unsigned long long)c.json_bodies, svc.store().size(),
+                (unsigned long long)svc.access_log().lines(), (unsigned long long)svc.access_log().bytes());
   return 0;
 }

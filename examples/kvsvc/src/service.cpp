@@ -1,7 +1,12 @@
 // service.cpp: routing table, handlers and error responses of kvsvc. The hot
 // paths (GET/PUT of small values) share code with rarely taken ones (batch,
-// stats, every error response), the mix PGO and BOLT lay out better.
+// stats, every error response), the mix PGO and BOLT lay out better. Bodies
+// are JSON (nlohmann::json) as in most HTTP services: PUT takes
+// {"value": "...", "ttl": N, "tags": [...]}, GET answers {"key": ..., "value": ...},
+// and a batch is {"ops": [...]}. Every request gets an access log line.
 #include "service.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -54,13 +59,32 @@ std::string_view format_i64(long long v, char (&buf)[24]) {
   return std::string_view(p, size_t(buf + sizeof(buf) - p));
 }
 
+using nlohmann::json;
+
+// A JSON body, or a discarded value when it is not valid JSON (no exceptions
+// on the request path).
+json parse_json(std::string_view body) {
+  return json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+const std::string *string_member(const json &j, const char *name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? &it->get_ref<const std::string &>() : nullptr;
+}
+
 } // namespace
+
+void Service::respond(std::string &out, const Request &req, int status, std::string_view type,
+                      std::string_view body) {
+  status_ = status;
+  write_response(out, status, req.request_id, type, body);
+}
 
 void Service::reply(std::string &out, const Request &req, int status, std::string_view body,
                     std::string_view type) {
   if (status < 300)
     ++c_.ok;
-  write_response(out, status, req.request_id, body.empty() ? std::string_view() : type, body);
+  respond(out, req, status, body.empty() ? std::string_view() : type, body);
 }
 
 // Error responses are JSON with the request id: built with snprintf, rare.
@@ -77,8 +101,7 @@ void Service::error(std::string &out, const Request &req, int status, const char
                         "{\"error\":\"%s\",\"status\":%d,\"detail\":\"%.*s\",\"request_id\":\"%.*s\"}",
                         what, status, int(detail.size() > 64 ? 64 : detail.size()), detail.data(),
                         int(req.request_id.size()), req.request_id.data());
-  write_response(out, status, req.request_id, "application/json",
-                 std::string_view(body, n > 0 ? size_t(n) : 0));
+  respond(out, req, status, "application/json", std::string_view(body, n > 0 ? size_t(n) : 0));
 }
 
 void Service::get(const Request &req, std::string_view key, std::string &out) {
@@ -88,18 +111,41 @@ void Service::get(const Request &req, std::string_view key, std::string &out) {
   std::string_view v;
   if (!store_.get(key, v)) {  // a miss is normal traffic for a cache: no error body
     ++c_.not_found;
-    return write_response(out, 404, req.request_id, {}, {});
+    return respond(out, req, 404, {}, {});
   }
   if (req.method == Method::Head)
     return reply(out, req, 200, {});
-  reply(out, req, 200, v);
+  scratch_ = json{{"key", key}, {"value", v}}.dump();
+  reply(out, req, 200, scratch_, "application/json");
 }
 
 void Service::put(const Request &req, std::string_view key, std::string &out) {
   ++c_.puts;
   if (!valid_key(key))
     return error(out, req, 400, "invalid key", key);
-  switch (store_.put(key, req.body)) {
+  std::string_view value = req.body;
+  json doc;
+  if (req.json) {
+    ++c_.json_bodies;
+    doc = parse_json(req.body);
+    if (doc.is_discarded() || !doc.is_object())
+      return error(out, req, 400, "body is not a JSON object", key);
+    const std::string *v = string_member(doc, "value");
+    if (!v)
+      return error(out, req, 400, "no string \"value\"", key);
+    if (auto ttl = doc.find("ttl"); ttl != doc.end() &&
+        (!ttl->is_number_integer() || ttl->get<long long>() < 0 || ttl->get<long long>() > 86400))
+      return error(out, req, 400, "ttl must be 0..86400", key);
+    if (auto tags = doc.find("tags"); tags != doc.end()) {
+      if (!tags->is_array() || tags->size() > 8)
+        return error(out, req, 400, "tags must be an array of at most 8", key);
+      for (const json &t : *tags)
+        if (!t.is_string() || t.get_ref<const std::string &>().size() > 32)
+          return error(out, req, 400, "a tag must be a string of at most 32", key);
+    }
+    value = *v;
+  }
+  switch (store_.put(key, value)) {
   case Store::PutResult::Inserted: return reply(out, req, 201, {});
   case Store::PutResult::Updated: return reply(out, req, 204, {});
   case Store::PutResult::TooLong: return error(out, req, 413, "value too long", key);
@@ -131,43 +177,46 @@ void Service::incr(const Request &req, std::string_view key, std::string &out) {
   reply(out, req, 200, nv);
 }
 
-// POST /batch: one "get KEY" or "put KEY VALUE" per line, one result line each.
+// POST /batch: {"ops": [{"op": "get", "key": K} | {"op": "put", "key": K, "value": V}]},
+// answered with one result object per op.
 void Service::batch(const Request &req, std::string_view, std::string &out) {
   ++c_.batches;
-  scratch_.clear();
-  std::string_view body = req.body;
-  while (!body.empty()) {
-    size_t nl = body.find('\n');
-    std::string_view line = body.substr(0, nl);
-    body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+  json doc = parse_json(req.body);
+  auto ops = doc.is_object() ? doc.find("ops") : doc.end();
+  if (doc.is_discarded() || !doc.is_object() || ops == doc.end() || !ops->is_array())
+    return error(out, req, 400, "batch body is not {\"ops\": [...]}", req.target);
+  json results = json::array();
+  for (const json &op : *ops) {
     ++c_.batch_ops;
+    const std::string *name = op.is_object() ? string_member(op, "op") : nullptr;
+    const std::string *key = op.is_object() ? string_member(op, "key") : nullptr;
+    if (!name || !key)
+      return error(out, req, 400, "bad batch op", req.target);
     std::string_view v;
-    if (line.substr(0, 4) == "get ") {
-      scratch_ += store_.get(line.substr(4), v) ? v : std::string_view("-");
-    } else if (line.substr(0, 4) == "put ") {
-      std::string_view rest = line.substr(4);
-      size_t sp = rest.find(' ');
-      bool ok = sp != std::string_view::npos && valid_key(rest.substr(0, sp)) &&
-                store_.put(rest.substr(0, sp), rest.substr(sp + 1)) <= Store::PutResult::Updated;
-      scratch_ += ok ? "ok" : "error";
+    if (*name == "get") {
+      if (store_.get(*key, v))
+        results.push_back({{"key", *key}, {"value", v}});
+      else
+        results.push_back({{"key", *key}, {"found", false}});
+    } else if (*name == "put") {
+      const std::string *value = string_member(op, "value");
+      bool ok = value && valid_key(*key) && store_.put(*key, *value) <= Store::PutResult::Updated;
+      results.push_back({{"key", *key}, {"ok", ok}});
     } else {
-      return error(out, req, 400, "bad batch line", line);
+      return error(out, req, 400, "unknown batch op", *name);
     }
-    scratch_ += '\n';
   }
-  reply(out, req, 200, scratch_);
+  scratch_ = results.dump();
+  reply(out, req, 200, scratch_, "application/json");
 }
 
 void Service::stats(const Request &req, std::string_view, std::string &out) {
-  char body[512];
-  int n = std::snprintf(body, sizeof(body),
-                        "{\"requests\":%llu,\"ok\":%llu,\"not_found\":%llu,\"client_errors\":%llu,"
-                        "\"keys\":%zu,\"capacity\":%zu,\"probes\":%llu,\"gets\":%llu,\"puts\":%llu}",
-                        (unsigned long long)c_.requests, (unsigned long long)c_.ok,
-                        (unsigned long long)c_.not_found, (unsigned long long)c_.client_errors,
-                        store_.size(), store_.capacity(), (unsigned long long)store_.probes(),
-                        (unsigned long long)c_.gets, (unsigned long long)c_.puts);
-  reply(out, req, 200, std::string_view(body, size_t(n)), "application/json");
+  json j = {{"requests", c_.requests}, {"ok", c_.ok}, {"not_found", c_.not_found},
+            {"client_errors", c_.client_errors}, {"keys", store_.size()},
+            {"capacity", store_.capacity()}, {"probes", store_.probes()}, {"gets", c_.gets},
+            {"puts", c_.puts}, {"log_lines", log_.lines()}};
+  scratch_ = j.dump();
+  reply(out, req, 200, scratch_, "application/json");
 }
 
 void Service::health(const Request &req, std::string_view, std::string &out) {
@@ -209,12 +258,14 @@ size_t Service::serve(std::string_view in, std::string &out) {
       break;
     ++c_.requests;
     done += used;
+    size_t before = out.size();
     switch (st) {
     case ParseStatus::Ok: handle(req, out); break;
     case ParseStatus::TooLarge: error(out, req, 413, parse_status_name(st), req.target); break;
     case ParseStatus::BadVersion: error(out, req, 505, parse_status_name(st), req.target); break;
     default: error(out, req, 400, parse_status_name(st), req.target); break;
     }
+    log_.record(req, status_, out.size() - before);
   }
   return done;
 }

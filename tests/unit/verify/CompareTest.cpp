@@ -154,3 +154,17 @@ TEST(Compare, InconsistentInputsAreErrors) {
   EXPECT_FALSE(bool(R));
   llvm::consumeError(R.takeError());
 }
+
+// The gate's one-line summary names functions briefly (hand-written cases).
+TEST(Compare, BriefNames) {
+  EXPECT_EQ(briefName("parse_request"), "parse_request");
+  EXPECT_EQ(briefName("kvsvc::Store::get(std::basic_string_view<char, std::char_traits<char> >, "
+                      "std::basic_string_view<char, std::char_traits<char> >&) const"),
+            "kvsvc::Store::get");
+  EXPECT_EQ(briefName("void std::vector<nlohmann::basic_json<std::map, std::vector>, "
+                      "std::allocator<nlohmann::basic_json<std::map, std::vector> > >::"
+                      "_M_realloc_insert<bool&>(__gnu_cxx::__normal_iterator<int*>, bool&)"),
+            "std::vector::_M_realloc_insert");
+  EXPECT_EQ(briefName("std::vector<int>::~vector()"), "std::vector::~vector");
+  EXPECT_EQ(briefName("bool operator<<(a, b)"), "bool operator<<(a, b)");
+}
