@@ -9,6 +9,8 @@
 #   instr PGO    -fprofile-use from the kvsvc-train run on the same load
 #   ceiling      instr PGO with -mllvm -disable-cgp-select2branch: the part of
 #                its gain that a sample profile can express at all
+# and, when lbr-emu is built, sample PGO + BOLT with an .fdata of an emulated
+# LBR recording of the sample PGO binary (this machine has no LBR)
 # all through include(ProfileGuided) with lock files. Reports, side by side:
 # throughput medians (requests per CPU second, interleaved runs) and callgrind
 # instruction counts of the serving part (Ir of a run minus Ir of a run with
@@ -96,10 +98,19 @@ def main():
     # with 40). The instrumented training run gets the same load.
     ap.add_argument("--train-rounds", type=int, default=40, help="rounds of the profiled / training run")
     ap.add_argument("--cg-requests", type=int, default=20000)
+    ap.add_argument("--lbr-emu", default=None,
+                    help="the LBR emulator for the BOLT-with-LBR row (default: <pgoctl build>/tests/tools/lbr-emu/"
+                         "lbr-emu; '' skips the row)")
+    ap.add_argument("--lbr-requests", type=int, default=10000)
     ap.add_argument("--cg-rounds", type=int, default=2)
     a = ap.parse_args()
     a.pgoctl_build = os.path.abspath(a.pgoctl_build)
     a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-example"))
+    if a.lbr_emu is None:
+        a.lbr_emu = os.path.join(a.pgoctl_build, "tests", "tools", "lbr-emu", "lbr-emu")
+    if a.lbr_emu and not os.access(a.lbr_emu, os.X_OK):
+        log("no lbr-emu at %s: no BOLT-with-LBR row" % a.lbr_emu)
+        a.lbr_emu = ""
     pgoctl = os.path.join(a.pgoctl_build, "cli", "pgoctl")
     if not os.access(pgoctl, os.X_OK):
         sys.exit("bench: %s not built (bash scripts/build.sh)" % pgoctl)
@@ -141,6 +152,26 @@ def main():
     sh([pgoctl, "import", data2, "-o", prof2, "--label", "service=kvsvc"])
     sh([pgoctl, "convert", prof2, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "-o", fdata])
     spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, fdata))
+    bolt_log = open(os.path.join(spgo, "kvsvc.bolt.log")).read()
+    m = re.search(r"(\d+ out of \d+ functions in the binary \([\d.]+%\)) have non-empty", bolt_log)
+    log("BOLT (IP-only .fdata): %s have profile" % (m.group(1) if m else "?"))
+    ip_bolt = os.path.join(spgo, "kvsvc.bolt-ip")
+    shutil.copy(os.path.join(spgo, "kvsvc.bolt"), ip_bolt)
+    lbr_bolt = None
+    if a.lbr_emu:
+        # BOLT with edge profiles: this machine has no LBR, so lbr-emu (the
+        # project's LBR emulator, ptrace) records the sample PGO binary; the
+        # same pgoctl convert --to fdata and the module's BOLT step (its full
+        # default flags for an LBR .fdata) follow. The load is smaller: lbr-emu
+        # runs ~300 requests/s.
+        log("sample PGO build recorded with emulated LBR (lbr-emu, %d requests); + BOLT" % a.lbr_requests)
+        data3 = os.path.join(a.work, "lbr-sample.data")
+        sh([a.lbr_emu, "--period", "1009", "-o", data3, "--", os.path.join(spgo, "kvsvc"),
+            "--requests", str(a.lbr_requests), "--rounds", "1"])
+        lbr_fdata = os.path.join(a.work, "kvsvc-lbr.fdata")
+        sh([pgoctl, "convert", data3, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "-o", lbr_fdata])
+        spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, lbr_fdata))
+        lbr_bolt = os.path.join(spgo, "kvsvc.bolt")
     instr = build(a, "instr", KVSVC_INSTR_PROFILE=lock(a, instr_prof))
     # The part of instrumented PGO's gain a sample profile can express at all:
     # instrumented PGO also profiles `select`s and turns the predictable ones
@@ -151,12 +182,11 @@ def main():
                  CXXFLAGS="-mllvm -disable-cgp-select2branch")
     builds = [("plain", os.path.join(plain, "kvsvc")),
               ("sample PGO (pgoctl, IP-only)", os.path.join(spgo, "kvsvc")),
-              ("sample PGO + BOLT (pgoctl)", os.path.join(spgo, "kvsvc.bolt")),
-              ("instrumented PGO", os.path.join(instr, "kvsvc")),
-              ("instr PGO, selects kept (sample-PGO ceiling)", os.path.join(ceil, "kvsvc"))]
-    bolt_log = open(os.path.join(spgo, "kvsvc.bolt.log")).read()
-    m = re.search(r"(\d+ out of \d+ functions in the binary \([\d.]+%\)) have non-empty", bolt_log)
-    log("BOLT: %s have profile" % (m.group(1) if m else "?"))
+              ("sample PGO + BOLT (pgoctl)", ip_bolt)]
+    if lbr_bolt:
+        builds.append(("sample PGO + BOLT, emulated-LBR .fdata", lbr_bolt))
+    builds += [("instrumented PGO", os.path.join(instr, "kvsvc")),
+               ("instr PGO, selects kept (sample-PGO ceiling)", os.path.join(ceil, "kvsvc"))]
 
     log("%d interleaved timed runs of each build (%d requests x %d rounds)" % (a.runs, a.requests, a.rounds))
     rates = {n: [] for n, _ in builds}
@@ -202,11 +232,15 @@ def main():
     print()
     ok_pgo = tgain[i] > 0 and tgain[s] >= 0.85 * tgain[i]
     ok_bolt = med[sb] > med[s]
+    lb = "sample PGO + BOLT, emulated-LBR .fdata"
     ok_ir = igain[i] > 0 and igain[s] >= 0.85 * igain[i]
     print("goal: sample PGO >= 85%% of instrumented PGO's gain: throughput %s (%s), Ir %s (%s); "
           "BOLT adds on top: %s (%+.1f%% throughput)" % (
               "met" if ok_pgo else "NOT met", share(tgain, s), "met" if ok_ir else "NOT met", share(igain, s),
               "yes" if ok_bolt else "NO", 100 * (med[sb] / med[s] - 1)))
+    if lb in med:
+        print("BOLT with an emulated-LBR .fdata on top of sample PGO: %+.1f%% throughput (median), %+.1f%% (best run)" % (
+            100 * (med[lb] / med[s] - 1), 100 * (best[lb] / best[s] - 1)))
     print("runs (req/s per CPU s): " + "; ".join("%s: %s" % (n, " ".join(map(str, v))) for n, v in rates.items()))
     return 0 if len(sums) == 1 else 1
 

@@ -70,9 +70,10 @@ set(PGO_DEFAULT_BOLT_FLAGS
 # set above -2.7%, ext-tsp without splitting -3.4%, functions only (this set)
 # -0.9% (noise level), no reordering at all +0.0%. Block layout from no_lbr
 # counts hurts; function order is the part that can still pay on binaries
-# bigger than the i-cache. On the JSON kvsvc (233 KB) every variant, this one
-# included, is within the few percent that code placement alone moves it on
-# this VM (bench/example-pgo.md).
+# bigger than the i-cache. On the JSON kvsvc (233 KB) this set measured -3.1%
+# to -0.3% over sample PGO (three bench runs), where the full set above with an
+# LBR .fdata (emulated) gave +0.9% to +2.7% (bench/example-pgo.md); configure
+# says so when the .fdata is no_lbr.
 set(PGO_DEFAULT_BOLT_FLAGS_NO_LBR
     -reorder-blocks=none -reorder-functions=cdsort -icf=safe -use-gnu-stack -update-debug-sections
     -dyno-stats)
@@ -433,6 +434,7 @@ function(pgo_target target)
       file(READ "${profile}" head LIMIT 6)
       if(head STREQUAL "no_lbr")
         set(flags "${PGO_DEFAULT_BOLT_FLAGS_NO_LBR}")
+        message(STATUS "pgo_target(${target} MODE BOLT): the .fdata has no branch records (no_lbr: IP samples only): BOLT can only reorder functions; on examples/kvsvc that measured -3% to 0%, and +1% to +3% with an LBR .fdata (bench/example-pgo.md)")
       else()
         set(flags "${PGO_DEFAULT_BOLT_FLAGS}")
       endif()
