@@ -4,8 +4,10 @@
 #   plain        no profile (the build that gets profiled)
 #   sample PGO   -fprofile-sample-use with pgoctl's IP-only profile
 #                (perf record -e cpu-clock -g -> pgoctl import -> convert --to profdata)
-#   + BOLT       that binary through llvm-bolt with pgoctl's no_lbr .fdata of
-#                a recording of that binary (not of plain: a stale profile)
+#   + BOLT       that binary through llvm-bolt with pgoctl's .fdata of a
+#                recording of that binary (not of plain: a stale profile): the
+#                edges the IP estimator infers (--infer-edges), and for
+#                comparison the no_lbr form (IP samples; functions reordered only)
 #   instr PGO    -fprofile-use from the kvsvc-train run on the same load
 #   ceiling      instr PGO with -mllvm -disable-cgp-select2branch: the part of
 #                its gain that a sample profile can express at all
@@ -150,13 +152,25 @@ def main():
         os.path.join(spgo, "kvsvc")] + train)
     prof2 = os.path.join(a.work, "kvsvc-sample.pgoprof")
     sh([pgoctl, "import", data2, "-o", prof2, "--label", "service=kvsvc"])
-    sh([pgoctl, "convert", prof2, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "-o", fdata])
-    spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, fdata))
-    bolt_log = open(os.path.join(spgo, "kvsvc.bolt.log")).read()
-    m = re.search(r"(\d+ out of \d+ functions in the binary \([\d.]+%\)) have non-empty", bolt_log)
-    log("BOLT (IP-only .fdata): %s have profile" % (m.group(1) if m else "?"))
-    ip_bolt = os.path.join(spgo, "kvsvc.bolt-ip")
-    shutil.copy(os.path.join(spgo, "kvsvc.bolt"), ip_bolt)
+    # Two .fdata of the same recording: the edges pgoctl's IP estimator infers
+    # (--infer-edges: an LBR-mode .fdata, so BOLT lays out blocks; the
+    # pipeline's row) and perf2bolt's no_lbr form (IP samples: BOLT only
+    # reorders functions).
+    nolbr_fdata = os.path.join(a.work, "kvsvc-nolbr.fdata")
+    sh([pgoctl, "convert", prof2, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "--infer-edges",
+        "-o", fdata])
+    sh([pgoctl, "convert", prof2, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "-o", nolbr_fdata])
+    bolted = {}
+    for key, f in (("nolbr", nolbr_fdata), ("ip", fdata)):
+        spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, f))
+        bolt_log = open(os.path.join(spgo, "kvsvc.bolt.log")).read()
+        m = re.search(r"(\d+ out of \d+ functions in the binary \([\d.]+%\)) have non-empty", bolt_log)
+        stale = re.search(r"(\d+ \([\d.]+% of all profiled\) functions have invalid)", bolt_log)
+        log("BOLT (%s .fdata): %s have profile%s" % (key, m.group(1) if m else "?",
+                                                     "; " + stale.group(1) if stale else ""))
+        bolted[key] = os.path.join(spgo, "kvsvc.bolt-" + key)
+        shutil.copy(os.path.join(spgo, "kvsvc.bolt"), bolted[key])
+    ip_bolt = bolted["ip"]
     lbr_bolt = None
     if a.lbr_emu:
         # BOLT with edge profiles: this machine has no LBR, so lbr-emu (the
@@ -182,7 +196,8 @@ def main():
                  CXXFLAGS="-mllvm -disable-cgp-select2branch")
     builds = [("plain", os.path.join(plain, "kvsvc")),
               ("sample PGO (pgoctl, IP-only)", os.path.join(spgo, "kvsvc")),
-              ("sample PGO + BOLT (pgoctl)", ip_bolt)]
+              ("sample PGO + BOLT (pgoctl, inferred edges)", ip_bolt),
+              ("sample PGO + BOLT, no_lbr .fdata", bolted["nolbr"])]
     if lbr_bolt:
         builds.append(("sample PGO + BOLT, emulated-LBR .fdata", lbr_bolt))
     builds += [("instrumented PGO", os.path.join(instr, "kvsvc")),
@@ -206,7 +221,7 @@ def main():
 
     med = {n: statistics.median(v) for n, v in rates.items()}
     best = {n: max(v) for n, v in rates.items()}
-    s, sb = "sample PGO (pgoctl, IP-only)", "sample PGO + BOLT (pgoctl)"
+    s, sb = "sample PGO (pgoctl, IP-only)", "sample PGO + BOLT (pgoctl, inferred edges)"
     p, i, c = "plain", "instrumented PGO", "instr PGO, selects kept (sample-PGO ceiling)"
     tgain = {n: med[n] / med[p] - 1 for n in med}
     bgain = {n: best[n] / best[p] - 1 for n in best}
@@ -238,6 +253,8 @@ def main():
           "BOLT adds on top: %s (%+.1f%% throughput)" % (
               "met" if ok_pgo else "NOT met", share(tgain, s), "met" if ok_ir else "NOT met", share(igain, s),
               "yes" if ok_bolt else "NO", 100 * (med[sb] / med[s] - 1)))
+    print("pipeline (sample PGO + BOLT, both from IP samples) vs instrumented PGO: throughput %s, Ir %s" % (
+        share(tgain, sb), share(igain, sb)))
     if lb in med:
         print("BOLT with an emulated-LBR .fdata on top of sample PGO: %+.1f%% throughput (median), %+.1f%% (best run)" % (
             100 * (med[lb] / med[s] - 1), 100 * (best[lb] / best[s] - 1)))

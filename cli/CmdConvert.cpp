@@ -73,6 +73,9 @@ public:
     App.add_flag("--ignore-build-id", IgnoreBuildId,
                  "Use a --binary whose build-id differs from the profile's");
     App.add_flag("--no-lbr", FD.NoLbr, "fdata: write no_lbr (IP) mode");
+    App.add_flag("--infer-edges", FD.InferEdges,
+                 "fdata from IP samples: write the branch and fall-through counts the IP "
+                 "estimator infers (LBR mode, BOLT lays out blocks) instead of no_lbr");
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
@@ -229,6 +232,8 @@ private:
       spdlog::info("branches: {} of {} attributed", S.BranchesAttributed, S.Branches);
     for (const std::string &D : S.Dropped)
       spdlog::info("dropped: {}", D);
+    for (const std::string &N : S.Notes)
+      spdlog::info("{}", N);
   }
 
   std::vector<std::string> Inputs, WeightedInputs;

@@ -45,6 +45,7 @@ struct ConvertSummary {
   uint64_t Branches = 0, BranchesAttributed = 0;
   std::vector<std::string> Dropped; ///< "N samples outside any function", ...
   std::vector<std::string> Warnings;
+  std::vector<std::string> Notes; ///< what the writer did that the user should know
 };
 
 struct ProfDataOptions {
@@ -56,6 +57,10 @@ struct ProfDataOptions {
 
 struct FdataOptions {
   bool NoLbr = false; ///< force no_lbr mode (default: by the profile's mode)
+  /// IP profiles: write an LBR-mode .fdata of the edges the IP estimator
+  /// infers (convert/ProfDataIp.cpp) instead of no_lbr samples, so that BOLT
+  /// can lay out blocks (it has block counts but no edges from no_lbr).
+  bool InferEdges = false;
 };
 
 } // namespace pgoctl::convert

@@ -56,6 +56,7 @@
 // writeFdata.
 #include "convert/Fdata.h"
 #include "convert/FdataBinary.h"
+#include "convert/ProfDataBuild.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -275,6 +276,24 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
   std::set<uint32_t> Covered;
 
   bool NoLbr = Opts.NoLbr || P.Meta.Mode != ProfileMode::Lbr;
+  // --infer-edges: the IP estimator's edges stand in for LBR records.
+  std::optional<BinaryProfile> Inferred;
+  if (Opts.InferEdges && (Opts.NoLbr || P.Meta.Mode == ProfileMode::Lbr))
+    Sum.Warnings.push_back(Opts.NoLbr ? "--infer-edges is ignored with --no-lbr"
+                                      : "--infer-edges is ignored: the profile has LBR "
+                                        "branch records, written as they are");
+  if (NoLbr && !Opts.NoLbr && Opts.InferEdges) {
+    Profile Q = withVaddrs(P, llvm::ArrayRef<BinaryMatch>(B));
+    llvm::Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(B.ElfPath, {});
+    if (!S)
+      return S.takeError();
+    Sum.Warnings.insert(Sum.Warnings.end(), (*S)->warnings().begin(), (*S)->warnings().end());
+    uint32_t Idx = uint32_t(B.Profile - P.Binaries.data());
+    Inferred = estimateLbr(Q, Idx, **S, Sum);
+    NoLbr = false;
+  }
+  const BinaryProfile &Src = Inferred ? *Inferred : BP;
+  AddressMapper SrcMap{Src, B};
   if (NoLbr) {
     std::map<std::pair<uint32_t, uint64_t>, uint64_t> Hits;
     uint64_t Outside = 0, Total = 0;
@@ -304,7 +323,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
           llvm::formatv("{0} IP samples outside any function ({1})", Outside, pct(Outside, Total))
               .str());
   } else {
-    LbrAnalysis R = analyzeLbr(BP, Bin, Map);
+    LbrAnalysis R = analyzeLbr(Src, Bin, SrcMap);
     // One block of lines per function: its own branches and fall-throughs,
     // then branches into it from unknown code.
     std::map<uint32_t, std::vector<std::pair<EdgeKey, EdgeVal>>> ByFunc;
@@ -329,10 +348,9 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
     summarizeLbr(R, Sum);
   }
   Sum.FunctionsCovered += Covered.size();
-  if (Map.Unconvertible)
+  if (uint64_t N = Map.Unconvertible + SrcMap.Unconvertible)
     Sum.Dropped.push_back(
-        llvm::formatv("{0} addresses in no load segment of {1}", Map.Unconvertible, B.ElfPath)
-            .str());
+        llvm::formatv("{0} addresses in no load segment of {1}", N, B.ElfPath).str());
   return llvm::Error::success();
 }
 

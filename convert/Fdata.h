@@ -5,7 +5,10 @@
 // relative hex offsets from the ELF symbol table and local symbols named as
 // perf2bolt names them, plus the fall-through information BOLT reads; in
 // no_lbr mode (IP profiles) a `no_lbr` header and `1 <func> <off> <count>`
-// lines. writePreAggregated() writes BOLT's pre-aggregated format for
+// lines; with FdataOptions::InferEdges an IP profile is written in LBR mode
+// instead, from the edges the IP estimator infers (ProfDataBuild.h:
+// estimateLbr), so that BOLT can lay out blocks. writePreAggregated() writes
+// BOLT's pre-aggregated format for
 // `perf2bolt --pa`. Samples outside any function are counted in the summary.
 #pragma once
 

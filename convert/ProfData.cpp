@@ -128,8 +128,7 @@ void SampleBuilder::filterAmbiguous() {
 
 // --- Profiles in file offsets --------------------------------------------------
 
-/// A copy of P whose binaries in Ms that hold file offsets hold ELF vaddrs.
-static Profile withVaddrs(const Profile &P, ArrayRef<BinaryMatch> Ms) {
+Profile withVaddrs(const Profile &P, ArrayRef<BinaryMatch> Ms) {
   Profile Q = P;
   for (const BinaryMatch &M : Ms) {
     size_t Idx = size_t(M.Profile - P.Binaries.data());

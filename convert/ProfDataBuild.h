@@ -67,4 +67,15 @@ void addLbrSamples(const BinaryProfile &B, Symbolizer &S, SampleBuilder &SB,
 void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleBuilder &SB,
                   ConvertSummary &Sum);
 
+/// An LBR-style profile of binary BinaryIndex of the IP profile P: the
+/// branches and fall-through ranges of the estimator's flow (step 2) and its
+/// calls (step 3), in P's address space (ProfDataIp.cpp). Ranges are each
+/// block's own straight line plus one per fall-through edge.
+BinaryProfile estimateLbr(const Profile &P, uint32_t BinaryIndex, Symbolizer &S,
+                          ConvertSummary &Sum);
+
+/// A copy of P whose binaries in Ms that hold file offsets hold ELF vaddrs
+/// (ProfData.cpp).
+Profile withVaddrs(const Profile &P, llvm::ArrayRef<BinaryMatch> Ms);
+
 } // namespace pgoctl::convert

@@ -28,6 +28,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/ProfileData/SampleProf.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
@@ -305,6 +306,9 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
       continue; // overlapping sections: keep the first
     for (size_t K = 0; K < Starts.size(); ++K) {
       uint64_t Next = K + 1 < Starts.size() ? Starts[K + 1] : End;
+      // The last `lea JT(%rip), %r` and its instruction index, for PIC
+      // jump tables.
+      std::optional<std::pair<uint64_t, uint32_t>> LastRipLea;
       for (uint64_t A = Starts[K]; A < Next;) {
         MCInst Inst;
         uint64_t Size = 0;
@@ -321,6 +325,21 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
           S->InstKinds.push_back(K2);
           if (K2 == InstKind::Call || K2 == InstKind::Return || K2 == InstKind::UncondBranch)
             S->UncondInsts.push_back(Idx);
+          StringRef Op = D->MII->getName(Inst.getOpcode());
+          auto IsRip = [&](const MCOperand &O) {
+            return O.isReg() && StringRef(D->MRI->getName(O.getReg())) == "RIP";
+          };
+          if (Op == "LEA64r" && Inst.getNumOperands() >= 6 && IsRip(Inst.getOperand(1)) &&
+              Inst.getOperand(4).isImm())
+            LastRipLea = {A + Size + uint64_t(Inst.getOperand(4).getImm()), Idx};
+          if (K2 == InstKind::IndirectJump) {
+            if (Op == "JMP64m" && Inst.getNumOperands() >= 5 && Inst.getOperand(0).isReg() &&
+                !Inst.getOperand(0).getReg() && Inst.getOperand(1).isImm() &&
+                Inst.getOperand(1).getImm() == 8 && Inst.getOperand(3).isImm())
+              S->JumpTables.push_back({Idx, uint64_t(Inst.getOperand(3).getImm()), false});
+            else if (Op == "JMP64r" && LastRipLea && Idx - LastRipLea->second <= 8)
+              S->JumpTables.push_back({Idx, LastRipLea->first, true});
+          }
           uint64_t Target = 0;
           if ((K2 == InstKind::Call || K2 == InstKind::UncondBranch ||
                K2 == InstKind::CondBranch) &&
@@ -337,13 +356,71 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
     S->Warnings.push_back(formatv("{0}: {1} bytes of executable sections did not "
                                   "disassemble",
                                   ElfPath, Invalid));
+  // PLT entries and the dynamic symbols they call (LLVM's analysis of the
+  // entries' GOT loads, as llvm-objdump's `<sym@plt>`).
+  for (const ELFPltEntry &E : P.MainObj->getPltEntries(*D->STI)) {
+    if (!E.Symbol)
+      continue;
+    Expected<StringRef> Name = SymbolRef(*E.Symbol, P.MainObj).getName();
+    if (!Name) {
+      consumeError(Name.takeError());
+      continue;
+    }
+    S->PltSymbols.emplace_back(E.Address, Name->str());
+  }
+  llvm::sort(S->PltSymbols);
   S->InstStack.assign(S->InstAddr.size(), kUnknown);
+  S->LineZero.assign(S->InstAddr.size(), false);
   S->StackBegin = {0, 0}; // stack 0 is the empty stack
   S->FuncDone.assign(S->Functions.size(), false);
   return std::move(S);
 }
 
 // --- Lookups ---------------------------------------------------------------
+
+std::vector<uint64_t> Symbolizer::jumpTableTargets(uint32_t I, uint64_t Lo, uint64_t Hi) const {
+  std::vector<uint64_t> Out;
+  auto It = llvm::lower_bound(JumpTables, I,
+                              [](const JumpTable &T, uint32_t J) { return T.Jump < J; });
+  if (It == JumpTables.end() || It->Jump != I)
+    return Out;
+  const JumpTable &T = *It;
+  // The bytes of the section holding the table (.rodata, or .text for tables
+  // placed in code).
+  for (const SectionRef &Sec : P->MainObj->sections()) {
+    uint64_t SA = Sec.getAddress(), SS = Sec.getSize();
+    if (T.Table < SA || T.Table >= SA + SS || Sec.isBSS())
+      continue;
+    Expected<StringRef> Bytes = Sec.getContents();
+    if (!Bytes) {
+      consumeError(Bytes.takeError());
+      return Out;
+    }
+    // Entries until one leaves the function or is no instruction start (the
+    // table's end is not recorded: the next table or data follows it).
+    unsigned Size = T.Pic ? 4 : 8;
+    constexpr unsigned kMaxEntries = 4096;
+    for (uint64_t E = T.Table - SA; E + Size <= Bytes->size() && Out.size() < kMaxEntries;
+         E += Size) {
+      const char *At = Bytes->data() + E;
+      uint64_t Target = T.Pic ? T.Table + uint64_t(int64_t(int32_t(support::endian::read32le(At))))
+                              : support::endian::read64le(At);
+      if (Target < Lo || Target >= Hi || !findInst(Target))
+        break;
+      Out.push_back(Target);
+    }
+    break;
+  }
+  llvm::sort(Out);
+  Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
+  return Out;
+}
+
+StringRef Symbolizer::pltSymbol(uint64_t Addr) const {
+  auto It = llvm::lower_bound(PltSymbols, Addr,
+                              [](const auto &E, uint64_t A) { return E.first < A; });
+  return It != PltSymbols.end() && It->first == Addr ? StringRef(It->second) : StringRef();
+}
 
 std::optional<uint32_t> Symbolizer::findInst(uint64_t Addr) const {
   auto It = llvm::lower_bound(InstAddr, Addr);
@@ -442,6 +519,7 @@ void Symbolizer::symbolizeInst(uint32_t I) {
   DIInliningInfo Info =
       P->Dwarf->getInliningInfoForAddress({InstAddr[I], SectionedAddress::UndefSection}, Spec);
   SmallVector<InlineFrame, 8> Stack;
+  LineZero[I] = Info.getNumberOfFrames() > 0 && Info.getFrame(0).Line == 0;
   for (int K = int(Info.getNumberOfFrames()) - 1; K >= 0; --K) {
     const DILineInfo &Fr = Info.getFrame(unsigned(K));
     if (Fr.FunctionName.empty() || Fr.FunctionName == DILineInfo::BadString)

@@ -104,7 +104,23 @@ public:
   /// The inline stack of instruction I, outermost function first; empty when
   /// the instruction belongs to no function known to the debug info.
   llvm::ArrayRef<InlineFrame> frames(uint32_t I);
+  /// Whether instruction I's line is 0 (code the compiler merged from several
+  /// source lines, e.g. one tail-merged call for several call sites: its
+  /// LineOffset then names no source location).
+  bool lineZero(uint32_t I) {
+    (void)frames(I);
+    return LineZero[I];
+  }
 
+  /// The targets of the jump table read by indirect jump I, in [Lo, Hi) (the
+  /// function's range): x86-64 PIC tables (`lea JT(%rip),%r; movslq
+  /// (%r,%i,4),%i; add %r,%i; jmp *%i`, 4-byte offsets from JT) and absolute
+  /// tables (`jmp *JT(,%i,8)`), read until an entry leaves [Lo, Hi) or is no
+  /// instruction start. Empty when I reads no table that could be found.
+  std::vector<uint64_t> jumpTableTargets(uint32_t I, uint64_t Lo, uint64_t Hi) const;
+  /// The dynamic symbol a PLT entry at Addr calls ("" when Addr is no PLT
+  /// entry or it has no symbol).
+  llvm::StringRef pltSymbol(uint64_t Addr) const;
   bool hasDwarf() const { return HasDwarf; }
   bool usesFSDiscriminators() const { return FSDiscriminators; }
   /// First executable PT_LOAD's vaddr rounded down to 4 KiB (llvm-profgen's
@@ -130,11 +146,19 @@ private:
   std::vector<std::pair<uint32_t, uint64_t>> DirectTargets; ///< sorted by index
   std::vector<BinaryFunction> Functions;
   std::vector<FuncRange> Ranges; ///< sorted by Begin
+  std::vector<std::pair<uint64_t, std::string>> PltSymbols; ///< sorted by address
+  struct JumpTable {
+    uint32_t Jump;     ///< the indirect jump's instruction index
+    uint64_t Table;    ///< the table's address
+    bool Pic;          ///< 4-byte offsets from Table, else 8-byte addresses
+  };
+  std::vector<JumpTable> JumpTables; ///< sorted by Jump
   std::vector<std::string> NameStore;
   std::vector<llvm::StringRef> Names;
   /// Per instruction: 0 = no frames, kUnknown = not symbolized yet, else an
   /// index into StackBegin.
   std::vector<uint32_t> InstStack;
+  std::vector<bool> LineZero; ///< per instruction, once symbolized
   std::vector<uint32_t> StackBegin; ///< StackBegin[K]..StackBegin[K+1] in FramePool
   std::vector<InlineFrame> FramePool;
   std::vector<bool> FuncDone;

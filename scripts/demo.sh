@@ -80,7 +80,7 @@ kvsvc_build pgo -DKVSVC_SAMPLE_PROFILE="$work/profiles/kvsvc.profdata.pgolock" \
 # the sample-PGO build is recorded and its .fdata pinned, then BOLT applied.
 echo "== 5. record the sample-PGO build, convert to .fdata, pin it, apply BOLT (kvsvc.bolt beside kvsvc)"
 record "$work/pgo/kvsvc" pgo
-"$pgoctl" convert "$work/pgo.pgoprof" --binary "$work/pgo/kvsvc" --to fdata \
+"$pgoctl" convert "$work/pgo.pgoprof" --binary "$work/pgo/kvsvc" --to fdata --infer-edges \
   -o "$work/profiles/kvsvc.fdata" 2>&1 | sed 's/^/   /'
 lock kvsvc.fdata
 kvsvc_build pgo -DKVSVC_SAMPLE_PROFILE="$work/profiles/kvsvc.profdata.pgolock" \
