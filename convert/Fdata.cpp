@@ -272,7 +272,6 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
   if (!BinOr)
     return BinOr.takeError();
   BoltBinary &Bin = **BinOr;
-  AddressMapper Map{BP, B};
   std::set<uint32_t> Covered;
 
   bool NoLbr = Opts.NoLbr || P.Meta.Mode != ProfileMode::Lbr;
@@ -293,11 +292,11 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
     NoLbr = false;
   }
   const BinaryProfile &Src = Inferred ? *Inferred : BP;
-  AddressMapper SrcMap{Src, B};
+  AddressMapper Map{Src, B};
   if (NoLbr) {
     std::map<std::pair<uint32_t, uint64_t>, uint64_t> Hits;
     uint64_t Outside = 0, Total = 0;
-    for (const AddrCount &S : BP.Samples) {
+    for (const AddrCount &S : Src.Samples) {
       uint64_t A = Map(S.Addr);
       Total += S.Count;
       Function *F = A == kExternalAddress ? nullptr : Bin.functionAt(A);
@@ -323,7 +322,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
           llvm::formatv("{0} IP samples outside any function ({1})", Outside, pct(Outside, Total))
               .str());
   } else {
-    LbrAnalysis R = analyzeLbr(Src, Bin, SrcMap);
+    LbrAnalysis R = analyzeLbr(Src, Bin, Map);
     // One block of lines per function: its own branches and fall-throughs,
     // then branches into it from unknown code.
     std::map<uint32_t, std::vector<std::pair<EdgeKey, EdgeVal>>> ByFunc;
@@ -348,9 +347,10 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
     summarizeLbr(R, Sum);
   }
   Sum.FunctionsCovered += Covered.size();
-  if (uint64_t N = Map.Unconvertible + SrcMap.Unconvertible)
+  if (Map.Unconvertible)
     Sum.Dropped.push_back(
-        llvm::formatv("{0} addresses in no load segment of {1}", N, B.ElfPath).str());
+        llvm::formatv("{0} addresses in no load segment of {1}", Map.Unconvertible, B.ElfPath)
+            .str());
   return llvm::Error::success();
 }
 

@@ -344,10 +344,9 @@ Cfg buildCfg(const Symbolizer &S, uint32_t F, const llvm::DenseMap<uint32_t, uin
     for (uint32_t I = Begin; I < End; ++I)
       if (S.instKind(I) == InstKind::IndirectJump) {
         std::vector<uint32_t> Targets;
-        for (const auto &[Lo, Hi] : Fn.Ranges)
-          for (uint64_t T : S.jumpTableTargets(I, Lo, Hi))
-            if (std::optional<uint32_t> Ti = S.findInst(T); Ti && InFunc(*Ti))
-              Targets.push_back(*Ti);
+        for (uint64_t T : S.jumpTableTargets(I, Fn.Ranges))
+          if (std::optional<uint32_t> Ti = S.findInst(T); Ti && InFunc(*Ti))
+            Targets.push_back(*Ti);
         if (!Targets.empty()) {
           Leaders.insert(Leaders.end(), Targets.begin(), Targets.end());
           Tables[I] = std::move(Targets);
@@ -679,9 +678,7 @@ llvm::ArrayRef<uint32_t> tailJumps(const Symbolizer &S, uint32_t H, uint32_t Cal
     for (const auto &[Lo, Hi] : S.functions()[H].Ranges)
       for (uint32_t I = S.instLowerBound(Lo), E = S.instLowerBound(Hi); I < E; ++I)
         if (S.instKind(I) == InstKind::IndirectJump &&
-            llvm::all_of(S.functions()[H].Ranges, [&](const auto &R) {
-              return S.jumpTableTargets(I, R.first, R.second).empty();
-            }))
+            S.jumpTableTargets(I, S.functions()[H].Ranges).empty())
           It->second.push_back(I);
   if (It->second.empty())
     return {};

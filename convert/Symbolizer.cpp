@@ -378,7 +378,8 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
 
 // --- Lookups ---------------------------------------------------------------
 
-std::vector<uint64_t> Symbolizer::jumpTableTargets(uint32_t I, uint64_t Lo, uint64_t Hi) const {
+std::vector<uint64_t>
+Symbolizer::jumpTableTargets(uint32_t I, ArrayRef<std::pair<uint64_t, uint64_t>> Ranges) const {
   std::vector<uint64_t> Out;
   auto It = llvm::lower_bound(JumpTables, I,
                               [](const JumpTable &T, uint32_t J) { return T.Jump < J; });
@@ -405,7 +406,9 @@ std::vector<uint64_t> Symbolizer::jumpTableTargets(uint32_t I, uint64_t Lo, uint
       const char *At = Bytes->data() + E;
       uint64_t Target = T.Pic ? T.Table + uint64_t(int64_t(int32_t(support::endian::read32le(At))))
                               : support::endian::read64le(At);
-      if (Target < Lo || Target >= Hi || !findInst(Target))
+      bool Inside = llvm::any_of(
+          Ranges, [&](const auto &R) { return Target >= R.first && Target < R.second; });
+      if (!Inside || !findInst(Target))
         break;
       Out.push_back(Target);
     }

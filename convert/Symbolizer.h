@@ -112,12 +112,14 @@ public:
     return LineZero[I];
   }
 
-  /// The targets of the jump table read by indirect jump I, in [Lo, Hi) (the
-  /// function's range): x86-64 PIC tables (`lea JT(%rip),%r; movslq
-  /// (%r,%i,4),%i; add %r,%i; jmp *%i`, 4-byte offsets from JT) and absolute
-  /// tables (`jmp *JT(,%i,8)`), read until an entry leaves [Lo, Hi) or is no
-  /// instruction start. Empty when I reads no table that could be found.
-  std::vector<uint64_t> jumpTableTargets(uint32_t I, uint64_t Lo, uint64_t Hi) const;
+  /// The targets of the jump table read by indirect jump I, inside Ranges
+  /// (its function's [begin, end) ranges): x86-64 PIC tables (`lea
+  /// JT(%rip),%r; movslq (%r,%i,4),%i; add %r,%i; jmp *%i`, 4-byte offsets
+  /// from JT) and absolute tables (`jmp *JT(,%i,8)`), read until an entry
+  /// leaves the ranges or is no instruction start. Empty when I reads no
+  /// table that could be found.
+  std::vector<uint64_t>
+  jumpTableTargets(uint32_t I, llvm::ArrayRef<std::pair<uint64_t, uint64_t>> Ranges) const;
   /// The dynamic symbol a PLT entry at Addr calls ("" when Addr is no PLT
   /// entry or it has no symbol).
   llvm::StringRef pltSymbol(uint64_t Addr) const;
