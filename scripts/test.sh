@@ -5,4 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-ctest --test-dir build --output-on-failure -j1
+rc=0
+ctest --test-dir build --output-on-failure -j1 || rc=$?
+if [ "$rc" != 0 ]; then
+  # The failing tests by name, last, where a CI log's tail shows them (a lit
+  # failure is one ctest test, "lit", whose output names the .test files).
+  echo "== failing tests:"
+  grep -hE '^(FAIL|UNRESOLVED|XPASS|FLAKYPASS): |^[0-9]+% tests passed|^ +[0-9]+ - ' \
+    build/Testing/Temporary/LastTest.log 2>/dev/null | sort -u || true
+  exit "$rc"
+fi
