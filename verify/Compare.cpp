@@ -14,6 +14,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
 #include <cmath>
@@ -262,10 +263,34 @@ llvm::Expected<VerifyResult> Comparer::run() {
   for (uint32_t I : Ids)
     if (Names.name(I) == "[unknown]")
       UnknownId = I;
+  // --ignore: an exact name, else a glob ("[kernel]" is a name, not a
+  // character class, when a function has that name).
+  std::vector<llvm::GlobPattern> Globs;
+  for (const std::string &G : Opts.Ignore) {
+    llvm::Expected<llvm::GlobPattern> P = llvm::GlobPattern::create(G);
+    if (!P)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "--ignore '%s': %s", G.c_str(),
+                                     llvm::toString(P.takeError()).c_str());
+    Globs.push_back(std::move(*P));
+  }
+  llvm::DenseSet<uint32_t> Ignored;
+  std::string IgnoredList;
+  for (uint32_t I : Ids) {
+    llvm::StringRef N = Names.name(I);
+    if (llvm::is_contained(Opts.Ignore, N) ||
+        llvm::any_of(Globs, [&](const llvm::GlobPattern &G) { return G.match(N); })) {
+      Ignored.insert(I);
+      IgnoredList += (IgnoredList.empty() ? "" : ", ") + N.str();
+    }
+  }
+  if (!Opts.Ignore.empty())
+    R.Notes.push_back("left out of the hot set and the gate (--ignore): " +
+                      (IgnoredList.empty() ? std::string("nothing matched") : IgnoredList));
   auto Ranked = [&](auto Key) {
     std::vector<uint32_t> V;
     for (uint32_t I : Ids)
-      if (Key(I) > 0 && I != UnknownId)
+      if (Key(I) > 0 && I != UnknownId && !Ignored.count(I))
         V.push_back(I);
     std::sort(V.begin(), V.end(), [&](uint32_t X, uint32_t Y) {
       return Key(X) != Key(Y) ? Key(X) > Key(Y) : Names.name(X) < Names.name(Y);
@@ -305,9 +330,9 @@ llvm::Expected<VerifyResult> Comparer::run() {
     F.RankAfterSelf = Rank(TopSelfB);
     measure(counts(I, true), true, F.Self);
     measure(counts(I, false), Hot.count(I) > 0, F.Incl);
-    if (F.Self.Status == ChangeStatus::Regressed)
+    if (F.Self.Status == ChangeStatus::Regressed && !Ignored.count(I))
       R.Regressed.push_back(F.Name);
-    if (F.Self.Status == ChangeStatus::Improved)
+    if (F.Self.Status == ChangeStatus::Improved && !Ignored.count(I))
       R.Improved.push_back(F.Name);
     R.Functions.push_back(std::move(F));
   }

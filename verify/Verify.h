@@ -39,6 +39,11 @@ struct VerifyOptions {
   uint64_t MinSamples = 10;      ///< functions with fewer samples (both sides) are not tested
   bool FailOnNewHot = true;      ///< gate: a function enters the top N by self cost
   bool RequireCheaper = true;    ///< gate: the hot set must get cheaper
+  /// --ignore: functions (exact names, or glob patterns) left out of the hot
+  /// set, the gate and the summary's lists, e.g. "[kernel]" when the machine's
+  /// kernel time is not what the build changed. They are still measured and
+  /// listed in the table.
+  std::vector<std::string> Ignore;
   std::optional<double> WorkBefore, WorkAfter; ///< --work-before/--work-after
   unsigned BootstrapReplicates = 4000;
   uint64_t Seed = 20240601;
