@@ -264,15 +264,17 @@ llvm::Expected<VerifyResult> Comparer::run() {
     if (Names.name(I) == "[unknown]")
       UnknownId = I;
   // --ignore: an exact name, else a glob ("[kernel]" is a name, not a
-  // character class, when a function has that name).
+  // character class, when a function has that name). A pattern that is not a
+  // glob (C++ names have brackets: `operator[]`) is matched as a name only,
+  // with a warning, so that a typo does not go unnoticed.
   std::vector<llvm::GlobPattern> Globs;
   for (const std::string &G : Opts.Ignore) {
     llvm::Expected<llvm::GlobPattern> P = llvm::GlobPattern::create(G);
-    if (!P)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "--ignore '%s': %s", G.c_str(),
-                                     llvm::toString(P.takeError()).c_str());
-    Globs.push_back(std::move(*P));
+    if (P)
+      Globs.push_back(std::move(*P));
+    else
+      R.Warnings.push_back("--ignore '" + G + "' is not a glob (" +
+                           llvm::toString(P.takeError()) + "): matched as an exact name");
   }
   llvm::DenseSet<uint32_t> Ignored;
   std::string IgnoredList;
