@@ -160,6 +160,7 @@
 #include "convert/ProfDataBuild.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -670,24 +671,30 @@ bool outsideFrame(const Symbolizer &S, uint32_t I) {
 /// H has no direct call or jump into Callee (a direct one means the chain
 /// lost a frame instead). Several are possible (nlohmann's serializer::dump
 /// tail-calls its output adapter's virtual write_character from several
-/// returns); each gets the pair. Memoized per H.
+/// returns); each gets the pair. Memoized per H: its tail jumps and the
+/// functions it calls or jumps to directly (chainTargets asks once per stack
+/// frame pair).
+struct TailJumps {
+  std::vector<uint32_t> Jumps;
+  llvm::DenseSet<uint32_t> DirectCallees;
+};
 llvm::ArrayRef<uint32_t> tailJumps(const Symbolizer &S, uint32_t H, uint32_t Callee,
-                                   std::map<uint32_t, std::vector<uint32_t>> &Memo) {
+                                   std::map<uint32_t, TailJumps> &Memo) {
   auto [It, New] = Memo.try_emplace(H);
+  TailJumps &TJ = It->second;
   if (New)
     for (const auto &[Lo, Hi] : S.functions()[H].Ranges)
-      for (uint32_t I = S.instLowerBound(Lo), E = S.instLowerBound(Hi); I < E; ++I)
+      for (uint32_t I = S.instLowerBound(Lo), E = S.instLowerBound(Hi); I < E; ++I) {
         if (S.instKind(I) == InstKind::IndirectJump &&
             S.jumpTableTargets(I, S.functions()[H].Ranges).empty())
-          It->second.push_back(I);
-  if (It->second.empty())
+          TJ.Jumps.push_back(I);
+        if (std::optional<uint64_t> T = S.directTarget(I))
+          if (const FuncRange *TR = S.funcRangeAt(*T))
+            TJ.DirectCallees.insert(TR->Func);
+      }
+  if (TJ.DirectCallees.count(Callee))
     return {};
-  for (const auto &[Lo, Hi] : S.functions()[H].Ranges)
-    for (uint32_t I = S.instLowerBound(Lo), E = S.instLowerBound(Hi); I < E; ++I)
-      if (std::optional<uint64_t> T = S.directTarget(I))
-        if (const FuncRange *TR = S.funcRangeAt(*T); TR && TR->Func == Callee)
-          return {};
-  return It->second;
+  return TJ.Jumps;
 }
 
 /// Function F's entry address (its entry range's start; else its lowest).
@@ -703,7 +710,7 @@ uint64_t entryAddress(const Symbolizer &S, uint32_t F) {
 
 ChainTargets chainTargets(const Profile &P, uint32_t BinaryIndex, const Symbolizer &S) {
   ChainTargets Out;
-  std::map<uint32_t, std::vector<uint32_t>> TailJumps;
+  std::map<uint32_t, TailJumps> TailJumpMemo;
   for (const StackCount &St : P.Stacks)
     for (size_t K = 0; K + 1 < St.Frames.size(); ++K) {
       const Frame &Callee = St.Frames[K], &Caller = St.Frames[K + 1];
@@ -731,7 +738,7 @@ ChainTargets chainTargets(const Profile &P, uint32_t BinaryIndex, const Symboliz
         if (!TR)
           continue;
         if (TR->Func != R->Func) {
-          for (uint32_t J : tailJumps(S, TR->Func, R->Func, TailJumps)) {
+          for (uint32_t J : tailJumps(S, TR->Func, R->Func, TailJumpMemo)) {
             Out.PerCall[J][Name] += St.Count;
             Out.EntryAddr.try_emplace(Name, entryAddress(S, R->Func));
           }
@@ -867,14 +874,21 @@ void addHeads(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est) {
   }
 }
 
+/// Steps 1, 2a and 2 on binary BinaryIndex of P.
+Estimate estimate(const Profile &P, uint32_t BinaryIndex, const Symbolizer &S,
+                  ConvertSummary &Sum) {
+  std::vector<bool> Touched(S.functions().size(), false);
+  llvm::DenseMap<uint32_t, uint64_t> Samples =
+      instSamples(P.Binaries[BinaryIndex], S, Sum, Touched);
+  return blockEstimates(S, Touched, Samples, countScale(P.Meta));
+}
+
 } // namespace
 
 void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleBuilder &SB,
                   ConvertSummary &Sum) {
   const BinaryProfile &B = P.Binaries[BinaryIndex];
-  std::vector<bool> Touched(S.functions().size(), false);
-  llvm::DenseMap<uint32_t, uint64_t> Samples = instSamples(B, S, Sum, Touched);
-  Estimate Est = blockEstimates(S, Touched, Samples, countScale(P.Meta));
+  Estimate Est = estimate(P, BinaryIndex, S, Sum);
   SB.addInstCounts(S, Est.Counts);
   addCalls(S, SB, callCounts(S, Est, chainTargets(P, BinaryIndex, S), Sum));
   addHeads(S, SB, Est.Counts);
@@ -892,10 +906,8 @@ BinaryProfile estimateLbr(const Profile &P, uint32_t BinaryIndex, Symbolizer &S,
   Out.IsKernel = B.IsKernel;
   Out.Space = B.Space;
   Out.Segments = B.Segments;
-  std::vector<bool> Touched(S.functions().size(), false);
   ConvertSummary Ignored;
-  llvm::DenseMap<uint32_t, uint64_t> Samples = instSamples(B, S, Ignored, Touched);
-  Estimate Est = blockEstimates(S, Touched, Samples, countScale(P.Meta));
+  Estimate Est = estimate(P, BinaryIndex, S, Ignored);
   std::map<std::pair<uint64_t, uint64_t>, uint64_t> Branches, Ranges;
   for (const Cfg &G : Est.Graphs)
     for (size_t K = 0; K < G.Blocks.size(); ++K) {

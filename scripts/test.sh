@@ -8,10 +8,11 @@ bash scripts/build.sh
 rc=0
 ctest --test-dir build --output-on-failure -j1 || rc=$?
 if [ "$rc" != 0 ]; then
-  # The failing tests by name, last, where a CI log's tail shows them (a lit
-  # failure is one ctest test, "lit", whose output names the .test files).
+  # The failing tests by name, last, where a CI log's tail shows them: ctest's
+  # list, and for the one ctest test "lit" the .test files lit failed.
   echo "== failing tests:"
-  grep -hE '^(FAIL|UNRESOLVED|XPASS|FLAKYPASS): |^[0-9]+% tests passed|^ +[0-9]+ - ' \
-    build/Testing/Temporary/LastTest.log 2>/dev/null | sort -u || true
+  cat build/Testing/Temporary/LastTestsFailed.log 2>/dev/null || true
+  grep -hE '^(FAIL|UNRESOLVED|XPASS): ' build/Testing/Temporary/LastTest.log 2>/dev/null |
+    sort -u || true
   exit "$rc"
 fi
