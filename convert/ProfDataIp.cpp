@@ -157,6 +157,18 @@
 //    -> 97/65/93% (medians), and the interpreter kernel 57.7M instructions in
 //    all three builds (plain 63.7M, instrumented 64.1M, LBR 62.9M), so the
 //    overall "recovery" reads 115%.
+//
+// Session 5 (same method; bench/example-pgo.md has the table):
+//  - one range per function in the Symbolizer (a COMDAT function described
+//    by each unit that emitted it had its blocks here once per unit, and flow
+//    entered the copies as if they were landing pads): TVD 0.1964 -> 0.1919,
+//    Ir unchanged (11595/11606/11595).
+//  - tried, not kept: call blocks from their callees' entries (11611/11615/
+//    11643), profi's "unknown" weight for blocks of 1-2 samples (11612/11627/
+//    11600), and no flow-source edge into alignment padding (`nopw` after a
+//    `jmp`; 11655/11661/11649: Service::batch's profile then matches LBR and
+//    its own code is 48 Ir cheaper, but clang's cost-benefit inliner then
+//    refuses string_member at its two hot call sites).
 #include "convert/ProfDataBuild.h"
 
 #include "llvm/ADT/DenseMap.h"

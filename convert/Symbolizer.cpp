@@ -250,6 +250,16 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
         "from the symbol table; line offsets, discriminators and inline stacks are lost",
         ElfPath));
   }
+  // A function defined in several compile units (a template or inline
+  // function emitted as a COMDAT copy by each) has a subprogram in each: GNU
+  // ld points the discarded copies' debug info at the kept copy, so the same
+  // range comes once per unit. Once is enough (step 1 of the IP estimator
+  // cut each copy into blocks of its own, and flow entered the copies nothing
+  // jumps to as if they were landing pads).
+  for (BinaryFunction &F : S->Functions) {
+    llvm::sort(F.Ranges);
+    F.Ranges.erase(std::unique(F.Ranges.begin(), F.Ranges.end()), F.Ranges.end());
+  }
   // A start address claimed twice keeps the first function (as llvm-profgen).
   llvm::sort(S->Ranges, [](const FuncRange &A, const FuncRange &B) {
     return A.Begin != B.Begin ? A.Begin < B.Begin : A.Func < B.Func;

@@ -1,0 +1,73 @@
+// tests/unit/convert/SymbolizerTest.cpp: convert/Symbolizer.h's functions
+// against llvm-nm and llvm-dwarfdump on a fixture whose inline function
+// comdat_twice is emitted by two translation units (fixtures/comdat_*.cpp).
+#include "tests/unit/TestTools.h"
+#include "convert/Symbolizer.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <gtest/gtest.h>
+
+using namespace pgoctl;
+using pgoctl::testing::runTool;
+
+namespace {
+
+constexpr const char *kComdat = "_Z12comdat_twicei";
+
+/// llvm-nm's address and size of Name in File.
+std::pair<uint64_t, uint64_t> nmRange(const std::string &File, llvm::StringRef Name) {
+  std::string Out = runTool(std::string(PGOCTL_LLVM_NM) + " --print-size --defined-only " + File);
+  llvm::SmallVector<llvm::StringRef, 64> Lines;
+  llvm::StringRef(Out).split(Lines, '\n');
+  for (llvm::StringRef L : Lines) {
+    llvm::SmallVector<llvm::StringRef, 4> F;
+    L.split(F, ' ', -1, false);
+    uint64_t Addr = 0, Size = 0;
+    if (F.size() == 4 && F[3] == Name && !F[0].getAsInteger(16, Addr) &&
+        !F[1].getAsInteger(16, Size))
+      return {Addr, Size};
+  }
+  ADD_FAILURE() << Name.str() << " not in llvm-nm's output of " << File;
+  return {0, 0};
+}
+
+// Each unit's debug info describes its copy of comdat_twice; GNU ld points
+// the discarded copy's at the kept one, so both subprograms have the same
+// range. The Symbolizer keeps one range (the IP estimator cut each copy into
+// blocks of its own).
+TEST(Symbolizer, ComdatCopiesGiveOneRange) {
+  const std::string Bin = PGOCTL_COMDAT_FIXTURE;
+  auto [Addr, Size] = nmRange(Bin, kComdat);
+  ASSERT_NE(Size, 0u);
+  // The precondition, by llvm-dwarfdump: two subprograms at that address.
+  std::string Dwarf = runTool(std::string(PGOCTL_LLVM_DWARFDUMP) + " --debug-info " + Bin);
+  std::string LowPc = "DW_AT_low_pc\t(0x" + llvm::utohexstr(Addr, true, 16) + ")";
+  std::string Linkage = std::string("DW_AT_linkage_name\t(\"") + kComdat + "\")";
+  size_t Copies = 0;
+  llvm::SmallVector<llvm::StringRef, 64> Dies;
+  llvm::StringRef(Dwarf).split(Dies, "\n\n");
+  for (llvm::StringRef Die : Dies)
+    Copies += Die.contains("DW_TAG_subprogram") && Die.contains(LowPc) && Die.contains(Linkage);
+  ASSERT_EQ(Copies, 2u) << "expected both units to describe " << kComdat << " at 0x"
+                        << llvm::utohexstr(Addr);
+
+  llvm::Expected<std::unique_ptr<convert::Symbolizer>> S =
+      convert::Symbolizer::create(Bin, convert::SymbolizerOptions{});
+  ASSERT_TRUE(bool(S)) << llvm::toString(S.takeError());
+  size_t Found = 0;
+  for (const convert::BinaryFunction &F : (*S)->functions()) {
+    if ((*S)->name(F.Name) != kComdat)
+      continue;
+    ++Found;
+    ASSERT_EQ(F.Ranges.size(), 1u);
+    EXPECT_EQ(F.Ranges[0].first, Addr);
+    EXPECT_EQ(F.Ranges[0].second, Addr + Size);
+  }
+  EXPECT_EQ(Found, 1u);
+  const convert::FuncRange *R = (*S)->funcRangeStartingAt(Addr);
+  ASSERT_NE(R, nullptr);
+  EXPECT_TRUE(R->IsEntry);
+}
+
+} // namespace
