@@ -556,17 +556,9 @@ TEST(ImporterEvents, UnknownEventNameListsTheEvents) {
 using pgoctl::testing::runTool;
 
 uint64_t nmAddress(const std::string &File, llvm::StringRef Name) {
-  std::string Out = runTool(std::string(PGOCTL_LLVM_NM) + " --defined-only " + File);
-  llvm::SmallVector<llvm::StringRef, 64> Lines;
-  llvm::StringRef(Out).split(Lines, '\n');
-  for (llvm::StringRef L : Lines) {
-    llvm::SmallVector<llvm::StringRef, 3> F;
-    L.split(F, ' ', -1, false);
-    uint64_t A;
-    if (F.size() == 3 && F[2] == Name && !F[0].getAsInteger(16, A))
-      return A;
-  }
-  return 0;
+  std::optional<pgoctl::testing::NmSymbol> S =
+      pgoctl::testing::nmSymbol(PGOCTL_LLVM_NM, File, Name);
+  return S ? S->Addr : 0;
 }
 
 struct ReadelfLoad {

@@ -15,31 +15,16 @@ namespace {
 
 constexpr const char *kComdat = "_Z12comdat_twicei";
 
-/// llvm-nm's address and size of Name in File.
-std::pair<uint64_t, uint64_t> nmRange(const std::string &File, llvm::StringRef Name) {
-  std::string Out = runTool(std::string(PGOCTL_LLVM_NM) + " --print-size --defined-only " + File);
-  llvm::SmallVector<llvm::StringRef, 64> Lines;
-  llvm::StringRef(Out).split(Lines, '\n');
-  for (llvm::StringRef L : Lines) {
-    llvm::SmallVector<llvm::StringRef, 4> F;
-    L.split(F, ' ', -1, false);
-    uint64_t Addr = 0, Size = 0;
-    if (F.size() == 4 && F[3] == Name && !F[0].getAsInteger(16, Addr) &&
-        !F[1].getAsInteger(16, Size))
-      return {Addr, Size};
-  }
-  ADD_FAILURE() << Name.str() << " not in llvm-nm's output of " << File;
-  return {0, 0};
-}
-
 // Each unit's debug info describes its copy of comdat_twice; GNU ld points
 // the discarded copy's at the kept one, so both subprograms have the same
 // range. The Symbolizer keeps one range (the IP estimator cut each copy into
 // blocks of its own).
 TEST(Symbolizer, ComdatCopiesGiveOneRange) {
   const std::string Bin = PGOCTL_COMDAT_FIXTURE;
-  auto [Addr, Size] = nmRange(Bin, kComdat);
-  ASSERT_NE(Size, 0u);
+  std::optional<pgoctl::testing::NmSymbol> Nm =
+      pgoctl::testing::nmSymbol(PGOCTL_LLVM_NM, Bin, kComdat);
+  ASSERT_TRUE(Nm && Nm->Size) << kComdat << " not in llvm-nm's output of " << Bin;
+  uint64_t Addr = Nm->Addr, Size = Nm->Size;
   // The precondition, by llvm-dwarfdump: two subprograms at that address.
   std::string Dwarf = runTool(std::string(PGOCTL_LLVM_DWARFDUMP) + " --debug-info " + Bin);
   std::string LowPc = "DW_AT_low_pc\t(0x" + llvm::utohexstr(Addr, true, 16) + ")";
