@@ -169,6 +169,20 @@
 //    `jmp`; 11655/11661/11649: Service::batch's profile then matches LBR and
 //    its own code is 48 Ir cheaper, but clang's cost-benefit inliner then
 //    refuses string_member at its two hot call sites).
+//
+// Session 6 (same method; nothing kept; bench/example-pgo.md has the tables):
+//  - profi with each block weighed by its length (a chain of sqrt(n) or n
+//    flow nodes carrying the block's weight, so that a long block, whose mean
+//    rests on more instructions, bends less): TVD 0.1808 / 0.2606, Ir 11672/
+//    11671/11635 and 11701/11703/11653. A prior for the profiled binary's
+//    layout (a cost per unit of flow on taken jumps, 1/3/10): 11629/11657/
+//    11591 and worse. A block's first sample not counted (one sample is
+//    noise): 11597/11617/11610. As with winsorizing in session 4, a closer
+//    match to LBR line counts did not give a faster binary.
+//  - lbr-emu LBR profiles of the same binary with the perf recording's share
+//    of load generation build to 11721 and 11656 Ir/request, behind this
+//    estimator's 11606: the LBR build's earlier lead (11544) came from the
+//    generator's lukewarm lines lowering the profile summary's hot count.
 #include "convert/ProfDataBuild.h"
 
 #include "llvm/ADT/DenseMap.h"
