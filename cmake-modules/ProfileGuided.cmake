@@ -55,10 +55,11 @@ option(PGO_DISABLE "Build every pgo_target() without profile flags" OFF)
 # pass the option to the linker too (-Wl,-mllvm,...). Empty: none.
 # Measured and left out of the default: -mllvm -profile-summary-cutoff-hot=999000
 # (a sample profile's 99% hot line sits about 3x higher, relative to the code's
-# counts, than an instrumented profile's; at 99.9% more code is hot): kvsvc
-# with IP-only profiles -26..-50 Ir/request on three recordings but +17-20%
-# text, and nothing on an LBR profile (+33% text). Add it here to trade code
-# size for fewer instructions.
+# counts, than an instrumented profile's; at 99.9% more code is hot): on
+# kvsvc -26..-50 Ir/request with IP-only profiles and -116..-127 with LBR
+# profiles of the same load, but +17-46% text and +23% (IP) / +69% (LBR)
+# simulated L1 i-cache misses (bench/example-pgo.md, session 6). Add it here
+# to trade code size for fewer instructions.
 set(PGO_SAMPLE_FLAGS "-mllvm;-inline-enable-cost-benefit-analysis=true" CACHE STRING
     "Extra compiler flags of pgo_target(... MODE SAMPLE) with a profile, a ;-list (empty: none)")
 set(PGO_PROFILE_MAX_AGE_DAYS 30 CACHE STRING
