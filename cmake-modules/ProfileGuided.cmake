@@ -57,7 +57,7 @@ option(PGO_DISABLE "Build every pgo_target() without profile flags" OFF)
 # (a sample profile's 99% hot line sits about 3x higher, relative to the code's
 # counts, than an instrumented profile's; at 99.9% more code is hot): on
 # kvsvc -26..-50 Ir/request with IP-only profiles and -116..-127 with LBR
-# profiles of the same load, but +17-46% text and +23% (IP) / +69% (LBR)
+# profiles of the same load, but +13-46% text and +23% (IP) / +69% (LBR)
 # simulated L1 i-cache misses (bench/example-pgo.md, session 6). Add it here
 # to trade code size for fewer instructions.
 set(PGO_SAMPLE_FLAGS "-mllvm;-inline-enable-cost-benefit-analysis=true" CACHE STRING
