@@ -63,6 +63,16 @@ def build(a, name, **opts):
     return d
 
 
+def record(a, pgoctl, binary, load, name):
+    """IP samples with call chains of `binary` under `load` (perf record -e
+    cpu-clock -g, as the README's loop does), imported to <work>/<name>.pgoprof."""
+    data = os.path.join(a.work, name + ".perf.data")
+    sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-g", "-o", data, "--", binary] + load)
+    prof = os.path.join(a.work, name + ".pgoprof")
+    sh([pgoctl, "import", data, "-o", prof, "--label", "service=kvsvc"])
+    return prof
+
+
 def lock(a, profile):
     path = profile + ".pgolock"
     sh(["cmake", "-DPROFILE=" + profile, "-DLOCK=" + path, "-DVERSION=bench", "-P",
@@ -143,11 +153,7 @@ def main():
 
     log("plain build, and the profile from a recorded run (perf record -e cpu-clock -g)")
     plain = build(a, "plain")
-    data = os.path.join(a.work, "perf.data")
-    sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-g", "-o", data, "--",
-        os.path.join(plain, "kvsvc")] + train)
-    prof = os.path.join(a.work, "kvsvc.pgoprof")
-    sh([pgoctl, "import", data, "-o", prof, "--label", "service=kvsvc"])
+    prof = record(a, pgoctl, os.path.join(plain, "kvsvc"), train, "kvsvc")
     samples = re.search(r"total_samples\D+(\d+)", sh([pgoctl, "show", prof, "--json", "--top", "1"])).group(1)
     profdata, fdata = os.path.join(a.work, "kvsvc.profdata"), os.path.join(a.work, "kvsvc.fdata")
     sh([pgoctl, "convert", prof, "--binary", os.path.join(plain, "kvsvc"), "--to", "profdata", "-o", profdata])
@@ -165,11 +171,7 @@ def main():
     # discontinuity 100%") and made the BOLTed binary slower (-3.7%).
     log("sample PGO build, recorded for BOLT; + BOLT; instrumented PGO build")
     spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata))
-    data2 = os.path.join(a.work, "perf-sample.data")
-    sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-g", "-o", data2, "--",
-        os.path.join(spgo, "kvsvc")] + train)
-    prof2 = os.path.join(a.work, "kvsvc-sample.pgoprof")
-    sh([pgoctl, "import", data2, "-o", prof2, "--label", "service=kvsvc"])
+    prof2 = record(a, pgoctl, os.path.join(spgo, "kvsvc"), train, "kvsvc-sample")
     # Two .fdata of the same recording: the edges pgoctl's IP estimator infers
     # (--infer-edges: an LBR-mode .fdata, so BOLT lays out blocks; the
     # pipeline's row) and perf2bolt's no_lbr form (IP samples: BOLT only
@@ -243,11 +245,7 @@ def main():
     rec_ir = [ir["sample PGO (pgoctl, IP-only)"]]
     for k in range(2, a.ip_recordings + 1):
         log("recording %d of %d of the plain build; sample PGO build; callgrind" % (k, a.ip_recordings))
-        data_k = os.path.join(a.work, "perf-%d.data" % k)
-        sh(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-g", "-o", data_k, "--",
-            os.path.join(plain, "kvsvc")] + train)
-        prof_k = os.path.join(a.work, "kvsvc-%d.pgoprof" % k)
-        sh([pgoctl, "import", data_k, "-o", prof_k, "--label", "service=kvsvc"])
+        prof_k = record(a, pgoctl, os.path.join(plain, "kvsvc"), train, "kvsvc-%d" % k)
         profdata_k = os.path.join(a.work, "kvsvc-%d.profdata" % k)
         sh([pgoctl, "convert", prof_k, "--binary", os.path.join(plain, "kvsvc"), "--to", "profdata",
             "-o", profdata_k])
