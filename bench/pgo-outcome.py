@@ -34,6 +34,7 @@ checksum.
 Gain = 1 - variant/plain; recovery = gain of the variant / gain of instr.
 
 Usage: bench/pgo-outcome.py [--pgoctl PATH] [--lbremu PATH] [--work DIR] [--reuse]
+                            [--hot-cutoff PCT]
   --reuse keeps the recorded perf.data / lbr perf.data / instrumented profile
   found in --work (the plain build is deterministic), re-running only pgoctl
   import/convert and what follows: for working on the estimator.
@@ -165,22 +166,33 @@ def main():
     ap.add_argument("--no-time", action="store_true", help="callgrind only")
     ap.add_argument("--sample-flags", default="",
                     help="extra flags for the sample PGO variants (e.g. what ProfileGuided.cmake adds)")
+    ap.add_argument("--hot-cutoff", default="",
+                    help="also pass each sample profile's count at this cutoff (percent) as "
+                         "-mllvm -profile-summary-hot-count, as ProfileGuided.cmake does "
+                         "(PGO_SAMPLE_HOT_CUTOFF, default there 99.7); default: clang's 99%%")
     a = ap.parse_args()
     sflags = a.sample_flags.split()
+
+    def hot(profile):
+        if not a.hot_cutoff:
+            return []
+        n = subprocess.run([a.pgoctl, "summary", "--hot-count-at", a.hot_cutoff, profile],
+                           check=True, capture_output=True, text=True).stdout.strip()
+        return ["-mllvm", "-profile-summary-hot-count=" + n]
     os.makedirs(a.work, exist_ok=True)
 
     plain = build(a.work, "plain", [])
     ips, lbr, instr = profiles(a, plain)
     variants = {"plain": plain}
     for k, ip in enumerate(ips, 1):
-        variants[f"ip#{k}"] = build(a.work, f"ip{k}", [f"-fprofile-sample-use={ip}"] + sflags)
+        variants[f"ip#{k}"] = build(a.work, f"ip{k}", [f"-fprofile-sample-use={ip}"] + sflags + hot(ip))
         variants[f"ip+profi#{k}"] = build(a.work, f"ip{k}-profi",
                                           [f"-fprofile-sample-use={ip}",
-                                           "-fsample-profile-use-profi"] + sflags)
+                                           "-fsample-profile-use-profi"] + sflags + hot(ip))
     variants.update({
-        "lbr": build(a.work, "lbr", [f"-fprofile-sample-use={lbr}"] + sflags),
+        "lbr": build(a.work, "lbr", [f"-fprofile-sample-use={lbr}"] + sflags + hot(lbr)),
         "lbr+profi": build(a.work, "lbr-profi",
-                           [f"-fprofile-sample-use={lbr}", "-fsample-profile-use-profi"] + sflags),
+                           [f"-fprofile-sample-use={lbr}", "-fsample-profile-use-profi"] + sflags + hot(lbr)),
         "instr": build(a.work, "instr", [f"-fprofile-use={instr}"]),
     })
     ir, check, kern = {}, {}, {}

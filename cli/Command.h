@@ -56,6 +56,7 @@ std::unique_ptr<Command> makeShowCommand();
 std::unique_ptr<Command> makeMergeCommand();
 std::unique_ptr<Command> makeConvertCommand();
 std::unique_ptr<Command> makeVerifyCommand();
+std::unique_ptr<Command> makeSummaryCommand();
 std::unique_ptr<Command> makeDebugSamplesCommand();
 std::unique_ptr<Command> makeDebugProfileCommand();
 

@@ -12,7 +12,9 @@
 # `pgo-profiles/<sha256>/`, and adds the flags of the mode to the target only:
 #   SAMPLE        -fprofile-sample-use=<cached .profdata> -fdebug-info-for-profiling
 #                 -funique-internal-linkage-names (the last two also without a
-#                 profile, so the binary you deploy is ready to be profiled)
+#                 profile, so the binary you deploy is ready to be profiled),
+#                 -mllvm -profile-summary-hot-count=<the profile's count at
+#                 PGO_SAMPLE_HOT_CUTOFF, from `pgoctl summary`>
 #   INSTRUMENTED  -fprofile-use=<cached .profdata> (from pgo_training_target)
 #   BOLT          -Wl,--emit-relocs, and a post-link `llvm-bolt` step writing
 #                 <target>.bolt beside the un-BOLTed <target> (target
@@ -29,12 +31,14 @@
 #
 # Cache variables: PGO_DISABLE (no profile flags at all), PGO_PROFILE_MAX_AGE_DAYS,
 # PGO_SAMPLE_FLAGS (extra compiler flags of MODE SAMPLE with a profile),
+# PGO_SAMPLE_HOT_CUTOFF (default 99.7; empty: clang's 99%), PGO_PGOCTL,
 # PGO_BOLT_FLAGS (llvm-bolt flags for every target; empty: the module's
 # PGO_DEFAULT_BOLT_FLAGS, or PGO_DEFAULT_BOLT_FLAGS_NO_LBR for a no_lbr
 # .fdata), PGO_LLVM_BOLT, PGO_LLVM_PROFDATA.
 # Target properties set: PGO_MODES, PGO_PROFILE_<MODE> (cached profile or
-# empty), PGO_PROFILE_SHA256_<MODE>, PGO_BOLT_OUTPUT (the binary to deploy: the
-# BOLTed one, or the plain one when BOLT has no profile).
+# empty), PGO_PROFILE_SHA256_<MODE>, PGO_SAMPLE_HOT_COUNT (the hot count
+# passed, or unset), PGO_BOLT_OUTPUT (the binary to deploy: the BOLTed one, or
+# the plain one when BOLT has no profile).
 # See cmake-modules/README.md for the lock file format.
 include_guard(GLOBAL)
 cmake_minimum_required(VERSION 3.20)
@@ -53,6 +57,32 @@ option(PGO_DISABLE "Build every pgo_target() without profile flags" OFF)
 # without JSON 2526 -> 2526, bench/pgo-outcome.py identical on all variants;
 # throughput of kvsvc within noise (+-1% over 15 interleaved runs). With LTO,
 # pass the option to the linker too (-Wl,-mllvm,...). Empty: none.
+# The hot count of MODE SAMPLE (PGO_SAMPLE_HOT_CUTOFF, default 99.7): clang
+# calls a count hot when it is at least the profile summary's count at the 99%
+# cutoff. A sample profile's 99% line sits about 3x higher, relative to the
+# code's counts, than an instrumented profile's (kvsvc: 0.07-0.09 of
+# parse_request's entry count against 0.030), so hot call sites that
+# instrumented PGO inlines stay calls. The summary stored in a .profdata only
+# has LLVM's fixed steps (99%, then 99.9%), so at configure time the module
+# asks `pgoctl summary --hot-count-at <cutoff>` for the count at the cutoff
+# (LLVM's summary builder, any cutoff; cached beside the profile) and passes
+# -mllvm -profile-summary-hot-count=<count>. Measured on kvsvc (callgrind Ir
+# per request, bench/example-pgo.md, session 7), 99% -> 99.7%: fewer
+# instructions with each of nine IP-only recordings (-10..-91; the bench's
+# three fresh ones: median 83.7% -> 86.0% of instrumented PGO's gain) and two
+# emulated-LBR ones (-172, -122); text +0..+15% (+11-14% on the bench's);
+# simulated I1 misses +9% (+25% after BOLT); throughput in paired runs
+# -1.2..+2.8%, median +0.8% over six recordings; bench/pgo-outcome.py
+# unchanged. Empty: clang's own 99%. Needs pgoctl at configure time
+# (PGO_PGOCTL, else find_package(pgoctl)'s PGOCTL_EXECUTABLE, else `pgoctl` on
+# PATH); without it the build uses clang's 99% and says so. A
+# profile-summary option in PGO_SAMPLE_FLAGS takes precedence. With LTO the
+# backend needs it too: -Wl,-mllvm,-profile-summary-hot-count=<the target's
+# PGO_SAMPLE_HOT_COUNT>.
+set(PGO_SAMPLE_HOT_CUTOFF "99.7" CACHE STRING
+    "MODE SAMPLE: hot count at this cumulative share of the profile's counts, in percent (empty: clang's 99%)")
+set(PGO_PGOCTL "" CACHE FILEPATH
+    "pgoctl for configure-time profile queries (empty: find_package(pgoctl)'s, else PATH)")
 # Measured and left out of the default: -mllvm -profile-summary-cutoff-hot=999000
 # (a sample profile's 99% hot line sits about 3x higher, relative to the code's
 # counts, than an instrumented profile's; at 99.9% more code is hot): on
@@ -339,6 +369,77 @@ function(_pgo_find_llvm_tool var name)
   find_program(${var} NAMES ${name})
 endfunction()
 
+# _pgo_group_option_pairs(<list> <out>): `-mllvm;X` and `-Xclang;X` become one
+# `SHELL:-mllvm X` item each. CMake de-duplicates a target's options, so a
+# second bare `-mllvm` would be dropped and clang would see `X` alone.
+function(_pgo_group_option_pairs list out)
+  set(result "")
+  set(pending "")
+  foreach(item IN LISTS list)
+    if(pending)
+      list(APPEND result "SHELL:${pending} ${item}")
+      set(pending "")
+    elseif(item STREQUAL "-mllvm" OR item STREQUAL "-Xclang")
+      set(pending "${item}")
+    else()
+      list(APPEND result "${item}")
+    endif()
+  endforeach()
+  if(pending)
+    list(APPEND result "${pending}")
+  endif()
+  set(${out} "${result}" PARENT_SCOPE)
+endfunction()
+
+# _pgo_sample_hot_count(<target> <cached profile> <out>): the count at
+# PGO_SAMPLE_HOT_CUTOFF from `pgoctl summary`, cached beside the profile (its
+# folder is named by the profile's sha256); empty when off or unavailable.
+function(_pgo_sample_hot_count target profile out)
+  set(${out} "" PARENT_SCOPE)
+  set(who "pgo_target(${target} MODE SAMPLE)")
+  if("${PGO_SAMPLE_HOT_CUTOFF}" STREQUAL "")
+    return()
+  endif()
+  if(PGO_SAMPLE_FLAGS MATCHES "profile-summary-(hot-count|cutoff-hot)")
+    message(STATUS "${who}: PGO_SAMPLE_FLAGS sets the hot count; PGO_SAMPLE_HOT_CUTOFF not applied")
+    return()
+  endif()
+  set(pgoctl "${PGO_PGOCTL}")
+  if(NOT pgoctl AND PGOCTL_EXECUTABLE AND EXISTS "${PGOCTL_EXECUTABLE}")
+    set(pgoctl "${PGOCTL_EXECUTABLE}")
+  endif()
+  if(NOT pgoctl)
+    find_program(_PGO_PGOCTL_ON_PATH pgoctl)
+    if(_PGO_PGOCTL_ON_PATH)
+      set(pgoctl "${_PGO_PGOCTL_ON_PATH}")
+    endif()
+  endif()
+  if(NOT pgoctl)
+    message(STATUS "${who}: pgoctl not found (find_package(pgoctl), or set PGO_PGOCTL): "
+                   "clang's own hot count (99%) instead of PGO_SAMPLE_HOT_CUTOFF ${PGO_SAMPLE_HOT_CUTOFF}%")
+    return()
+  endif()
+  get_filename_component(dir "${profile}" DIRECTORY)
+  string(MAKE_C_IDENTIFIER "${PGO_SAMPLE_HOT_CUTOFF}" key)
+  set(memo "${dir}/hot-count-${key}.txt")
+  if(EXISTS "${memo}")
+    file(READ "${memo}" hot)
+    string(STRIP "${hot}" hot)
+  else()
+    execute_process(COMMAND "${pgoctl}" summary --hot-count-at "${PGO_SAMPLE_HOT_CUTOFF}" "${profile}"
+                    OUTPUT_VARIABLE hot ERROR_VARIABLE err RESULT_VARIABLE rc
+                    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_STRIP_TRAILING_WHITESPACE)
+    if(NOT rc EQUAL 0 OR NOT hot MATCHES "^[1-9][0-9]*$")
+      message(WARNING "${who}: `${pgoctl} summary --hot-count-at ${PGO_SAMPLE_HOT_CUTOFF}` failed "
+                      "(${rc}): ${err}\nThe build uses clang's own hot count (99%).")
+      return()
+    endif()
+    file(WRITE "${memo}" "${hot}\n")
+  endif()
+  message(STATUS "${who}: hot count ${hot} (the profile's ${PGO_SAMPLE_HOT_CUTOFF}% line)")
+  set(${out} "${hot}" PARENT_SCOPE)
+endfunction()
+
 # --- pgo_target ----------------------------------------------------------------
 
 function(pgo_target target)
@@ -423,7 +524,13 @@ function(pgo_target target)
   if(mode STREQUAL "SAMPLE")
     target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:-fprofile-sample-use=${profile}>")
     if(PGO_SAMPLE_FLAGS)
-      target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:${PGO_SAMPLE_FLAGS}>")
+      _pgo_group_option_pairs("${PGO_SAMPLE_FLAGS}" flags)
+      target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:${flags}>")
+    endif()
+    _pgo_sample_hot_count(${target} "${profile}" hot)
+    if(hot)
+      target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:SHELL:-mllvm -profile-summary-hot-count=${hot}>")
+      set_property(TARGET ${target} PROPERTY PGO_SAMPLE_HOT_COUNT "${hot}")
     endif()
   elseif(mode STREQUAL "INSTRUMENTED")
     target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:-fprofile-use=${profile}>")

@@ -134,6 +134,11 @@ def case_source_sample(a):
               "PGO_SAMPLE_FLAGS not on %s" % other)
     check(os.path.isfile(os.path.join(c.build, "pgo-profiles", sha256(pa), "a.prof.txt")),
           "the profile is cached in the build tree under its hash")
+    if shutil.which("pgoctl") is None:
+        # No pgoctl here (no find_package, none on PATH): clang's own hot count.
+        check("pgoctl not found" in out and "clang's own hot count (99%)" in out,
+              "without pgoctl the module says the hot count is clang's", out)
+        check("profile-summary-hot-count" not in svc, "no hot count without pgoctl", svc)
     c.ninja()
     # Pin profile b: the lock is a configure dependency, so plain `ninja`
     # reconfigures, and the changed flags rebuild svc's objects only.
@@ -145,6 +150,41 @@ def case_source_sample(a):
     assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pb))
     out = c.ninja()
     check("no work to do" in out, "then the build is up to date", out)
+    # PGO_PGOCTL names a pgoctl for the hot count. SAMPLE_B's body counts are
+    # 8000, 80, 10 (total 8090): the largest counts reaching 99.9% of it
+    # (8082) are 8000 + 80 + 10, so its 99.9% line is 10; 99% (8009.1) is
+    # reached at 80.
+    pgoctl = os.path.join(a.build, "cli", "pgoctl")
+    for cutoff, want in (("99.9", 10), ("99", 80)):
+        out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
+                          PGO_SAMPLE_HOT_CUTOFF=cutoff)
+        check("hot count %d (the profile's %s%% line)" % (want, cutoff) in out, "configure reports the hot count", out)
+        cmds = c.commands()
+        check("-mllvm -profile-summary-hot-count=%d" % want in cmds["main.cpp"],
+              "svc gets -profile-summary-hot-count=%d at %s%%" % (want, cutoff), cmds["main.cpp"])
+        for other in ("util.cpp", "tool.cpp"):
+            check("profile-summary" not in cmds[other], "no hot count on %s" % other, cmds[other])
+    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
+                      PGO_SAMPLE_HOT_CUTOFF="")
+    check("profile-summary-hot-count" not in c.commands()["main.cpp"], "PGO_SAMPLE_HOT_CUTOFF \"\": no hot count")
+    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
+                      PGO_SAMPLE_HOT_CUTOFF="100")
+    check("CMake Warning" in out and "must be above 0 and below 100" in out and "clang's own hot count" in out,
+          "a bad PGO_SAMPLE_HOT_CUTOFF warns with pgoctl's message and builds on", out)
+    check("profile-summary-hot-count" not in c.commands()["main.cpp"], "no hot count after the warning")
+    # Two -mllvm options in PGO_SAMPLE_FLAGS both reach clang (CMake would
+    # drop the second bare -mllvm as a duplicate); a hot-count option there
+    # wins over PGO_SAMPLE_HOT_CUTOFF.
+    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
+                      PGO_SAMPLE_HOT_CUTOFF="99.7",
+                      PGO_SAMPLE_FLAGS="-mllvm;-inline-enable-cost-benefit-analysis=true;"
+                                       "-mllvm;-profile-summary-cutoff-hot=999000")
+    svc = c.commands()["main.cpp"]
+    check("-mllvm -inline-enable-cost-benefit-analysis=true" in svc and
+          "-mllvm -profile-summary-cutoff-hot=999000" in svc, "both -mllvm options in svc's command", svc)
+    check("profile-summary-hot-count" not in svc and "PGO_SAMPLE_HOT_CUTOFF not applied" in out,
+          "PGO_SAMPLE_FLAGS' hot option wins", out)
+    c.ninja()
 
 
 def case_package(a):
@@ -165,6 +205,12 @@ def case_package(a):
     check("consumer: PGOCTL_EXECUTABLE=%s" % exe in out, "PGOCTL_EXECUTABLE points into the prefix", out)
     check(run([exe, "--help"]).returncode == 0, "the installed pgoctl runs")
     assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+    # The package's pgoctl gives the hot count at the default 99.7%: SAMPLE_A's
+    # counts are 4000, 40, 10 (total 4050); 99.7% of it (4037.85) is reached
+    # at 40.
+    check("hot count 40 (the profile's 99.7% line)" in out, "configure reports the hot count", out)
+    check("-mllvm -profile-summary-hot-count=40" in c.commands()["main.cpp"],
+          "svc gets the installed pgoctl's hot count", c.commands()["main.cpp"])
     c.ninja()
     check(has_bolt_note(os.path.join(c.build, "svc.bolt")), "svc.bolt is BOLT-processed")
 
