@@ -422,10 +422,12 @@ function(_pgo_sample_hot_count target profile out)
   get_filename_component(dir "${profile}" DIRECTORY)
   string(MAKE_C_IDENTIFIER "${PGO_SAMPLE_HOT_CUTOFF}" key)
   set(memo "${dir}/hot-count-${key}.txt")
+  set(hot "")
   if(EXISTS "${memo}")
     file(READ "${memo}" hot)
     string(STRIP "${hot}" hot)
-  else()
+  endif()
+  if(NOT hot MATCHES "^[1-9][0-9]*$") # not yet asked, or a damaged memo
     execute_process(COMMAND "${pgoctl}" summary --hot-count-at "${PGO_SAMPLE_HOT_CUTOFF}" "${profile}"
                     OUTPUT_VARIABLE hot ERROR_VARIABLE err RESULT_VARIABLE rc
                     OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_STRIP_TRAILING_WHITESPACE)

@@ -164,6 +164,14 @@ def case_source_sample(a):
               "svc gets -profile-summary-hot-count=%d at %s%%" % (want, cutoff), cmds["main.cpp"])
         for other in ("util.cpp", "tool.cpp"):
             check("profile-summary" not in cmds[other], "no hot count on %s" % other, cmds[other])
+    # The count is memoized beside the cached profile; a damaged memo is asked again.
+    memo = os.path.join(c.build, "pgo-profiles", sha256(pb), "hot-count-_99_9.txt")
+    check(open(memo).read().strip() == "10", "the 99.9% count is memoized beside the profile", memo)
+    write(memo, "garbage\n")
+    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
+                      PGO_SAMPLE_HOT_CUTOFF="99.9")
+    check("hot count 10 (the profile's 99.9% line)" in out and open(memo).read().strip() == "10",
+          "a damaged memo is recomputed", out)
     out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
                       PGO_SAMPLE_HOT_CUTOFF="")
     check("profile-summary-hot-count" not in c.commands()["main.cpp"], "PGO_SAMPLE_HOT_CUTOFF \"\": no hot count")
