@@ -259,10 +259,10 @@ def main():
         profdata_k = os.path.join(a.work, "kvsvc-%d.profdata" % k)
         sh([pgoctl, "convert", prof_k, "--binary", os.path.join(plain, "kvsvc"), "--to", "profdata",
             "-o", profdata_k])
-        d = build(a, "sample-%d" % k, KVSVC_SAMPLE_PROFILE=lock(a, profdata_k))
-        rec_ir.append(callgrind_ir(os.path.join(d, "kvsvc"), a.cg_requests, a.cg_rounds, a.work)["Ir"])
-        d = build(a, "sample-%d-99" % k, KVSVC_SAMPLE_PROFILE=lock(a, profdata_k), HOT_CUTOFF="")
-        rec_ir99.append(callgrind_ir(os.path.join(d, "kvsvc"), a.cg_requests, a.cg_rounds, a.work)["Ir"])
+        lock_k = lock(a, profdata_k)
+        for suffix, cutoff, out in (("", "99.7", rec_ir), ("-99", "", rec_ir99)):
+            d = build(a, "sample-%d%s" % (k, suffix), KVSVC_SAMPLE_PROFILE=lock_k, HOT_CUTOFF=cutoff)
+            out.append(callgrind_ir(os.path.join(d, "kvsvc"), a.cg_requests, a.cg_rounds, a.work)["Ir"])
 
     med = {n: statistics.median(v) for n, v in rates.items()}
     best = {n: max(v) for n, v in rates.items()}
@@ -305,14 +305,13 @@ def main():
     med_gain = statistics.median(rec_gain)
     ok_ir = igain[i] > 0 and med_gain >= 0.85 * igain[i]
     if len(rec_ir) > 1:
-        print("sample PGO over %d recordings of the plain build: Ir per request %s; median %.0f (%s of "
-              "instrumented PGO's gain)" % (len(rec_ir), " / ".join("%.0f" % (v / served) for v in rec_ir),
-                                           statistics.median(rec_ir) / served,
-                                           "%.1f%%" % (100 * med_gain / igain[i]) if igain[i] > 0 else "n/a"))
-        med99 = statistics.median(1 - v / ir[p] for v in rec_ir99)
-        print("the same recordings with clang's 99%% hot count: Ir per request %s; median %.0f (%s)" % (
-            " / ".join("%.0f" % (v / served) for v in rec_ir99), statistics.median(rec_ir99) / served,
-            "%.1f%%" % (100 * med99 / igain[i]) if igain[i] > 0 else "n/a"))
+        def over_recordings(v):
+            g = statistics.median(1 - x / ir[p] for x in v)
+            return "Ir per request %s; median %.0f (%s of instrumented PGO's gain)" % (
+                " / ".join("%.0f" % (x / served) for x in v), statistics.median(v) / served,
+                "%.1f%%" % (100 * g / igain[i]) if igain[i] > 0 else "n/a")
+        print("sample PGO over %d recordings of the plain build: %s" % (len(rec_ir), over_recordings(rec_ir)))
+        print("the same recordings with clang's 99%% hot count: %s" % over_recordings(rec_ir99))
     print("goal: sample PGO >= 85%% of instrumented PGO's gain: throughput %s (paired %s, medians %s), "
           "Ir %s (%s%s); BOLT adds on top: %s (%+.1f%% throughput paired, %+.1f%% medians, %+.1f%% Ir, "
           "%+.1f%% I1 misses)" % (

@@ -155,9 +155,13 @@ def case_source_sample(a):
     # (8082) are 8000 + 80 + 10, so its 99.9% line is 10; 99% (8009.1) is
     # reached at 80.
     pgoctl = os.path.join(a.build, "cli", "pgoctl")
+
+    def configure_hot(cutoff, **opts):
+        return c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
+                           PGO_SAMPLE_HOT_CUTOFF=cutoff, **opts)
+
     for cutoff, want in (("99.9", 10), ("99", 80)):
-        out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
-                          PGO_SAMPLE_HOT_CUTOFF=cutoff)
+        out = configure_hot(cutoff)
         check("hot count %d (the profile's %s%% line)" % (want, cutoff) in out, "configure reports the hot count", out)
         cmds = c.commands()
         check("-mllvm -profile-summary-hot-count=%d" % want in cmds["main.cpp"],
@@ -168,25 +172,20 @@ def case_source_sample(a):
     memo = os.path.join(c.build, "pgo-profiles", sha256(pb), "hot-count-_99_9.txt")
     check(open(memo).read().strip() == "10", "the 99.9% count is memoized beside the profile", memo)
     write(memo, "garbage\n")
-    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
-                      PGO_SAMPLE_HOT_CUTOFF="99.9")
+    out = configure_hot("99.9")
     check("hot count 10 (the profile's 99.9% line)" in out and open(memo).read().strip() == "10",
           "a damaged memo is recomputed", out)
-    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
-                      PGO_SAMPLE_HOT_CUTOFF="")
+    out = configure_hot("")
     check("profile-summary-hot-count" not in c.commands()["main.cpp"], "PGO_SAMPLE_HOT_CUTOFF \"\": no hot count")
-    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
-                      PGO_SAMPLE_HOT_CUTOFF="100")
+    out = configure_hot("100")
     check("CMake Warning" in out and "must be above 0 and below 100" in out and "clang's own hot count" in out,
           "a bad PGO_SAMPLE_HOT_CUTOFF warns with pgoctl's message and builds on", out)
     check("profile-summary-hot-count" not in c.commands()["main.cpp"], "no hot count after the warning")
     # Two -mllvm options in PGO_SAMPLE_FLAGS both reach clang (CMake would
     # drop the second bare -mllvm as a duplicate); a hot-count option there
     # wins over PGO_SAMPLE_HOT_CUTOFF.
-    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "profiles/svc.pgolock"), PGO_PGOCTL=pgoctl,
-                      PGO_SAMPLE_HOT_CUTOFF="99.7",
-                      PGO_SAMPLE_FLAGS="-mllvm;-inline-enable-cost-benefit-analysis=true;"
-                                       "-mllvm;-profile-summary-cutoff-hot=999000")
+    out = configure_hot("99.7", PGO_SAMPLE_FLAGS="-mllvm;-inline-enable-cost-benefit-analysis=true;"
+                                                   "-mllvm;-profile-summary-cutoff-hot=999000")
     svc = c.commands()["main.cpp"]
     check("-mllvm -inline-enable-cost-benefit-analysis=true" in svc and
           "-mllvm -profile-summary-cutoff-hot=999000" in svc, "both -mllvm options in svc's command", svc)

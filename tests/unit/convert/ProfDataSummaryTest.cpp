@@ -3,13 +3,12 @@
 // and the cutoff parser. Expected values are worked out below by hand.
 #include "convert/ProfDataSummary.h"
 
+#include "tests/unit/PerfDataBuilder.h" // TempFile
+
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/ProfileData/SampleProfReader.h"
 #include "llvm/ProfileData/SampleProfWriter.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/VirtualFileSystem.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +16,8 @@
 
 namespace pgoctl::convert {
 namespace {
+
+using testing::TempFile;
 
 // Body counts: foo's own 500, 300 (its call target qux:500 is not a body
 // count), and its inlinee bar's 100, 50, 50: five counts, total 1000.
@@ -27,29 +28,6 @@ const char *kProfile = "foo:1200:10\n"
                        "  1: 100\n"
                        "  2: 50\n"
                        "  3: 50\n";
-
-class TempDir {
-public:
-  TempDir() { EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("pgoctl-summary", Path)); }
-  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
-  std::string file(llvm::StringRef Name) const {
-    llvm::SmallString<128> P(Path);
-    llvm::sys::path::append(P, Name);
-    return std::string(P);
-  }
-
-private:
-  llvm::SmallString<128> Path;
-};
-
-std::string writeText(const TempDir &D, llvm::StringRef Name, llvm::StringRef Text) {
-  std::string P = D.file(Name);
-  std::error_code EC;
-  llvm::raw_fd_ostream OS(P, EC);
-  EXPECT_FALSE(EC);
-  OS << Text;
-  return P;
-}
 
 void expectHandChecked(const SampleSummary &S) {
   EXPECT_EQ(S.TotalCount, 1000u);
@@ -73,56 +51,51 @@ void expectHandChecked(const SampleSummary &S) {
 }
 
 TEST(ProfDataSummary, TextProfileHandChecked) {
-  TempDir D;
-  std::string P = writeText(D, "a.prof.txt", kProfile);
+  TempFile P(kProfile, "prof.txt");
   // Unsorted and with a duplicate: the entries come back ascending, once each.
-  auto S = sampleProfileSummary(P, {997000, 500000, 850000, 800000, 950000, 500000});
+  auto S = sampleProfileSummary(P.path(), {997000, 500000, 850000, 800000, 950000, 500000});
   ASSERT_TRUE(bool(S)) << llvm::toString(S.takeError());
   expectHandChecked(*S);
 }
 
 TEST(ProfDataSummary, ExtBinaryRoundTrip) {
-  TempDir D;
-  std::string Text = writeText(D, "a.prof.txt", kProfile);
+  TempFile Text(kProfile, "prof.txt");
   llvm::LLVMContext Ctx;
   auto FS = llvm::vfs::getRealFileSystem();
-  auto Reader = llvm::sampleprof::SampleProfileReader::create(Text, Ctx, *FS);
+  auto Reader = llvm::sampleprof::SampleProfileReader::create(Text.path(), Ctx, *FS);
   ASSERT_TRUE(bool(Reader));
   ASSERT_FALSE((*Reader)->read());
-  std::string Bin = D.file("a.profdata");
-  auto Writer =
-      llvm::sampleprof::SampleProfileWriter::create(Bin, llvm::sampleprof::SPF_Ext_Binary);
+  TempFile Bin("", "profdata"); // the writer replaces its contents
+  auto Writer = llvm::sampleprof::SampleProfileWriter::create(Bin.path(),
+                                                              llvm::sampleprof::SPF_Ext_Binary);
   ASSERT_TRUE(bool(Writer));
   ASSERT_FALSE((*Writer)->write((*Reader)->getProfiles()));
   Writer->reset(); // flush
-  auto S = sampleProfileSummary(Bin, {500000, 800000, 850000, 950000, 997000});
+  auto S = sampleProfileSummary(Bin.path(), {500000, 800000, 850000, 950000, 997000});
   ASSERT_TRUE(bool(S)) << llvm::toString(S.takeError());
   expectHandChecked(*S);
 }
 
 TEST(ProfDataSummary, Errors) {
-  TempDir D;
-  auto Missing = sampleProfileSummary(D.file("nope.profdata"), {990000});
+  TempFile P(kProfile, "prof.txt");
+  auto Missing = sampleProfileSummary(P.path() + ".nope", {990000});
   ASSERT_FALSE(bool(Missing));
-  EXPECT_NE(llvm::toString(Missing.takeError()).find("nope.profdata: cannot read"),
-            std::string::npos);
+  EXPECT_NE(llvm::toString(Missing.takeError()).find(".nope: cannot read"), std::string::npos);
 
-  std::string Junk = writeText(D, "junk.profdata", "this is not a profile\n\x01\x02");
-  auto Bad = sampleProfileSummary(Junk, {990000});
+  TempFile Junk(llvm::StringRef("this is not a profile\n\x01\x02"), "profdata");
+  auto Bad = sampleProfileSummary(Junk.path(), {990000});
   ASSERT_FALSE(bool(Bad));
-  EXPECT_NE(llvm::toString(Bad.takeError()).find("junk.profdata"), std::string::npos);
+  EXPECT_NE(llvm::toString(Bad.takeError()).find(Junk.path()), std::string::npos);
 
   // The indexed instrumentation profile magic (0x8169666f72706cff, stored
   // little-endian: "\xfflprofi\x81") and a version.
-  std::string Instr = writeText(D, "instr.profdata",
-                                llvm::StringRef("\xfflprofi\x81\x0c\0\0\0\0\0\0\0", 16));
-  auto IsInstr = sampleProfileSummary(Instr, {990000});
+  TempFile Instr(llvm::StringRef("\xfflprofi\x81\x0c\0\0\0\0\0\0\0", 16), "profdata");
+  auto IsInstr = sampleProfileSummary(Instr.path(), {990000});
   ASSERT_FALSE(bool(IsInstr));
   EXPECT_NE(llvm::toString(IsInstr.takeError()).find("an instrumentation profile"),
             std::string::npos);
 
-  std::string P = writeText(D, "a.prof.txt", kProfile);
-  auto Range = sampleProfileSummary(P, {1000000});
+  auto Range = sampleProfileSummary(P.path(), {1000000});
   ASSERT_FALSE(bool(Range));
   EXPECT_NE(llvm::toString(Range.takeError()).find("not in (0, 1000000)"), std::string::npos);
 }
