@@ -25,7 +25,7 @@
 # so the plain build is recorded --ip-recordings times (default 3): the first
 # recording feeds the whole table, and the Ir verdict for sample PGO is the
 # median over all of them (each built and run under callgrind on its own).
-# Run once:  python3 bench/example-pgo.py [--pgoctl-build build] [--runs 7]
+# Run once:  python3 bench/example-pgo.py [--pgoctl-build build] [--runs 7] [--lto]
 import argparse
 import os
 import re
@@ -61,6 +61,9 @@ def build(a, name, **opts):
     # or "" for clang's own 99% (the "clang's 99% hot count" rows).
     cmd.append("-DPGO_SAMPLE_HOT_CUTOFF=%s" % opts.get("HOT_CUTOFF", "99.7"))
     cmd.append("-DCMAKE_CXX_FLAGS=%s" % opts.get("CXXFLAGS", ""))
+    # --lto: every build (the profiled plain one too) with CMake's
+    # INTERPROCEDURAL_OPTIMIZATION (clang: ThinLTO through the linker plugin).
+    cmd.append("-DCMAKE_INTERPROCEDURAL_OPTIMIZATION=%s" % ("ON" if a.lto else "OFF"))
     out = sh(cmd)
     if "CMake Warning" in out:
         sys.exit("bench: configure of %s warned:\n%s" % (name, out))
@@ -136,11 +139,13 @@ def main():
     ap.add_argument("--cg-rounds", type=int, default=2)
     ap.add_argument("--ip-recordings", type=int, default=3,
                     help="separate recordings of the plain build, each built with sample PGO (Ir median)")
+    ap.add_argument("--lto", action="store_true",
+                    help="build everything with ThinLTO (CMAKE_INTERPROCEDURAL_OPTIMIZATION=ON)")
     a = ap.parse_args()
     if a.ip_recordings < 1:
         sys.exit("bench: --ip-recordings must be at least 1")
     a.pgoctl_build = os.path.abspath(a.pgoctl_build)
-    a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-example"))
+    a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-example" + ("-lto" if a.lto else "")))
     if a.lbr_emu is None:
         a.lbr_emu = os.path.join(a.pgoctl_build, "tests", "tools", "lbr-emu", "lbr-emu")
     if a.lbr_emu and not os.access(a.lbr_emu, os.X_OK):
@@ -278,8 +283,8 @@ def main():
     igain = {n: 1 - ir[n] / ir[p] for n in ir}
     share = lambda g, n: "%.0f%%" % (100 * g[n] / g[i]) if g[i] > 0 else "n/a"
     print()
-    print("kvsvc, %s samples in the IP-only profile; responses %s" % (
-        samples, "identical in all builds" if len(sums) == 1 else "DIFFER: " + ", ".join(sorted(sums))))
+    print("kvsvc%s, %s samples in the IP-only profile; responses %s" % (
+        " (ThinLTO)" if a.lto else "", samples, "identical in all builds" if len(sums) == 1 else "DIFFER: " + ", ".join(sorted(sums))))
     print()
     print("| build | req/s per CPU s (median of %d) | vs plain | share of instr gain | paired: vs plain | share "
           "| best run: vs plain | share | Ir per request | vs plain | share of instr gain | I1 misses per request |"

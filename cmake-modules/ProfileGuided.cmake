@@ -14,10 +14,11 @@
 #                 -funique-internal-linkage-names (the last two also without a
 #                 profile, so the binary you deploy is ready to be profiled),
 #                 -mllvm -profile-summary-hot-count=<the profile's count at
-#                 PGO_SAMPLE_HOT_CUTOFF, from `pgoctl summary`>
+#                 PGO_SAMPLE_HOT_CUTOFF, from `pgoctl summary`>; with LTO the
+#                 link gets the profile and the -mllvm options too
 #   INSTRUMENTED  -fprofile-use=<cached .profdata> (from pgo_training_target)
 #   BOLT          -Wl,--emit-relocs, and a post-link `llvm-bolt` step writing
-#                 <target>.bolt beside the un-BOLTed <target> (target
+#                 <linked file>.bolt beside the un-BOLTed one (target
 #                 `<target>-bolt`, part of ALL); call pgo_target twice for
 #                 SAMPLE or INSTRUMENTED plus BOLT.
 # The cached path holds the sha256, so the compile flags change with the
@@ -55,8 +56,9 @@ option(PGO_DISABLE "Build every pgo_target() without profile flags" OFF)
 # cost". Measured with the option (callgrind Ir per request, same profile):
 # kvsvc 11969 -> 11720 (-2.1%; instrumented PGO 11293), the first kvsvc
 # without JSON 2526 -> 2526, bench/pgo-outcome.py identical on all variants;
-# throughput of kvsvc within noise (+-1% over 15 interleaved runs). With LTO,
-# pass the option to the linker too (-Wl,-mllvm,...). Empty: none.
+# throughput of kvsvc within noise (+-1% over 15 interleaved runs). With LTO
+# the module passes -mllvm options to the link as well (-plugin-opt=).
+# Empty: none.
 # The hot count of MODE SAMPLE (PGO_SAMPLE_HOT_CUTOFF, default 99.7): clang
 # calls a count hot when it is at least the profile summary's count at the 99%
 # cutoff. A sample profile's 99% line sits about 3x higher, relative to the
@@ -77,8 +79,7 @@ option(PGO_DISABLE "Build every pgo_target() without profile flags" OFF)
 # (PGO_PGOCTL, else find_package(pgoctl)'s PGOCTL_EXECUTABLE, else `pgoctl` on
 # PATH); without it the build uses clang's 99% and says so. A
 # profile-summary option in PGO_SAMPLE_FLAGS takes precedence. With LTO the
-# backend needs it too: -Wl,-mllvm,-profile-summary-hot-count=<the target's
-# PGO_SAMPLE_HOT_COUNT>.
+# link gets it too (_pgo_sample_lto_link).
 set(PGO_SAMPLE_HOT_CUTOFF "99.7" CACHE STRING
     "MODE SAMPLE: hot count at this cumulative share of the profile's counts, in percent (empty: clang's 99%)")
 set(PGO_PGOCTL "" CACHE FILEPATH
@@ -442,6 +443,84 @@ function(_pgo_sample_hot_count target profile out)
   set(${out} "${hot}" PARENT_SCOPE)
 endfunction()
 
+# _pgo_lto_condition(<target> <out>): a generator expression that is 1 when
+# <target> links with LTO: its INTERPROCEDURAL_OPTIMIZATION property (or the
+# configuration's), or `-flto` in the flags CMake puts on its link line
+# (CMAKE_<LANG>_FLAGS[_<CONFIG>], the linker flags, the target's and the
+# directory's compile and link options) as they are at this call.
+function(_pgo_lto_condition target out)
+  set(ipo "$<BOOL:$<TARGET_PROPERTY:INTERPROCEDURAL_OPTIMIZATION>>")
+  set(ipo_cfg "$<BOOL:$<TARGET_PROPERTY:INTERPROCEDURAL_OPTIMIZATION_$<UPPER_CASE:$<CONFIG>>>>")
+  set(always "")
+  foreach(v CMAKE_CXX_FLAGS CMAKE_C_FLAGS CMAKE_EXE_LINKER_FLAGS CMAKE_SHARED_LINKER_FLAGS)
+    string(APPEND always " ${${v}}")
+  endforeach()
+  foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+    get_target_property(v ${target} ${prop})
+    if(v)
+      string(APPEND always " ${v}")
+    endif()
+    get_directory_property(v ${prop})
+    string(APPEND always " ${v}")
+  endforeach()
+  set(lto_re "(^|[ ;])-flto(=(thin|full|auto|jobserver|[0-9]+))?($|[ ;])")
+  set(flags_lto 0)
+  if(always MATCHES "${lto_re}")
+    set(flags_lto 1)
+  endif()
+  # Per-configuration flags: the configurations whose flags ask for LTO.
+  set(cfgs ${CMAKE_CONFIGURATION_TYPES} ${CMAKE_BUILD_TYPE})
+  set(lto_cfgs "")
+  foreach(cfg IN LISTS cfgs)
+    string(TOUPPER "${cfg}" CFG)
+    set(f "${CMAKE_CXX_FLAGS_${CFG}} ${CMAKE_C_FLAGS_${CFG}} ${CMAKE_EXE_LINKER_FLAGS_${CFG}} ${CMAKE_SHARED_LINKER_FLAGS_${CFG}}")
+    if(f MATCHES "${lto_re}")
+      list(APPEND lto_cfgs "${cfg}")
+    endif()
+  endforeach()
+  set(cfg_lto 0)
+  if(lto_cfgs)
+    string(REPLACE ";" "," lto_cfgs "${lto_cfgs}")
+    set(cfg_lto "$<CONFIG:${lto_cfgs}>")
+  endif()
+  set(${out} "$<OR:${ipo},${ipo_cfg},${flags_lto},${cfg_lto}>" PARENT_SCOPE)
+endfunction()
+
+# _pgo_sample_lto_link(<target> <cached profile> <extra -mllvm options>): with
+# LTO the optimizer runs again at the link (ThinLTO's backends, or the whole
+# program), where it inlines across files with the profile's hot counts. The
+# clang driver hands `-fprofile-sample-use=` given at the link to the LTO
+# plugin (and ignores it without LTO), but not `-mllvm` options: those go as
+# `-Wl,-plugin-opt=<option>` (lld and LLVMgold both take it), and only when the
+# target links with LTO, since GNU ld refuses -plugin-opt without the plugin.
+# A static or object library passes them to what links it.
+function(_pgo_sample_lto_link target profile extra)
+  get_target_property(type ${target} TYPE)
+  if(type MATCHES "^(EXECUTABLE|SHARED_LIBRARY|MODULE_LIBRARY)$")
+    set(scope PRIVATE)
+  else()
+    set(scope INTERFACE)
+  endif()
+  set(opts "")
+  set(pending OFF)
+  foreach(item IN LISTS PGO_SAMPLE_FLAGS)
+    if(pending)
+      list(APPEND opts "${item}")
+      set(pending OFF)
+    elseif(item STREQUAL "-mllvm")
+      set(pending ON)
+    elseif(item MATCHES "^-mllvm=(.*)$")
+      list(APPEND opts "${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+  list(APPEND opts ${extra})
+  _pgo_lto_condition(${target} lto)
+  target_link_options(${target} ${scope} "-fprofile-sample-use=${profile}")
+  foreach(opt IN LISTS opts) # one item each: a list inside $<...> would be split
+    target_link_options(${target} ${scope} "$<${lto}:LINKER:-plugin-opt=${opt}>")
+  endforeach()
+endfunction()
+
 # --- pgo_target ----------------------------------------------------------------
 
 function(pgo_target target)
@@ -530,10 +609,13 @@ function(pgo_target target)
       target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:${flags}>")
     endif()
     _pgo_sample_hot_count(${target} "${profile}" hot)
+    set(llvm_opts "")
     if(hot)
       target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:SHELL:-mllvm -profile-summary-hot-count=${hot}>")
       set_property(TARGET ${target} PROPERTY PGO_SAMPLE_HOT_COUNT "${hot}")
+      set(llvm_opts "-profile-summary-hot-count=${hot}")
     endif()
+    _pgo_sample_lto_link(${target} "${profile}" "${llvm_opts}")
   elseif(mode STREQUAL "INSTRUMENTED")
     target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:-fprofile-use=${profile}>")
   else()
@@ -558,15 +640,37 @@ function(pgo_target target)
     if(ARG_BOLT_OUTPUT)
       get_filename_component(out "${ARG_BOLT_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
     else()
-      get_target_property(dir ${target} RUNTIME_OUTPUT_DIRECTORY)
+      # Beside the linked file (OUTPUT may not use $<TARGET_FILE>): its
+      # output folder, name, prefix and suffix, and with a multi-config
+      # generator the configuration's folder (Debug/svc.bolt, Release/...).
+      if(type STREQUAL "EXECUTABLE")
+        set(kind RUNTIME)
+        set(prefix "")
+        set(suffix "${CMAKE_EXECUTABLE_SUFFIX}")
+      else()
+        set(kind LIBRARY)
+        set(prefix "${CMAKE_SHARED_LIBRARY_PREFIX}")
+        set(suffix "${CMAKE_SHARED_LIBRARY_SUFFIX}")
+      endif()
+      get_target_property(dir ${target} ${kind}_OUTPUT_DIRECTORY)
       if(NOT dir)
         set(dir "${CMAKE_CURRENT_BINARY_DIR}")
       endif()
-      get_target_property(name ${target} OUTPUT_NAME)
-      if(NOT name)
-        set(name "${target}")
+      get_property(multi GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+      if(multi)
+        string(APPEND dir "/$<CONFIG>")
       endif()
-      set(out "${dir}/${name}.bolt")
+      foreach(p OUTPUT_NAME PREFIX SUFFIX)
+        get_target_property(v ${target} ${p})
+        if(v)
+          string(TOLOWER "${p}" var)
+          set(${var} "${v}")
+        endif()
+      endforeach()
+      if(NOT output_name)
+        set(output_name "${target}")
+      endif()
+      set(out "${dir}/${prefix}${output_name}${suffix}.bolt")
     endif()
     string(REPLACE ";" "$<SEMICOLON>" flags_arg "${flags}")
     string(SUBSTRING "${sha}" 0 12 short)
@@ -575,7 +679,7 @@ function(pgo_target target)
               "-DOUTPUT=${out}" "-DPROFILE=${profile}" "-DFLAGS=${flags_arg}"
               -P "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
       DEPENDS ${target} "${profile}" "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
-      COMMENT "BOLT: ${target} -> ${out} (profile sha256 ${short})"
+      COMMENT "BOLT: ${target} -> ${target}.bolt (profile sha256 ${short})"
       VERBATIM)
     add_custom_target(${target}-bolt ALL DEPENDS "${out}")
     set_property(TARGET ${target} PROPERTY PGO_BOLT_OUTPUT "${out}")
@@ -631,9 +735,9 @@ function(pgo_training_target name)
                CXX_STANDARD CXX_STANDARD_REQUIRED CXX_EXTENSIONS POSITION_INDEPENDENT_CODE)
     get_target_property(v ${ARG_FROM} ${prop})
     if(NOT v STREQUAL "v-NOTFOUND")
-      if(prop STREQUAL "COMPILE_OPTIONS")
-        # Not the profile-use flags of pgo_target().
-        list(FILTER v EXCLUDE REGEX "-fprofile-(sample-)?use=")
+      if(prop MATCHES "^(COMPILE|LINK)_OPTIONS$")
+        # Not the profile-use flags of pgo_target() (and their hot count).
+        list(FILTER v EXCLUDE REGEX "-fprofile-(sample-)?use=|profile-summary-hot-count=")
       endif()
       set_property(TARGET ${name} PROPERTY ${prop} "${v}")
     endif()

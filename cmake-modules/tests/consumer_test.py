@@ -194,6 +194,63 @@ def case_source_sample(a):
     c.ninja()
 
 
+def case_lto(a):
+    """SAMPLE with LTO: the optimizer runs again at the link, so the link gets
+    the profile and the -mllvm options (as -plugin-opt=); without LTO it gets
+    no -plugin-opt (GNU ld would refuse it). The effect is checked in the
+    link map: the LTO backend's .text.hot.* sections follow the hot count."""
+    c = Consumer(a, "lto")
+    # Body counts 4000, 60, 40, 10 (total 4110): the largest counts reaching
+    # 97% (3986.7) are 4000; 99.7% (4097.67): 4000+60+40, so 40; 99.9%
+    # (4105.89): all four, so 10. warm's entry count is 60, main's 10: at 40
+    # warm is hot and main is not, at 10 both are, at 4000 neither.
+    prof = write(os.path.join(c.src, "profiles/lto.prof.txt"),
+                 "main:5000:10\n 1: 10\n 3: 4000\n 4: 40\n_Z4warmi:60:60\n 0: 60\n")
+    pgoctl = os.path.join(a.build, "cli", "pgoctl")
+    svc_map = os.path.join(c.build, "svc.map")
+
+    def hot_sections():
+        text = open(svc_map).read()
+        return {f for f in ("main", "_Z4warmi") if ".text.hot." + f in text}
+
+    def build(cutoff, **opts):
+        out = c.configure(CONSUMER_SAMPLE=prof, PGO_PGOCTL=pgoctl, PGO_SAMPLE_HOT_CUTOFF=cutoff,
+                          CONSUMER_LINK_MAP="ON", **opts)
+        c.ninja()
+        return out, c.link_command("svc")
+
+    # No LTO: the profile on the link line is ignored by clang, no -plugin-opt.
+    out, link = build("99.7")
+    check("-fprofile-sample-use=" in link and "plugin-opt" not in link,
+          "without LTO: no -plugin-opt on svc's link (GNU ld would refuse it)", link)
+    # CMake's INTERPROCEDURAL_OPTIMIZATION (ThinLTO), GNU ld with LLVM's plugin.
+    for cutoff, count, hot in (("99.7", 40, {"_Z4warmi"}), ("99.9", 10, {"main", "_Z4warmi"}), ("97", 4000, set())):
+        out, link = build(cutoff, CMAKE_INTERPROCEDURAL_OPTIMIZATION="ON")
+        check("-fprofile-sample-use=%s/pgo-profiles/%s/lto.prof.txt" % (c.build, sha256(prof)) in link,
+              "LTO: svc's link gets the cached profile", link)
+        for opt in ("-plugin-opt=-profile-summary-hot-count=%d" % count,
+                    "-plugin-opt=-inline-enable-cost-benefit-analysis=true"):
+            check(opt in link, "LTO at %s%%: %s on svc's link" % (cutoff, opt), link)
+        check("plugin-opt" not in c.link_command("tool") and "-fprofile" not in c.link_command("tool"),
+              "not on tool's link", c.link_command("tool"))
+        check(hot_sections() == hot, "LTO at %s%% (hot count %d): the backend's hot functions are %s" % (
+            cutoff, count, sorted(hot) or "none"), str(sorted(hot_sections())))
+    # -flto in the flags instead of the property, and lld.
+    out, link = build("99.9", CMAKE_INTERPROCEDURAL_OPTIMIZATION="OFF", CMAKE_CXX_FLAGS="-flto=thin",
+                      CMAKE_EXE_LINKER_FLAGS="-fuse-ld=lld")
+    check("-plugin-opt=-profile-summary-hot-count=10" in link, "-flto=thin in CMAKE_CXX_FLAGS counts as LTO", link)
+    check(hot_sections() == {"main", "_Z4warmi"}, "lld's LTO backend uses the hot count too",
+          str(sorted(hot_sections())))
+    # A static library with the profile: what links it gets the link options.
+    c.configure(CONSUMER_SAMPLE_UTIL=prof, PGO_PGOCTL=pgoctl, PGO_SAMPLE_HOT_CUTOFF="99.7",
+                CMAKE_INTERPROCEDURAL_OPTIMIZATION="ON", CMAKE_CXX_FLAGS="", CMAKE_EXE_LINKER_FLAGS="")
+    c.ninja()
+    link = c.link_command("svc")
+    check("-fprofile-sample-use=" in link and "-plugin-opt=-profile-summary-hot-count=40" in link,
+          "a static library's LTO link options reach the executable that links it", link)
+    check("plugin-opt" not in c.link_command("tool"), "and not tool, which does not link it")
+
+
 def case_package(a):
     """find_package(pgoctl) from a `cmake --install` prefix: PGOCTL_EXECUTABLE
     runs, SAMPLE flags on svc only, BOLT step works with the installed files."""
@@ -224,7 +281,8 @@ def case_package(a):
 
 def case_bolt(a):
     """BOLT: --emit-relocs on svc's link only, svc.bolt marked by llvm-bolt,
-    the un-BOLTed svc beside it, and both run."""
+    the un-BOLTed svc beside it, and both run; a shared library; one .bolt
+    per configuration with a multi-config generator."""
     c = Consumer(a, "bolt")
     fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
     c.configure(CONSUMER_BOLT=fd)
@@ -248,6 +306,25 @@ def case_bolt(a):
     check("BOLT: svc" in out and "-reorder-blocks=reverse" in first and "ext-tsp" not in first,
           "PGO_BOLT_FLAGS replaces the default flags", out + first)
     check(has_bolt_note(bolted), "still BOLT-processed")
+    # A shared library: lib<name>.so.bolt beside lib<name>.so.
+    c.configure(CONSUMER_BOLT="", CONSUMER_UTIL_SHARED="ON", CONSUMER_BOLT_UTIL=fd, PGO_BOLT_FLAGS="")
+    c.ninja()
+    lib = os.path.join(c.build, "libutil.so")
+    check("--emit-relocs" in c.link_command("util"), "libutil.so links with --emit-relocs", c.link_command("util"))
+    check(os.path.isfile(lib + ".bolt") and has_bolt_note(lib + ".bolt") and not has_bolt_note(lib),
+          "libutil.so.bolt is BOLT-processed, "
+          "libutil.so stays beside it")
+    # A multi-config generator: each configuration's binary gets its own .bolt.
+    mc = Consumer(a, "bolt-multi-config")
+    fd = write(os.path.join(mc.src, "profiles/svc.fdata"), FDATA)
+    run(["cmake", "-S", mc.src, "-B", mc.build, "-G", "Ninja Multi-Config", "-DCMAKE_CXX_COMPILER=" + CXX,
+         "-DPGOCTL_SOURCE_DIR=" + a.source, "-DCONSUMER_BOLT=" + fd])
+    for cfg in ("Debug", "Release"):
+        run(["cmake", "--build", mc.build, "--config", cfg])
+    for cfg in ("Debug", "Release"):
+        out = os.path.join(mc.build, cfg, "svc.bolt")
+        check(os.path.isfile(out) and has_bolt_note(out), "multi-config: %s/svc.bolt is BOLT-processed" % cfg)
+    check(not os.path.exists(os.path.join(mc.build, "svc.bolt")), "and no shared svc.bolt outside them")
 
 
 def case_missing(a):
