@@ -14,7 +14,9 @@
 #   ceiling      instr PGO with -mllvm -disable-cgp-select2branch: the part of
 #                its gain that a sample profile can express at all
 # and, when lbr-emu is built, sample PGO + BOLT with an .fdata of an emulated
-# LBR recording of the sample PGO binary (this machine has no LBR)
+# LBR recording of the sample PGO binary (this machine has no LBR); and (Ir
+# only) sample PGO from that recording of the sample PGO build, the profile a
+# weekly refresh pins once the PGO build is what runs in production
 # all through include(ProfileGuided) with lock files. Reports, side by side:
 # throughput medians (requests per CPU second, interleaved runs) and callgrind
 # instruction counts and simulated L1 i-cache misses of the serving part (a
@@ -64,6 +66,7 @@ def build(a, name, **opts):
     # --lto: every build (the profiled plain one too) with CMake's
     # INTERPROCEDURAL_OPTIMIZATION (clang: ThinLTO through the linker plugin).
     cmd.append("-DCMAKE_INTERPROCEDURAL_OPTIMIZATION=%s" % ("ON" if a.lto else "OFF"))
+    cmd.append("-DCMAKE_EXE_LINKER_FLAGS=%s" % opts.get("LDFLAGS", ""))
     out = sh(cmd)
     if "CMake Warning" in out:
         sys.exit("bench: configure of %s warned:\n%s" % (name, out))
@@ -181,6 +184,8 @@ def main():
     # discontinuity 100%") and made the BOLTed binary slower (-3.7%).
     log("sample PGO build, recorded for BOLT; + BOLT; instrumented PGO build")
     spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata))
+    spgo_bin = os.path.join(a.work, "kvsvc-sample.bin")  # the recorded binary, for the refresh row
+    shutil.copy(os.path.join(spgo, "kvsvc"), spgo_bin)
     prof2 = record(a, pgoctl, os.path.join(spgo, "kvsvc"), train, "kvsvc-sample")
     # Two .fdata of the same recording: the edges pgoctl's IP estimator infers
     # (--infer-edges: an LBR-mode .fdata, so BOLT lays out blocks; the
@@ -225,8 +230,12 @@ def main():
     # into branches (CodeGenPrepare); a select was a cmov in the profiled
     # binary, so neither IP samples nor LBR see its condition, and LLVM's
     # sample loader weights only branches (bench/example-pgo.md).
+    # (With LTO, CodeGenPrepare runs in the LTO backend: the option goes to
+    # the link too; -flto there so that CMake's compiler check, which links
+    # without it, can pass the option to LLVM's plugin.)
     ceil = build(a, "instr-ceiling", KVSVC_INSTR_PROFILE=lock(a, instr_prof),
-                 CXXFLAGS="-mllvm -disable-cgp-select2branch")
+                 CXXFLAGS="-mllvm -disable-cgp-select2branch",
+                 LDFLAGS="-flto=thin -Wl,-plugin-opt=-disable-cgp-select2branch" if a.lto else "")
     builds = [("plain", os.path.join(plain, "kvsvc")),
               ("sample PGO (pgoctl, IP-only)", os.path.join(spgo, "kvsvc")),
               ("sample PGO, clang's 99% hot count", os.path.join(spgo99, "kvsvc")),
@@ -268,6 +277,15 @@ def main():
         for suffix, cutoff, out in (("", "99.7", rec_ir), ("-99", "", rec_ir99)):
             d = build(a, "sample-%d%s" % (k, suffix), KVSVC_SAMPLE_PROFILE=lock_k, HOT_CUTOFF=cutoff)
             out.append(callgrind_ir(os.path.join(d, "kvsvc"), a.cg_requests, a.cg_rounds, a.work)["Ir"])
+
+    # The profile a weekly refresh pins after the first PGO release: a
+    # recording of the deployed sample PGO build (the one recorded for BOLT),
+    # not of plain. Sample PGO from it, Ir only.
+    log("sample PGO from the recording of the sample PGO build (the refresh's profile); callgrind")
+    gen2 = os.path.join(a.work, "kvsvc-gen2.profdata")
+    sh([pgoctl, "convert", prof2, "--binary", spgo_bin, "--to", "profdata", "-o", gen2])
+    d = build(a, "sample-gen2", KVSVC_SAMPLE_PROFILE=lock(a, gen2))
+    gen2_ir = callgrind_ir(os.path.join(d, "kvsvc"), a.cg_requests, a.cg_rounds, a.work)["Ir"]
 
     med = {n: statistics.median(v) for n, v in rates.items()}
     best = {n: max(v) for n, v in rates.items()}
@@ -317,6 +335,9 @@ def main():
                 "%.1f%%" % (100 * g / igain[i]) if igain[i] > 0 else "n/a")
         print("sample PGO over %d recordings of the plain build: %s" % (len(rec_ir), over_recordings(rec_ir)))
         print("the same recordings with clang's 99%% hot count: %s" % over_recordings(rec_ir99))
+    print("sample PGO from a recording of the sample PGO build (the profile a refresh pins after the first PGO "
+          "release): Ir per request %.0f (%s of instrumented PGO's gain)" % (
+              gen2_ir / served, "%.1f%%" % (100 * (1 - gen2_ir / ir[p]) / igain[i]) if igain[i] > 0 else "n/a"))
     print("goal: sample PGO >= 85%% of instrumented PGO's gain: throughput %s (paired %s, medians %s), "
           "Ir %s (%s%s); BOLT adds on top: %s (%+.1f%% throughput paired, %+.1f%% medians, %+.1f%% Ir, "
           "%+.1f%% I1 misses)" % (
