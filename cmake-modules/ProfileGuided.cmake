@@ -5,6 +5,7 @@
 #              [REQUIRED] [MAX_AGE_DAYS <n>]
 #              [BOLT_FLAGS <flag>...] [BOLT_OUTPUT <path>])
 #   pgo_training_target(<new target> FROM <target> [PROFILE_DIR <dir>])
+#   pgo_install(<target> [DESTINATION <dir>] [COMPONENT <component>])
 #
 # pgo_target() resolves the profile at configure time (a `.pgolock` file names
 # it by version and sha256 and says where to fetch it; any other path is the
@@ -683,6 +684,39 @@ function(pgo_target target)
       VERBATIM)
     add_custom_target(${target}-bolt ALL DEPENDS "${out}")
     set_property(TARGET ${target} PROPERTY PGO_BOLT_OUTPUT "${out}")
+  endif()
+endfunction()
+
+# --- pgo_install -------------------------------------------------------------------
+
+# pgo_install(<target> [DESTINATION <dir>] [COMPONENT <component>]): installs
+# what to deploy, under the target's own file name: the BOLTed file when
+# pgo_target(<target> MODE BOLT ...) (called before) has a profile, else the
+# target as linked. DESTINATION defaults to GNUInstallDirs' bin (executables)
+# or lib (shared libraries).
+function(pgo_install target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DESTINATION;COMPONENT" "")
+  if(ARG_UNPARSED_ARGUMENTS OR NOT TARGET ${target})
+    message(FATAL_ERROR "pgo_install(${target} [DESTINATION dir] [COMPONENT c]): bad arguments `${ARGN}` or no such target")
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(NOT ARG_DESTINATION)
+    include(GNUInstallDirs)
+    if(type STREQUAL "EXECUTABLE")
+      set(ARG_DESTINATION "${CMAKE_INSTALL_BINDIR}")
+    else()
+      set(ARG_DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+    endif()
+  endif()
+  set(component "")
+  if(ARG_COMPONENT)
+    set(component COMPONENT "${ARG_COMPONENT}")
+  endif()
+  get_target_property(out ${target} PGO_BOLT_OUTPUT)
+  if(NOT out OR out STREQUAL "$<TARGET_FILE:${target}>")
+    install(TARGETS ${target} RUNTIME DESTINATION "${ARG_DESTINATION}" LIBRARY DESTINATION "${ARG_DESTINATION}" ${component})
+  else()
+    install(PROGRAMS "${out}" DESTINATION "${ARG_DESTINATION}" RENAME "$<TARGET_FILE_NAME:${target}>" ${component})
   endif()
 endfunction()
 

@@ -282,7 +282,7 @@ def case_package(a):
 def case_bolt(a):
     """BOLT: --emit-relocs on svc's link only, svc.bolt marked by llvm-bolt,
     the un-BOLTed svc beside it, and both run; a shared library; one .bolt
-    per configuration with a multi-config generator."""
+    per configuration with a multi-config generator; pgo_install."""
     c = Consumer(a, "bolt")
     fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
     c.configure(CONSUMER_BOLT=fd)
@@ -325,6 +325,23 @@ def case_bolt(a):
         out = os.path.join(mc.build, cfg, "svc.bolt")
         check(os.path.isfile(out) and has_bolt_note(out), "multi-config: %s/svc.bolt is BOLT-processed" % cfg)
     check(not os.path.exists(os.path.join(mc.build, "svc.bolt")), "and no shared svc.bolt outside them")
+    # pgo_install: the BOLTed file installed under the target's own name.
+    run(["cmake", "-S", mc.src, "-B", mc.build, "-DCONSUMER_INSTALL=ON"])
+    run(["cmake", "--build", mc.build, "--config", "Release"])
+    prefix = os.path.join(mc.dir, "prefix")
+    run(["cmake", "--install", mc.build, "--config", "Release", "--prefix", prefix])
+    installed = os.path.join(prefix, "bin", "svc")
+    check(os.path.isfile(installed) and has_bolt_note(installed), "pgo_install installs Release/svc.bolt as bin/svc")
+    check(run([installed, "1000"]).stdout == run([os.path.join(mc.build, "Release", "svc"), "1000"]).stdout,
+          "and it runs with the same output")
+    # Without a BOLT profile it installs the target as linked.
+    c.configure(CONSUMER_BOLT="", CONSUMER_UTIL_SHARED="OFF", CONSUMER_BOLT_UTIL="", CONSUMER_INSTALL="ON")
+    c.ninja()
+    prefix = os.path.join(c.dir, "prefix")
+    run(["cmake", "--install", c.build, "--prefix", prefix])
+    installed = os.path.join(prefix, "bin", "svc")
+    check(os.path.isfile(installed) and not has_bolt_note(installed),
+          "without a BOLT profile pgo_install installs svc as linked")
 
 
 def case_missing(a):
