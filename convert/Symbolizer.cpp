@@ -244,7 +244,7 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
   }
   if (!S->HasDwarf) {
     for (const auto &[Lo, Hi, Name] : P.FuncSyms)
-      AddRange(Name, Lo, Hi);
+      AddRange(symbolTableFunctionName(Name), Lo, Hi);
     S->Warnings.push_back(formatv(
         "{0}: no DWARF (build with -g, or give --debug-binary): profile is per function "
         "from the symbol table; line offsets, discriminators and inline stacks are lost",
@@ -543,6 +543,17 @@ void Symbolizer::symbolizeInst(uint32_t I) {
     Stack.push_back({It->second, (Fr.Line - Fr.StartLine) & 0xffff, Fr.Discriminator});
   }
   InstStack[I] = internStack(Stack);
+}
+
+StringRef symbolTableFunctionName(StringRef Name) {
+  size_t Cold = Name.rfind(".cold");
+  if (Cold != StringRef::npos && Cold > 0) {
+    StringRef Rest = Name.drop_front(Cold + 5);
+    if (Rest.empty() ||
+        (Rest.consume_front(".") && !Rest.empty() && llvm::all_of(Rest, llvm::isDigit)))
+      Name = Name.take_front(Cold);
+  }
+  return sampleprof::FunctionSamples::getCanonicalFnName(Name);
 }
 
 } // namespace pgoctl::convert

@@ -172,4 +172,11 @@ private:
   static constexpr uint32_t kUnknown = ~uint32_t(0);
 };
 
+/// The function a symbol-table name belongs to, for binaries without DWARF:
+/// a split fragment (BOLT's `f.cold.N`, GCC's and LLVM's `f.cold`) is part of
+/// `f`, and the suffixes LLVM's sample loader drops from IR names before it
+/// looks a function up (`.llvm.N`, `.part.N`) are dropped too, so that the
+/// profile names what clang matches. `.__uniq.N` stays, as in DWARF names.
+llvm::StringRef symbolTableFunctionName(llvm::StringRef Name);
+
 } // namespace pgoctl::convert

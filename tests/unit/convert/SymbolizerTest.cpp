@@ -55,4 +55,25 @@ TEST(Symbolizer, ComdatCopiesGiveOneRange) {
   EXPECT_TRUE(R->IsEntry);
 }
 
+// Hand-checked names: BOLT's and GCC's split fragments fold into their
+// function; LLVM's sample loader drops .llvm.N and .part.N from IR names
+// before looking them up, and keeps .__uniq.N when the profile has it.
+TEST(Symbolizer, SymbolTableFunctionName) {
+  using convert::symbolTableFunctionName;
+  EXPECT_EQ(symbolTableFunctionName("work.cold.0"), "work");
+  EXPECT_EQ(symbolTableFunctionName("work.cold.12"), "work");
+  EXPECT_EQ(symbolTableFunctionName("_Z4workmm.cold"), "_Z4workmm");
+  EXPECT_EQ(symbolTableFunctionName("_Z3foov.llvm.6512345"), "_Z3foov");
+  EXPECT_EQ(symbolTableFunctionName("foo.part.0"), "foo");
+  EXPECT_EQ(symbolTableFunctionName("foo.llvm.7.cold.1"), "foo");
+  EXPECT_EQ(symbolTableFunctionName("_ZL3barv.__uniq.1234"), "_ZL3barv.__uniq.1234");
+  EXPECT_EQ(symbolTableFunctionName("_ZL3barv.__uniq.1234.cold.2"), "_ZL3barv.__uniq.1234");
+  // Not fragments: a name that only contains "cold", or a suffix after it.
+  EXPECT_EQ(symbolTableFunctionName("coldstart"), "coldstart");
+  EXPECT_EQ(symbolTableFunctionName("f.colder"), "f.colder");
+  EXPECT_EQ(symbolTableFunctionName("f.cold.x"), "f.cold.x");
+  EXPECT_EQ(symbolTableFunctionName(".cold"), ".cold");
+  EXPECT_EQ(symbolTableFunctionName("main"), "main");
+}
+
 } // namespace
