@@ -3,25 +3,22 @@
 (`pgoctl convert --to profdata --format text`) and prints, for FUNCTION, its
 share of the body samples of all top-level functions and its hottest body
 line offset (discriminators folded), then every top-level function name."""
+import re
 import sys
 
 path, want = sys.argv[1:3]
 funcs = {}  # name -> {line offset: count}
 cur = None
 for line in open(path):
-    if not line.strip():
-        continue
-    if not line.startswith(" "):
+    if line.strip() and not line.startswith(" "):
         cur = line.rsplit(":", 2)[0]
         funcs.setdefault(cur, {})
         continue
-    if line.startswith("  ") or cur is None:  # inlined callsites' bodies: not top-level body samples
-        continue
-    key, _, rest = line.strip().partition(":")
-    if not rest.strip() or not rest.split()[0].isdigit():
-        continue  # an inlined callsite header (`offset: callee:total`)
-    offset = int(key.split(".")[0])
-    funcs[cur][offset] = funcs[cur].get(offset, 0) + int(rest.split()[0])
+    # A top-level body line: one space of indent (inlinees' bodies have more;
+    # an inlined callsite's header `offset: callee:total` has no count).
+    m = re.match(r"^ (\d+)(?:\.\d+)?: (\d+)(?:\s|$)", line)
+    if m and cur is not None:
+        funcs[cur][int(m.group(1))] = funcs[cur].get(int(m.group(1)), 0) + int(m.group(2))
 total = sum(sum(b.values()) for b in funcs.values())
 body = funcs.get(want, {})
 if not body or not total:
