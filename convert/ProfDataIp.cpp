@@ -183,6 +183,39 @@
 //    of load generation build to 11721 and 11656 Ir/request, behind this
 //    estimator's 11606: the LBR build's earlier lead (11544) came from the
 //    generator's lukewarm lines lowering the profile summary's hot count.
+//
+// Session 9 (nothing kept; the code is on branch s9-cost-exp): a block's
+// samples divided by its estimated cycles per pass instead of its
+// instruction count. Cost models: the register-dependency critical path with
+// the MC scheduling model's latencies (generic x86-64 subtarget, zero idioms
+// read nothing, %rsp not tracked) max'd with micro-ops / issue width;
+// geometric blends with the instruction count, sqrt(n x cycles) and n^0.75 x
+// cycles^0.25; llvm-mca's cycles for one pass of the block (-mcpu=x86-64,
+// -call-latency=3) alone and as sqrt(n x mca). Measured: BOLT of the sample
+// PGO kvsvc with --infer-edges (callgrind taken jumps / Ir / I1 misses per
+// request; LBR-emu edges 583.5 / 11529 / 34.0): instructions 638.6 / 11547 /
+// 39.0; critical path 676.2 / 11580 / 37.4; sqrt(n x cycles) 650.6 / 11554 /
+// 36.5; n^0.75 x cycles^0.25 653.0 / 11555 / 44.7; mca 692.7 / 11585 / 43.1;
+// sqrt(n x mca) 649.6 / 11553 / 39.7. Sample PGO of the plain build (three
+// recordings; source tree at another path than the bench's, which moves all
+// three by about +80 through layout): instructions 11651/11638/11616,
+// critical path 11715/11728/11730, sqrt(n x cycles) 11631/11669/11656,
+// n^0.75 x cycles^0.25 11650/11634/11657. Convert time unchanged (0.31-0.34
+// s). Why: against the LBR-emu counts of the same binary and load, the
+// sample-weighted spread within a function of log(samples / (cost x count))
+// over 2079 blocks is 0.742 for instruction count, 0.833 for the critical
+// path, 0.770 for mca's single pass, 0.816 for mca's steady-state
+// throughput, and at best 0.717 for a fitted n^0.5 x mca^0.75 (0.934 with
+// no cost at all): a static per-block model explains almost nothing of what
+// instruction count leaves. What it leaves is dynamic and crosses blocks: in
+// fmt's copy_str_noinline (kvsvc-sample.bin 0x24b80) 3610 of the loop head's
+// 4526 samples sit on `add %r9,%r12`, waiting for %r12 loaded in the
+// preheader, and 2669 of the entry block's 5338 on its first instruction
+// (after the call); the critical path gives the two chained L1-hit loads of
+// the block at +0x4b 12 cycles where the samples make it one of the
+// function's cheapest blocks per pass. The loop-skipping edge (LBR: 309 of
+// 3628 entries, 9%) got 73% of the entries with instruction count and 78-85%
+// with the models.
 #include "convert/ProfDataBuild.h"
 
 #include "llvm/ADT/DenseMap.h"
