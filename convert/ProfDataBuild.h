@@ -70,7 +70,10 @@ void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleB
 /// An LBR-style profile of binary BinaryIndex of the IP profile P: the
 /// branches and fall-through ranges of the estimator's flow (step 2) and its
 /// calls (step 3), in P's address space (ProfDataIp.cpp). Ranges are each
-/// block's own straight line plus one per fall-through edge.
+/// block's own straight line plus one per fall-through edge. Its flow puts a
+/// cost on taken jumps, so that where the samples leave a branch's direction
+/// open it follows the binary's own layout (edgeProfiParams()); the block
+/// counts of addIpSamples() have no such prior.
 BinaryProfile estimateLbr(const Profile &P, uint32_t BinaryIndex, Symbolizer &S,
                           ConvertSummary &Sum);
 
