@@ -184,9 +184,11 @@
 //    estimator's 11606: the LBR build's earlier lead (11544) came from the
 //    generator's lukewarm lines lowering the profile summary's hot count.
 //
-// Session 9 (nothing kept; the code is on branch s9-cost-exp): a block's
-// samples divided by its estimated cycles per pass instead of its
-// instruction count. Cost models: the register-dependency critical path with
+// Session 9 (BOLT's taken jumps per request, from callgrind, joined the
+// measures). Kept: the edges for BOLT put a cost on taken jumps
+// (edgeProfiParams() has the numbers). Not kept (the code is on branch
+// s9-cost-exp): a block's samples divided by its estimated cycles per pass
+// instead of its instruction count. Cost models: the register-dependency critical path with
 // the MC scheduling model's latencies (generic x86-64 subtarget, zero idioms
 // read nothing, %rsp not tracked) max'd with micro-ops / issue width;
 // geometric blends with the instruction count, sqrt(n x cycles) and n^0.75 x
@@ -536,14 +538,17 @@ llvm::ProfiParams profiParams() {
 /// of kvsvc after BOLT with the module's flags; emulated-LBR .fdata of the
 /// same binary in brackets): sample PGO build 638.6 / 38.9 / 11547 -> 586.8 /
 /// 39.1 / 11534 (583.5 / 34.0 / 11529); its ThinLTO build 640.3 / 57.8 /
-/// 11502 -> 589.2 / 61.3 / 11485 (592.2 / 53.7 / 11482). Costs 1 / 3 / 5 /
-/// 20 / 40 gave 614 / 615 / 594 / 581 / 563 taken jumps, I1 misses rising
-/// to 43-45 from 20 on. The block counts it yields are not used for sample
-/// PGO: there the same prior cost 100-150 Ir/request (bench/example-pgo.md,
-/// session 6). profi tells a fall-through by index (a jump from node K to
-/// K + 1); nodes follow the blocks' address order, so a jump to the block
-/// right after its own (rare: a jump across the gap between a function's
-/// split parts) also counts as one.
+/// 11502 -> 589.2 / 61.3 / 11485 (592.2 / 53.7 / 11482); the plain build
+/// (BOLT alone) 669.8 / 16.9 / 13148 -> 654.0 / 17.3 / 13139 (588.8 / 13.8 /
+/// 13136), where the compiler's layout had no profile. On the sample PGO
+/// build, costs 1 / 3 / 5 / 20 / 40 gave 614 / 615 / 594 / 581 / 563 taken
+/// jumps, I1 misses rising to 43-45 from 20 on. The block counts it yields
+/// are not used for sample PGO: there the same cost of 10 made the build
+/// 110-140 Ir/request slower (bench/example-pgo.md, session 6). profi tells
+/// a fall-through by index (a jump from node K to K + 1); nodes follow the
+/// blocks' address order, so a jump to the block right after its own (rare:
+/// a jump across the gap between a function's split parts) also counts as
+/// one.
 llvm::ProfiParams edgeProfiParams() {
   llvm::ProfiParams P = profiParams();
   P.CostJumpUnknownInc = P.CostBlockInc;
