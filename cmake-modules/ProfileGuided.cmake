@@ -624,8 +624,11 @@ function(pgo_target target)
     elseif(PGO_BOLT_FLAGS)
       set(flags "${PGO_BOLT_FLAGS}")
     else()
-      file(READ "${profile}" head LIMIT 6)
-      if(head STREQUAL "no_lbr")
+      # The first line (file(READ ... LIMIT 6) in text mode gave CMake 3.25
+      # seven characters, "no_lbr\n" whatever followed, so a no_lbr .fdata
+      # got the LBR flags until session 9).
+      file(STRINGS "${profile}" head LIMIT_COUNT 1)
+      if(head MATCHES "^no_lbr( |$)")
         set(flags "${PGO_DEFAULT_BOLT_FLAGS_NO_LBR}")
         message(STATUS "pgo_target(${target} MODE BOLT): the .fdata has no branch records (no_lbr: IP samples only): BOLT can only reorder functions; on examples/kvsvc that measured -3% to 0%, and +1% to +3% with an LBR .fdata (bench/example-pgo.md). Without LBR, `pgoctl convert --to fdata --infer-edges` writes the edges pgoctl infers from IP samples instead")
       else()

@@ -22,6 +22,8 @@ SAMPLE_A = "main:5000:10\n 1: 10\n 3: 4000\n 4: 40\n"
 SAMPLE_B = "main:9000:10\n 1: 10\n 3: 8000\n 4: 80\n"
 # A no_lbr BOLT profile in perf2bolt's format: samples at function starts.
 FDATA = "no_lbr cpu-clock:\n1 main 0 500\n1 _Z8checksumPKci 0 2000\n"
+# An LBR-mode one (branch records): main's call into checksum.
+FDATA_LBR = "1 main 0 1 _Z8checksumPKci 0 0 2000\n"
 
 
 class Failure(Exception):
@@ -297,8 +299,16 @@ def case_bolt(a):
     log = open(bolted + ".log").read()
     check("non-empty execution profile" in log and "BOLT-ERROR" not in log, "BOLT used the profile", log)
     check("no work to do" in c.ninja(), "an up-to-date BOLT step does not re-run")
-    check("-update-debug-sections" in log.splitlines()[0] and "-reorder-blocks=ext-tsp" in log.splitlines()[0],
-          "the default BOLT flags are used", log.splitlines()[0])
+    check("-update-debug-sections" in log.splitlines()[0] and "-reorder-blocks=none" in log.splitlines()[0]
+          and "-split-functions" not in log.splitlines()[0],
+          "a no_lbr .fdata gets the module's no_lbr flags (functions reordered only)", log.splitlines()[0])
+    # An LBR-mode .fdata (branch records) gets the full default set.
+    lbr_fd = write(os.path.join(c.src, "profiles/svc-lbr.fdata"), FDATA_LBR)
+    c.configure(CONSUMER_BOLT=lbr_fd)
+    c.ninja()
+    first = open(bolted + ".log").read().splitlines()[0]
+    check("-reorder-blocks=ext-tsp" in first and "-split-functions" in first and "-update-debug-sections" in first,
+          "an LBR .fdata gets the default BOLT flags", first)
     # PGO_BOLT_FLAGS overrides the defaults, and a new command re-runs BOLT.
     c.configure(CONSUMER_BOLT=fd, PGO_BOLT_FLAGS="-reorder-blocks=reverse")
     out = c.ninja()
