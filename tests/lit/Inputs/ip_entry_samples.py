@@ -12,24 +12,12 @@ binary's MMAP2 line come, in `-F ip` form:
   - LEAF_FIRST samples on leaf's first instruction, none on the others.
 The test derives its expected counts from these two constants.
 """
-import re
-import subprocess
 import sys
+
+from synthetic_ip import disasm, perf_script
 
 CALL_BLOCK = 10
 LEAF_FIRST = 600
-
-
-def disasm(binary, sym):
-    out = subprocess.run(["/usr/lib/llvm-22/bin/llvm-objdump", "-d", "--no-show-raw-insn",
-                          "--disassemble-symbols=" + sym, binary],
-                         check=True, capture_output=True, text=True).stdout
-    ins = []
-    for line in out.splitlines():
-        m = re.match(r"\s+([0-9a-f]+):\s+(\S+)\s*(.*)", line)
-        if m:
-            ins.append((int(m.group(1), 16), m.group(2), m.group(3)))
-    return ins
 
 
 def main():
@@ -46,14 +34,7 @@ def main():
         sys.exit("ip_entry_samples: the loop block does not hold the call")
     if any(i[1].startswith("j") or i[1].startswith("ret") for i in leaf[:-1]):
         sys.exit("ip_entry_samples: leaf is not one block")
-    lines = []
-    for line in open(mmaps):
-        if line.lstrip().startswith("PERF_RECORD"):
-            lines.append(line.rstrip("\n"))
-            if "r-xp " + binary in line:
-                lines += ["%16x" % a for a in block for _ in range(CALL_BLOCK)]
-                lines += ["%16x" % leaf[0][0]] * LEAF_FIRST
-    print("\n".join(lines))
+    print(perf_script(binary, mmaps, [a for a in block for _ in range(CALL_BLOCK)] + [leaf[0][0]] * LEAF_FIRST))
     print("# leaf: %d instructions, call block: %d instructions" % (len(leaf), len(block)), file=sys.stderr)
 
 

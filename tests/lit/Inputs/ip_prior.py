@@ -18,30 +18,19 @@ call, so the truth is the same count on every edge walk executes.
 `jne`), and the loop's entries (the edges into the loop head from before it),
 each as the sum of the .fdata's counts on that edge.
 """
-import re
-import subprocess
 import sys
+
+from synthetic_ip import disasm, perf_script
 
 DENSE = 30
 SPARSE = 10
 
 
-def disasm(binary):
-    out = subprocess.run(["/usr/lib/llvm-22/bin/llvm-objdump", "-d", "--no-show-raw-insn",
-                          "--disassemble-symbols=walk", binary],
-                         check=True, capture_output=True, text=True).stdout
-    ins = []
-    for line in out.splitlines():
-        m = re.match(r"\s+([0-9a-f]+):\s+(\S+)\s*(.*)", line)
-        if m and not m.group(2).startswith("nop"):
-            ins.append((int(m.group(1), 16), m.group(2), m.group(3)))
-    return ins
-
-
 def shape(binary):
-    """Indices of the early return's je, the loop head, the back edge's jne
-    and the last ret; exits if walk is not laid out as ip_prior.c says."""
-    ins = disasm(binary)
+    """walk's instructions (no padding) and the indices of the early return's
+    je, the loop head, the back edge's jne and the ret; exits if walk is not
+    laid out as ip_prior.c says."""
+    ins = [i for i in disasm(binary, "walk") if not i[1].startswith("nop")]
     je = [k for k, i in enumerate(ins) if i[1] == "je"]
     jne = [k for k, i in enumerate(ins) if i[1] == "jne"]
     if len(je) != 1 or len(jne) != 1:
@@ -51,23 +40,17 @@ def shape(binary):
     ret = [k for k, i in enumerate(ins) if i[1].startswith("ret")]
     if not head or not je[0] < head[0] - 1 < jne[0] or len(ret) != 1 or target(je[0]) <= ins[jne[0]][0]:
         sys.exit("ip_prior: walk has no preheader, or its early return does not jump past the loop:\n%s" % ins)
-    return ins, je[0], head[0], jne[0], ret[0]
+    return ins, je[0], head[0], jne[0], ret[0], target(je[0])
 
 
 def samples(binary, mmaps):
-    ins, je, head, jne, ret = shape(binary)
-    lines = []
-    for line in open(mmaps):
-        if line.lstrip().startswith("PERF_RECORD"):
-            lines.append(line.rstrip("\n"))
-            if "r-xp " + binary in line:
-                for k in range(ret + 1):
-                    lines += ["%16x" % ins[k][0]] * (SPARSE if je < k < head else DENSE)
-    print("\n".join(lines))
+    ins, je, head, jne, ret, skip_to = shape(binary)
+    print(perf_script(binary, mmaps,
+                      [ins[k][0] for k in range(ret + 1) for _ in range(SPARSE if je < k < head else DENSE)]))
 
 
 def edges(binary, fdata):
-    ins, je, head, jne, ret = shape(binary)
+    ins, je, head, jne, ret, skip_to = shape(binary)
     base = ins[0][0]
     off = lambda k: ins[k][0] - base
     skip = back = entries = 0
@@ -76,7 +59,7 @@ def edges(binary, fdata):
         if len(f) != 8 or f[1] != "walk" or f[4] != "walk":
             continue
         a, b, n = int(f[2], 16), int(f[5], 16), int(f[7])
-        if a == off(je) and b == int(ins[je][2].split()[0], 16) - base:
+        if a == off(je) and b == skip_to - base:
             skip += n
         if a == off(jne) and b == off(head):
             back += n
