@@ -536,19 +536,20 @@ llvm::ProfiParams profiParams() {
 /// jump and a fall-through of equal evidence now takes the fall-through.
 /// Measured (session 9; callgrind taken jumps / I1 misses / Ir per request
 /// of kvsvc after BOLT with the module's flags; emulated-LBR .fdata of the
-/// same binary in brackets): sample PGO build 638.6 / 38.9 / 11547 -> 586.8 /
-/// 39.1 / 11534 (583.5 / 34.0 / 11529); its ThinLTO build 640.3 / 57.8 /
-/// 11502 -> 589.2 / 61.3 / 11485 (592.2 / 53.7 / 11482); the plain build
-/// (BOLT alone) 669.8 / 16.9 / 13148 -> 654.0 / 17.3 / 13139 (588.8 / 13.8 /
+/// same binary in brackets): sample PGO build 638.6 / 38.9 / 11547 -> 585.9 /
+/// 40.5 / 11534 (583.5 / 34.0 / 11529); its ThinLTO build 640.3 / 57.8 /
+/// 11502 -> 592.0 / 56.7 / 11485 (592.2 / 53.7 / 11482); the plain build
+/// (BOLT alone) 669.8 / 16.9 / 13148 -> 659.1 / 14.0 / 13144 (588.8 / 13.8 /
 /// 13136), where the compiler's layout had no profile. On the sample PGO
-/// build, costs 1 / 3 / 5 / 20 / 40 gave 614 / 615 / 594 / 581 / 563 taken
-/// jumps, I1 misses rising to 43-45 from 20 on. The block counts it yields
+/// build (before the exemption below), costs 1 / 3 / 5 / 20 / 40 gave 614 /
+/// 615 / 594 / 581 / 563 taken jumps, I1 misses rising to 43-45 from 20 on
+/// (10: 586.8). The block counts it yields
 /// are not used for sample PGO: there the same cost of 10 made the build
 /// 110-140 Ir/request slower (bench/example-pgo.md, session 6). profi tells
 /// a fall-through by index (a jump from node K to K + 1); nodes follow the
 /// blocks' address order, so a jump to the block right after its own (rare:
 /// a jump across the gap between a function's split parts) also counts as
-/// one.
+/// one; the jumps out of an indirect jump are exempt (inferCounts()).
 llvm::ProfiParams edgeProfiParams() {
   llvm::ProfiParams P = profiParams();
   P.CostJumpUnknownInc = P.CostBlockInc;
@@ -630,6 +631,14 @@ void inferCounts(Cfg &G, const llvm::ProfiParams &Params) {
     HasSamples |= B.Weight > 0;
   if (!HasSamples || Func.Blocks.size() <= 2)
     return;
+  // With a cost on taken jumps (edgeProfiParams()), the jumps out of an
+  // indirect jump are exempt: they have no fall-through to weigh against,
+  // and profi, which tells a fall-through by index (a jump from node I to I +
+  // 1), took a jump table's target right after its `jmp *` for one and sent
+  // all of the table's flow there (fdata_branchy.c's classify, non-PIE).
+  // They get a known weight of 1, which profi's jump costs for known weights
+  // (CostJumpInc/Dec, all 0 here) leave free to rise or fall to 0.
+  bool TakenCosts = Params.CostJumpUnknownInc != Params.CostJumpUnknownFTInc;
   for (uint32_t V = 0; V <= N + 1; ++V)
     if (Index[V] >= 0)
       for (uint32_t T : Succs[V])
@@ -642,6 +651,11 @@ void inferCounts(Cfg &G, const llvm::ProfiParams &Params) {
           // a block is an exit, the cheapest place to drop the excess of
           // an inflated block before it).
           J.IsUnlikely = T <= N && G.Blocks[T - 1].EndsInNoReturn && G.Blocks[T - 1].Weight == 0;
+          if (TakenCosts && V >= 1 && V <= N &&
+              (G.Blocks[V - 1].TableKnown || G.Blocks[V - 1].UntabledJump)) {
+            J.HasUnknownWeight = false;
+            J.Weight = 1;
+          }
           Func.Jumps.push_back(J);
         }
   for (llvm::FlowJump &J : Func.Jumps) {
