@@ -42,6 +42,10 @@ public:
     App.add_option("--work-before", WorkBefore, "Work done in the before window(s): "
                                                 "requests, jobs (else the label 'work')");
     App.add_option("--work-after", WorkAfter, "Work done in the after window(s)");
+    App.add_flag("--paired", Opts.Paired,
+                 "The i-th --before and i-th --after profile were recorded at the same time "
+                 "(side by side): the bootstrap resamples pairs, so drift of the machine "
+                 "common to a pair cancels");
     App.add_option("--top", Opts.Top, "Size of the hot set (default 10)")
         ->check(CLI::Range(1u, 100000u));
     App.add_option("--max-growth", Opts.MaxGrowthPct,
@@ -63,7 +67,7 @@ public:
                    "Leave a function (name or glob) out of the hot set and the gate, "
                    "e.g. '[kernel]' (repeatable; still listed)")
         ->allow_extra_args(false);
-    App.add_option("--rows", Rows, "Functions listed in the table (default 20)");
+    App.add_option("--rows", Rows, "Functions listed in the table, largest change first (default 20; 0: all)");
     App.add_option("--work-label", WorkLabel, "Label holding a profile's work (default work)");
     auto *J = App.add_flag("--json", Json, "Print the verdict as JSON");
     auto *M = App.add_flag("--markdown", Markdown, "Print the verdict as Markdown (PR comment)");

@@ -68,7 +68,7 @@ public:
            const VerifyOptions &Opts)
       : Bf(Before), Af(After), Names(Names), Opts(Opts),
         Boot(unsigned(Before.size()), unsigned(After.size()), Opts.BootstrapReplicates,
-             Opts.Seed) {}
+             Opts.Seed, Opts.Paired && Before.size() == After.size()) {}
 
   llvm::Expected<VerifyResult> run();
 
@@ -232,6 +232,10 @@ llvm::Expected<VerifyResult> Comparer::run() {
   R.Names = &Names;
   if (Bf.empty() || Af.empty())
     return makeError("verify needs at least one profile on each side");
+  if (Opts.Paired && Bf.size() != Af.size())
+    return makeError("--paired needs as many after profiles as before profiles (the i-th of "
+                     "each side recorded at the same time), got {0} before and {1} after",
+                     Bf.size(), Af.size());
   if (llvm::Error E = normalize(R))
     return std::move(E);
   for (const auto &[Side, S] : {std::pair{&Bf, &R.Before}, std::pair{&Af, &R.After}})
@@ -239,8 +243,9 @@ llvm::Expected<VerifyResult> Comparer::run() {
       S->Sources.push_back(P.Source);
       S->Samples += P.Samples;
       S->FromStacks &= P.FromStacks;
-      for (const std::string &W : P.Warnings)
-        R.Warnings.push_back(W);
+      for (const std::string &W : P.Warnings) // once, not once per side or window
+        if (!llvm::is_contained(R.Warnings, W))
+          R.Warnings.push_back(W);
     }
   if (!R.Before.FromStacks || !R.After.FromStacks)
     R.Notes.push_back("some inputs have no call stacks: inclusive cost is self cost plus "
@@ -379,12 +384,16 @@ llvm::Expected<VerifyResult> Comparer::run() {
       "{3}){4}; real = interval excludes 0 and |change| >= {5}%",
       R.ByWork ? "unit of work" : "sample (shares)", M, formatNum(AlphaAdj),
       formatNum(Opts.Alpha),
-      R.Bootstrapped
-          ? llvm::formatv("; widened to cover a percentile bootstrap over the {0}+{1} input "
+      !R.Bootstrapped ? std::string()
+      : Opts.Paired
+          ? llvm::formatv("; widened to cover a paired percentile bootstrap over the {0} "
+                          "before/after pairs recorded side by side ({1} resamples)",
+                          Bf.size(), Opts.BootstrapReplicates)
+                .str()
+          : llvm::formatv("; widened to cover a percentile bootstrap over the {0}+{1} input "
                           "profiles ({2} resamples)",
                           Bf.size(), Af.size(), Opts.BootstrapReplicates)
-                .str()
-          : std::string(),
+                .str(),
       formatNum(Opts.MinEffectPct));
   evaluateGate(R);
   return R;

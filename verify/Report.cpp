@@ -1,6 +1,6 @@
 // verify/Report.cpp: the three report forms (see Report.h). The table and
-// Markdown list the same rows: every regressed or improved function, then the
-// largest self-cost changes up to the row limit.
+// Markdown list the same rows: the largest self-cost changes up to the row
+// limit, and say how many regressed and improved functions that left out.
 #include "verify/Report.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -47,16 +47,39 @@ std::string statusText(const Change &C) {
   return statusName(C.Status);
 }
 
-std::vector<const FunctionResult *> rows(const VerifyResult &R, unsigned Max) {
-  std::vector<const FunctionResult *> V;
-  for (const FunctionResult &F : R.Functions)
-    if (F.Self.Status == ChangeStatus::Regressed || F.Self.Status == ChangeStatus::Improved)
-      V.push_back(&F);
-  for (const FunctionResult &F : R.Functions)
-    if (V.size() < Max && F.Self.Status != ChangeStatus::Regressed &&
-        F.Self.Status != ChangeStatus::Improved && F.Self.Status != ChangeStatus::NotTested)
-      V.push_back(&F);
-  return V;
+/// The functions the table lists: the tested ones with the largest self-cost
+/// change (Functions is sorted by it), at most Max (0: all).
+struct RowSet {
+  std::vector<const FunctionResult *> Listed;
+  unsigned MoreRegressed = 0, MoreImproved = 0, MoreOther = 0; ///< not listed
+};
+
+RowSet rows(const VerifyResult &R, unsigned Max) {
+  RowSet Out;
+  for (const FunctionResult &F : R.Functions) {
+    if (F.Self.Status == ChangeStatus::NotTested)
+      continue;
+    if (Max == 0 || Out.Listed.size() < Max)
+      Out.Listed.push_back(&F);
+    else if (F.Self.Status == ChangeStatus::Regressed)
+      ++Out.MoreRegressed;
+    else if (F.Self.Status == ChangeStatus::Improved)
+      ++Out.MoreImproved;
+    else
+      ++Out.MoreOther;
+  }
+  return Out;
+}
+
+/// "(... not listed: ...)" after a table cut at --rows, or "".
+std::string moreNote(const RowSet &Rs) {
+  if (Rs.MoreRegressed + Rs.MoreImproved + Rs.MoreOther == 0)
+    return "";
+  return llvm::formatv("{0} more tested functions not listed ({1} regressed, {2} improved, "
+                       "{3} other): --rows 0 lists all, --json has every number",
+                       Rs.MoreRegressed + Rs.MoreImproved + Rs.MoreOther, Rs.MoreRegressed,
+                       Rs.MoreImproved, Rs.MoreOther)
+      .str();
 }
 
 std::string ellipsize(const std::string &S, size_t N) {
@@ -105,7 +128,8 @@ void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream
   OS << "\n";
   OS << llvm::formatv("{0,-40} {1,10} {2,10} {3,9} {4,-20} {5,9} {6}\n", "function (self)",
                       "before", "after", "change", "interval", "incl", "status");
-  for (const FunctionResult *F : rows(R, O.Rows)) {
+  RowSet Rs = rows(R, O.Rows);
+  for (const FunctionResult *F : Rs.Listed) {
     std::string Incl = F->Incl.Status == ChangeStatus::NotTested && F->Incl.Before == 0 &&
                                F->Incl.After == 0
                            ? "-"
@@ -115,6 +139,8 @@ void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream
                         cost(F->Self.CostAfter), pct(F->Self.pct()), interval(F->Self), Incl,
                         statusText(F->Self));
   }
+  if (std::string M = moreNote(Rs); !M.empty())
+    OS << "... " << M << "\n";
   OS << "\nmodel: " << R.Model << "\n";
   if (std::string N = samplesNote(R); !N.empty())
     OS << "note: " << N << "\n";
@@ -141,7 +167,8 @@ void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostr
      << "** " << interval(H) << " (" << statusText(H) << ")\n\n";
   OS << "| function | before | after | self change | interval | inclusive change | status "
         "|\n|---|---:|---:|---:|---|---:|---|\n";
-  for (const FunctionResult *F : rows(R, O.Rows)) {
+  RowSet Rs = rows(R, O.Rows);
+  for (const FunctionResult *F : Rs.Listed) {
     std::string Name = F->Name;
     for (char &C : Name)
       if (C == '|')
@@ -152,6 +179,8 @@ void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostr
        << (F->Incl.Before || F->Incl.After ? pct(F->Incl.pct()) : "-") << " | "
        << statusText(F->Self) << " |\n";
   }
+  if (std::string M = moreNote(Rs); !M.empty())
+    OS << "\n" << M << "\n";
   OS << "\n<details><summary>How this was decided</summary>\n\n";
   OS << llvm::formatv("- before: {0} profile(s), {1} samples{2}\n", R.Before.Sources.size(),
                       R.Before.Samples,
@@ -223,6 +252,7 @@ void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
   S["min_effect_pct"] = R.Opts.MinEffectPct;
   S["min_samples"] = R.Opts.MinSamples;
   S["bootstrap"] = R.Bootstrapped;
+  S["paired"] = R.Opts.Paired;
   J["statistics"] = S;
   Json Gate = Json::array();
   for (const GateRule &G : R.Rules) {

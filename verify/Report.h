@@ -15,7 +15,7 @@
 namespace pgoctl::verify {
 
 struct ReportOptions {
-  unsigned Rows = 20; ///< functions listed (regressed and improved always are)
+  unsigned Rows = 20; ///< functions listed, largest self-cost change first (0: all)
 };
 
 void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream &OS);

@@ -121,9 +121,10 @@ double samplesFactorNeeded(uint64_t A, uint64_t B, double MinEffect, double Alph
 }
 
 ProfileBootstrap::ProfileBootstrap(unsigned NumBefore, unsigned NumAfter, unsigned Replicates,
-                                   uint64_t Seed) {
+                                   uint64_t Seed, bool Paired) {
   if (NumBefore < 2 && NumAfter < 2)
     return;
+  assert((!Paired || NumBefore == NumAfter) && "pairs need as many profiles on each side");
   std::mt19937_64 Rng(Seed);
   auto Draw = [&](unsigned N) {
     std::vector<uint32_t> V(N);
@@ -134,7 +135,7 @@ ProfileBootstrap::ProfileBootstrap(unsigned NumBefore, unsigned NumAfter, unsign
   };
   for (unsigned R = 0; R < Replicates; ++R) {
     Before.push_back(Draw(NumBefore));
-    After.push_back(Draw(NumAfter));
+    After.push_back(Paired ? Before.back() : Draw(NumAfter));
   }
 }
 

@@ -60,9 +60,15 @@ double samplesFactorNeeded(uint64_t A, uint64_t B, double MinEffect, double Alph
 /// Percentile bootstrap over the input profiles of each side. Resamples are
 /// drawn once (seeded: reproducible) and reused for every function, so the
 /// functions' intervals come from the same resampled windows.
+///
+/// Paired: before profile i and after profile i were recorded at the same time
+/// (side by side, on the same hosts), so a replicate draws pairs: the same
+/// indices on both sides. What the machine did to both halves of a pair
+/// (co-tenants, frequency) then cancels in the ratio instead of widening it.
 class ProfileBootstrap {
 public:
-  ProfileBootstrap(unsigned NumBefore, unsigned NumAfter, unsigned Replicates, uint64_t Seed);
+  ProfileBootstrap(unsigned NumBefore, unsigned NumAfter, unsigned Replicates, uint64_t Seed,
+                   bool Paired = false);
   bool enabled() const { return !Before.empty(); }
   /// Interval of sum(B)/sum(ExpB) / (sum(A)/sum(ExpA)) over the resamples.
   Interval interval(const std::vector<uint64_t> &A, const std::vector<double> &ExpA,

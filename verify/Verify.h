@@ -45,6 +45,9 @@ struct VerifyOptions {
   /// listed in the table.
   std::vector<std::string> Ignore;
   std::optional<double> WorkBefore, WorkAfter; ///< --work-before/--work-after
+  /// --paired: before profile i and after profile i were recorded at the same
+  /// time (side by side); the bootstrap resamples pairs (Statistics.h).
+  bool Paired = false;
   unsigned BootstrapReplicates = 4000;
   uint64_t Seed = 20240601;
 };

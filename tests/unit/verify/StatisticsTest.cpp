@@ -102,3 +102,20 @@ TEST(Statistics, BootstrapOfIdenticalProfilesIsAPoint) {
   EXPECT_LT(W.Lo, 1.0);
   EXPECT_GT(W.Hi, 1.0);
 }
+
+TEST(Statistics, PairedBootstrapCancelsDriftCommonToAPair) {
+  // Three windows whose machine ran at 1x, 2x and 4x the cost; in each the
+  // after build took exactly 0.9 of the before build's samples for the same
+  // work. Pairs: every resample's ratio is 0.9. Unpaired, a replicate can
+  // put the 4x window before and the 1x window after.
+  std::vector<uint64_t> A = {100, 200, 400}, B = {90, 180, 360};
+  std::vector<double> E = {1, 1, 1};
+  ProfileBootstrap Paired(3, 3, 2000, 7, /*Paired=*/true);
+  Interval P = Paired.interval(A, E, B, E, 0.05);
+  EXPECT_DOUBLE_EQ(P.Lo, 0.9);
+  EXPECT_DOUBLE_EQ(P.Hi, 0.9);
+  ProfileBootstrap Unpaired(3, 3, 2000, 7);
+  Interval U = Unpaired.interval(A, E, B, E, 0.05);
+  EXPECT_LT(U.Lo, 0.5);
+  EXPECT_GT(U.Hi, 1.5);
+}
