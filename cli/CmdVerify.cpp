@@ -67,7 +67,8 @@ public:
                    "Leave a function (name or glob) out of the hot set and the gate, "
                    "e.g. '[kernel]' (repeatable; still listed)")
         ->allow_extra_args(false);
-    App.add_option("--rows", Rows, "Functions listed in the table, largest change first (default 20; 0: all)");
+    App.add_option("--rows", Rows,
+                   "Functions listed in the table, largest change first (default 20; 0: all)");
     App.add_option("--work-label", WorkLabel, "Label holding a profile's work (default work)");
     auto *J = App.add_flag("--json", Json, "Print the verdict as JSON");
     auto *M = App.add_flag("--markdown", Markdown, "Print the verdict as Markdown (PR comment)");

@@ -9,9 +9,10 @@
 #  5. record the sample-PGO build, convert to .fdata, pin it, and apply BOLT
 #     (BOLT's profile must be of the binary it rewrites);
 #  6. record the plain and the optimized build side by side (at the same time,
-#     so that both see the same machine; several pairs), and print a short report: throughput
-#     (median of DEMO_RUNS runs, interleaved) before and after, and the hottest
-#     functions before and after; then `pgoctl verify` on the two profiles.
+#     so that both see the same machine; DEMO_PAIRS pairs), and print a short
+#     report: throughput (median of DEMO_RUNS runs, interleaved) before and
+#     after, and the hottest functions before and after; then
+#     `pgoctl verify --paired` on the pairs.
 # Idempotent: everything goes to $BUILD/demo (rebuilt incrementally, profiles
 # replaced). Env: PGOCTL_BUILD_DIR (default ./build, built by scripts/build.sh;
 # if set, only the pgoctl target is built there), DEMO_RUNS (default 5),

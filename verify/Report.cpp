@@ -71,7 +71,8 @@ RowSet rows(const VerifyResult &R, unsigned Max) {
   return Out;
 }
 
-/// "(... not listed: ...)" after a table cut at --rows, or "".
+/// What a table cut at --rows left out ("N more tested functions not listed
+/// (...)"), or "" when nothing was.
 std::string moreNote(const RowSet &Rs) {
   if (Rs.MoreRegressed + Rs.MoreImproved + Rs.MoreOther == 0)
     return "";
