@@ -107,7 +107,7 @@ public:
     if (!Matches)
       return Matches.takeError();
     for (const BinaryMatch &M : *Matches)
-      spdlog::info("{} is {} (matched by {})", M.ElfPath, M.Profile->Path, M.How);
+      spdlog::info("{} is {} (matched by {})", M.ElfPath, M.Profile->Path, binary::describe(M.How).str());
     // Pass 3: write.
     Stats::Pass S(Ctx.PassStats, "write " + To);
     ConvertSummary Sum;

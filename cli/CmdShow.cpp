@@ -8,7 +8,7 @@
 // without build-id, whose file name matches), else the recorded path when it
 // exists and its build-id matches or the profile has none. IP samples, and the
 // branch counts by their source address, are attributed to the ELF's function
-// symbols (core/Symbols.h); file-offset profiles are converted to vaddrs
+// symbols (binary/Symbols.h); file-offset profiles are converted to vaddrs
 // through the ELF's segments first. Binaries without an ELF contribute their
 // addresses instead (raw file offsets when the profile has them). Ranking is by
 // IP samples, or by branch counts when the profile has no IP samples; percents
@@ -17,7 +17,8 @@
 // key order.
 #include "cli/Command.h"
 #include "core/ProfileFormat.h"
-#include "core/Symbols.h"
+#include "binary/Locate.h"
+#include "binary/Symbols.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -43,18 +44,13 @@ struct ShowOptions {
   std::vector<std::string> Binaries;
 };
 
-struct ElfCandidate {
-  std::string Path;
-  ElfInfo Info;
-};
-
 /// A profile binary and what we found of its ELF.
 struct ResolvedBinary {
   const BinaryProfile *B = nullptr;
   std::string ElfPath; ///< empty: not found
   std::string Note;    ///< why not found
-  ElfInfo Info;
-  std::optional<SymbolTable> Syms;
+  binary::ElfInfo Info;
+  std::optional<binary::SymbolTable> Syms;
 };
 
 /// One line of the top list: a function, or an address when unsymbolized.
@@ -83,57 +79,18 @@ std::string seconds(uint64_t Ns) {
 
 // --- Finding ELF files ------------------------------------------------------
 
-llvm::Expected<std::vector<ElfCandidate>> readCandidates(llvm::ArrayRef<std::string> Paths) {
-  std::vector<ElfCandidate> Out;
-  for (const std::string &P : Paths) {
-    llvm::Expected<ElfInfo> Info = readElfInfo(P);
-    if (!Info)
-      return addContext(Info.takeError(), "--binary");
-    Out.push_back({P, std::move(*Info)});
-  }
-  return Out;
-}
-
-bool matches(const BinaryProfile &B, const ElfCandidate &C) {
-  if (!B.BuildId.empty())
-    return C.Info.BuildId == B.BuildId;
-  return llvm::sys::path::filename(C.Path) == llvm::sys::path::filename(B.Path);
-}
-
-/// Sets R's ELF from the recorded path when it exists and fits.
-void tryRecordedPath(ResolvedBinary &R) {
-  const BinaryProfile &B = *R.B;
-  if (B.IsKernel || !llvm::sys::fs::exists(B.Path)) {
-    R.Note = B.IsKernel ? "kernel" : "not found (give --binary)";
-    return;
-  }
-  llvm::Expected<ElfInfo> Info = readElfInfo(B.Path);
-  if (!Info) {
-    R.Note = "unreadable: " + llvm::toString(Info.takeError());
-    return;
-  }
-  if (!B.BuildId.empty() && Info->BuildId != B.BuildId) {
-    R.Note = "build-id of " + B.Path + " differs (" + Info->BuildId + "); give --binary";
-    return;
-  }
-  R.ElfPath = B.Path;
-  R.Info = std::move(*Info);
-}
-
-ResolvedBinary resolve(const BinaryProfile &B, llvm::ArrayRef<ElfCandidate> Cands) {
+ResolvedBinary resolve(const BinaryProfile &B, llvm::ArrayRef<binary::Candidate> Cands) {
   ResolvedBinary R;
   R.B = &B;
-  for (const ElfCandidate &C : Cands)
-    if (matches(B, C)) {
-      R.ElfPath = C.Path;
-      R.Info = C.Info;
-      break;
-    }
-  if (R.ElfPath.empty())
-    tryRecordedPath(R);
-  if (R.ElfPath.empty())
+  binary::LocateResult L =
+      binary::locateBinary(binary::BinaryRef::of(B), Cands, binary::LocatePolicy{}, nullptr);
+  if (!L.Found) {
+    R.Note = L.WhyNot;
     return R;
-  llvm::Expected<SymbolTable> Syms = SymbolTable::load(R.ElfPath);
+  }
+  R.ElfPath = L.Found->Path;
+  R.Info = std::move(L.Found->Elf);
+  llvm::Expected<binary::SymbolTable> Syms = binary::SymbolTable::load(R.ElfPath);
   if (!Syms) {
     R.Note = "symbols unreadable: " + llvm::toString(Syms.takeError());
     R.ElfPath.clear();
@@ -155,7 +112,7 @@ void attribute(const ResolvedBinary &R, uint32_t Idx, uint64_t Addr, uint64_t Sa
       IsOffset = false;
     }
   }
-  const SymbolInfo *S = R.Syms && !IsOffset ? R.Syms->lookup(Addr) : nullptr;
+  const binary::SymbolInfo *S = R.Syms && !IsOffset ? R.Syms->lookup(Addr) : nullptr;
   std::string Key = S ? "f:" + S->Name : "a:" + hex(Addr);
   TopEntry &E = Out[{Idx, Key}];
   E.Binary = Idx;
@@ -356,9 +313,9 @@ public:
     llvm::Expected<Profile> P = readProfileFile(O.Input);
     if (!P)
       return P.takeError();
-    auto Cands = readCandidates(O.Binaries);
+    auto Cands = binary::readCandidates(O.Binaries);
     if (!Cands)
-      return Cands.takeError();
+      return addContext(Cands.takeError(), "--binary");
     std::vector<ResolvedBinary> Bins;
     {
       Stats::Pass SP(Ctx.PassStats, "find binaries and symbols");

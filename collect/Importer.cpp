@@ -6,13 +6,13 @@
 #include "collect/Sideband.h"
 #include "core/FlatMap.h"
 #include "core/ProfileFormat.h"
-#include "core/Symbols.h"
+#include "binary/Locate.h"
+#include "binary/Symbols.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <fcntl.h>
@@ -292,66 +292,6 @@ public:
 
 /// Finds the ELF for a module: a --binary with the same build-id, else one
 /// with the same file name, else the recorded path.
-struct BinaryResolver {
-  struct Candidate {
-    std::string Path;
-    ElfInfo Info;
-  };
-  std::vector<Candidate> Given;
-  std::vector<std::string> Warnings;
-
-  llvm::Error load(const std::vector<std::string> &Paths) {
-    for (const std::string &P : Paths) {
-      llvm::Expected<ElfInfo> I = readElfInfo(P);
-      if (!I)
-        return I.takeError();
-      Given.push_back({P, std::move(*I)});
-    }
-    return llvm::Error::success();
-  }
-
-  /// Returns the ELF info to normalize Module with, or nullopt.
-  std::optional<ElfInfo> find(const Module &M, std::string &How) {
-    std::string Id = toHex(M.BuildId);
-    llvm::StringRef Name = llvm::sys::path::filename(M.Path);
-    for (const Candidate &C : Given)
-      if (!Id.empty() && C.Info.BuildId == Id) {
-        How = "build-id match: " + C.Path;
-        return C.Info;
-      }
-    for (const Candidate &C : Given)
-      if (llvm::sys::path::filename(C.Path) == Name) {
-        if (!Id.empty() && !C.Info.BuildId.empty() && C.Info.BuildId != Id) {
-          Warnings.push_back("--binary " + C.Path + " has build-id " + C.Info.BuildId +
-                             " but the profile recorded " + Id + " for " + M.Path +
-                             "; not used");
-          continue;
-        }
-        How = "file-name match: " + C.Path;
-        return C.Info;
-      }
-    if (M.IsKernel || M.Path.empty() || M.Path[0] != '/')
-      return std::nullopt;
-    if (!llvm::sys::fs::exists(M.Path))
-      return std::nullopt;
-    llvm::Expected<ElfInfo> I = readElfInfo(M.Path);
-    if (!I) {
-      llvm::consumeError(I.takeError());
-      return std::nullopt;
-    }
-    if (!Id.empty() && !I->BuildId.empty() && I->BuildId != Id) {
-      Warnings.push_back(M.Path + " on disk has build-id " + I->BuildId +
-                         " but the recording has " + Id +
-                         " (the binary changed since); addresses kept as file offsets");
-      return std::nullopt;
-    }
-    How = "recorded path";
-    if (Id.empty())
-      Warnings.push_back(M.Path + ": the input records no build-id; using the file on "
-                                  "disk unverified (pass --binary to be explicit)");
-    return std::move(*I);
-  }
-};
 
 llvm::Expected<bool> isTextInput(llvm::StringRef Path) {
   if (Path == "-")
@@ -421,11 +361,11 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
         return std::move(Agg->ChooseError);
     }
     if (Opts.TwoPass || Agg->OrderViolated) {
-      spdlog::debug("{}: side-band records out of time order; reading it again in two "
-                    "passes",
-                    Path);
       Agg.reset();
       Sum = ImportSummary();
+      if (!Opts.TwoPass)
+        Sum.Notes.push_back(Path.str() + ": side-band records out of time order; read again in "
+                                         "two passes");
       Maps = ProcessMaps();
       // Pass 1: side-band records, and which event has samples.
       SidebandVisitor SB(Maps, RS);
@@ -493,13 +433,15 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
 
   // Pass 3: to ELF virtual addresses, one binary per module.
   Stats::Pass P3(PassStats, "normalize addresses");
-  BinaryResolver Resolver;
-  if (llvm::Error E = Resolver.load(Opts.Binaries))
-    return std::move(E);
+  llvm::Expected<std::vector<binary::Candidate>> Given = binary::readCandidates(Opts.Binaries);
+  if (!Given)
+    return Given.takeError();
+  binary::LocatePolicy Policy;
+  WarningHandler Warn = [&](llvm::StringRef W) { Sum.Warnings.push_back(W.str()); };
   const std::vector<Module> &Mods = Maps.modules();
   Profile Prof;
   std::vector<int> BinIndex(Mods.size(), -1);
-  std::vector<std::optional<ElfInfo>> Elf(Mods.size());
+  std::vector<std::optional<binary::ElfInfo>> Elf(Mods.size());
   auto binaryFor = [&](uint32_t M) -> BinaryProfile & {
     if (BinIndex[M] < 0) {
       BinIndex[M] = int(Prof.Binaries.size());
@@ -507,15 +449,22 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
       B.Path = Mods[M].Path;
       B.BuildId = toHex(Mods[M].BuildId);
       B.IsKernel = Mods[M].IsKernel;
-      std::string How;
-      if (!B.IsKernel)
-        Elf[M] = Resolver.find(Mods[M], How);
+      if (!B.IsKernel) {
+        binary::BinaryRef Want{Mods[M].Path, B.BuildId, false};
+        binary::LocateResult L = binary::locateBinary(Want, *Given, Policy, Warn);
+        if (L.Found) {
+          Sum.Notes.push_back(B.Path + ": normalized with " +
+                              (L.Found->FromRecordedPath ? std::string("the recorded path")
+                                                         : binary::describe(L.Found->How).str() +
+                                                               " match: " + L.Found->Path));
+          Elf[M] = std::move(L.Found->Elf);
+        }
+      }
       if (Elf[M]) {
         B.Segments = Elf[M]->Segments;
         B.Space = AddressSpace::ElfVaddr;
         if (B.BuildId.empty())
           B.BuildId = Elf[M]->BuildId;
-        spdlog::debug("{}: normalized with {}", B.Path, How);
       } else {
         B.Space = B.IsKernel ? AddressSpace::ElfVaddr : AddressSpace::FileOffset;
       }
@@ -580,8 +529,6 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
     Sum.Warnings.push_back(std::to_string(OutsideSegments) +
                            " addresses fell outside every PT_LOAD segment of their "
                            "binary; kept as file offsets");
-  for (std::string &W : Resolver.Warnings)
-    Sum.Warnings.push_back(std::move(W));
 
   // Metadata.
   ProfileMetadata &M = Prof.Meta;

@@ -73,6 +73,7 @@ struct ImportSummary {
   uint64_t Lost = 0, DamagedBytes = 0;
   std::string Damage; ///< the keep-going message, if any
   std::vector<std::string> Warnings;
+  std::vector<std::string> Notes; ///< what the importer did (shown with -v)
 };
 
 /// Imports a perf.data file (file or pipe mode, "-" for stdin) or `perf

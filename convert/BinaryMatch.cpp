@@ -1,56 +1,54 @@
-// convert/BinaryMatch.cpp: pairing --binary files with a profile's binaries.
+// convert/BinaryMatch.cpp: pairing --binary files with a profile's binaries,
+// by binary/Locate.h's rule seen from the candidate's side.
 #include "convert/Convert.h"
+#include "core/Error.h"
 #include "core/Support.h"
-
-#include "llvm/Support/Path.h"
 
 namespace pgoctl::convert {
 
 llvm::Expected<std::vector<BinaryMatch>>
 matchBinaries(const Profile &P, const std::vector<std::string> &Paths, bool IgnoreBuildId) {
+  llvm::Expected<std::vector<binary::Candidate>> Cands = binary::readCandidates(Paths);
+  if (!Cands)
+    return Cands.takeError();
+  binary::LocatePolicy Policy;
+  Policy.IgnoreBuildId = IgnoreBuildId;
   std::vector<BinaryMatch> Out;
-  for (const std::string &Path : Paths) {
-    llvm::Expected<ElfInfo> Elf = readElfInfo(Path);
-    if (!Elf)
-      return Elf.takeError();
-    BinaryMatch M;
-    M.ElfPath = Path;
-    M.Elf = std::move(*Elf);
-    // 1. By build-id.
-    if (!M.Elf.BuildId.empty())
-      for (const BinaryProfile &B : P.Binaries)
-        if (B.BuildId == M.Elf.BuildId) {
-          M.Profile = &B;
-          M.How = "build-id";
-          break;
-        }
-    // 2. By file name.
-    if (!M.Profile) {
-      llvm::StringRef Name = llvm::sys::path::filename(Path);
-      const BinaryProfile *ByName = nullptr;
-      for (const BinaryProfile &B : P.Binaries)
-        if (!B.IsKernel && llvm::sys::path::filename(B.Path) == Name)
-          ByName = &B;
-      if (!ByName) {
-        std::string Known;
-        for (const BinaryProfile &B : P.Binaries)
-          Known += "\n  " + B.Path + (B.BuildId.empty() ? "" : " (build-id " + B.BuildId + ")");
-        return makeError("{0} (build-id {1}) matches no binary of the profile by build-id "
-                         "or file name; the profile has:{2}",
-                         Path, M.Elf.BuildId.empty() ? "none" : M.Elf.BuildId, Known);
+  for (binary::Candidate &C : *Cands) {
+    const BinaryProfile *Best = nullptr, *Mismatched = nullptr;
+    binary::MatchHow BestHow = binary::MatchHow::None;
+    for (const BinaryProfile &B : P.Binaries) {
+      binary::MatchHow How = binary::matchCandidate(binary::BinaryRef::of(B), C, Policy);
+      if (How == binary::MatchHow::BuildId) {
+        Best = &B;
+        BestHow = How;
+        break;
       }
-      if (!ByName->BuildId.empty() && !M.Elf.BuildId.empty() &&
-          ByName->BuildId != M.Elf.BuildId && !IgnoreBuildId)
-        return makeError("{0}: build-id {1} differs from the profile's {2} for {3}: the "
-                         "profile is of another build (pass --ignore-build-id to use it "
-                         "anyway)",
-                         Path, M.Elf.BuildId, ByName->BuildId, ByName->Path);
-      M.Profile = ByName;
-      M.How = ByName->BuildId.empty() || M.Elf.BuildId.empty()
-                  ? "file name"
-                  : (ByName->BuildId == M.Elf.BuildId ? "file name and build-id"
-                                                      : "file name (build-id ignored)");
+      if (How == binary::MatchHow::Mismatch)
+        Mismatched = &B;
+      else if (How != binary::MatchHow::None)
+        Best = &B, BestHow = How;
     }
+    if (!Best && Mismatched)
+      return makeKindError(ErrorKind::Mismatch,
+                           "{0}: build-id {1} differs from the profile's {2} for {3}: the "
+                           "profile is of another build (pass --ignore-build-id to use it "
+                           "anyway)",
+                           C.Path, C.Elf.BuildId, Mismatched->BuildId, Mismatched->Path);
+    if (!Best) {
+      std::string Known;
+      for (const BinaryProfile &B : P.Binaries)
+        Known += "\n  " + B.Path + (B.BuildId.empty() ? "" : " (build-id " + B.BuildId + ")");
+      return makeKindError(ErrorKind::Mismatch,
+                           "{0} (build-id {1}) matches no binary of the profile by build-id "
+                           "or file name; the profile has:{2}",
+                           C.Path, C.Elf.BuildId.empty() ? "none" : C.Elf.BuildId, Known);
+    }
+    BinaryMatch M;
+    M.Profile = Best;
+    M.ElfPath = std::move(C.Path);
+    M.Elf = std::move(C.Elf);
+    M.How = BestHow;
     Out.push_back(std::move(M));
   }
   return Out;

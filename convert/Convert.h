@@ -6,13 +6,15 @@
 // input, for one or more binaries of a profile. The binary given with
 // --binary usually sits at another path than the one recorded (a build
 // artifact, a copy): matchBinaries() pairs each given ELF with a binary of the
-// profile by build-id when the profile has one, else by file name, and says
-// which; a build-id mismatch is an error unless IgnoreBuildId. The writers
+// profile by binary/Locate.h's rule (build-id, else file name) and says which;
+// a build-id mismatch is an error (kind mismatch) unless IgnoreBuildId. The writers
 // live in their own files (Fdata.h, ProfData.h) and share the summary below.
 #pragma once
 
+#include "binary/Locate.h"
+#include "binary/Symbolizer.h"
+#include "binary/Symbols.h"
 #include "core/Profile.h"
-#include "core/Symbols.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -22,6 +24,15 @@
 
 namespace pgoctl::convert {
 
+// convert works on binary/'s view of a binary throughout.
+using binary::BinaryFunction;
+using binary::ElfInfo;
+using binary::FuncRange;
+using binary::InlineFrame;
+using binary::InstKind;
+using binary::Symbolizer;
+using binary::SymbolizerOptions;
+
 enum class OutputKind { ProfData, Fdata, PreAggregated, Unsymbolized };
 
 /// One --binary paired with the profile's binary it stands for.
@@ -29,7 +40,7 @@ struct BinaryMatch {
   const BinaryProfile *Profile = nullptr;
   std::string ElfPath; ///< the file given with --binary
   ElfInfo Elf;
-  std::string How; ///< "build-id", "file name", "file name (build-id ignored)"
+  binary::MatchHow How = binary::MatchHow::None;
 };
 
 /// Pairs each path with a binary of P. Errors: a path matching no binary of

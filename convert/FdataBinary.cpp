@@ -5,7 +5,7 @@
 // the top of Fdata.cpp); where this file simplifies (FDE sizes, landing pads,
 // secondary entry points, IBT PLTs) the difference is said where it is made.
 #include "convert/FdataBinary.h"
-#include "convert/Disasm.h"
+#include "binary/Disasm.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -34,6 +34,9 @@ using namespace llvm;
 using namespace llvm::object;
 
 namespace pgoctl::convert::bolt {
+
+using binary::Disasm;
+using binary::makeDisasm;
 
 namespace {
 

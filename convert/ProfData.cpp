@@ -1,7 +1,7 @@
 // convert/ProfData.cpp: clang sample-PGO output (`pgoctl convert --to
 // profdata|unsymbolized`).
 //
-// writeProfData() symbolizes each given binary once (convert/Symbolizer.h),
+// writeProfData() symbolizes each given binary once (binary/Symbolizer.h),
 // adds its counts to one profile map (LBR: ProfDataLbr.cpp, llvm-profgen's
 // semantics; IP samples: ProfDataIp.cpp, an estimator documented there),
 // and writes the map with LLVM's SampleProfileWriter (text or extbinary,
@@ -206,7 +206,7 @@ static std::string debugBinaryFor(const BinaryMatch &M, size_t NumBinaries,
                                   const std::string &DebugBinary) {
   if (DebugBinary.empty() || NumBinaries == 1)
     return DebugBinary;
-  Expected<ElfInfo> Info = readElfInfo(DebugBinary);
+  Expected<ElfInfo> Info = binary::readElfInfo(DebugBinary);
   if (!Info) {
     consumeError(Info.takeError());
     return "";

@@ -15,7 +15,7 @@
 #pragma once
 
 #include "convert/Convert.h"
-#include "convert/Symbolizer.h"
+#include "binary/Symbolizer.h"
 
 #include "llvm/ProfileData/SampleProf.h"
 

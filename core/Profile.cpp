@@ -127,4 +127,12 @@ const BinaryProfile *Profile::findBinary(llvm::StringRef Key) const {
   return nullptr;
 }
 
+std::optional<uint64_t> fileOffsetToVaddr(llvm::ArrayRef<LoadSegment> Segments,
+                                          uint64_t Offset) {
+  for (const LoadSegment &S : Segments)
+    if (Offset >= S.FileOffset && Offset - S.FileOffset < S.FileSize)
+      return S.VAddr + (Offset - S.FileOffset);
+  return std::nullopt;
+}
+
 } // namespace pgoctl

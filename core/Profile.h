@@ -15,10 +15,12 @@
 // merge); collect/ aggregates into hash maps and calls Profile::canonicalize.
 #pragma once
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,12 @@ struct LoadSegment {
   uint32_t Flags = 0; ///< PF_R/PF_W/PF_X
   auto operator<=>(const LoadSegment &) const = default;
 };
+
+/// Maps a file offset to an ELF vaddr through the PT_LOAD segments: the
+/// segment whose file range [FileOffset, FileOffset+FileSize) holds Offset.
+/// Returns nullopt when no segment does.
+std::optional<uint64_t> fileOffsetToVaddr(llvm::ArrayRef<LoadSegment> Segments,
+                                          uint64_t Offset);
 
 struct BranchCount {
   uint64_t From = 0, To = 0;

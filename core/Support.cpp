@@ -1,5 +1,6 @@
 // core/Support.cpp: error context, hex, atomic writes, pass timers.
 #include "core/Support.h"
+#include "core/Error.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -14,8 +15,8 @@ namespace pgoctl {
 llvm::Error addContext(llvm::Error E, llvm::StringRef Context) {
   if (!E)
     return E;
-  std::string Msg = llvm::toString(std::move(E));
-  return makeError("{0}: {1}", Context, Msg);
+  KindedMessage M = takeKindedMessage(std::move(E));
+  return makeKindError(M.Kind, "{0}: {1}", Context, M.Message);
 }
 
 std::string toHex(llvm::StringRef Bytes) {

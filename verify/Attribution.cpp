@@ -2,9 +2,10 @@
 // counts (see Attribution.h).
 #include "verify/Attribution.h"
 
-#include "convert/Symbolizer.h"
+#include "binary/Locate.h"
+#include "binary/Symbolizer.h"
+#include "binary/Symbols.h"
 #include "core/Support.h"
-#include "core/Symbols.h"
 #include "verify/CanonicalName.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -28,8 +29,8 @@ uint32_t NameTable::intern(llvm::StringRef Name) {
 /// What we know of one profile binary's ELF, and the names of its addresses.
 struct Attributor::ResolvedElf {
   std::string PseudoName; ///< "[file]" when there is no ELF or no symbol
-  std::optional<SymbolTable> Syms;
-  std::unique_ptr<convert::Symbolizer> Sym;
+  std::optional<binary::SymbolTable> Syms;
+  std::unique_ptr<binary::Symbolizer> Sym;
   std::vector<LoadSegment> Segments; ///< to convert file offsets
   bool Offsets = false;              ///< the profile has file offsets
   bool Kernel = false;
@@ -65,44 +66,32 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
   if (!GivenRead) {
     GivenRead = true;
     for (const std::string &P : Opts.Binaries) {
-      llvm::Expected<ElfInfo> I = readElfInfo(P);
+      llvm::Expected<binary::ElfInfo> I = binary::readElfInfo(P);
       if (!I) {
         Warnings.push_back(llvm::toString(I.takeError()));
         continue;
       }
-      Given.emplace_back(P, I->BuildId);
+      Given.push_back({P, std::move(*I)});
     }
   }
-  std::string Path;
-  for (const auto &[P, Id] : Given)
-    if (B.BuildId.empty() ? llvm::sys::path::filename(P) == File : Id == B.BuildId) {
-      Path = P;
-      break;
-    }
-  if (Path.empty() && !B.Path.empty() && llvm::sys::fs::exists(B.Path)) {
-    llvm::Expected<ElfInfo> I = readElfInfo(B.Path);
-    if (I && (B.BuildId.empty() || I->BuildId == B.BuildId))
-      Path = B.Path;
-    else if (!I)
-      llvm::consumeError(I.takeError());
-  }
-  if (Path.empty()) {
+  binary::LocateResult L = binary::locateBinary(
+      binary::BinaryRef::of(B), Given, binary::LocatePolicy{},
+      [&](llvm::StringRef W) { Warnings.push_back(W.str()); });
+  if (!L.Found) {
     Warnings.push_back(llvm::formatv("{0}: no ELF found (give it with --binary-before/after); "
                                      "its samples count as one function {1}",
                                      B.Path, R.PseudoName));
     return Slot.get();
   }
-  if (llvm::Expected<ElfInfo> I = readElfInfo(Path))
-    R.Segments = I->Segments;
-  else
-    llvm::consumeError(I.takeError());
-  llvm::Expected<SymbolTable> S = SymbolTable::load(Path);
+  const std::string &Path = L.Found->Path;
+  R.Segments = L.Found->Elf.Segments;
+  llvm::Expected<binary::SymbolTable> S = binary::SymbolTable::load(Path);
   if (S)
     R.Syms = std::move(*S);
   else
     Warnings.push_back(llvm::toString(S.takeError()));
-  llvm::Expected<std::unique_ptr<convert::Symbolizer>> Sy =
-      convert::Symbolizer::create(Path, convert::SymbolizerOptions{});
+  llvm::Expected<std::unique_ptr<binary::Symbolizer>> Sy =
+      binary::Symbolizer::create(Path, binary::SymbolizerOptions{});
   if (Sy && (*Sy)->hasDwarf())
     R.Sym = std::move(*Sy);
   else if (!Sy)
@@ -137,22 +126,22 @@ public:
     }
     uint64_t Lookup = Return && A > 0 ? A - 1 : A;
     std::string Canon;
-    const SymbolInfo *SI = R.Syms ? R.Syms->lookup(Lookup) : nullptr;
+    const binary::SymbolInfo *SI = R.Syms ? R.Syms->lookup(Lookup) : nullptr;
     if (SI)
       Canon = canonicalFunctionName(SI->Name);
     if (R.Sym)
       if (std::optional<uint32_t> I = R.Sym->instContaining(Lookup)) {
-        llvm::ArrayRef<convert::InlineFrame> Fr = R.Sym->frames(*I);
+        llvm::ArrayRef<binary::InlineFrame> Fr = R.Sym->frames(*I);
         if (!Fr.empty()) {
           std::string Outer = canonicalFunctionName(R.Sym->name(Fr[0].Name));
           // Another name for the same code is an alias, not stale DWARF: the
           // symbol table keeps one of the names at an address (libc's _exit,
           // DWARF's _Exit); the DWARF range is exactly the symbol's. The
           // symbol's name is kept, as without DWARF.
-          const convert::FuncRange *FR = SI ? R.Sym->funcRangeAt(Lookup) : nullptr;
+          const binary::FuncRange *FR = SI ? R.Sym->funcRangeAt(Lookup) : nullptr;
           bool Alias = FR && FR->Begin == SI->Start && FR->End == SI->Start + SI->Size;
           if (Canon.empty() || Outer == Canon || Alias) {
-            for (const convert::InlineFrame &F : Fr)
+            for (const binary::InlineFrame &F : Fr)
               V.push_back(Names.intern(&F == Fr.data() && Alias
                                            ? Canon
                                            : canonicalFunctionName(R.Sym->name(F.Name))));

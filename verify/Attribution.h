@@ -9,7 +9,7 @@
 //
 // Every address goes through the binary's ELF symbol table (the function that
 // holds it, canonicalized) and, when the binary has DWARF, through
-// convert::Symbolizer's inline stack, so code PGO inlined into its caller is
+// binary::Symbolizer's inline stack, so code PGO inlined into its caller is
 // charged to the inlined function with the caller above it. Return addresses
 // (every frame but the leaf) are looked up at address - 1, the call
 // instruction. The DWARF stack is used only when its outermost function agrees
@@ -19,14 +19,13 @@
 // -update-debug-sections moves code but not DWARF) thus falls back to symbols,
 // and the number of such addresses is reported.
 //
-// Binaries are found as show and convert find them: a given ELF with the
-// profile binary's build-id (by file name when the profile has none), else the
-// recorded path when its build-id matches. A binary without an ELF is one
+// Binaries are found by binary/Locate.h's rule, as every command finds them. A binary without an ELF is one
 // pseudo-function "[file name]"; the kernel is "[kernel]", unmapped frames
 // "[unknown]". Names are interned in a NameTable shared by every profile of a
 // comparison, so ids agree across before and after.
 #pragma once
 
+#include "binary/Locate.h"
 #include "core/Profile.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -92,7 +91,7 @@ private:
   NameTable &Names;
   AttributionOptions Opts;
   std::map<std::string, std::unique_ptr<ResolvedElf>> Cache; ///< by BinaryProfile::key()
-  std::vector<std::pair<std::string, std::string>> Given;    ///< (path, build-id) of Binaries
+  std::vector<binary::Candidate> Given;                        ///< the readable Binaries
   bool GivenRead = false;
 };
 

@@ -1,4 +1,4 @@
-// convert/Symbolizer.h: what convert needs to know about the code of a binary.
+// binary/Symbolizer.h: what convert needs to know about the code of a binary.
 //
 // A Symbolizer is built once per binary. It disassembles the executable
 // sections with LLVM MC (every instruction's address, size and kind: call,
@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-namespace pgoctl::convert {
+namespace pgoctl::binary {
 
 struct SymbolizerOptions {
   std::string DebugBinary;          ///< --debug-binary: DWARF in a separate file
@@ -179,4 +179,4 @@ private:
 /// profile names what clang matches. `.__uniq.N` stays, as in DWARF names.
 llvm::StringRef symbolTableFunctionName(llvm::StringRef Name);
 
-} // namespace pgoctl::convert
+} // namespace pgoctl::binary

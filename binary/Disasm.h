@@ -1,4 +1,4 @@
-// convert/Disasm.h: the LLVM MC objects one disassembly needs.
+// binary/Disasm.h: the LLVM MC objects one disassembly needs.
 //
 // makeDisasm() builds the register, asm, subtarget and instruction info, the
 // MC context, the disassembler and the instruction analysis for an object
@@ -19,7 +19,7 @@
 
 #include <memory>
 
-namespace pgoctl::convert {
+namespace pgoctl::binary {
 
 struct Disasm {
   std::unique_ptr<llvm::MCRegisterInfo> MRI;
@@ -34,4 +34,4 @@ struct Disasm {
 /// The MC objects for Obj's target; an error names the file and the triple.
 llvm::Expected<Disasm> makeDisasm(const llvm::object::ObjectFile &Obj);
 
-} // namespace pgoctl::convert
+} // namespace pgoctl::binary

@@ -1,6 +1,6 @@
-// core/Symbols.cpp: ELF build-id, PT_LOAD segments and function symbols via
+// binary/Symbols.cpp: ELF build-id, PT_LOAD segments and function symbols via
 // LLVM Object. Every error is prefixed with the file's path.
-#include "core/Symbols.h"
+#include "binary/Symbols.h"
 #include "core/Support.h"
 
 #include "llvm/BinaryFormat/ELF.h"
@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <tuple>
 
-namespace pgoctl {
+namespace pgoctl::binary {
 
 namespace {
 
@@ -133,14 +133,6 @@ llvm::Expected<ElfInfo> readElfInfo(llvm::StringRef Path) {
   return Info;
 }
 
-std::optional<uint64_t> fileOffsetToVaddr(llvm::ArrayRef<LoadSegment> Segments,
-                                          uint64_t Offset) {
-  for (const LoadSegment &S : Segments)
-    if (Offset >= S.FileOffset && Offset - S.FileOffset < S.FileSize)
-      return S.VAddr + (Offset - S.FileOffset);
-  return std::nullopt;
-}
-
 llvm::Expected<SymbolTable> SymbolTable::load(llvm::StringRef Path) {
   auto Owner = openElf(Path);
   if (!Owner)
@@ -196,4 +188,4 @@ const SymbolInfo *SymbolTable::lookup(uint64_t VAddr) const {
   return nullptr;
 }
 
-} // namespace pgoctl
+} // namespace pgoctl::binary

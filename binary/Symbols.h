@@ -1,4 +1,4 @@
-// core/Symbols.h: what pgoctl needs to know about an ELF file.
+// binary/Symbols.h: what pgoctl needs to know about an ELF file.
 //
 // readElfInfo() reads the identity and layout of a binary: its GNU build-id
 // (NT_GNU_BUILD_ID, lowercase hex) and its PT_LOAD program headers, which map
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace pgoctl {
+namespace pgoctl::binary {
 
 /// Identity and layout of one ELF file.
 struct ElfInfo {
@@ -36,12 +36,6 @@ struct ElfInfo {
 
 /// Reads build-id and PT_LOAD segments of the ELF file at Path.
 llvm::Expected<ElfInfo> readElfInfo(llvm::StringRef Path);
-
-/// Maps a file offset to an ELF vaddr through the PT_LOAD segments: the
-/// segment whose file range [FileOffset, FileOffset+FileSize) holds Offset.
-/// Returns nullopt when no segment does.
-std::optional<uint64_t> fileOffsetToVaddr(llvm::ArrayRef<LoadSegment> Segments,
-                                          uint64_t Offset);
 
 /// One function symbol: [Start, Start+Size).
 struct SymbolInfo {
@@ -76,4 +70,4 @@ private:
   bool FromDynsym = false;
 };
 
-} // namespace pgoctl
+} // namespace pgoctl::binary

@@ -1,9 +1,9 @@
-// tests/unit/SymbolsTest.cpp: core/Symbols.h against independent oracles.
+// tests/unit/SymbolsTest.cpp: binary/Symbols.h against independent oracles.
 // The fixture is a shared object CMake builds from fixtures/symbols_fixture.cpp
 // (plus an llvm-strip'ed copy); expected symbols come from llvm-nm, build-id,
 // segments and header fields from llvm-readelf.
 #include "tests/unit/TestTools.h"
-#include "core/Symbols.h"
+#include "binary/Symbols.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -15,6 +15,7 @@
 #include <map>
 
 using namespace pgoctl;
+using namespace pgoctl::binary;
 
 namespace {
 

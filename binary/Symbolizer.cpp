@@ -1,4 +1,4 @@
-// convert/Symbolizer.cpp: disassembly, functions and cached symbolization of
+// binary/Symbolizer.cpp: disassembly, functions and cached symbolization of
 // one binary (see Symbolizer.h).
 //
 // create() runs four steps: open the binary and find its debug info (the
@@ -6,10 +6,10 @@
 // subprograms, else ELF function symbols); disassemble the executable
 // sections; mark function entries. Symbolization happens later, per function,
 // through DWARFContext::getInliningInfoForAddress with linkage names.
-#include "convert/Symbolizer.h"
-#include "convert/Disasm.h"
+#include "binary/Symbolizer.h"
+#include "binary/Disasm.h"
 #include "core/Support.h"
-#include "core/Symbols.h"
+#include "binary/Symbols.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -37,7 +37,7 @@
 #include <cstdlib>
 #include <mutex>
 
-namespace pgoctl::convert {
+namespace pgoctl::binary {
 
 using namespace llvm;
 using namespace llvm::object;
@@ -556,4 +556,4 @@ StringRef symbolTableFunctionName(StringRef Name) {
   return sampleprof::FunctionSamples::getCanonicalFnName(Name);
 }
 
-} // namespace pgoctl::convert
+} // namespace pgoctl::binary

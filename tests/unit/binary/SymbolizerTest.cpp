@@ -1,14 +1,15 @@
-// tests/unit/convert/SymbolizerTest.cpp: convert/Symbolizer.h's functions
+// tests/unit/convert/SymbolizerTest.cpp: binary/Symbolizer.h's functions
 // against llvm-nm and llvm-dwarfdump on a fixture whose inline function
 // comdat_twice is emitted by two translation units (fixtures/comdat_*.cpp).
 #include "tests/unit/TestTools.h"
-#include "convert/Symbolizer.h"
+#include "binary/Symbolizer.h"
 
 #include "llvm/ADT/StringExtras.h"
 
 #include <gtest/gtest.h>
 
 using namespace pgoctl;
+using namespace pgoctl::binary;
 using pgoctl::testing::runTool;
 
 namespace {
@@ -37,11 +38,11 @@ TEST(Symbolizer, ComdatCopiesGiveOneRange) {
   ASSERT_EQ(Copies, 2u) << "expected both units to describe " << kComdat << " at 0x"
                         << llvm::utohexstr(Addr);
 
-  llvm::Expected<std::unique_ptr<convert::Symbolizer>> S =
-      convert::Symbolizer::create(Bin, convert::SymbolizerOptions{});
+  llvm::Expected<std::unique_ptr<binary::Symbolizer>> S =
+      binary::Symbolizer::create(Bin, binary::SymbolizerOptions{});
   ASSERT_TRUE(bool(S)) << llvm::toString(S.takeError());
   size_t Found = 0;
-  for (const convert::BinaryFunction &F : (*S)->functions()) {
+  for (const binary::BinaryFunction &F : (*S)->functions()) {
     if ((*S)->name(F.Name) != kComdat)
       continue;
     ++Found;
@@ -50,7 +51,7 @@ TEST(Symbolizer, ComdatCopiesGiveOneRange) {
     EXPECT_EQ(F.Ranges[0].second, Addr + Size);
   }
   EXPECT_EQ(Found, 1u);
-  const convert::FuncRange *R = (*S)->funcRangeStartingAt(Addr);
+  const binary::FuncRange *R = (*S)->funcRangeStartingAt(Addr);
   ASSERT_NE(R, nullptr);
   EXPECT_TRUE(R->IsEntry);
 }
@@ -59,7 +60,7 @@ TEST(Symbolizer, ComdatCopiesGiveOneRange) {
 // function; LLVM's sample loader drops .llvm.N and .part.N from IR names
 // before looking them up, and keeps .__uniq.N when the profile has it.
 TEST(Symbolizer, SymbolTableFunctionName) {
-  using convert::symbolTableFunctionName;
+  using binary::symbolTableFunctionName;
   EXPECT_EQ(symbolTableFunctionName("work.cold.0"), "work");
   EXPECT_EQ(symbolTableFunctionName("work.cold.12"), "work");
   EXPECT_EQ(symbolTableFunctionName("_Z4workmm.cold"), "_Z4workmm");

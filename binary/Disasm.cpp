@@ -1,5 +1,5 @@
-// convert/Disasm.cpp: building LLVM's MC disassembler for a binary.
-#include "convert/Disasm.h"
+// binary/Disasm.cpp: building LLVM's MC disassembler for a binary.
+#include "binary/Disasm.h"
 #include "core/Support.h"
 
 #include "llvm/MC/MCTargetOptions.h"
@@ -12,7 +12,7 @@
 using namespace llvm;
 using namespace llvm::object;
 
-namespace pgoctl::convert {
+namespace pgoctl::binary {
 
 namespace {
 void initTargets() {
@@ -55,4 +55,4 @@ Expected<Disasm> makeDisasm(const ObjectFile &Obj) {
 }
 
 
-} // namespace pgoctl::convert
+} // namespace pgoctl::binary
