@@ -11,7 +11,8 @@ public:
   void addOptions(CLI::App &App) override {
     App.add_option("input", Input, "perf.data file ('-' for standard input)")->required();
     App.add_flag("--keep-going", Opts.KeepGoing, "Print what precedes damage in the input");
-    App.add_flag("--pid", Opts.Pid, "Print pid/tid before each sample");
+    App.add_flag("--show-pid", Opts.Pid,
+                 "Print pid/tid before each sample (as perf script -F pid,tid,...)");
   }
   llvm::Expected<int> run(CommandContext &Ctx) override {
     Stats::Pass P(Ctx.PassStats, "decode and print");

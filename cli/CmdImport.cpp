@@ -1,5 +1,6 @@
 // cli/CmdImport.cpp: `pgoctl import <perf.data|perf script text> -o out.pgoprof`.
 #include "cli/Command.h"
+#include "cli/Options.h"
 #include "collect/Importer.h"
 #include "core/ProfileFormat.h"
 
@@ -15,10 +16,10 @@ public:
                                    "`perf script` text")
         ->required();
     App.add_option("-o,--output", Output, "Output .pgoprof")->required();
-    App.add_option("--binary", Opts.Binaries,
-                   "ELF file of a profiled binary (matched by build-id, else by name); "
-                   "repeatable");
-    App.add_option("--pid", Pid, "Only samples of this process");
+    addBinaryOptions(App, Bins,
+                     "ELF file of a profiled binary (matched by build-id, else by name); "
+                     "repeatable");
+    App.add_option("--pid", Pid, "Only samples of this process")->check(CLI::Range(0, 1 << 30));
     App.add_option("--comm", Opts.Comm, "Only samples of processes with this command name");
     App.add_option("--event", Opts.Event, "Import this event (default: the first sampling event of the header, not perf's dummy)");
     App.add_option("--label", LabelArgs, "key=value label (service, version, ...); repeatable");
@@ -32,12 +33,12 @@ public:
   llvm::Expected<int> run(CommandContext &Ctx) override {
     if (Pid >= 0)
       Opts.Pid = uint32_t(Pid);
-    for (const std::string &L : LabelArgs) {
-      auto [K, V] = llvm::StringRef(L).split('=');
-      if (K.empty() || V.empty())
-        return makeError("--label '{0}': expected key=value", L);
-      Opts.Labels[K.str()] = V.str();
-    }
+    auto Labels = parseLabels(LabelArgs);
+    if (!Labels)
+      return Labels.takeError();
+    Opts.Labels = std::move(*Labels);
+    Opts.Binaries = Bins.Paths;
+    Opts.IgnoreBuildId = Bins.IgnoreBuildId;
     Opts.Progress = Ctx.progress();
     ImportSummary Sum;
     llvm::Expected<Profile> P = importProfile(Input, Opts, Sum, Ctx.PassStats);
@@ -50,6 +51,8 @@ public:
     }
     for (const std::string &W : Sum.Warnings)
       spdlog::warn("{}", W);
+    for (const std::string &N : Sum.Notes)
+      spdlog::debug("{}", N);
     if (!Sum.Damage.empty())
       spdlog::warn("{}: damaged input: {}; kept what came before, dropped {} bytes",
                    Input, Sum.Damage, Sum.DamagedBytes);
@@ -73,6 +76,7 @@ private:
   int64_t Pid = -1;
   std::vector<std::string> LabelArgs;
   ImportOptions Opts;
+  BinaryArgs Bins;
 };
 } // namespace
 

@@ -15,12 +15,15 @@
 // are of all samples (Meta.TotalSamples, or the binaries' sum when that is 0)
 // and of all branch counts. --json prints the same data as JSON with a fixed
 // key order.
-#include "cli/Command.h"
-#include "core/ProfileFormat.h"
 #include "binary/Locate.h"
 #include "binary/Symbols.h"
+#include "cli/Command.h"
+#include "cli/Options.h"
+#include "core/Error.h"
+#include "core/ProfileFormat.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -41,7 +44,7 @@ struct ShowOptions {
   std::string Input;
   bool Json = false;
   unsigned Top = 20;
-  std::vector<std::string> Binaries;
+  BinaryArgs Bins;
 };
 
 /// A profile binary and what we found of its ELF.
@@ -72,6 +75,9 @@ double percent(uint64_t Part, uint64_t Whole) {
   return Whole == 0 ? 0.0 : std::round(10000.0 * double(Part) / double(Whole)) / 100.0;
 }
 
+/// Text from the profile (paths, labels, names) made safe for a terminal.
+std::string esc(llvm::StringRef Text) { return escapeForTerminal(Text); }
+
 std::string seconds(uint64_t Ns) {
   return llvm::formatv("{0}.{1}", Ns / 1000000000, llvm::format_decimal(Ns % 1000000000, 9))
       .str();
@@ -79,11 +85,12 @@ std::string seconds(uint64_t Ns) {
 
 // --- Finding ELF files ------------------------------------------------------
 
-ResolvedBinary resolve(const BinaryProfile &B, llvm::ArrayRef<binary::Candidate> Cands) {
+ResolvedBinary resolve(const BinaryProfile &B, llvm::ArrayRef<binary::Candidate> Cands,
+                       const binary::LocatePolicy &Policy) {
   ResolvedBinary R;
   R.B = &B;
   binary::LocateResult L =
-      binary::locateBinary(binary::BinaryRef::of(B), Cands, binary::LocatePolicy{}, nullptr);
+      binary::locateBinary(binary::BinaryRef::of(B), Cands, Policy, nullptr);
   if (!L.Found) {
     R.Note = L.WhyNot;
     return R;
@@ -122,8 +129,8 @@ void attribute(const ResolvedBinary &R, uint32_t Idx, uint64_t Addr, uint64_t Sa
     E.Addr = Addr;
     E.IsOffset = IsOffset;
   }
-  E.Samples += Samples;
-  E.Branches += Branches;
+  E.Samples = llvm::SaturatingAdd(E.Samples, Samples);
+  E.Branches = llvm::SaturatingAdd(E.Branches, Branches);
 }
 
 std::vector<TopEntry> topEntries(llvm::ArrayRef<ResolvedBinary> Bins, bool BySamples,
@@ -162,11 +169,13 @@ Totals totalsOf(const Profile &P) {
   Totals T;
   uint64_t BinSamples = 0;
   for (const BinaryProfile &B : P.Binaries) {
-    BinSamples += B.totalSamples();
+    BinSamples = llvm::SaturatingAdd(BinSamples, B.totalSamples());
     for (const BranchCount &Br : B.Branches)
-      T.Branches += Br.Count;
+      T.Branches = llvm::SaturatingAdd(T.Branches, Br.Count);
   }
-  T.Samples = P.Meta.TotalSamples ? P.Meta.TotalSamples : BinSamples;
+  // The recorded total, unless the binaries hold more (a merged or crafted
+  // profile): a share is never above 100%.
+  T.Samples = std::max(P.Meta.TotalSamples, BinSamples);
   T.BySamples = BinSamples > 0 || T.Branches == 0;
   return T;
 }
@@ -247,8 +256,8 @@ Json topJson(llvm::ArrayRef<TopEntry> Top, llvm::ArrayRef<ResolvedBinary> Bins,
 // --- Text ---------------------------------------------------------------------
 
 void printMetadata(llvm::raw_ostream &OS, const ProfileMetadata &M) {
-  OS << "tool version: " << M.ToolVersion << "\n";
-  OS << "event: " << (M.Event.empty() ? "unknown" : M.Event) << "\n";
+  OS << "tool version: " << esc(M.ToolVersion) << "\n";
+  OS << "event: " << (M.Event.empty() ? "unknown" : esc(M.Event)) << "\n";
   OS << "sample period: " << M.SamplePeriod << "\n";
   OS << "sample freq: " << M.SampleFreq << "\n";
   OS << "mode: " << modeName(M.Mode) << "\n";
@@ -260,25 +269,26 @@ void printMetadata(llvm::raw_ostream &OS, const ProfileMetadata &M) {
      << M.UnmappedSamples << " unmapped\n";
   OS << "labels: " << M.Labels.size() << "\n";
   for (const auto &[K, V] : M.Labels)
-    OS << "  " << K << " = " << V << "\n";
+    OS << "  " << esc(K) << " = " << esc(V) << "\n";
   OS << "inputs: " << M.Inputs.size() << "\n";
   for (const Provenance &P : M.Inputs)
-    OS << "  " << P.Source << " [" << P.Kind << "] host=" << (P.Host.empty() ? "?" : P.Host)
+    OS << "  " << esc(P.Source) << " [" << esc(P.Kind)
+       << "] host=" << (P.Host.empty() ? "?" : esc(P.Host))
        << " samples=" << P.Samples << " weight=" << P.Weight << "\n";
 }
 
 void printBinary(llvm::raw_ostream &OS, const ResolvedBinary &R, const Totals &T) {
   const BinaryProfile &B = *R.B;
-  OS << "  " << B.Path << (B.IsKernel ? " [kernel]" : "") << "\n";
-  OS << "    build-id: " << (B.BuildId.empty() ? "none" : B.BuildId) << "\n";
+  OS << "  " << esc(B.Path) << (B.IsKernel ? " [kernel]" : "") << "\n";
+  OS << "    build-id: " << (B.BuildId.empty() ? "none" : esc(B.BuildId)) << "\n";
   OS << "    address space: " << addressSpaceName(B.Space) << "\n";
   OS << llvm::formatv("    branches: {0}  ranges: {1}  ip samples: {2} ({3:f2}%)\n",
                       B.Branches.size(), B.Ranges.size(), B.totalSamples(),
                       percent(B.totalSamples(), T.Samples));
   if (R.Syms)
-    OS << "    elf: " << R.ElfPath << " (" << R.Syms->symbols().size() << " functions)\n";
+    OS << "    elf: " << esc(R.ElfPath) << " (" << R.Syms->symbols().size() << " functions)\n";
   else
-    OS << "    elf: " << R.Note << "\n";
+    OS << "    elf: " << esc(R.Note) << "\n";
 }
 
 void printTop(llvm::raw_ostream &OS, llvm::ArrayRef<TopEntry> Top,
@@ -293,7 +303,7 @@ void printTop(llvm::raw_ostream &OS, llvm::ArrayRef<TopEntry> Top,
                            : E.Function;
     OS << llvm::formatv("  {0,12} {1,7:f2} {2,12} {3,7:f2}  {4} [{5}]\n", E.Samples,
                         percent(E.Samples, T.Samples), E.Branches,
-                        percent(E.Branches, T.Branches), What, Bins[E.Binary].B->Path);
+                        percent(E.Branches, T.Branches), esc(What), esc(Bins[E.Binary].B->Path));
   }
 }
 
@@ -304,24 +314,24 @@ public:
     App.add_flag("--json", O.Json, "Print JSON instead of text");
     App.add_option("--top", O.Top, "Number of top functions to list (0: none)")
         ->capture_default_str();
-    App.add_option("--binary", O.Binaries,
-                   "ELF file of a profiled binary, matched by build-id (repeatable)")
-        ->allow_extra_args(false);
+    addBinaryOptions(App, O.Bins, "ELF file of a profiled binary (repeatable)");
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
     llvm::Expected<Profile> P = readProfileFile(O.Input);
     if (!P)
       return P.takeError();
-    auto Cands = binary::readCandidates(O.Binaries);
+    auto Cands = binary::readCandidates(O.Bins.Paths);
     if (!Cands)
       return addContext(Cands.takeError(), "--binary");
+    binary::LocatePolicy Policy;
+    Policy.IgnoreBuildId = O.Bins.IgnoreBuildId;
     std::vector<ResolvedBinary> Bins;
     {
       Stats::Pass SP(Ctx.PassStats, "find binaries and symbols");
       if (O.Top > 0)
         for (const BinaryProfile &B : P->Binaries)
-          Bins.push_back(resolve(B, *Cands));
+          Bins.push_back(resolve(B, *Cands, Policy));
       else
         for (const BinaryProfile &B : P->Binaries)
           Bins.push_back({&B, "", "not looked up (--top 0)", {}, {}});

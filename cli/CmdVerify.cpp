@@ -10,6 +10,7 @@
 // gate (verify/Verify.h), report. The exit code is the verdict: 0 PASS,
 // 1 FAIL, 2 INCONCLUSIVE; usage and input errors are 3 (main).
 #include "cli/Command.h"
+#include "cli/Options.h"
 #include "collect/Importer.h"
 #include "core/ProfileFormat.h"
 #include "verify/FlameGraph.h"
@@ -40,8 +41,10 @@ public:
     App.add_option("--binary-after", BinAfter, "ELF of the new build (repeatable)")
         ->expected(1, -1);
     App.add_option("--work-before", WorkBefore, "Work done in the before window(s): "
-                                                "requests, jobs (else the label 'work')");
-    App.add_option("--work-after", WorkAfter, "Work done in the after window(s)");
+                                                "requests, jobs (else the label 'work')")
+        ->check(finiteRange(1e-300, 1e300));
+    App.add_option("--work-after", WorkAfter, "Work done in the after window(s)")
+        ->check(finiteRange(1e-300, 1e300));
     App.add_flag("--paired", Opts.Paired,
                  "The i-th --before and i-th --after profile were recorded at the same time "
                  "(side by side): the bootstrap resamples pairs, so drift of the machine "
@@ -50,13 +53,13 @@ public:
         ->check(CLI::Range(1u, 100000u));
     App.add_option("--max-growth", Opts.MaxGrowthPct,
                    "Fail when a top-N function grows by more than PCT% (default 10)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(finiteRange(0, 1e6));
     App.add_option("--min-effect", Opts.MinEffectPct,
                    "Smallest change in % reported as real (default 5)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(finiteRange(0, 1e6));
     App.add_option("--alpha", Opts.Alpha,
                    "Family-wise false-alarm level (default 0.05)")
-        ->check(CLI::Range(1e-9, 0.5));
+        ->check(finiteRange(1e-9, 0.5));
     App.add_option("--min-samples", Opts.MinSamples,
                    "Functions with fewer samples (both sides) are not tested (default 10)");
     App.add_flag("!--no-fail-on-new-hot", Opts.FailOnNewHot,
@@ -74,6 +77,8 @@ public:
     auto *M = App.add_flag("--markdown", Markdown, "Print the verdict as Markdown (PR comment)");
     J->excludes(M);
     App.add_option("--flamegraph", FlameOut, "Write a differential flame graph (HTML)");
+    App.add_flag("--keep-going", KeepGoing,
+                 "perf.data inputs: on damage keep what was read before it");
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
@@ -142,6 +147,7 @@ private:
                                const std::vector<std::string> &Binaries) {
     ImportOptions IO;
     IO.Binaries = Binaries;
+    IO.KeepGoing = KeepGoing;
     IO.Progress = Ctx.progress();
     return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }
@@ -150,7 +156,7 @@ private:
   std::optional<double> WorkBefore, WorkAfter;
   std::string FlameOut, WorkLabel = "work";
   unsigned Rows = 20;
-  bool Json = false, Markdown = false;
+  bool Json = false, Markdown = false, KeepGoing = false;
   VerifyOptions Opts;
 };
 } // namespace

@@ -6,7 +6,7 @@
 // carries what all commands share (verbosity, the --stats timer). Library code
 // below never sees CLI11 or global state: commands pass their options down as
 // structs. Errors travel as llvm::Error up to main, which prints them with the
-// program name and picks the exit code.
+// program name and picks the exit code from the error's kind (core/Error.h).
 #pragma once
 
 #include "core/Support.h"
@@ -42,6 +42,7 @@ public:
 };
 
 struct CommandEntry {
+  const char *Group; ///< "" for a top-level command, else its parent ("debug")
   const char *Name;
   const char *Help;
   std::unique_ptr<Command> (*Make)();

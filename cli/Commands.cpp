@@ -20,22 +20,23 @@ std::function<void(uint64_t, uint64_t)> CommandContext::progress() const {
 
 llvm::ArrayRef<CommandEntry> commandTable() {
   static const CommandEntry Table[] = {
-      {"import", "Read perf.data or perf script text into a .pgoprof profile",
+      {"", "import", "Read perf.data or perf script text into a .pgoprof profile",
        makeImportCommand},
-      {"show", "Summarize a .pgoprof profile (binaries, samples, top functions)",
+      {"", "show", "Summarize a .pgoprof profile (binaries, samples, top functions)",
        makeShowCommand},
-      {"merge", "Sum profiles (with integer weights) into one .pgoprof", makeMergeCommand},
-      {"convert", "Write .profdata (clang sample PGO), .fdata / pre-aggregated (BOLT)",
+      {"", "merge",
+       "Sum profiles with integer weights: .pgoprof, or instrumented profiles (--instr)",
+       makeMergeCommand},
+      {"", "convert", "Write .profdata (clang sample PGO), .fdata / pre-aggregated (BOLT)",
        makeConvertCommand},
-      {"summary",
+      {"", "summary",
        "Count distribution of a sample .profdata at any cutoff (clang's hot count)",
        makeSummaryCommand},
-      {"verify", "Did the hot paths get cheaper? Before/after verdict with statistics", makeVerifyCommand},
-      {"debug-samples",
-       "Print perf.data samples as `perf script -F ip,brstack` does (also: `debug samples`)",
+      {"", "verify", "Did the hot paths get cheaper? Before/after verdict with statistics",
+       makeVerifyCommand},
+      {"debug", "samples", "Print perf.data samples as `perf script -F ip,brstack` does",
        makeDebugSamplesCommand},
-      {"debug-profile",
-       "Print every count of a .pgoprof as sorted text (also: `debug profile`)",
+      {"debug", "profile", "Print every count of a .pgoprof as sorted text",
        makeDebugProfileCommand},
   };
   return Table;

@@ -437,6 +437,7 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
   if (!Given)
     return Given.takeError();
   binary::LocatePolicy Policy;
+  Policy.IgnoreBuildId = Opts.IgnoreBuildId;
   WarningHandler Warn = [&](llvm::StringRef W) { Sum.Warnings.push_back(W.str()); };
   const std::vector<Module> &Mods = Maps.modules();
   Profile Prof;

@@ -50,6 +50,7 @@ namespace pgoctl {
 
 struct ImportOptions {
   std::vector<std::string> Binaries; ///< --binary: ELF files to normalize against
+  bool IgnoreBuildId = false;        ///< --ignore-build-id (binary/Locate.h)
   std::optional<uint32_t> Pid;       ///< --pid
   std::string Comm;                  ///< --comm
   std::string Event;                 ///< --event; default: the event with most samples

@@ -54,4 +54,18 @@ matchBinaries(const Profile &P, const std::vector<std::string> &Paths, bool Igno
   return Out;
 }
 
+llvm::Error checkAttribution(const ConvertSummary &Sum, llvm::StringRef Output,
+                             bool AllowEmpty) {
+  uint64_t Total = Sum.Samples ? Sum.Samples : Sum.Branches;
+  uint64_t Done = Sum.Samples ? Sum.SamplesAttributed : Sum.BranchesAttributed;
+  // Done / Total < 1%, without overflow for counts near 2^64.
+  if (AllowEmpty || (Total > 0 && Done >= Total / 100 && Done > 0))
+    return llvm::Error::success();
+  return makeKindError(
+      ErrorKind::Mismatch,
+      "{0}: not written: {1} of {2} samples fall into a function of the binary (a "
+      "stripped binary, another build, another architecture?); --allow-empty writes it anyway",
+      Output, Done, Total);
+}
+
 } // namespace pgoctl::convert

@@ -59,11 +59,19 @@ struct ConvertSummary {
   std::vector<std::string> Notes; ///< what the writer did that the user should know
 };
 
+/// A conversion whose output would hold almost nothing of its input (under 1%
+/// of the binary's samples or branch records attributed to a function: a
+/// stripped or foreign binary, the wrong --binary with --ignore-build-id) is an
+/// error of kind mismatch unless AllowEmpty; the output is then not written.
+llvm::Error checkAttribution(const ConvertSummary &Sum, llvm::StringRef Output,
+                             bool AllowEmpty);
+
 struct ProfDataOptions {
   enum class Format { Text, ExtBinary } Fmt = Format::ExtBinary;
   bool UseMD5 = false;
   bool ProfileSymbolList = false;
   std::string DebugBinary; ///< --debug-binary: DWARF in a separate file
+  bool AllowEmpty = false; ///< --allow-empty: see checkAttribution
 };
 
 struct FdataOptions {

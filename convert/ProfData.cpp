@@ -167,13 +167,12 @@ static Error writeMap(SampleBuilder &SB, ArrayRef<std::unique_ptr<Symbolizer>> S
                       const ProfDataOptions &Opts, StringRef OutPath, ConvertSummary &Sum) {
   SampleProfileFormat Fmt =
       Opts.Fmt == ProfDataOptions::Format::Text ? SPF_Text : SPF_Ext_Binary;
-  SmallString<256> Tmp;
-  if (std::error_code EC = sys::fs::createUniqueFile(OutPath + ".tmp%%%%%%", Tmp))
-    return makeError("{0}: cannot create a temporary file: {1}", OutPath, EC.message());
-  scope_exit Cleanup([&] { sys::fs::remove(Tmp); });
-  ErrorOr<std::unique_ptr<SampleProfileWriter>> W = SampleProfileWriter::create(Tmp, Fmt);
+  // Serialized in memory, then written by the one atomic writer.
+  SmallString<0> Bytes;
+  std::unique_ptr<raw_ostream> OS = std::make_unique<raw_svector_ostream>(Bytes);
+  ErrorOr<std::unique_ptr<SampleProfileWriter>> W = SampleProfileWriter::create(OS, Fmt);
   if (!W)
-    return makeError("{0}: {1}", Tmp, W.getError().message());
+    return makeError("{0}: {1}", OutPath, W.getError().message());
   if (Opts.UseMD5) {
     if (Fmt == SPF_Ext_Binary)
       (*W)->setUseMD5();
@@ -194,11 +193,8 @@ static Error writeMap(SampleBuilder &SB, ArrayRef<std::unique_ptr<Symbolizer>> S
   }
   if (std::error_code EC = (*W)->write(SB.Map))
     return makeError("{0}: writing the profile: {1}", OutPath, EC.message());
-  W->reset(); // closes the file
-  if (std::error_code EC = sys::fs::rename(Tmp, OutPath))
-    return makeError("{0}: {1}", OutPath, EC.message());
-  Cleanup.release();
-  return Error::success();
+  W->reset(); // flushes the stream
+  return writeFileAtomic(OutPath, Bytes);
 }
 
 /// The --debug-binary applies to the binary with its build-id, or to the only one.
@@ -247,6 +243,8 @@ Error writeProfData(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
   if (SB.Map.empty())
     Sum.Warnings.push_back("the profile is empty: no sample fell into a function with debug "
                            "info or symbols");
+  if (Error E = checkAttribution(Sum, OutPath, Opts.AllowEmpty))
+    return E;
   return writeMap(SB, Syms, Opts, OutPath, Sum);
 }
 

@@ -90,4 +90,16 @@ std::string escapeForTerminal(llvm::StringRef Text, size_t MaxBytes) {
   return Out;
 }
 
+std::string escapeLinesForTerminal(llvm::StringRef Text, size_t MaxBytes) {
+  std::string Out;
+  while (!Text.empty() && Out.size() < MaxBytes) {
+    auto [Line, Rest] = Text.split('\n');
+    Out += escapeForTerminal(Line, MaxBytes - Out.size());
+    if (Text.size() > Line.size())
+      Out += '\n';
+    Text = Rest;
+  }
+  return Out;
+}
+
 } // namespace pgoctl

@@ -65,4 +65,8 @@ using WarningHandler = std::function<void(llvm::StringRef)>;
 /// backslash becomes \\, and text beyond MaxBytes is cut with "...".
 std::string escapeForTerminal(llvm::StringRef Text, size_t MaxBytes = 4096);
 
+/// The same for a message of several lines that we composed: each line is
+/// escaped and the newlines between them are kept.
+std::string escapeLinesForTerminal(llvm::StringRef Text, size_t MaxBytes = 16 * 1024);
+
 } // namespace pgoctl

@@ -1,6 +1,8 @@
 // core/Profile.cpp: canonical ordering of a profile (sorted, deduplicated).
 #include "core/Profile.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 #include <numeric>
 #include <tuple>
@@ -28,7 +30,7 @@ std::string BinaryProfile::key() const {
 uint64_t BinaryProfile::totalSamples() const {
   uint64_t N = 0;
   for (const AddrCount &S : Samples)
-    N += S.Count;
+    N = llvm::SaturatingAdd(N, S.Count);
   return N;
 }
 

@@ -76,6 +76,7 @@ struct BinaryProfile {
 
   /// Identity for merging: build-id when known, else path.
   std::string key() const;
+  /// The sum of the IP sample counts, saturating at 2^64-1.
   uint64_t totalSamples() const;
 };
 

@@ -1,4 +1,4 @@
-// convert/InstrProf.cpp: merging instrumented profiles (.profraw, .profdata)
+// merge/InstrMerge.cpp: merging instrumented profiles (.profraw, .profdata)
 // into one indexed .profdata with LLVM's InstrProfReader and InstrProfWriter.
 //
 // One reader at a time: each input is opened (the reader picks raw 32/64-bit,
@@ -8,8 +8,8 @@
 // overflow) arrive through a callback and become warnings naming the file and
 // the function, or an error under MismatchPolicy::Error. The merged profile is
 // serialized in memory and written with writeFileAtomic, only when every input
-// was read. See InstrProf.h for the rules.
-#include "convert/InstrProf.h"
+// was read. See InstrMerge.h for the rules.
+#include "merge/InstrMerge.h"
 
 #include "core/Support.h"
 
@@ -24,7 +24,7 @@
 #include <cstdio>
 #include <optional>
 
-namespace pgoctl::convert {
+namespace pgoctl {
 
 InstrProfFormat detectInstrProfile(llvm::StringRef Path) {
   char Head[4096];
@@ -316,4 +316,4 @@ llvm::Error mergeInstrProfiles(llvm::ArrayRef<WeightedPath> Inputs,
   return writeFileAtomic(OutPath, Bytes);
 }
 
-} // namespace pgoctl::convert
+} // namespace pgoctl

@@ -1,9 +1,8 @@
-// convert/InstrProf.h: merging instrumented (-fprofile-generate) profiles.
+// merge/InstrMerge.h: merging instrumented (-fprofile-generate) profiles.
 //
-// `pgoctl convert` handles both kinds of PGO input: sample profiles (perf
-// data, .pgoprof; see Convert.h) and the profiles an instrumented build writes
-// (.profraw, raw) or llvm-profdata makes (.profdata, indexed; or its --text
-// form). For the second kind, detectInstrProfile() tells the format by the
+// `pgoctl merge --instr` (the spelling of `llvm-profdata merge`) merges the
+// profiles an instrumented build writes (.profraw, raw) or llvm-profdata makes
+// (.profdata, indexed; or its --text form): detectInstrProfile() tells the format by the
 // file's magic (the header flag for text), and mergeInstrProfiles() reads
 // every input with LLVM's InstrProfReader, adds its records to one
 // InstrProfWriter with the input's weight (counts and value profiles
@@ -31,7 +30,7 @@
 #include <string>
 #include <vector>
 
-namespace pgoctl::convert {
+namespace pgoctl {
 
 /// The kind of an instrumented profile file, by its magic.
 enum class InstrProfFormat {
@@ -90,4 +89,4 @@ llvm::Error mergeInstrProfiles(llvm::ArrayRef<WeightedPath> Inputs,
                                const InstrMergeOptions &Opts, llvm::StringRef OutPath,
                                InstrMergeSummary &Sum);
 
-} // namespace pgoctl::convert
+} // namespace pgoctl
