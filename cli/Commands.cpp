@@ -31,6 +31,7 @@ llvm::ArrayRef<CommandEntry> commandTable() {
        "Count distribution of a sample .profdata at any cutoff (clang's hot count)",
        makeSummaryCommand},
       {"verify", "Did the hot paths get cheaper? Before/after verdict with statistics", makeVerifyCommand},
+      {"lock", "Pin a profile in a lock file for pgo_target() (sha256, kind, source)", makeLockCommand},
       {"debug-samples",
        "Print perf.data samples as `perf script -F ip,brstack` does (also: `debug samples`)",
        makeDebugSamplesCommand},

@@ -690,6 +690,42 @@ def case_lock_bad_fields(a):
     check("Error" not in out and "Warning" not in out, "a lock in the old layout still reads", out)
 
 
+def case_pgoctl_lock(a):
+    """`pgoctl lock` writes a lock the module reads: its sha256 is the one
+    coreutils' sha256sum gives, the kind is checked against the file, and
+    the build uses the pinned profile."""
+    c = Consumer(a, "pgoctl-lock")
+    pgoctl = os.path.join(a.build, "cli", "pgoctl")
+    pa = write(os.path.join(c.src, "profiles", "a b;$(x).prof.txt"), SAMPLE_A)
+    lk = os.path.join(c.src, "profiles", "svc.pgolock")
+    p = run([pgoctl, "lock", pa, "--kind", "profdata", "--version", "2026-12-05.1", "-o", lk])
+    check(p.stdout.count("\n") <= 1 and "wrote" in p.stdout, "one line on stderr", p.stdout)
+    oracle = run(["sha256sum", pa]).stdout.split()[0]
+    text = open(lk).read()
+    check(re.search(r"^sha256\s*=\s*%s$" % oracle, text, re.M) is not None,
+          "the lock's sha256 is sha256sum's", text + "\n" + oracle)
+    check(re.search(r"^source\s*=\s*a b;\$\(x\)\.prof\.txt$", text, re.M) is not None,
+          "source: the profile relative to the lock's folder", text)
+    show = run([pgoctl, "lock", "--show", lk]).stdout
+    check("sha256:  " + oracle in show and "kind:    profdata" in show, "--show reads it back", show)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "version 2026-12-05.1 sha256 %s" % oracle[:12] in out,
+          "the module takes pgoctl's lock", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=%s/pgo-profiles/%s/profile.profdata" % (c.build, oracle))
+    c.ninja()
+    # The kind is checked against the file: an instrumented profile is not profdata.
+    ip = instr_profile(os.path.join(c.src, "profiles", "svc.instr.profdata"))
+    p = run([pgoctl, "lock", ip, "--kind", "profdata", "-o", lk + ".2"], expect_ok=False)
+    check(p.returncode != 0 and "indexed instrumentation profile" in p.stdout and not os.path.exists(lk + ".2"),
+          "pgoctl lock refuses an instrumented profile as --kind profdata", p.stdout)
+    p = run([pgoctl, "lock", "/dev/zero", "--kind", "profdata", "-o", lk + ".2"], expect_ok=False, timeout=60)
+    check(p.returncode != 0 and "not a regular file" in p.stdout, "and a device", p.stdout)
+    run([pgoctl, "lock", ip, "--kind", "instr-profdata", "-o", lk])
+    check(run(["sha256sum", ip]).stdout.split()[0] in open(lk).read(), "instr-profdata lock: sha256sum's hash")
+    out = c.configure(CONSUMER_SAMPLE="", CONSUMER_INSTRUMENTED=lk)
+    check("Warning" not in out, "MODE INSTRUMENTED takes it", out)
+
+
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 
