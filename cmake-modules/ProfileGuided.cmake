@@ -32,8 +32,9 @@
 # is a configure error naming the lock, the line and what is wrong. Write
 # locks with `pgoctl lock`. A missing, unreadable, mismatched or wrong-kind
 # profile is a loud warning naming the file and the target builds without
-# that profile; with REQUIRED it is a configure error. A profile older than MAX_AGE_DAYS (default
-# PGO_PROFILE_MAX_AGE_DAYS, 0 = never) is reported as stale. SAMPLE and
+# that profile; with REQUIRED it is a configure error. A profile older than
+# MAX_AGE_DAYS (default PGO_PROFILE_MAX_AGE_DAYS, 0 = never) is reported as
+# stale. SAMPLE and
 # INSTRUMENTED need clang; other compilers get a message and no profile flags.
 #
 # Cache variables: PGO_DISABLE (no profile flags at all), PGO_PROFILE_MAX_AGE_DAYS,

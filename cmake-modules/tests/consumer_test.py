@@ -589,6 +589,14 @@ def case_lock_fifo(a):
     check("not a regular file" in out and fifo in out, "a FIFO source is refused, naming it", out)
     out = c.configure(expect_ok=False, timeout=60, CONSUMER_SAMPLE=fifo, CONSUMER_REQUIRED="ON")
     check("not a regular file" in out, "a FIFO as plain profile path too", out)
+    # Sizes are bounded: a profile over PGO_PROFILE_MAX_BYTES is not read.
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF", PGO_PROFILE_MAX_BYTES="10")
+    check("has %d bytes, over PGO_PROFILE_MAX_BYTES (10)" % len(SAMPLE_A) in out, "a profile over the cap is refused", out)
+    check(all("-fprofile-sample-use" not in v for v in c.commands().values()), "and not used")
+    out = c.configure(CONSUMER_SAMPLE=lk, PGO_PROFILE_MAX_BYTES="1073741824")
+    check("Warning" not in out, "under the cap it is used", out)
 
 
 def case_lock_sha_not_profile(a):
