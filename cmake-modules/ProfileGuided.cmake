@@ -85,7 +85,7 @@ set(PGO_PROFILE_MAX_AGE_DAYS 30 CACHE STRING
 set(PGO_PROFILE_STORE "" CACHE PATH
     "A local folder of profiles that lock files may name besides the repository (empty: none)")
 # Profiles are hashed and copied at configure time: a bound on what a lock
-# can make configure read. The largest real profiles are tens of MiB.
+# (or a wrong path) can make configure read and copy into the build tree.
 set(PGO_PROFILE_MAX_BYTES 1073741824 CACHE STRING
     "Largest profile pgo_target() reads, in bytes (default 1 GiB)")
 # BOLT 22's usual optimization set; -update-debug-sections keeps DWARF right
