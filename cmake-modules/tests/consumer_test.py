@@ -667,10 +667,7 @@ def case_lock_bad_fields(a):
            ("source", "", "source"), ("shaa256", "x", "unknown key")]
     for key, value, what in bad:
         fields = dict(good)
-        if key in fields:
-            fields[key] = value
-        else:
-            fields[key] = value
+        fields[key] = value
         order = keys + ([key] if key not in keys else [])
         text = "# bad lock\n" + "".join("%s = %s\n" % (k, fields[k]) for k in order)
         lk = write(os.path.join(c.src, "profiles/svc.pgolock"), text)
