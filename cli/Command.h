@@ -60,5 +60,6 @@ std::unique_ptr<Command> makeVerifyCommand();
 std::unique_ptr<Command> makeSummaryCommand();
 std::unique_ptr<Command> makeDebugSamplesCommand();
 std::unique_ptr<Command> makeDebugProfileCommand();
+std::unique_ptr<Command> makeLockCommand();
 
 } // namespace pgoctl::cli

@@ -34,6 +34,8 @@ llvm::ArrayRef<CommandEntry> commandTable() {
        makeSummaryCommand},
       {"", "verify", "Did the hot paths get cheaper? Before/after verdict with statistics",
        makeVerifyCommand},
+      {"", "lock", "Pin a profile in a lock file for pgo_target() (sha256, kind, source)",
+       makeLockCommand},
       {"debug", "samples", "Print perf.data samples as `perf script -F ip,brstack` does",
        makeDebugSamplesCommand},
       {"debug", "profile", "Print every count of a .pgoprof as sorted text",

@@ -1,10 +1,15 @@
 # pgo_lock.cmake: write a pgoctl profile lock file (what pgo_target() reads).
+# `pgoctl lock PROFILE --kind K -o LOCK` does the same and is the one to use;
+# this script stays for builds without pgoctl at hand.
 #   cmake -DPROFILE=<profile> -DLOCK=<out.pgolock> [-DVERSION=<v>] [-DSOURCE=<where>]
-#         [-DCREATED=<YYYY-MM-DDTHH:MM:SSZ>] [-DKIND=profdata|fdata|instr-profdata]
+#         [-DCREATED=<YYYY-MM-DDTHH:MM:SSZ>] [-DKIND=profdata|instr-profdata|fdata|yaml]
 #         -P pgo_lock.cmake
 # SOURCE defaults to PROFILE's path relative to the lock's folder, VERSION to
-# the profile's file name, CREATED to now (UTC). The sha256 is the profile's.
+# the profile's file name (when it is a valid label), CREATED to now (UTC),
+# KIND to what the profile's first bytes say. Every value is checked with the
+# module's reader rules (internal/pgo_lockfile.cmake) before anything is written.
 cmake_minimum_required(VERSION 3.20)
+include("${CMAKE_CURRENT_LIST_DIR}/internal/pgo_lockfile.cmake")
 if(NOT DEFINED PROFILE OR NOT DEFINED LOCK)
   message(FATAL_ERROR "usage: cmake -DPROFILE=<profile> -DLOCK=<out.pgolock> [-DVERSION=v] [-DSOURCE=path] [-DCREATED=time] [-DKIND=k] -P pgo_lock.cmake")
 endif()
@@ -13,6 +18,23 @@ get_filename_component(LOCK "${LOCK}" ABSOLUTE)
 if(NOT EXISTS "${PROFILE}")
   message(FATAL_ERROR "pgo_lock.cmake: ${PROFILE} does not exist")
 endif()
+if(NOT DEFINED PGO_PROFILE_MAX_BYTES)
+  set(PGO_PROFILE_MAX_BYTES 1073741824)
+endif()
+_pgo_regular_file_problem("${PROFILE}" why)
+if(why)
+  message(FATAL_ERROR "pgo_lock.cmake: ${PROFILE} ${why}")
+endif()
+_pgo_sniff_kind("${PROFILE}" found)
+if(NOT DEFINED KIND)
+  set(KIND "${found}")
+endif()
+if(NOT found STREQUAL KIND)
+  if(found STREQUAL "")
+    set(found "not a profile pgoctl knows")
+  endif()
+  message(FATAL_ERROR "pgo_lock.cmake: ${PROFILE}: KIND ${KIND}, but the file is ${found}")
+endif()
 file(SHA256 "${PROFILE}" sha)
 get_filename_component(lockdir "${LOCK}" DIRECTORY)
 if(NOT DEFINED SOURCE)
@@ -20,22 +42,40 @@ if(NOT DEFINED SOURCE)
 endif()
 if(NOT DEFINED VERSION)
   get_filename_component(VERSION "${PROFILE}" NAME)
+  _pgo_lock_check_value(version "${VERSION}" why)
+  if(why)
+    set(VERSION "")
+  endif()
 endif()
 if(NOT DEFINED CREATED)
   string(TIMESTAMP CREATED "%Y-%m-%dT%H:%M:%SZ" UTC)
 endif()
-if(NOT DEFINED KIND)
-  if(PROFILE MATCHES "\\.fdata$")
-    set(KIND fdata)
+set(text "# pgoctl profile lock: pins the profile pgo_target() builds with.\nformat  = pgolock-1\n")
+foreach(field version kind sha256 source created)
+  set(value "")
+  if(field STREQUAL "version")
+    set(value "${VERSION}")
+  elseif(field STREQUAL "kind")
+    set(value "${KIND}")
+  elseif(field STREQUAL "sha256")
+    set(value "${sha}")
+  elseif(field STREQUAL "source")
+    set(value "${SOURCE}")
   else()
-    set(KIND profdata)
+    set(value "${CREATED}")
   endif()
-endif()
-file(WRITE "${LOCK}" "# pgoctl profile lock: pins the profile pgo_target() builds with.\n"
-                     "format  = pgolock-1\n"
-                     "version = ${VERSION}\n"
-                     "kind    = ${KIND}\n"
-                     "sha256  = ${sha}\n"
-                     "source  = ${SOURCE}\n"
-                     "created = ${CREATED}\n")
-message(STATUS "wrote ${LOCK}: ${VERSION} sha256 ${sha}")
+  if(field STREQUAL "version" AND value STREQUAL "")
+    continue()
+  endif()
+  _pgo_lock_check_value(${field} "${value}" why)
+  if(NOT why AND (value MATCHES "[ \t]#|^#" OR value MATCHES "[^ -~]"))
+    set(why "${field}: a control character, or ` #` (a comment in a lock file)")
+  endif()
+  if(why)
+    message(FATAL_ERROR "pgo_lock.cmake: ${why}")
+  endif()
+  string(APPEND text "${field} = ${value}\n")
+endforeach()
+file(WRITE "${LOCK}.tmp" "${text}")
+file(RENAME "${LOCK}.tmp" "${LOCK}")
+message(STATUS "wrote ${LOCK}: ${VERSION} ${KIND} sha256 ${sha}")

@@ -10,7 +10,9 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -36,8 +38,17 @@ def check(cond, what, detail=""):
     print("ok:", what)
 
 
-def run(cmd, cwd=None, env=None, expect_ok=True):
-    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def run(cmd, cwd=None, env=None, expect_ok=True, timeout=None):
+    # Its own process group, so a timeout also ends what the command started.
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          start_new_session=True) as proc:
+        try:
+            stdout, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+    p = subprocess.CompletedProcess(cmd, proc.returncode, stdout)
     if expect_ok and p.returncode != 0:
         raise Failure("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stdout))
     return p
@@ -55,10 +66,15 @@ def write(path, text):
     return path
 
 
-def lock(path, profile_rel, sha, created="2099-01-01T00:00:00Z", version="v1"):
-    """A lock file; `created` in the future unless a test wants a stale one."""
-    return write(path, "# test lock\nformat = pgolock-1\nversion = %s\nkind = profdata\n"
-                       "sha256 = %s\nsource = %s\ncreated = %s\n" % (version, sha, profile_rel, created))
+def now_utc():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def lock(path, profile_rel, sha, created=None, version="v1", kind="profdata"):
+    """A lock file; `created` now unless a test wants another date."""
+    return write(path, "# test lock\nformat = pgolock-1\nversion = %s\nkind = %s\n"
+                       "sha256 = %s\nsource = %s\ncreated = %s\n" % (
+                           version, kind, sha, profile_rel, created or now_utc()))
 
 
 class Consumer:
@@ -71,12 +87,15 @@ class Consumer:
         shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumer"), self.src)
         self.build = os.path.join(self.dir, "build")
 
-    def configure(self, expect_ok=True, cxx=CXX, **opts):
+    def configure(self, expect_ok=True, cxx=CXX, timeout=None, **opts):
         cmd = ["cmake", "-S", self.src, "-B", self.build, "-G", "Ninja",
                "-DCMAKE_CXX_COMPILER=" + cxx, "-DCMAKE_BUILD_TYPE=Release",
                "-DPGOCTL_SOURCE_DIR=" + self.args.source]
         cmd += ["-D%s=%s" % (k, v) for k, v in opts.items()]
-        p = run(cmd, expect_ok=False)
+        try:
+            p = run(cmd, expect_ok=False, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure("configure did not finish within %s s (hangs?): %s" % (timeout, " ".join(cmd)))
         if expect_ok and p.returncode != 0:
             raise Failure("configure failed:\n" + p.stdout)
         if not expect_ok:
@@ -134,8 +153,8 @@ def case_source_sample(a):
     for other in ("util.cpp", "tool.cpp"):
         check("-inline-enable-cost-benefit-analysis" not in c.commands()[other],
               "PGO_SAMPLE_FLAGS not on %s" % other)
-    check(os.path.isfile(os.path.join(c.build, "pgo-profiles", sha256(pa), "a.prof.txt")),
-          "the profile is cached in the build tree under its hash")
+    check(os.path.isfile(os.path.join(c.build, "pgo-profiles", sha256(pa), "profile.profdata")),
+          "the profile is cached in the build tree under its hash, with a fixed name")
     if shutil.which("pgoctl") is None:
         # No pgoctl here (no find_package, none on PATH): clang's own hot count.
         check("pgoctl not found" in out and "clang's own hot count (99%)" in out,
@@ -228,7 +247,7 @@ def case_lto(a):
     # CMake's INTERPROCEDURAL_OPTIMIZATION (ThinLTO), GNU ld with LLVM's plugin.
     for cutoff, count, hot in (("99.7", 40, {"_Z4warmi"}), ("99.9", 10, {"main", "_Z4warmi"}), ("97", 4000, set())):
         out, link = build(cutoff, CMAKE_INTERPROCEDURAL_OPTIMIZATION="ON")
-        check("-fprofile-sample-use=%s/pgo-profiles/%s/lto.prof.txt" % (c.build, sha256(prof)) in link,
+        check("-fprofile-sample-use=%s/pgo-profiles/%s/profile.profdata" % (c.build, sha256(prof)) in link,
               "LTO: svc's link gets the cached profile", link)
         for opt in ("-plugin-opt=-profile-summary-hot-count=%d" % count,
                     "-plugin-opt=-inline-enable-cost-benefit-analysis=true"):
@@ -474,6 +493,242 @@ def case_gcc(a):
     c.ninja()
     check(all("-fprofile" not in v for v in c.commands().values()), "no profile flags with GCC")
     check(has_bolt_note(os.path.join(c.build, "svc.bolt")), "BOLT works on GCC's binary")
+
+
+# --- lock files are data: hostile names and sources (issue 18, finding 1) ----
+
+def all_commands(c):
+    """Every compile and link command of the build (ninja -t commands)."""
+    return run(["ninja", "-C", c.build, "-t", "commands"]).stdout
+
+
+def files_named(root, name):
+    return [os.path.join(d, name) for d, _, fs in os.walk(root) if name in fs]
+
+
+def hostile_name_case(a, case, name, marker):
+    """A sample profile whose file name is hostile, pinned by a correct lock:
+    configure and build succeed, no name from the lock reaches a command
+    line (the cached profile has a fixed name), and `marker` appears in no
+    command and no file."""
+    c = Consumer(a, case)
+    pa = write(os.path.join(c.src, "profiles", name), SAMPLE_A)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), name, sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "Error" not in out, "configure accepts the pinned profile", out)
+    check(files_named(c.dir, "PWNED") == [], "configure ran nothing from the name")
+    c.ninja()
+    check(files_named(c.dir, "PWNED") == [], "the build ran nothing from the name")
+    cached = "%s/pgo-profiles/%s/profile.profdata" % (c.build, sha256(pa))
+    svc_compile = c.commands()["main.cpp"]
+    svc_link = c.link_command("svc")
+    check("-fprofile-sample-use=" + cached in svc_compile, "svc compiles with the fixed cached name", svc_compile)
+    check("-fprofile-sample-use=" + cached in svc_link, "svc links with the fixed cached name", svc_link)
+    cmds = all_commands(c)
+    check(marker not in cmds, "`%s` is on no command line" % marker, cmds)
+    with open(os.path.join(c.build, "build.ninja")) as f:
+        ninja = f.read()
+    check(marker not in ninja, "`%s` is nowhere in build.ninja" % marker)
+    with open(os.path.join(c.build, "compile_commands.json")) as f:
+        check(marker not in f.read(), "`%s` is not in compile_commands.json" % marker)
+
+
+def case_lock_shell_name(a):
+    """`a$(touch PWNED).profdata`: the link line used to run `touch PWNED`."""
+    hostile_name_case(a, "lock-shell-name", "a$(touch PWNED).profdata", "touch PWNED")
+
+
+def case_lock_semicolon_name(a):
+    """A `;` in the name used to split the flag: an extra -D on svc's compile line."""
+    hostile_name_case(a, "lock-semicolon-name", "a;-DPGO_INJECTED=1;b.prof.txt", "PGO_INJECTED")
+
+
+def case_lock_genex_name(a):
+    """A generator expression in the name used to be evaluated by CMake."""
+    hostile_name_case(a, "lock-genex-name", "a$<1:PGO_GENEX>.prof.txt", "PGO_GENEX")
+
+
+def case_lock_outside_repo(a):
+    """A lock source outside the repository (and the lock's folder): refused
+    with an error naming the lock, even with the right sha256, and nothing is
+    copied into the build tree."""
+    c = Consumer(a, "lock-outside-repo")
+    lockdir = os.path.join(c.src, "profiles")
+    outside = write(os.path.join(c.dir, "outside", "stolen.prof.txt"), SAMPLE_A)  # a valid profile
+    sources = [(os.path.relpath(outside, lockdir), outside)]
+    if os.path.isfile("/etc/hostname"):
+        sources.append((os.path.relpath("/etc/hostname", lockdir), "/etc/hostname"))  # ../../../../etc/hostname
+        sources.append(("file:///etc/hostname", "/etc/hostname"))
+    for source, target in sources:
+        lk = lock(os.path.join(lockdir, "svc.pgolock"), source, sha256(target))
+        shutil.rmtree(c.build, ignore_errors=True)
+        out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+        check("CMake Error" in out and lk in out and "outside" in out,
+              "source %s: a configure error naming the lock and saying why" % source, out)
+        check(not os.path.isdir(os.path.join(c.build, "pgo-profiles", sha256(target))),
+              "source %s: nothing copied into the build tree" % source)
+
+
+def case_lock_dev_zero(a):
+    """`source = /dev/zero` used to hang configure (hashing an endless file)."""
+    c = Consumer(a, "lock-dev-zero")
+    for source in ("/dev/zero", "file:///dev/zero"):
+        lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), source, "ab" * 32)
+        out = c.configure(expect_ok=False, timeout=60, CONSUMER_SAMPLE=lk)
+        check("CMake Error" in out and "/dev/zero" in out, "source %s: refused with an error naming it" % source, out)
+
+
+def case_lock_fifo(a):
+    """A FIFO as source used to hang configure; it is refused, inside the repo too."""
+    c = Consumer(a, "lock-fifo")
+    fifo = os.path.join(c.src, "profiles", "p.fifo")
+    os.makedirs(os.path.dirname(fifo), exist_ok=True)
+    os.mkfifo(fifo)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "p.fifo", "ab" * 32)
+    out = c.configure(timeout=60, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF")
+    check("not a regular file" in out and fifo in out, "a FIFO source is refused, naming it", out)
+    out = c.configure(expect_ok=False, timeout=60, CONSUMER_SAMPLE=fifo, CONSUMER_REQUIRED="ON")
+    check("not a regular file" in out, "a FIFO as plain profile path too", out)
+    # Sizes are bounded: a profile over PGO_PROFILE_MAX_BYTES is not read.
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF", PGO_PROFILE_MAX_BYTES="10")
+    check("has %d bytes, over PGO_PROFILE_MAX_BYTES (10)" % len(SAMPLE_A) in out, "a profile over the cap is refused", out)
+    check(all("-fprofile-sample-use" not in v for v in c.commands().values()), "and not used")
+    out = c.configure(CONSUMER_SAMPLE=lk, PGO_PROFILE_MAX_BYTES="1073741824")
+    check("Warning" not in out, "under the cap it is used", out)
+
+
+def case_lock_sha_not_profile(a):
+    """A sha256 mismatch on a file that is not a profile must not print that
+    file's sha256 (the configure log would leak a hash of any file)."""
+    c = Consumer(a, "lock-sha-not-profile")
+    secret = write(os.path.join(c.src, "profiles", "secret.txt"), "password = hunter2\n")
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "secret.txt", "ab" * 32)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check(sha256(secret) not in out, "the file's sha256 is not printed", out)
+    check("CMake Warning" in out and "secret.txt" in out and "not a sample profile" in out,
+          "a warning naming the file and what is wrong", out)
+    check("hunter2" not in out, "nor its content", out)
+
+
+def case_lock_future_date(a):
+    """A `created` date in the future used to give a negative age."""
+    c = Consumer(a, "lock-future-date")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa), created="2999-01-01T00:00:00Z")
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_MAX_AGE_DAYS="30")
+    check(re.search(r"-[0-9]+ days", out) is None and "days old" not in out, "no negative age", out)
+    check("in the future" in out and "2999-01-01T00:00:00Z" in out, "a warning that the date is in the future", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+
+
+def instr_profile(path):
+    """An indexed instrumentation profile, written by llvm-profdata from text."""
+    text = write(path + ".proftext", ":ir\nmain\n# Func Hash:\n1234\n# Num Counters:\n1\n# Counter Values:\n100\n")
+    run([LLVM_BIN + "/llvm-profdata", "merge", "-o", path, text])
+    check(open(path, "rb").read(8) == b"\xfflprofi\x81", "llvm-profdata wrote an indexed instrumentation profile")
+    return path
+
+
+def case_lock_kind_mismatch(a):
+    """An instrumented profile locked as `kind = profdata` and used in SAMPLE
+    mode: a configure error (it used to be a warning, or accepted)."""
+    c = Consumer(a, "lock-kind-mismatch")
+    ip = instr_profile(os.path.join(c.src, "profiles", "svc.instr.profdata"))
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "svc.instr.profdata", sha256(ip), kind="profdata")
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+    check("CMake Error" in out and lk in out and "instr-profdata" in out,
+          "the lock's kind contradicts the file: error naming the lock and the file's kind", out)
+    # Locked with its right kind, but used in SAMPLE mode.
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "svc.instr.profdata", sha256(ip), kind="instr-profdata")
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+    check("CMake Error" in out and "MODE SAMPLE" in out and "instr-profdata" in out,
+          "an instr-profdata lock in SAMPLE mode: error", out)
+    # And right: MODE INSTRUMENTED takes it.
+    out = c.configure(CONSUMER_SAMPLE="", CONSUMER_INSTRUMENTED=lk)
+    check("Warning" not in out, "MODE INSTRUMENTED takes it", out)
+    check("-fprofile-use=%s/pgo-profiles/%s/profile.instr-profdata" % (c.build, sha256(ip)) in c.commands()["main.cpp"],
+          "svc gets the cached instrumented profile", c.commands()["main.cpp"])
+
+
+def case_lock_bad_fields(a):
+    """Every field is validated; a bad lock is a configure error naming the
+    lock file, the line and what is wrong."""
+    c = Consumer(a, "lock-bad-fields")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    good = {"format": "pgolock-1", "version": "v1", "kind": "profdata", "sha256": sha256(pa),
+            "source": "a.prof.txt", "created": now_utc()}
+    keys = list(good)
+    bad = [("format", "pgolock-2", "format"), ("format", "pgolock-x", "format"),
+           ("version", "v1$(id)", "version"), ("kind", "exe", "kind"),
+           ("sha256", "abc", "sha256"), ("sha256", "g" * 64, "sha256"),
+           ("created", "yesterday", "created"), ("created", "2026-13-01T00:00:00Z", "created"),
+           ("source", "", "source"), ("shaa256", "x", "unknown key")]
+    for key, value, what in bad:
+        fields = dict(good)
+        fields[key] = value
+        order = keys + ([key] if key not in keys else [])
+        text = "# bad lock\n" + "".join("%s = %s\n" % (k, fields[k]) for k in order)
+        lk = write(os.path.join(c.src, "profiles/svc.pgolock"), text)
+        line = 2 + order.index(key)
+        out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+        check("CMake Error" in out and "%s:%d:" % (lk, line) in out and what in out,
+              "%s = %r: error at %s:%d" % (key, value, os.path.basename(lk), line), out)
+    # A duplicate key, a control character, no sha256 at all.
+    for text, line, what in (("format = pgolock-1\nsha256 = %s\nsha256 = %s\nsource = a.prof.txt\n" % (
+                                  sha256(pa), sha256(pa)), 3, "twice"),
+                             ("format = pgolock-1\nversion = v\x1b]0;x\x07\nsha256 = %s\nsource = a.prof.txt\n" % (
+                                  sha256(pa)), 2, "control character"),
+                             ("format = pgolock-1\nsource = a.prof.txt\n", 0, "sha256")):
+        lk = write(os.path.join(c.src, "profiles/svc.pgolock"), text)
+        out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+        where = "%s:%d:" % (lk, line) if line else lk
+        check("CMake Error" in out and where in out and what in out and "\x1b" not in out,
+              "%s: error at %s" % (what, where), out)
+    # An old lock written by pgo_lock.cmake before `kind` was checked stays readable.
+    lk = write(os.path.join(c.src, "profiles/svc.pgolock"),
+               "# pgoctl profile lock: pins the profile pgo_target() builds with.\nformat  = pgolock-1\n"
+               "version = a.prof.txt\nkind    = profdata\nsha256  = %s\nsource  = a.prof.txt\n"
+               "created = 2026-11-20T08:58:41Z\n" % sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_MAX_AGE_DAYS="0")
+    check("Error" not in out and "Warning" not in out, "a lock in the old layout still reads", out)
+
+
+def case_pgoctl_lock(a):
+    """`pgoctl lock` writes a lock the module reads: its sha256 is the one
+    coreutils' sha256sum gives, the kind is checked against the file, and
+    the build uses the pinned profile."""
+    c = Consumer(a, "pgoctl-lock")
+    pgoctl = os.path.join(a.build, "cli", "pgoctl")
+    pa = write(os.path.join(c.src, "profiles", "a b;$(x).prof.txt"), SAMPLE_A)
+    lk = os.path.join(c.src, "profiles", "svc.pgolock")
+    p = run([pgoctl, "lock", pa, "--kind", "profdata", "--version", "2026-12-05.1", "-o", lk])
+    check(p.stdout.count("\n") <= 1 and "wrote" in p.stdout, "one line on stderr", p.stdout)
+    oracle = run(["sha256sum", pa]).stdout.split()[0]
+    text = open(lk).read()
+    check(re.search(r"^sha256\s*=\s*%s$" % oracle, text, re.M) is not None,
+          "the lock's sha256 is sha256sum's", text + "\n" + oracle)
+    check(re.search(r"^source\s*=\s*a b;\$\(x\)\.prof\.txt$", text, re.M) is not None,
+          "source: the profile relative to the lock's folder", text)
+    show = run([pgoctl, "lock", "--show", lk]).stdout
+    check("sha256:  " + oracle in show and "kind:    profdata" in show, "--show reads it back", show)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "version 2026-12-05.1 sha256 %s" % oracle[:12] in out,
+          "the module takes pgoctl's lock", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=%s/pgo-profiles/%s/profile.profdata" % (c.build, oracle))
+    c.ninja()
+    # The kind is checked against the file: an instrumented profile is not profdata.
+    ip = instr_profile(os.path.join(c.src, "profiles", "svc.instr.profdata"))
+    p = run([pgoctl, "lock", ip, "--kind", "profdata", "-o", lk + ".2"], expect_ok=False)
+    check(p.returncode != 0 and "indexed instrumentation profile" in p.stdout and not os.path.exists(lk + ".2"),
+          "pgoctl lock refuses an instrumented profile as --kind profdata", p.stdout)
+    p = run([pgoctl, "lock", "/dev/zero", "--kind", "profdata", "-o", lk + ".2"], expect_ok=False, timeout=60)
+    check(p.returncode != 0 and "not a regular file" in p.stdout, "and a device", p.stdout)
+    run([pgoctl, "lock", ip, "--kind", "instr-profdata", "-o", lk])
+    check(run(["sha256sum", ip]).stdout.split()[0] in open(lk).read(), "instr-profdata lock: sha256sum's hash")
+    out = c.configure(CONSUMER_SAMPLE="", CONSUMER_INSTRUMENTED=lk)
+    check("Warning" not in out, "MODE INSTRUMENTED takes it", out)
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}

@@ -1,0 +1,134 @@
+// cli/CmdLock.cpp: `pgoctl lock PROFILE --kind K [--version V] [--source S]
+// [--created T] -o svc.pgolock`, and `pgoctl lock --show svc.pgolock`.
+//
+// Writes the lock file pgo_target() reads (lock/LockFile.h): the profile's
+// sha256, its kind (checked against the file's first bytes, so an
+// instrumented profile cannot be locked as a sample one) and where to fetch it
+// (default: the profile's path relative to the lock's folder). `--show` reads
+// a lock with the CMake module's rules and prints its fields.
+#include "cli/Command.h"
+#include "lock/LockFile.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <CLI/CLI.hpp>
+
+#include <ctime>
+
+namespace pgoctl::cli {
+namespace {
+
+/// Path relative to the folder Base (both made absolute, dots removed).
+std::string relativeTo(llvm::StringRef Path, llvm::StringRef Base) {
+  llvm::SmallString<256> P(Path), B(Base);
+  llvm::sys::fs::make_absolute(P);
+  llvm::sys::fs::make_absolute(B);
+  llvm::sys::path::remove_dots(P, true);
+  llvm::sys::path::remove_dots(B, true);
+  auto PI = llvm::sys::path::begin(P), PE = llvm::sys::path::end(P);
+  auto BI = llvm::sys::path::begin(B), BE = llvm::sys::path::end(B);
+  while (PI != PE && BI != BE && *PI == *BI)
+    ++PI, ++BI;
+  llvm::SmallString<256> R;
+  for (; BI != BE; ++BI)
+    llvm::sys::path::append(R, "..");
+  for (; PI != PE; ++PI)
+    llvm::sys::path::append(R, *PI);
+  return R.empty() ? std::string(".") : std::string(R);
+}
+
+std::string nowUtc() {
+  std::time_t T = std::time(nullptr);
+  std::tm Tm{};
+  gmtime_r(&T, &Tm);
+  char Buf[32];
+  std::strftime(Buf, sizeof Buf, "%Y-%m-%dT%H:%M:%SZ", &Tm);
+  return Buf;
+}
+
+class LockCommand : public Command {
+public:
+  void addOptions(CLI::App &App) override {
+    App.add_option("profile", Profile, "the profile to pin (.profdata, .fdata, BOLT YAML)");
+    App.add_option("--kind", Kind, "profdata | instr-profdata | fdata | yaml (checked against "
+                                   "the file)");
+    App.add_option("--version", Version, "a label for the profile (letters, digits, . _ : + @ -)");
+    App.add_option("--source", Source,
+                   "where pgo_target() fetches it (default: the profile's path relative to the "
+                   "lock's folder)");
+    App.add_option("--created", Created, "UTC time it was recorded (default: now)");
+    App.add_option("--max-bytes", MaxBytes, "largest profile read (default 1 GiB)");
+    App.add_option("-o,--output", Output, "the lock file to write");
+    App.add_option("--show", Show, "read a lock file, check it and print its fields");
+  }
+
+  llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (!Show.empty()) {
+      if (!Profile.empty() || !Output.empty())
+        return makeError("--show takes a lock file only (no PROFILE, no -o)");
+      llvm::Expected<lock::LockFile> L = lock::readLockFile(Show);
+      if (!L)
+        return L.takeError();
+      // Every value passed the reader's checks: printable ASCII only.
+      llvm::raw_ostream &OS = llvm::outs();
+      OS << "version: " << L->Version << "\n"
+         << "kind:    " << (L->Kind ? lock::kindName(*L->Kind) : "") << "\n"
+         << "sha256:  " << L->Sha256 << "\n"
+         << "source:  " << L->Source << "\n"
+         << "created: " << L->Created << "\n";
+      return 0;
+    }
+    if (Profile.empty() || Output.empty() || Kind.empty())
+      return makeError("usage: pgoctl lock PROFILE --kind profdata|instr-profdata|fdata|yaml -o "
+                       "LOCK (or --show LOCK)");
+    std::optional<lock::ProfileKind> K = lock::parseKind(Kind);
+    if (!K)
+      return makeError("--kind `{0}`: one of profdata, instr-profdata, fdata, yaml", Kind);
+    llvm::Expected<lock::ProfileFacts> F = [&] {
+      Stats::Pass P(Ctx.PassStats, "hash");
+      return lock::inspectProfile(Profile, MaxBytes);
+    }();
+    if (!F)
+      return F.takeError();
+    lock::DetectedKind Want = *K == lock::ProfileKind::Profdata ? lock::DetectedKind::Profdata
+                              : *K == lock::ProfileKind::InstrProfdata
+                                  ? lock::DetectedKind::InstrProfdata
+                              : *K == lock::ProfileKind::Fdata ? lock::DetectedKind::Fdata
+                                                               : lock::DetectedKind::Yaml;
+    if (F->Kind != Want)
+      return makeError("{0}: --kind {1}, but the file is {2}", Profile, Kind,
+                       lock::describe(F->Kind));
+
+    lock::LockFile L;
+    L.Kind = *K;
+    L.Version = Version;
+    L.Sha256 = F->Sha256;
+    L.Created = Created.empty() ? nowUtc() : Created;
+    L.Source = Source;
+    if (L.Source.empty())
+      L.Source = relativeTo(Profile, llvm::sys::path::parent_path(Output));
+    llvm::Expected<std::string> Text = lock::renderLockFile(L);
+    if (!Text)
+      return addContext(Text.takeError(), "cannot write " + Output);
+    // Round trip: what was written must read back the same.
+    if (llvm::Expected<lock::LockFile> Back = lock::parseLockFile(*Text, Output); !Back)
+      return Back.takeError();
+    if (llvm::Error E = writeFileAtomic(Output, *Text))
+      return std::move(E);
+    llvm::errs() << "pgoctl lock: wrote " << Output << ": " << Kind << " sha256 "
+                 << llvm::StringRef(F->Sha256).take_front(12) << "\n";
+    return 0;
+  }
+
+private:
+  std::string Profile, Kind, Version, Source, Created, Output, Show;
+  uint64_t MaxBytes = uint64_t(1) << 30;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeLockCommand() { return std::make_unique<LockCommand>(); }
+
+} // namespace pgoctl::cli
