@@ -97,7 +97,7 @@ private:
     if (Lead == 2 || (Lead == 1 && Tok[0].contains('/'))) {
       auto [P, T] = Tok[0].split('/');
       if (P.getAsInteger(10, Pid) || (!T.empty() && T.getAsInteger(10, Tid)))
-        return makeError("{0}:{1}: bad pid/tid '{2}'", Path, LineNo, Tok[0]);
+        return makeError("{0}:{1}: bad pid/tid '{2}'", Path, LineNo, excerpt(Tok[0]));
       if (T.empty())
         Tid = Pid;
       I = 1;
@@ -113,7 +113,7 @@ private:
     Smp.Misc = kMiscUser;
     if (I < Lead) {
       if (!parseHex(Tok[I], Smp.Ip))
-        return makeError("{0}:{1}: bad ip '{2}'", Path, LineNo, Tok[I]);
+        return makeError("{0}:{1}: bad ip '{2}'", Path, LineNo, excerpt(Tok[I]));
       ++I;
     }
     Branches.clear();
@@ -122,7 +122,8 @@ private:
       Tok[I].split(F, '/');
       BranchEntry B{0, 0, 0};
       if (F.size() < 2 || !parseHex(F[0], B.From) || !parseHex(F[1], B.To))
-        return makeError("{0}:{1}: bad branch entry '{2}'", Path, LineNo, Tok[I]);
+        return makeError("{0}:{1}: bad branch entry '{2}'", Path, LineNo,
+                         excerpt(Tok[I]));
       if (F.size() > 2) {
         if (F[2] == "M")
           B.Flags |= 1;
@@ -152,7 +153,8 @@ private:
 
   llvm::Error parseSideband(llvm::StringRef L, uint64_t LineNo) {
     auto Bad = [&](const char *What) {
-      return makeError("{0}:{1}: cannot parse {2}: '{3}'", Path, LineNo, What, L);
+      return makeError("{0}:{1}: cannot parse {2}: '{3}'", Path, LineNo, What,
+                       excerpt(L));
     };
     if (L.starts_with("PERF_RECORD_MMAP")) {
       // PERF_RECORD_MMAP2 pid/tid: [0xSTART(0xLEN) @ PGOFF ...]: prot path
@@ -264,16 +266,40 @@ bool looksLikePerfScript(llvm::StringRef Bytes) {
   return true;
 }
 
-llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,
-                               PerfHeader &Header, ReadStats &Stats) {
+llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &Header,
+                               ReadStats &Stats) {
   Header = PerfHeader();
   Stats = ReadStats();
-  auto MB = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/true);
-  if (!MB)
-    return makeError("{0}: {1}", Path, MB.getError().message());
-  Header.FileSize = (*MB)->getBufferSize();
-  TextReader R(Path, Visitor, Header, Stats);
-  return R.run((*MB)->getBuffer());
+  std::unique_ptr<llvm::MemoryBuffer> MB;
+  std::string Streamed;
+  llvm::StringRef Text;
+  if (In.isRegular()) {
+    auto MBOr = llvm::MemoryBuffer::getOpenFile(In.fd(), In.path(), In.size(),
+                                                /*RequiresNullTerminator=*/false);
+    if (!MBOr)
+      return makeError("{0}: {1}", In.path(), MBOr.getError().message());
+    MB = std::move(*MBOr);
+    Text = MB->getBuffer();
+  } else {
+    // A pipe or FIFO: read whole (the parser looks ahead for the fields),
+    // up to the memory limit.
+    llvm::Expected<std::string> All = In.readAll(defaultMaxMemory());
+    if (!All)
+      return All.takeError();
+    Streamed = std::move(*All);
+    Text = Streamed;
+  }
+  Header.FileSize = Text.size();
+  TextReader R(In.path(), Visitor, Header, Stats);
+  return R.run(Text);
+}
+
+llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,
+                               PerfHeader &Header, ReadStats &Stats) {
+  llvm::Expected<InputFile> In = InputFile::open(Path, /*HeadBytes=*/0);
+  if (!In)
+    return In.takeError();
+  return readPerfScriptText(*In, Visitor, Header, Stats);
 }
 
 } // namespace pgoctl::perf
