@@ -1,5 +1,6 @@
 // core/Input.cpp: InputFile (see Input.h).
 #include "core/Input.h"
+#include "core/Error.h"
 #include "core/Support.h"
 
 #include <algorithm>
@@ -93,8 +94,9 @@ llvm::Expected<std::string> InputFile::readAll(uint64_t Limit) {
   std::string Out;
   if (Regular) {
     if (Size > Limit)
-      return makeError("{0}: {1} bytes, more than the memory limit of {2} bytes", Path,
-                       Size, Limit);
+      return makeKindError(ErrorKind::Resource,
+                           "{0}: {1} bytes, more than the memory limit of {2} bytes",
+                           Path, Size, Limit);
     Out.reserve(size_t(Size));
   }
   char Buf[1 << 16];
@@ -105,7 +107,8 @@ llvm::Expected<std::string> InputFile::readAll(uint64_t Limit) {
     if (*N == 0)
       return Out;
     if (Out.size() + *N > Limit)
-      return makeError("{0}: more than the memory limit of {1} bytes", Path, Limit);
+      return makeKindError(ErrorKind::Resource,
+                           "{0}: more than the memory limit of {1} bytes", Path, Limit);
     Out.append(Buf, *N);
   }
 }

@@ -1,5 +1,6 @@
 // core/ProfileFormat.cpp: .pgoprof = magic + version + zstd(protobuf).
 #include "core/ProfileFormat.h"
+#include "core/Error.h"
 #include "core/Support.h"
 #include "core/profile.pb.h"
 
@@ -233,9 +234,11 @@ llvm::Expected<std::string> decompressBody(ReadFn Read, llvm::StringRef Name,
   uint64_t Consumed = 0; // compressed bytes before In
   bool OutFull = false, Done = false;
   auto limitError = [&] {
-    return makeError("{0}: the profile body decompresses to more than the memory limit "
-                     "of {1} MiB (raise it with --max-memory if the file is trusted)",
-                     Name, Limit >> 20);
+    return makeKindError(ErrorKind::Resource,
+                         "{0}: the profile body decompresses to more than the memory "
+                         "limit of {1} MiB (raise it with --max-memory if the file is "
+                         "trusted)",
+                         Name, Limit >> 20);
   };
   while (!Done) {
     if (In.pos == In.size && !OutFull) {
@@ -250,9 +253,10 @@ llvm::Expected<std::string> decompressBody(ReadFn Read, llvm::StringRef Name,
         unsigned long long Declared = ZSTD_getFrameContentSize(InBuf.data(), *N);
         if (Declared != ZSTD_CONTENTSIZE_ERROR && Declared != ZSTD_CONTENTSIZE_UNKNOWN &&
             Declared > Limit)
-          return makeError("{0}: offset {1}: the zstd frame declares {2} bytes "
-                           "uncompressed, more than the memory limit of {3} MiB",
-                           Name, kHeaderSize, Declared, Limit >> 20);
+          return makeKindError(ErrorKind::Resource,
+                               "{0}: offset {1}: the zstd frame declares {2} bytes "
+                               "uncompressed, more than the memory limit of {3} MiB",
+                               Name, kHeaderSize, Declared, Limit >> 20);
       }
     }
     if (Used == Out.size()) {
@@ -396,10 +400,11 @@ llvm::Expected<Profile> parseBody(const std::string &Raw, llvm::StringRef Name,
   uint64_t Need = Raw.size() + C.Messages * kPerMessage + C.Elements * kPerElement +
                   2 * C.StringBytes;
   if (Need > Opts.MaxMemory)
-    return makeError("{0}: the profile holds {1} messages and {2} counts, about {3} MiB "
-                     "in memory, more than the memory limit of {4} MiB (raise it with "
-                     "--max-memory if the file is trusted)",
-                     Name, C.Messages, C.Elements, Need >> 20, Opts.MaxMemory >> 20);
+    return makeKindError(ErrorKind::Resource,
+                         "{0}: the profile holds {1} messages and {2} counts, about "
+                         "{3} MiB in memory, more than the memory limit of {4} MiB "
+                         "(raise it with --max-memory if the file is trusted)",
+                         Name, C.Messages, C.Elements, Need >> 20, Opts.MaxMemory >> 20);
   pb::Profile Msg;
   if (!Msg.ParseFromArray(Raw.data(), int(Raw.size())))
     return makeError("{0}: corrupt profile body (protobuf parse failed)", Name);

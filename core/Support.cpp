@@ -15,26 +15,6 @@ llvm::Error addContext(llvm::Error E, llvm::StringRef Context) {
   return makeKindError(M.Kind, "{0}: {1}", Context, M.Message);
 }
 
-std::string excerpt(llvm::StringRef S, size_t Max) {
-  std::string Out;
-  llvm::StringRef Shown = S.take_front(Max);
-  for (unsigned char C : Shown) {
-    if (C == '\n')
-      Out += "\\n";
-    else if (C == '\t')
-      Out += "\\t";
-    else if (C == '\\')
-      Out += "\\\\";
-    else if (C < 0x20 || C >= 0x7f)
-      Out += llvm::formatv("\\x{0:x-2}", unsigned(C)).str();
-    else
-      Out.push_back(char(C));
-  }
-  if (Shown.size() < S.size())
-    Out += llvm::formatv("... ({0} bytes in all)", S.size()).str();
-  return Out;
-}
-
 std::string toHex(llvm::StringRef Bytes) {
   static const char Digits[] = "0123456789abcdef";
   std::string Out;

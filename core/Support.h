@@ -31,11 +31,6 @@ llvm::Error makeError(const char *Fmt, Ts &&...Vals) {
 /// Prefixes an error's message with `Context: ` (e.g. a file name).
 llvm::Error addContext(llvm::Error E, llvm::StringRef Context);
 
-/// Bytes from an input, made fit for an error message: at most Max of them,
-/// control and non-ASCII bytes escaped (\n, \x1b, ...), and when cut, how
-/// long the whole was. A bad 100 MB line gives a message of a line.
-std::string excerpt(llvm::StringRef S, size_t Max = 80);
-
 /// Lowercase hex of a byte string (build-ids).
 std::string toHex(llvm::StringRef Bytes);
 
