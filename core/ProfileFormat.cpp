@@ -8,6 +8,7 @@
 #include "llvm/Support/Endian.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -219,18 +220,44 @@ llvm::Error checkHeader(llvm::StringRef Header, llvm::StringRef Name) {
 
 using ReadFn = llvm::function_ref<llvm::Expected<size_t>(char *, size_t)>;
 
+/// A decompressed body: a malloc'ed buffer grown with realloc, which for large
+/// blocks moves pages (mremap) instead of copying and zero-filling them.
+class BodyBuffer {
+public:
+  BodyBuffer() = default;
+  BodyBuffer(BodyBuffer &&O) noexcept : P(O.P), Cap(O.Cap), Len(O.Len) { O.P = nullptr; }
+  BodyBuffer &operator=(BodyBuffer &&) = delete;
+  ~BodyBuffer() { free(P); }
+  bool grow(size_t NewCap) {
+    char *Q = static_cast<char *>(realloc(P, NewCap));
+    if (!Q)
+      return false;
+    P = Q;
+    Cap = NewCap;
+    return true;
+  }
+  char *data() const { return P; }
+  size_t capacity() const { return Cap; }
+  llvm::StringRef str() const { return llvm::StringRef(P, Len); }
+  size_t Len = 0;
+
+private:
+  char *P = nullptr;
+  size_t Cap = 0;
+};
+
 /// Decompresses the single zstd frame that Read yields, as a stream into a
 /// buffer that grows as output comes and never past Limit: the frame's
 /// declared size is checked against the limit, never used to allocate.
-llvm::Expected<std::string> decompressBody(ReadFn Read, llvm::StringRef Name,
+llvm::Expected<BodyBuffer> decompressBody(ReadFn Read, llvm::StringRef Name,
                                            uint64_t Limit) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx *)> D(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!D)
     return makeError("{0}: cannot create a zstd decompressor", Name);
   std::vector<char> InBuf(1 << 16);
   ZSTD_inBuffer In{InBuf.data(), 0, 0};
-  std::string Out;
-  size_t Used = 0;
+  BodyBuffer Out;
+  size_t &Used = Out.Len;
   uint64_t Consumed = 0; // compressed bytes before In
   bool OutFull = false, Done = false;
   auto limitError = [&] {
@@ -259,12 +286,16 @@ llvm::Expected<std::string> decompressBody(ReadFn Read, llvm::StringRef Name,
                                Name, kHeaderSize, Declared, Limit >> 20);
       }
     }
-    if (Used == Out.size()) {
-      if (Out.size() >= Limit)
+    if (Used == Out.capacity()) {
+      if (Out.capacity() >= Limit)
         return limitError();
-      Out.resize(size_t(std::min<uint64_t>(std::max<uint64_t>(2 * Out.size(), 1 << 20), Limit)));
+      size_t Want = size_t(
+          std::min<uint64_t>(std::max<uint64_t>(2 * Out.capacity(), 1 << 20), Limit));
+      if (!Out.grow(Want))
+        return makeKindError(ErrorKind::Resource, "{0}: out of memory at {1} MiB of body",
+                             Name, Want >> 20);
     }
-    ZSTD_outBuffer O{Out.data() + Used, Out.size() - Used, 0};
+    ZSTD_outBuffer O{Out.data() + Used, Out.capacity() - Used, 0};
     size_t RC = ZSTD_decompressStream(D.get(), &O, &In);
     if (ZSTD_isError(RC))
       return makeError("{0}: offset {1}: corrupt zstd data: {2}", Name,
@@ -288,8 +319,7 @@ llvm::Expected<std::string> decompressBody(ReadFn Read, llvm::StringRef Name,
   if (Trailing)
     return makeError("{0}: offset {1}: bytes after the zstd frame", Name,
                      kHeaderSize + Consumed + In.pos);
-  Out.resize(Used);
-  return Out;
+  return std::move(Out);
 }
 
 /// What parsing a body would allocate, counted from its wire format by a scan
@@ -380,7 +410,7 @@ bool scanBody(google::protobuf::io::CodedInputStream &In, const uint8_t *Base, i
 }
 
 /// Parses a decompressed body once its census fits the memory limit.
-llvm::Expected<Profile> parseBody(const std::string &Raw, llvm::StringRef Name,
+llvm::Expected<Profile> parseBody(llvm::StringRef Raw, llvm::StringRef Name,
                                   const ProfileReadOptions &Opts) {
   if (Raw.size() > size_t(INT32_MAX))
     return makeError("{0}: the profile body is {1} bytes, more than protobuf reads (2 GiB)",
@@ -445,10 +475,10 @@ llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name
     Body = Body.drop_front(K);
     return K;
   };
-  llvm::Expected<std::string> Raw = decompressBody(Read, Name, Opts.MaxMemory);
+  llvm::Expected<BodyBuffer> Raw = decompressBody(Read, Name, Opts.MaxMemory);
   if (!Raw)
     return Raw.takeError();
-  return parseBody(*Raw, Name, Opts);
+  return parseBody(Raw->str(), Name, Opts);
 }
 
 llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name) {
@@ -472,10 +502,10 @@ llvm::Expected<Profile> readProfile(InputFile &In, const ProfileReadOptions &Opt
   if (llvm::Error E = checkHeader(llvm::StringRef(Header, Got), Name))
     return std::move(E);
   auto Read = [&](char *Dst, size_t N) { return In.read(Dst, N); };
-  llvm::Expected<std::string> Raw = decompressBody(Read, Name, Opts.MaxMemory);
+  llvm::Expected<BodyBuffer> Raw = decompressBody(Read, Name, Opts.MaxMemory);
   if (!Raw)
     return Raw.takeError();
-  return parseBody(*Raw, Name, Opts);
+  return parseBody(Raw->str(), Name, Opts);
 }
 
 llvm::Error writeProfileFile(const Profile &P, llvm::StringRef Path) {
