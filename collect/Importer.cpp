@@ -293,31 +293,34 @@ public:
 /// Finds the ELF for a module: a --binary with the same build-id, else one
 /// with the same file name, else the recorded path.
 
-llvm::Expected<bool> isTextInput(llvm::StringRef Path) {
-  if (Path == "-")
-    return false; // stdin: only pipe-mode perf.data
-  int FD = ::open(Path.str().c_str(), O_RDONLY | O_CLOEXEC);
-  if (FD < 0)
-    return makeError("{0}: cannot open: {1}", Path, strerror(errno));
-  char Buf[4096];
-  ssize_t N = ::read(FD, Buf, sizeof(Buf));
-  ::close(FD);
-  if (N <= 0)
-    return makeError("{0}: empty input", Path);
-  llvm::StringRef Head(Buf, size_t(N));
+/// Tells perf.data from perf script text by the first bytes, which InputFile
+/// read once and gives back to the reader (a pipe cannot be opened again).
+llvm::Expected<bool> isTextInput(const InputFile &In) {
+  llvm::StringRef Head = In.head();
+  if (Head.empty())
+    return makeError("{0}: empty input", In.path());
   if (perf::isPerfData(Head))
     return false;
   if (perf::looksLikePerfScript(Head))
     return true;
   return makeError("{0}: neither perf.data (no PERFILE2 magic) nor perf script text",
-                   Path);
+                   In.path());
 }
 
 } // namespace
 
 llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions &Opts,
                                       ImportSummary &Sum, Stats &PassStats) {
-  llvm::Expected<bool> IsText = isTextInput(Path);
+  llvm::Expected<InputFile> In = InputFile::open(Path);
+  if (!In)
+    return In.takeError();
+  return importProfile(*In, Opts, Sum, PassStats);
+}
+
+llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
+                                      ImportSummary &Sum, Stats &PassStats) {
+  llvm::StringRef Path = In.path();
+  llvm::Expected<bool> IsText = isTextInput(In);
   if (!IsText)
     return IsText.takeError();
 
@@ -328,8 +331,9 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
   RO.KeepGoing = Opts.KeepGoing;
   RO.Progress = Opts.Progress;
 
-  // Stdin and text are read once, in stream order; a perf.data file twice.
-  bool Seekable = Path != "-" && !*IsText;
+  // Pipes, FIFOs and text are read once, in stream order; a perf.data file
+  // (also one on standard input) in one pass, or again in two.
+  bool Seekable = In.isRegular() && !*IsText;
   std::unique_ptr<SampleAggregator> Agg;
 
   if (*IsText) {
@@ -337,13 +341,13 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
     Sum.Format = "perf-script";
     Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
     Agg->Path = Path;
-    if (llvm::Error E = perf::readPerfScriptText(Path, *Agg, H, RS))
+    if (llvm::Error E = perf::readPerfScriptText(In, *Agg, H, RS))
       return std::move(E);
   } else if (!Seekable) {
     Stats::Pass P(PassStats, "read samples (one pass)");
     Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
     Agg->Path = Path;
-    if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
+    if (llvm::Error E = perf::readPerfData(In, *Agg, RO, H, RS))
       return std::move(E);
     Sum.Format = "perf.data (pipe)";
   } else {
@@ -355,7 +359,7 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
       Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
       Agg->Path = Path;
       Agg->TrackOrder = true;
-      if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
+      if (llvm::Error E = perf::readPerfData(In, *Agg, RO, H, RS))
         return std::move(E);
       if (Agg->ChooseError)
         return std::move(Agg->ChooseError);
@@ -374,7 +378,7 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
         perf::ReadOptions RO1 = RO;
         RO1.Progress = nullptr;
         RO1.SkipSamples = true;
-        if (llvm::Error E = perf::readPerfData(Path, SB, RO1, H, RS))
+        if (llvm::Error E = perf::readPerfData(In, SB, RO1, H, RS))
           return std::move(E);
       }
       llvm::Expected<int> ChosenOr = chooseEvent(H, Opts.Event, Path);
@@ -413,7 +417,7 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
       Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/false);
       Agg->ChosenAttr = Chosen;
       Agg->CommFilter = std::move(CommFilter);
-      if (llvm::Error E = perf::readPerfData(Path, *Agg, RO, H, RS))
+      if (llvm::Error E = perf::readPerfData(In, *Agg, RO, H, RS))
         return std::move(E);
     }
     Sum.Format = H.PipeMode ? "perf.data (pipe mode, from a file)" : "perf.data";
@@ -569,18 +573,18 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
 
 llvm::Expected<Profile> loadProfileOrImport(llvm::StringRef Path, const ImportOptions &Opts,
                                             Stats &PassStats) {
-  char Magic[sizeof(kPgoprofMagic)] = {};
-  size_t N = 0;
-  if (FILE *F = fopen(Path.str().c_str(), "rb")) {
-    N = fread(Magic, 1, sizeof(Magic), F);
-    fclose(F);
-  }
-  if (N == sizeof(Magic) && isPgoprof(llvm::StringRef(Magic, N))) {
+  // Opened once: the magic is read from the same descriptor the reader uses.
+  llvm::Expected<InputFile> In = InputFile::open(Path);
+  if (!In)
+    return In.takeError();
+  if (isPgoprof(In->head())) {
     Stats::Pass S(PassStats, ("read " + Path).str());
-    return readProfileFile(Path);
+    ProfileReadOptions RO;
+    RO.MaxMemory = Opts.MaxMemory;
+    return readProfile(*In, RO);
   }
   ImportSummary Sum;
-  return importProfile(Path, Opts, Sum, PassStats);
+  return importProfile(*In, Opts, Sum, PassStats);
 }
 
 } // namespace pgoctl

@@ -36,6 +36,7 @@
 #pragma once
 
 #include "collect/PerfData.h"
+#include "core/Input.h"
 #include "core/Profile.h"
 #include "core/Support.h"
 
@@ -60,6 +61,8 @@ struct ImportOptions {
   /// progress with it when stderr is a terminal.
   std::function<void(uint64_t, uint64_t)> Progress;
   std::map<std::string, std::string> Labels;
+  /// Memory a .pgoprof read by loadProfileOrImport may take (--max-memory).
+  uint64_t MaxMemory = defaultMaxMemory();
 };
 
 struct ImportSummary {
@@ -80,6 +83,11 @@ struct ImportSummary {
 /// Imports a perf.data file (file or pipe mode, "-" for stdin) or `perf
 /// script` text, detected by content.
 llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions &Opts,
+                                      ImportSummary &Summary, Stats &PassStats);
+
+/// The same for an input opened once (core/Input.h), e.g. after a caller
+/// looked at its first bytes: pipes and FIFOs work, as regular files do.
+llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
                                       ImportSummary &Summary, Stats &PassStats);
 
 /// Reads Path as a .pgoprof when it has the .pgoprof magic, else imports it

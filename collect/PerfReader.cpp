@@ -16,7 +16,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <mutex>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -144,15 +146,89 @@ uint64_t readFormatWords(uint64_t RF, Cursor &C) {
   return Times + Nr * PerValue; // nr itself already consumed
 }
 
+// A file-mode data section is read through a mapped window. When the file
+// shrinks while it is mapped (another process truncates it), touching a page
+// past its new end raises SIGBUS. Checking the size before each window cannot
+// close the race (the file may shrink right after the check), and a
+// siglongjmp out of the fault would skip destructors of the decoder and the
+// visitor half-way through an update. So the SIGBUS handler, for a fault
+// inside the live window of this thread, maps anonymous zero pages over the
+// rest of the window and records where the fault was; the faulting read then
+// sees zeros and returns normally, and the reader checks the record after
+// every record and fails with the file offset of the fault (the result read
+// so far is discarded, so the zeros never reach an output). A SIGBUS anywhere
+// else goes to the previous handler (or kills, as without this handler).
+struct MapWindowGuard {
+  const char *Begin = nullptr, *End = nullptr; ///< the live window, page-aligned
+  uint64_t FileOffset = 0;                     ///< of Begin
+  volatile sig_atomic_t Faulted = 0;
+  uint64_t FaultOffset = 0; ///< file offset of the first fault
+};
+__attribute__((tls_model("initial-exec"))) thread_local MapWindowGuard *LiveWindow = nullptr;
+struct sigaction OldSigbus;
+size_t SigbusPage = 4096;
+std::once_flag SigbusOnce;
+
+extern "C" void onSigbus(int Sig, siginfo_t *Info, void *Ctx) {
+  MapWindowGuard *G = LiveWindow;
+  const char *A = static_cast<const char *>(Info->si_addr);
+  if (G && A >= G->Begin && A < G->End) {
+    uintptr_t Page = uintptr_t(A) & ~uintptr_t(SigbusPage - 1);
+    size_t Len = size_t(uintptr_t(G->End) - Page);
+    void *Z = ::mmap(reinterpret_cast<void *>(Page), Len, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (Z != MAP_FAILED) {
+      if (!G->Faulted) {
+        G->FaultOffset = G->FileOffset + uint64_t(A - G->Begin);
+        G->Faulted = 1;
+      }
+      return;
+    }
+  }
+  if (OldSigbus.sa_flags & SA_SIGINFO) {
+    if (OldSigbus.sa_sigaction) {
+      OldSigbus.sa_sigaction(Sig, Info, Ctx);
+      return;
+    }
+  } else if (OldSigbus.sa_handler != SIG_DFL && OldSigbus.sa_handler != SIG_IGN) {
+    OldSigbus.sa_handler(Sig);
+    return;
+  }
+  // Default: the faulting access runs again and kills the process as usual.
+  struct sigaction Dfl = {};
+  Dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGBUS, &Dfl, nullptr);
+}
+
+void installSigbusHandler() {
+  SigbusPage = size_t(sysconf(_SC_PAGESIZE));
+  struct sigaction New = {};
+  New.sa_sigaction = onSigbus;
+  New.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&New.sa_mask);
+  ::sigaction(SIGBUS, &New, &OldSigbus);
+}
+
+/// Makes G this thread's live window for its lifetime.
+class LiveWindowScope {
+public:
+  explicit LiveWindowScope(MapWindowGuard &G) : Prev(LiveWindow) {
+    std::call_once(SigbusOnce, installSigbusHandler);
+    LiveWindow = &G;
+  }
+  ~LiveWindowScope() { LiveWindow = Prev; }
+
+private:
+  MapWindowGuard *Prev;
+};
+
 class Reader {
 public:
-  Reader(llvm::StringRef Path, PerfVisitor &V, const ReadOptions &O, PerfHeader &H,
+  Reader(InputFile &In, PerfVisitor &V, const ReadOptions &O, PerfHeader &H,
          ReadStats &S)
-      : Path(Path.str()), V(V), Opts(O), H(H), S(S) {}
+      : In(In), Path(In.path()), V(V), Opts(O), H(H), S(S) {}
   ~Reader() {
     unmapWindow();
-    if (FD >= 0 && OwnFD)
-      ::close(FD);
     if (ZD)
       ZSTD_freeDStream(ZD);
   }
@@ -177,6 +253,8 @@ private:
 
   // -- records
   llvm::Error stream();
+  /// Reads and dispatches one record; sets Done at the end of the input.
+  llvm::Error step(uint64_t Total, bool &Done);
   llvm::Error dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested);
   llvm::Error decompress(const char *Payload, size_t N, uint64_t Offset);
   const EventAttr *attrForSample(const char *Body, size_t Len) const;
@@ -191,6 +269,7 @@ private:
     ++S.SamplesPerAttr[I];
   }
 
+  InputFile &In;
   std::string Path;
   PerfVisitor &V;
   const ReadOptions &Opts;
@@ -198,7 +277,6 @@ private:
   ReadStats &S;
 
   int FD = -1;
-  bool OwnFD = false;
   bool Seekable = false;
   uint64_t StreamBegin = 0, StreamEnd = UINT64_MAX;
   // The bytes of the stream: a read() buffer (pipes, headers) or a window
@@ -212,10 +290,12 @@ private:
   size_t MapWindow = 0;
   void *Map = nullptr;
   size_t MapLen = 0;
+  MapWindowGuard Guard;
   void unmapWindow() {
     if (Map)
       ::munmap(Map, MapLen);
     Map = nullptr;
+    Guard.Begin = Guard.End = nullptr;
   }
   uint64_t NextProgress = 0;
 
@@ -238,22 +318,23 @@ private:
 };
 
 llvm::Error Reader::open() {
-  if (Path == "-") {
-    FD = 0;
-    OwnFD = false;
-  } else {
-    FD = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (FD < 0)
-      return makeError("{0}: cannot open: {1}", Path, strerror(errno));
-    OwnFD = true;
-  }
+  FD = In.fd();
+  Buf.resize(std::max(Opts.BufferBytes, size_t(4 * kMaxRecord)));
   struct stat St;
-  if (fstat(FD, &St) == 0 && S_ISREG(St.st_mode)) {
+  if (In.isRegular() && fstat(FD, &St) == 0) {
+    // Each pass reads the file from its start, through this descriptor.
     Seekable = true;
     H.FileSize = uint64_t(St.st_size);
+    if (::lseek(FD, 0, SEEK_SET) < 0)
+      return makeError("{0}: cannot seek: {1}", Path, strerror(errno));
     posix_fadvise(FD, 0, 0, POSIX_FADV_SEQUENTIAL);
+  } else {
+    // A stream: the bytes the opener sniffed come first.
+    llvm::StringRef Head = In.unreadHead();
+    memcpy(Buf.data(), Head.data(), Head.size());
+    BufLen = Head.size();
+    In.consumeHead();
   }
-  Buf.resize(std::max(Opts.BufferBytes, size_t(4 * kMaxRecord)));
   // A mapped window must hold a page of alignment slack plus the largest record.
   MapWindow = std::max(Opts.MapWindowBytes, size_t(4 * kMaxRecord));
   Base = Buf.data();
@@ -299,6 +380,9 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
       return makeError("{0}: offset {1}: mmap failed: {2}", Path, Aligned, strerror(errno));
     }
     ::madvise(Map, MapLen, MADV_SEQUENTIAL);
+    Guard.Begin = static_cast<const char *>(Map);
+    Guard.End = Guard.Begin + ((MapLen + Page - 1) & ~(Page - 1));
+    Guard.FileOffset = Aligned;
     Base = static_cast<const char *>(Map) + (BufOffset - Aligned);
     BufLen = MapLen - size_t(BufOffset - Aligned);
     return BufLen;
@@ -970,53 +1054,80 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
   }
 }
 
+llvm::Error Reader::step(uint64_t Total, bool &Done) {
+  uint64_t Offset = BufOffset;
+  llvm::Expected<size_t> Avail = fill(8);
+  if (!Avail)
+    return Avail.takeError();
+  if (*Avail == 0) {
+    Done = true;
+    if (StreamEnd != UINT64_MAX && Offset < StreamEnd)
+      return damage(Offset, 0,
+                    llvm::formatv("truncated: the data section should end at {0} "
+                                  "but the file ends at {1}",
+                                  StreamEnd, Offset)
+                        .str());
+    return llvm::Error::success();
+  }
+  if (*Avail < 8)
+    return damage(Offset, 0,
+                  llvm::formatv("truncated: {0} bytes left, a record header needs 8",
+                                *Avail)
+                      .str());
+  const char *R = Base + BufPos;
+  uint32_t Type = ld32(R);
+  uint16_t Size = ld16(R + 6);
+  if (Size < 8)
+    return damage(Offset, Type, llvm::formatv("bad record size {0}", Size).str());
+  if (*Avail < Size) {
+    Avail = fill(Size);
+    if (!Avail)
+      return Avail.takeError();
+    if (*Avail < Size)
+      return damage(Offset, Type,
+                    llvm::formatv("truncated: record of {0} bytes, only {1} left", Size,
+                                  *Avail)
+                        .str());
+    R = Base + BufPos;
+  }
+  BufPos += Size;
+  BufOffset += Size;
+  if (llvm::Error E = dispatch(R, Size, Offset, /*Nested=*/false))
+    return E;
+  S.Bytes = BufOffset - StreamBegin;
+  if (Opts.Progress && S.Bytes >= NextProgress) {
+    Opts.Progress(S.Bytes, Total);
+    NextProgress = S.Bytes + (16u << 20);
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error Reader::stream() {
   const uint64_t Total = StreamEnd != UINT64_MAX ? StreamEnd - StreamBegin : H.FileSize;
   NextProgress = 16u << 20;
-  while (!Stopped) {
-    uint64_t Offset = BufOffset;
-    llvm::Expected<size_t> Avail = fill(8);
-    if (!Avail)
-      return Avail.takeError();
-    if (*Avail == 0) {
-      if (StreamEnd != UINT64_MAX && Offset < StreamEnd)
-        return damage(Offset, 0,
-                      llvm::formatv("truncated: the data section should end at {0} "
-                                    "but the file ends at {1}",
-                                    StreamEnd, Offset)
-                          .str());
-      break;
+  LiveWindowScope Scope(Guard);
+  bool Done = false;
+  while (!Stopped && !Done) {
+    llvm::Error E = step(Total, Done);
+    // A file that shrank: past its new end, a page of the window faults
+    // (Guard) and the rest of the page holding the new end reads as zeros,
+    // which the decoder may have taken for damage. Either way the cause is
+    // the shrinking, at the fault or at the new end.
+    struct stat St;
+    bool Shrank = Guard.Faulted ||
+                  ((E || Stopped) && UseMmap && fstat(FD, &St) == 0 &&
+                   uint64_t(St.st_size) < H.FileSize);
+    if (Shrank) {
+      llvm::consumeError(std::move(E));
+      uint64_t Now = fstat(FD, &St) == 0 ? uint64_t(St.st_size) : 0;
+      uint64_t At = Guard.Faulted ? Guard.FaultOffset : Now;
+      return makeError("{0}: offset {1} ({1:x}): the file shrank while it was read "
+                       "(now {2} bytes, {3} when opened); was it truncated or rewritten "
+                       "underneath?",
+                       Path, At, Now, H.FileSize);
     }
-    if (*Avail < 8)
-      return damage(Offset, 0,
-                    llvm::formatv("truncated: {0} bytes left, a record header needs 8",
-                                  *Avail)
-                        .str());
-    const char *R = Base + BufPos;
-    uint32_t Type = ld32(R);
-    uint16_t Size = ld16(R + 6);
-    if (Size < 8)
-      return damage(Offset, Type, llvm::formatv("bad record size {0}", Size).str());
-    if (*Avail < Size) {
-      Avail = fill(Size);
-      if (!Avail)
-        return Avail.takeError();
-      if (*Avail < Size)
-        return damage(Offset, Type,
-                      llvm::formatv("truncated: record of {0} bytes, only {1} left",
-                                    Size, *Avail)
-                          .str());
-      R = Base + BufPos;
-    }
-    BufPos += Size;
-    BufOffset += Size;
-    if (llvm::Error E = dispatch(R, Size, Offset, /*Nested=*/false))
+    if (E)
       return E;
-    S.Bytes = BufOffset - StreamBegin;
-    if (Opts.Progress && S.Bytes >= NextProgress) {
-      Opts.Progress(S.Bytes, Total);
-      NextProgress = S.Bytes + (16u << 20);
-    }
   }
   S.Bytes = BufOffset - StreamBegin;
   if (Opts.Progress && S.Bytes >= (16u << 20))
@@ -1076,12 +1187,20 @@ bool isPerfData(llvm::StringRef Bytes) {
   return Bytes.size() >= 8 && ld64(Bytes.data()) == kMagic2;
 }
 
-llvm::Error readPerfData(llvm::StringRef Path, PerfVisitor &Visitor,
-                         const ReadOptions &Opts, PerfHeader &Header, ReadStats &Stats) {
+llvm::Error readPerfData(InputFile &In, PerfVisitor &Visitor, const ReadOptions &Opts,
+                         PerfHeader &Header, ReadStats &Stats) {
   Header = PerfHeader();
   Stats = ReadStats();
-  Reader R(Path, Visitor, Opts, Header, Stats);
+  Reader R(In, Visitor, Opts, Header, Stats);
   return R.run();
+}
+
+llvm::Error readPerfData(llvm::StringRef Path, PerfVisitor &Visitor,
+                         const ReadOptions &Opts, PerfHeader &Header, ReadStats &Stats) {
+  llvm::Expected<InputFile> In = InputFile::open(Path, /*HeadBytes=*/0);
+  if (!In)
+    return In.takeError();
+  return readPerfData(*In, Visitor, Opts, Header, Stats);
 }
 
 } // namespace pgoctl::perf

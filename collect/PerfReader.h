@@ -11,9 +11,14 @@
 // the file, the byte offset and the record type. With KeepGoing the reader
 // instead stops at the damage, reports it to the visitor and returns success
 // with what it read before.
+//
+// A file that shrinks while it is read (truncated underneath the mapped
+// window) is an error naming the offset where the data went missing, never a
+// SIGBUS (see MapWindowGuard in PerfReader.cpp).
 #pragma once
 
 #include "collect/PerfData.h"
+#include "core/Input.h"
 
 #include "llvm/Support/Error.h"
 
@@ -58,6 +63,12 @@ struct ReadOptions {
 llvm::Error readPerfData(llvm::StringRef Path, PerfVisitor &Visitor,
                          const ReadOptions &Opts, PerfHeader &Header,
                          ReadStats &Stats);
+
+/// Reads an input opened once (core/Input.h): a regular file from its start
+/// (each call reads it again), a pipe or FIFO as a stream that begins with the
+/// head the opener sniffed.
+llvm::Error readPerfData(InputFile &In, PerfVisitor &Visitor, const ReadOptions &Opts,
+                         PerfHeader &Header, ReadStats &Stats);
 
 /// True if Bytes starts with the perf.data magic ("PERFILE2").
 bool isPerfData(llvm::StringRef Bytes);

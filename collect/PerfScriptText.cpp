@@ -1,5 +1,6 @@
 // collect/PerfScriptText.cpp: a line parser for `perf script` output.
 #include "collect/PerfScriptText.h"
+#include "core/Error.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -8,6 +9,17 @@
 namespace pgoctl::perf {
 
 namespace {
+
+/// A token or line of the input for an error message: escaped for a terminal,
+/// cut at 80 bytes, and then with its length (a bad 100 MB line gave a 100 MB
+/// message).
+std::string shown(llvm::StringRef S) {
+  constexpr size_t kMax = 80;
+  std::string Out = escapeForTerminal(S, kMax);
+  if (S.size() > kMax)
+    Out += llvm::formatv(" ({0} bytes in all)", S.size()).str();
+  return Out;
+}
 
 bool parseHex(llvm::StringRef S, uint64_t &V) {
   S.consume_front("0x");
@@ -97,7 +109,7 @@ private:
     if (Lead == 2 || (Lead == 1 && Tok[0].contains('/'))) {
       auto [P, T] = Tok[0].split('/');
       if (P.getAsInteger(10, Pid) || (!T.empty() && T.getAsInteger(10, Tid)))
-        return makeError("{0}:{1}: bad pid/tid '{2}'", Path, LineNo, Tok[0]);
+        return makeError("{0}:{1}: bad pid/tid '{2}'", Path, LineNo, shown(Tok[0]));
       if (T.empty())
         Tid = Pid;
       I = 1;
@@ -113,7 +125,7 @@ private:
     Smp.Misc = kMiscUser;
     if (I < Lead) {
       if (!parseHex(Tok[I], Smp.Ip))
-        return makeError("{0}:{1}: bad ip '{2}'", Path, LineNo, Tok[I]);
+        return makeError("{0}:{1}: bad ip '{2}'", Path, LineNo, shown(Tok[I]));
       ++I;
     }
     Branches.clear();
@@ -122,7 +134,8 @@ private:
       Tok[I].split(F, '/');
       BranchEntry B{0, 0, 0};
       if (F.size() < 2 || !parseHex(F[0], B.From) || !parseHex(F[1], B.To))
-        return makeError("{0}:{1}: bad branch entry '{2}'", Path, LineNo, Tok[I]);
+        return makeError("{0}:{1}: bad branch entry '{2}'", Path, LineNo,
+                         shown(Tok[I]));
       if (F.size() > 2) {
         if (F[2] == "M")
           B.Flags |= 1;
@@ -152,7 +165,8 @@ private:
 
   llvm::Error parseSideband(llvm::StringRef L, uint64_t LineNo) {
     auto Bad = [&](const char *What) {
-      return makeError("{0}:{1}: cannot parse {2}: '{3}'", Path, LineNo, What, L);
+      return makeError("{0}:{1}: cannot parse {2}: '{3}'", Path, LineNo, What,
+                       shown(L));
     };
     if (L.starts_with("PERF_RECORD_MMAP")) {
       // PERF_RECORD_MMAP2 pid/tid: [0xSTART(0xLEN) @ PGOFF ...]: prot path
@@ -264,16 +278,40 @@ bool looksLikePerfScript(llvm::StringRef Bytes) {
   return true;
 }
 
-llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,
-                               PerfHeader &Header, ReadStats &Stats) {
+llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &Header,
+                               ReadStats &Stats) {
   Header = PerfHeader();
   Stats = ReadStats();
-  auto MB = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/true);
-  if (!MB)
-    return makeError("{0}: {1}", Path, MB.getError().message());
-  Header.FileSize = (*MB)->getBufferSize();
-  TextReader R(Path, Visitor, Header, Stats);
-  return R.run((*MB)->getBuffer());
+  std::unique_ptr<llvm::MemoryBuffer> MB;
+  std::string Streamed;
+  llvm::StringRef Text;
+  if (In.isRegular()) {
+    auto MBOr = llvm::MemoryBuffer::getOpenFile(In.fd(), In.path(), In.size(),
+                                                /*RequiresNullTerminator=*/false);
+    if (!MBOr)
+      return makeError("{0}: {1}", In.path(), MBOr.getError().message());
+    MB = std::move(*MBOr);
+    Text = MB->getBuffer();
+  } else {
+    // A pipe or FIFO: read whole (the parser looks ahead for the fields),
+    // up to the memory limit.
+    llvm::Expected<std::string> All = In.readAll(defaultMaxMemory());
+    if (!All)
+      return All.takeError();
+    Streamed = std::move(*All);
+    Text = Streamed;
+  }
+  Header.FileSize = Text.size();
+  TextReader R(In.path(), Visitor, Header, Stats);
+  return R.run(Text);
+}
+
+llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,
+                               PerfHeader &Header, ReadStats &Stats) {
+  llvm::Expected<InputFile> In = InputFile::open(Path, /*HeadBytes=*/0);
+  if (!In)
+    return In.takeError();
+  return readPerfScriptText(*In, Visitor, Header, Stats);
 }
 
 } // namespace pgoctl::perf

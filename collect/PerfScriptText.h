@@ -19,5 +19,9 @@ bool looksLikePerfScript(llvm::StringRef Bytes);
 
 llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,
                                PerfHeader &Header, ReadStats &Stats);
+/// The same from an input opened once (core/Input.h): a file, or a pipe or
+/// FIFO read to its end (up to defaultMaxMemory()).
+llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &Header,
+                               ReadStats &Stats);
 
 } // namespace pgoctl::perf

@@ -1,10 +1,18 @@
 // core/ProfileFormat.cpp: .pgoprof = magic + version + zstd(protobuf).
 #include "core/ProfileFormat.h"
+#include "core/Error.h"
 #include "core/Support.h"
 #include "core/profile.pb.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Endian.h"
-#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <zstd.h>
 
@@ -190,29 +198,245 @@ llvm::Expected<std::string> serializeProfile(const Profile &In) {
   return Out;
 }
 
-llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name) {
-  if (!isPgoprof(Bytes))
+namespace {
+
+/// The header's checks; Header holds its first kHeaderSize bytes or fewer.
+llvm::Error checkHeader(llvm::StringRef Header, llvm::StringRef Name) {
+  if (!isPgoprof(Header))
     return makeError("{0}: not a .pgoprof file (bad magic)", Name);
-  if (Bytes.size() < kHeaderSize)
-    return makeError("{0}: truncated .pgoprof header ({1} bytes)", Name, Bytes.size());
-  uint32_t Version = llvm::support::endian::read32le(Bytes.data() + 8);
-  if (Version == 0 || Version > kPgoprofVersion)
+  if (Header.size() < kHeaderSize)
+    return makeError("{0}: truncated .pgoprof header ({1} bytes)", Name, Header.size());
+  uint32_t Version = llvm::support::endian::read32le(Header.data() + 8);
+  if (Version == 0)
+    return makeError("{0}: offset 8: .pgoprof format version 0 is not a valid version "
+                     "(the header is damaged)",
+                     Name);
+  if (Version > kPgoprofVersion)
     return makeError("{0}: .pgoprof format version {1} is newer than this pgoctl "
                      "reads (up to {2}); upgrade pgoctl",
                      Name, Version, kPgoprofVersion);
-  llvm::StringRef Body = Bytes.drop_front(kHeaderSize);
-  unsigned long long Size = ZSTD_getFrameContentSize(Body.data(), Body.size());
-  if (Size == ZSTD_CONTENTSIZE_ERROR || Size == ZSTD_CONTENTSIZE_UNKNOWN)
-    return makeError("{0}: offset {1}: corrupt zstd frame", Name, kHeaderSize);
-  if (Size > (1ull << 34))
-    return makeError("{0}: implausible uncompressed size {1}", Name, Size);
-  std::string Raw(Size, '\0');
-  size_t N = ZSTD_decompress(Raw.data(), Raw.size(), Body.data(), Body.size());
-  if (ZSTD_isError(N) || N != Size)
-    return makeError("{0}: offset {1}: zstd decompression failed: {2}", Name,
-                     kHeaderSize, ZSTD_isError(N) ? ZSTD_getErrorName(N) : "short");
+  return llvm::Error::success();
+}
+
+using ReadFn = llvm::function_ref<llvm::Expected<size_t>(char *, size_t)>;
+
+/// A decompressed body: a malloc'ed buffer grown with realloc, which for large
+/// blocks moves pages (mremap) instead of copying and zero-filling them.
+class BodyBuffer {
+public:
+  BodyBuffer() = default;
+  BodyBuffer(BodyBuffer &&O) noexcept : P(O.P), Cap(O.Cap), Len(O.Len) { O.P = nullptr; }
+  BodyBuffer &operator=(BodyBuffer &&) = delete;
+  ~BodyBuffer() { free(P); }
+  bool grow(size_t NewCap) {
+    char *Q = static_cast<char *>(realloc(P, NewCap));
+    if (!Q)
+      return false;
+    P = Q;
+    Cap = NewCap;
+    return true;
+  }
+  char *data() const { return P; }
+  size_t capacity() const { return Cap; }
+  llvm::StringRef str() const { return llvm::StringRef(P, Len); }
+  size_t Len = 0;
+
+private:
+  char *P = nullptr;
+  size_t Cap = 0;
+};
+
+/// Decompresses the single zstd frame that Read yields, as a stream into a
+/// buffer that grows as output comes and never past Limit: the frame's
+/// declared size is checked against the limit, never used to allocate.
+llvm::Expected<BodyBuffer> decompressBody(ReadFn Read, llvm::StringRef Name,
+                                           uint64_t Limit) {
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx *)> D(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!D)
+    return makeError("{0}: cannot create a zstd decompressor", Name);
+  std::vector<char> InBuf(1 << 16);
+  ZSTD_inBuffer In{InBuf.data(), 0, 0};
+  BodyBuffer Out;
+  size_t &Used = Out.Len;
+  uint64_t Consumed = 0; // compressed bytes before In
+  bool OutFull = false, Done = false;
+  auto limitError = [&] {
+    return makeKindError(ErrorKind::Resource,
+                         "{0}: the profile body decompresses to more than the memory "
+                         "limit of {1} MiB (raise it with --max-memory if the file is "
+                         "trusted)",
+                         Name, Limit >> 20);
+  };
+  while (!Done) {
+    if (In.pos == In.size && !OutFull) {
+      Consumed += In.size;
+      llvm::Expected<size_t> N = Read(InBuf.data(), InBuf.size());
+      if (!N)
+        return N.takeError();
+      if (*N == 0)
+        break;
+      In = {InBuf.data(), *N, 0};
+      if (Consumed == 0) {
+        unsigned long long Declared = ZSTD_getFrameContentSize(InBuf.data(), *N);
+        if (Declared != ZSTD_CONTENTSIZE_ERROR && Declared != ZSTD_CONTENTSIZE_UNKNOWN &&
+            Declared > Limit)
+          return makeKindError(ErrorKind::Resource,
+                               "{0}: offset {1}: the zstd frame declares {2} bytes "
+                               "uncompressed, more than the memory limit of {3} MiB",
+                               Name, kHeaderSize, Declared, Limit >> 20);
+      }
+    }
+    if (Used == Out.capacity()) {
+      if (Out.capacity() >= Limit)
+        return limitError();
+      size_t Want = size_t(
+          std::min<uint64_t>(std::max<uint64_t>(2 * Out.capacity(), 1 << 20), Limit));
+      if (!Out.grow(Want))
+        return makeKindError(ErrorKind::Resource, "{0}: out of memory at {1} MiB of body",
+                             Name, Want >> 20);
+    }
+    ZSTD_outBuffer O{Out.data() + Used, Out.capacity() - Used, 0};
+    size_t RC = ZSTD_decompressStream(D.get(), &O, &In);
+    if (ZSTD_isError(RC))
+      return makeError("{0}: offset {1}: corrupt zstd data: {2}", Name,
+                       kHeaderSize + Consumed + In.pos, ZSTD_getErrorName(RC));
+    Used += O.pos;
+    OutFull = O.pos == O.size;
+    Done = RC == 0;
+  }
+  if (!Done)
+    return makeError("{0}: offset {1}: truncated: the zstd frame ends early", Name,
+                     kHeaderSize + Consumed);
+  // One frame is the format; anything after it is damage.
+  bool Trailing = In.pos < In.size;
+  if (!Trailing) {
+    char Probe;
+    llvm::Expected<size_t> N = Read(&Probe, 1);
+    if (!N)
+      return N.takeError();
+    Trailing = *N > 0;
+  }
+  if (Trailing)
+    return makeError("{0}: offset {1}: bytes after the zstd frame", Name,
+                     kHeaderSize + Consumed + In.pos);
+  return std::move(Out);
+}
+
+/// What parsing a body would allocate, counted from its wire format by a scan
+/// that allocates nothing: submessages, repeated scalar elements (a packed
+/// varint is at least one byte, so a short body can hold many) and string
+/// bytes.
+struct BodyCensus {
+  uint64_t Messages = 0, Elements = 0, StringBytes = 0;
+};
+
+enum class MsgKind { Profile, Meta, Binary, Stack, Leaf, None };
+
+MsgKind childKind(MsgKind Parent, uint32_t Field) {
+  switch (Parent) {
+  case MsgKind::Profile:
+    return Field == 1 ? MsgKind::Meta
+           : Field == 2 ? MsgKind::Binary
+           : Field == 3 ? MsgKind::Stack
+                        : MsgKind::None;
+  case MsgKind::Meta:
+    return Field == 7 || Field == 12 ? MsgKind::Leaf : MsgKind::None;
+  case MsgKind::Binary:
+    return Field == 5 ? MsgKind::Leaf : MsgKind::None;
+  default:
+    return MsgKind::None;
+  }
+}
+
+bool isRepeatedScalar(MsgKind M, uint32_t Field) {
+  return (M == MsgKind::Binary && Field >= 6 && Field <= 14) ||
+         (M == MsgKind::Stack && (Field == 1 || Field == 2));
+}
+
+/// Scans one message of kind M that ends at End (an offset into Base).
+bool scanBody(google::protobuf::io::CodedInputStream &In, const uint8_t *Base, int End,
+              MsgKind M, BodyCensus &C) {
+  using WFL = google::protobuf::internal::WireFormatLite;
+  while (In.CurrentPosition() < End) {
+    uint32_t Tag = In.ReadTag();
+    if (Tag == 0)
+      return false;
+    uint32_t Field = WFL::GetTagFieldNumber(Tag);
+    switch (WFL::GetTagWireType(Tag)) {
+    case WFL::WIRETYPE_VARINT: {
+      uint64_t V;
+      if (!In.ReadVarint64(&V))
+        return false;
+      C.Elements += isRepeatedScalar(M, Field);
+      break;
+    }
+    case WFL::WIRETYPE_FIXED64:
+      if (!In.Skip(8))
+        return false;
+      break;
+    case WFL::WIRETYPE_FIXED32:
+      if (!In.Skip(4))
+        return false;
+      break;
+    case WFL::WIRETYPE_LENGTH_DELIMITED: {
+      uint32_t Len;
+      if (!In.ReadVarint32(&Len))
+        return false;
+      int Pos = In.CurrentPosition();
+      if (int64_t(Len) > int64_t(End) - Pos)
+        return false;
+      int SubEnd = Pos + int(Len);
+      MsgKind Child = childKind(M, Field);
+      if (Child != MsgKind::None) {
+        ++C.Messages;
+        if (!scanBody(In, Base, SubEnd, Child, C))
+          return false;
+        break;
+      }
+      if (isRepeatedScalar(M, Field)) // packed: one element per final varint byte
+        for (int I = Pos; I < SubEnd; ++I)
+          C.Elements += Base[I] < 0x80;
+      else
+        C.StringBytes += Len;
+      if (!In.Skip(int(Len)))
+        return false;
+      break;
+    }
+    default:
+      return false; // groups: not in this format
+    }
+  }
+  return In.CurrentPosition() == End;
+}
+
+/// Parses a decompressed body once its census fits the memory limit.
+llvm::Expected<Profile> parseBody(llvm::StringRef Raw, llvm::StringRef Name,
+                                  const ProfileReadOptions &Opts) {
+  if (Raw.size() > size_t(INT32_MAX))
+    return makeError("{0}: the profile body is {1} bytes, more than protobuf reads (2 GiB)",
+                     Name, Raw.size());
+  const auto *Base = reinterpret_cast<const uint8_t *>(Raw.data());
+  BodyCensus C;
+  {
+    google::protobuf::io::CodedInputStream In(Base, int(Raw.size()));
+    if (!scanBody(In, Base, int(Raw.size()), MsgKind::Profile, C))
+      return makeError("{0}: corrupt profile body (protobuf parse failed)", Name);
+  }
+  // Upper bounds per item: a message and what it becomes in the Profile (the
+  // largest, Binary, for all), an element as parsed (8 bytes, doubled by
+  // vector growth) plus its share of a Profile entry, strings twice.
+  constexpr uint64_t kPerMessage = sizeof(pb::Binary) + sizeof(BinaryProfile) + 64;
+  constexpr uint64_t kPerElement = 32;
+  uint64_t Need = Raw.size() + C.Messages * kPerMessage + C.Elements * kPerElement +
+                  2 * C.StringBytes;
+  if (Need > Opts.MaxMemory)
+    return makeKindError(ErrorKind::Resource,
+                         "{0}: the profile holds {1} messages and {2} counts, about "
+                         "{3} MiB in memory, more than the memory limit of {4} MiB "
+                         "(raise it with --max-memory if the file is trusted)",
+                         Name, C.Messages, C.Elements, Need >> 20, Opts.MaxMemory >> 20);
   pb::Profile Msg;
-  if (!Msg.ParseFromString(Raw))
+  if (!Msg.ParseFromArray(Raw.data(), int(Raw.size())))
     return makeError("{0}: corrupt profile body (protobuf parse failed)", Name);
   Profile P;
   metaFromProto(Msg.meta(), P.Meta);
@@ -225,6 +449,7 @@ llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name
       return makeError("{0}: stack columns differ in length", Name);
     StackCount SC;
     SC.Count = S.count();
+    SC.Frames.reserve(size_t(S.frame_addr_size()));
     for (int I = 0; I < S.frame_addr_size(); ++I) {
       uint32_t Bin = S.frame_binary(I);
       if (Bin > P.Binaries.size())
@@ -237,6 +462,52 @@ llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name
   return P;
 }
 
+} // namespace
+
+llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name,
+                                     const ProfileReadOptions &Opts) {
+  if (llvm::Error E = checkHeader(Bytes.take_front(kHeaderSize), Name))
+    return std::move(E);
+  llvm::StringRef Body = Bytes.drop_front(kHeaderSize);
+  auto Read = [&](char *Dst, size_t N) -> llvm::Expected<size_t> {
+    size_t K = std::min(N, Body.size());
+    memcpy(Dst, Body.data(), K);
+    Body = Body.drop_front(K);
+    return K;
+  };
+  llvm::Expected<BodyBuffer> Raw = decompressBody(Read, Name, Opts.MaxMemory);
+  if (!Raw)
+    return Raw.takeError();
+  return parseBody(Raw->str(), Name, Opts);
+}
+
+llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name) {
+  return parseProfile(Bytes, Name, ProfileReadOptions());
+}
+
+llvm::Expected<Profile> readProfile(InputFile &In, const ProfileReadOptions &Opts) {
+  llvm::StringRef Name = In.path();
+  char Header[kHeaderSize];
+  size_t Got = 0;
+  while (Got < kHeaderSize) {
+    llvm::Expected<size_t> N = In.read(Header + Got, kHeaderSize - Got);
+    if (!N)
+      return N.takeError();
+    if (*N == 0)
+      break;
+    Got += *N;
+  }
+  if (Got == 0)
+    return makeError("{0}: empty input, not a .pgoprof file", Name);
+  if (llvm::Error E = checkHeader(llvm::StringRef(Header, Got), Name))
+    return std::move(E);
+  auto Read = [&](char *Dst, size_t N) { return In.read(Dst, N); };
+  llvm::Expected<BodyBuffer> Raw = decompressBody(Read, Name, Opts.MaxMemory);
+  if (!Raw)
+    return Raw.takeError();
+  return parseBody(Raw->str(), Name, Opts);
+}
+
 llvm::Error writeProfileFile(const Profile &P, llvm::StringRef Path) {
   llvm::Expected<std::string> Bytes = serializeProfile(P);
   if (!Bytes)
@@ -244,12 +515,16 @@ llvm::Error writeProfileFile(const Profile &P, llvm::StringRef Path) {
   return writeFileAtomic(Path, *Bytes);
 }
 
+llvm::Expected<Profile> readProfileFile(llvm::StringRef Path,
+                                        const ProfileReadOptions &Opts) {
+  llvm::Expected<InputFile> In = InputFile::open(Path, kHeaderSize);
+  if (!In)
+    return In.takeError();
+  return readProfile(*In, Opts);
+}
+
 llvm::Expected<Profile> readProfileFile(llvm::StringRef Path) {
-  auto MB = llvm::MemoryBuffer::getFileOrSTDIN(Path, /*IsText=*/false,
-                                               /*RequiresNullTerminator=*/false);
-  if (!MB)
-    return makeError("{0}: {1}", Path, MB.getError().message());
-  return parseProfile((*MB)->getBuffer(), Path);
+  return readProfileFile(Path, ProfileReadOptions());
 }
 
 } // namespace pgoctl

@@ -5,8 +5,16 @@
 // (core/profile.proto). Readers detect the format by the magic; a newer format
 // version than this reader knows is a clear error, older ones are read.
 // Writing canonicalizes first, so equal profiles give equal bytes.
+//
+// Reading is bounded: the zstd frame is decompressed as a stream (its declared
+// size is never trusted for an allocation) and stops at the memory limit; the
+// protobuf body is scanned before it is parsed, and its element and message
+// counts give the memory the parse and the Profile would take, which must fit
+// the limit too. A small file that expands to gigabytes (a zstd bomb) is an
+// error naming the limit, not an abort.
 #pragma once
 
+#include "core/Input.h"
 #include "core/Profile.h"
 
 #include "llvm/Support/Error.h"
@@ -16,6 +24,13 @@ namespace pgoctl {
 inline constexpr char kPgoprofMagic[8] = {'P', 'G', 'O', 'P', 'R', 'O', 'F', '\x01'};
 inline constexpr uint32_t kPgoprofVersion = 1;
 
+/// Limits of a .pgoprof read.
+struct ProfileReadOptions {
+  /// Bytes the decompressed body, its parse and the Profile may take
+  /// (--max-memory); see defaultMaxMemory() in core/Input.h.
+  uint64_t MaxMemory = defaultMaxMemory();
+};
+
 /// True if Bytes starts with the .pgoprof magic.
 bool isPgoprof(llvm::StringRef Bytes);
 
@@ -23,8 +38,13 @@ bool isPgoprof(llvm::StringRef Bytes);
 llvm::Expected<std::string> serializeProfile(const Profile &P);
 /// Parses the .pgoprof byte form; Name is used in error messages.
 llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name);
+llvm::Expected<Profile> parseProfile(llvm::StringRef Bytes, llvm::StringRef Name,
+                                     const ProfileReadOptions &Opts);
 
 llvm::Error writeProfileFile(const Profile &P, llvm::StringRef Path);
 llvm::Expected<Profile> readProfileFile(llvm::StringRef Path);
+llvm::Expected<Profile> readProfileFile(llvm::StringRef Path, const ProfileReadOptions &Opts);
+/// Reads an opened input (a file, a pipe, a FIFO) from its first byte.
+llvm::Expected<Profile> readProfile(InputFile &In, const ProfileReadOptions &Opts);
 
 } // namespace pgoctl

@@ -1,14 +1,10 @@
-// core/Support.cpp: error context, hex, atomic writes, pass timers.
+// core/Support.cpp: error context, hex, pass timers.
 #include "core/Support.h"
 #include "core/Error.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 namespace pgoctl {
 
@@ -28,43 +24,6 @@ std::string toHex(llvm::StringRef Bytes) {
     Out.push_back(Digits[C & 15]);
   }
   return Out;
-}
-
-llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Data) {
-  llvm::SmallString<256> Dir(Path);
-  llvm::sys::path::remove_filename(Dir);
-  if (Dir.empty())
-    Dir = ".";
-  llvm::SmallString<256> Model(Dir);
-  llvm::sys::path::append(Model, llvm::sys::path::filename(Path) + ".tmp%%%%%%");
-  int FD = -1;
-  llvm::SmallString<256> TempPath;
-  if (std::error_code EC = llvm::sys::fs::createUniqueFile(Model, FD, TempPath))
-    return makeError("{0}: cannot create a temporary file in {1}: {2}", Path, Dir,
-                     EC.message());
-  const char *P = Data.data();
-  size_t Left = Data.size();
-  while (Left > 0) {
-    ssize_t N = ::write(FD, P, Left);
-    if (N < 0) {
-      if (errno == EINTR)
-        continue;
-      int Err = errno;
-      ::close(FD);
-      llvm::sys::fs::remove(TempPath);
-      return makeError("{0}: write failed: {1}", TempPath, strerror(Err));
-    }
-    P += N;
-    Left -= size_t(N);
-  }
-  ::fsync(FD);
-  ::close(FD);
-  if (std::error_code EC = llvm::sys::fs::rename(TempPath, Path)) {
-    llvm::sys::fs::remove(TempPath);
-    return makeError("{0}: cannot rename {1} into place: {2}", Path, TempPath,
-                     EC.message());
-  }
-  return llvm::Error::success();
 }
 
 Stats::Pass::Pass(Stats &S, std::string Name)

@@ -2,11 +2,13 @@
 //
 // Errors are llvm::Error / llvm::Expected everywhere in library code; this file
 // adds the helpers that make such errors name what went wrong (a file, a byte
-// offset, a record). It also holds the pass timer behind `--stats`, the atomic
-// file writer (temp file + rename, so nothing a user had is lost) and hex
-// formatting. No global state: a Stats object is created by the command and
-// passed down.
+// offset, a record). It also holds the pass timer behind `--stats` and hex
+// formatting. The output writer (writeFileAtomic) is in core/Output.h, included
+// here for the callers that know it from this header. No global state: a Stats
+// object is created by the command and passed down.
 #pragma once
+
+#include "core/Output.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -32,8 +34,6 @@ llvm::Error addContext(llvm::Error E, llvm::StringRef Context);
 /// Lowercase hex of a byte string (build-ids).
 std::string toHex(llvm::StringRef Bytes);
 
-/// Writes Data to Path atomically: a temp file in the same folder, fsync, rename.
-llvm::Error writeFileAtomic(llvm::StringRef Path, llvm::StringRef Data);
 
 /// Timings of the passes of one command, printed by `--stats`.
 class Stats {

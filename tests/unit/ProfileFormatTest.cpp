@@ -6,6 +6,8 @@
 #include "llvm/Support/Endian.h"
 
 #include <gtest/gtest.h>
+#include <thread>
+#include <unistd.h>
 #include <zstd.h>
 
 using namespace pgoctl;
@@ -174,6 +176,144 @@ TEST(ProfileFormat, FlippedBytesNeverCrash) {
     if (!P)
       llvm::consumeError(P.takeError());
   }
+}
+
+// -- bounded reading (issue 18, finding 4): a small file must not make the
+// reader allocate what its header or body claims.
+
+std::string varint(uint64_t V) {
+  std::string Out;
+  while (V >= 0x80) {
+    Out.push_back(char(V | 0x80));
+    V >>= 7;
+  }
+  Out.push_back(char(V));
+  return Out;
+}
+
+/// A protobuf field key and length prefix (wire type 2).
+std::string lenField(unsigned Field, uint64_t Len) {
+  return varint((uint64_t(Field) << 3) | 2) + varint(Len);
+}
+
+/// Header (version 1) + zstd of Raw.
+std::string pgoprofOf(llvm::StringRef Raw) {
+  std::string Z(ZSTD_compressBound(Raw.size()), '\0');
+  size_t N = ZSTD_compress(Z.data(), Z.size(), Raw.data(), Raw.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(N));
+  Z.resize(N);
+  std::string Out(16, '\0');
+  memcpy(Out.data(), kPgoprofMagic, 8);
+  llvm::support::endian::write32le(Out.data() + 8, 1);
+  return Out + Z;
+}
+
+/// A body: one binary with N IP samples, each address delta and count a
+/// one-byte varint 0 (the most elements a byte can hold).
+std::string sampleBomb(uint64_t N) {
+  std::string Bin = lenField(13, N) + std::string(N, '\0') + lenField(14, N) +
+                    std::string(N, '\0');
+  return lenField(2, Bin.size()) + Bin;
+}
+
+TEST(ProfileFormatLimits, DeclaredSizeAboveTheLimitIsRefusedFirst) {
+  // The finding's 33 bytes: header, then a zstd frame header declaring
+  // 16 GiB (single segment, 8-byte content size) and one tiny RLE block.
+  std::string Bytes(16, '\0');
+  memcpy(Bytes.data(), kPgoprofMagic, 8);
+  llvm::support::endian::write32le(Bytes.data() + 8, 1);
+  Bytes += std::string("\x28\xb5\x2f\xfd", 4); // zstd magic
+  Bytes += '\xe0';                             // FCS 8 bytes, single segment
+  char Size[8];
+  llvm::support::endian::write64le(Size, uint64_t(16) << 30);
+  Bytes.append(Size, 8);
+  Bytes += std::string("\x0b\x00\x00", 3); // last block, RLE, 1 byte
+  Bytes += 'A';
+  ASSERT_EQ(Bytes.size(), 33u);
+  ProfileReadOptions O;
+  O.MaxMemory = uint64_t(1) << 30;
+  llvm::Expected<Profile> P = parseProfile(Bytes, "bomb.pgoprof", O);
+  ASSERT_FALSE(bool(P));
+  std::string Msg = errorText(P.takeError());
+  EXPECT_NE(Msg.find("bomb.pgoprof"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("17179869184"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("memory limit"), std::string::npos) << Msg;
+}
+
+TEST(ProfileFormatLimits, DecompressionStopsAtTheLimit) {
+  // 96 MiB of body from a few KB; the limit is 64 MiB.
+  std::string Bytes = pgoprofOf(sampleBomb(48u << 20));
+  EXPECT_LT(Bytes.size(), 1u << 20);
+  ProfileReadOptions O;
+  O.MaxMemory = uint64_t(64) << 20;
+  llvm::Expected<Profile> P = parseProfile(Bytes, "z", O);
+  ASSERT_FALSE(bool(P));
+  std::string Msg = errorText(P.takeError());
+  EXPECT_NE(Msg.find("memory limit of 64 MiB"), std::string::npos) << Msg;
+}
+
+TEST(ProfileFormatLimits, ElementsAreCountedBeforeTheParse) {
+  // 16 MiB of body holds 16M one-byte counts: 8 MiB of samples as parsed,
+  // twice that as a Profile. Within a 256 MiB limit as bytes, not as counts.
+  std::string Bytes = pgoprofOf(sampleBomb(8u << 20));
+  ProfileReadOptions O;
+  O.MaxMemory = uint64_t(256) << 20;
+  llvm::Expected<Profile> P = parseProfile(Bytes, "z", O);
+  ASSERT_FALSE(bool(P));
+  std::string Msg = errorText(P.takeError());
+  EXPECT_NE(Msg.find("16777216 counts"), std::string::npos) << Msg;
+  // The same file under a limit that fits it parses, with every sample.
+  O.MaxMemory = uint64_t(2) << 30;
+  llvm::Expected<Profile> Q = parseProfile(Bytes, "z", O);
+  ASSERT_TRUE(bool(Q)) << errorText(Q.takeError());
+  ASSERT_EQ(Q->Binaries.size(), 1u);
+  EXPECT_EQ(Q->Binaries[0].Samples.size(), size_t(8) << 20);
+}
+
+TEST(ProfileFormatLimits, EmptyMessagesCountToo) {
+  // A million empty stacks: 2 bytes each on the wire, far more in memory.
+  std::string Raw;
+  for (int I = 0; I < 1000000; ++I)
+    Raw += lenField(3, 0);
+  ProfileReadOptions O;
+  O.MaxMemory = uint64_t(64) << 20;
+  llvm::Expected<Profile> P = parseProfile(pgoprofOf(Raw), "s", O);
+  ASSERT_FALSE(bool(P));
+  EXPECT_NE(errorText(P.takeError()).find("1000000 messages"), std::string::npos);
+}
+
+TEST(ProfileFormatLimits, BytesAfterTheFrameAreAnError) {
+  std::string Bytes = serialized(sampleProfile()) + "junk";
+  llvm::Expected<Profile> P = parseProfile(Bytes, "t");
+  ASSERT_FALSE(bool(P));
+  EXPECT_NE(errorText(P.takeError()).find("after the zstd frame"), std::string::npos);
+}
+
+// Finding 10: version 0 said "newer than this pgoctl reads".
+TEST(ProfileFormat, VersionZeroIsInvalidNotNewer) {
+  std::string Bytes = serialized(sampleProfile());
+  llvm::support::endian::write32le(Bytes.data() + 8, 0);
+  llvm::Expected<Profile> P = parseProfile(Bytes, "v0.pgoprof");
+  ASSERT_FALSE(bool(P));
+  std::string Msg = errorText(P.takeError());
+  EXPECT_EQ(Msg.find("newer"), std::string::npos) << Msg;
+  EXPECT_NE(Msg.find("version 0 is not a valid version"), std::string::npos) << Msg;
+}
+
+// Finding 6: a .pgoprof from a pipe (read once, from its first byte).
+TEST(ProfileFormat, ReadFromAPipe) {
+  std::string Bytes = serialized(sampleProfile());
+  int Fds[2];
+  ASSERT_EQ(::pipe(Fds), 0);
+  std::thread W([&] {
+    EXPECT_EQ(::write(Fds[1], Bytes.data(), Bytes.size()), ssize_t(Bytes.size()));
+    ::close(Fds[1]);
+  });
+  llvm::Expected<Profile> P = readProfileFile("/dev/fd/" + std::to_string(Fds[0]));
+  W.join();
+  ::close(Fds[0]);
+  ASSERT_TRUE(bool(P)) << errorText(P.takeError());
+  expectEqual(sampleProfile(), *P);
 }
 
 TEST(Canonicalize, FoldsDuplicatesAndRenumbersFrames) {

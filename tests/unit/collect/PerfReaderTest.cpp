@@ -23,6 +23,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
+#include <unistd.h>
 
 using namespace pgoctl;
 using namespace pgoctl::perf;
@@ -1185,6 +1187,129 @@ TEST(PerfReaderDamage, NoInputCrashesTheReader) {
       Read(Bad, I & 1);
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Inputs that change underneath or can be read only once.
+
+/// Truncates Path to NewSize when the reader delivers sample number At: the
+/// file shrinks while its data section is mapped.
+class TruncatingRecorder : public Recorder {
+public:
+  TruncatingRecorder(std::string Path, uint64_t NewSize, size_t At)
+      : Path(std::move(Path)), NewSize(NewSize), At(At) {}
+  void onSample(const perf::Sample &S) override {
+    Recorder::onSample(S);
+    if (Samples.size() == At)
+      EXPECT_EQ(::truncate(Path.c_str(), off_t(NewSize)), 0);
+  }
+  std::string Path;
+  uint64_t NewSize;
+  size_t At;
+};
+
+/// A file of 20000 80-byte samples, truncated to Cut after the reader has
+/// delivered 100 samples; returns the error message ("" if none).
+std::string readWhileTruncating(uint64_t Cut, const std::string &Bytes,
+                                const std::string &Path) {
+  TruncatingRecorder V(Path, Cut, 100);
+  PerfHeader H;
+  ReadStats S;
+  llvm::Error E = readPerfData(Path, V, ReadOptions(), H, S);
+  return E ? llvm::toString(std::move(E)) : std::string();
+}
+
+PerfDataBuilder shrinkingFile() {
+  PerfDataBuilder B;
+  B.addAttr(simpleAttr(kSampleIp | kSampleTid | kSampleCallchain, {1}));
+  for (int I = 0; I < 20000; ++I) {
+    SampleFields S = ipSample(0x1000 + I);
+    S.Callchain.assign(6, uint64_t(0x5000 + I)); // 80-byte records
+    B.addSample(S);
+  }
+  return B;
+}
+
+uint64_t offsetIn(const std::string &Msg) {
+  uint64_t Got = 0;
+  size_t At = Msg.find("offset ");
+  if (At == std::string::npos || sscanf(Msg.c_str() + At, "offset %lu", &Got) != 1)
+    ADD_FAILURE() << "no offset in: " << Msg;
+  return Got;
+}
+
+// Guards finding 5 of issue 18: a perf.data truncated while the reader has its
+// data section mapped killed the process with SIGBUS (the first read of a page
+// past the new end). It must be an error that names the file and the offset
+// where the data went missing: that page, or the first record read in it.
+TEST(PerfReaderShrinking, TruncatedAtAPageIsAnErrorWithTheOffset) {
+  PerfDataBuilder B = shrinkingFile();
+  std::string Bytes = B.fileMode();
+  TempFile F(Bytes);
+  ASSERT_FALSE(F.path().empty());
+  const uint64_t Page = uint64_t(sysconf(_SC_PAGESIZE));
+  // A page boundary well inside the data section (one map window), after the
+  // first 100 samples.
+  uint64_t Cut = (B.fileDataOffset() + 20 * Page) / Page * Page;
+  ASSERT_LT(Cut + 4 * Page, B.fileDataOffset() + B.fileDataSize());
+  std::string Msg = readWhileTruncating(Cut, Bytes, F.path());
+  EXPECT_THAT(Msg, HasSubstr(F.path()));
+  EXPECT_THAT(Msg, HasSubstr("shrank"));
+  uint64_t Got = offsetIn(Msg);
+  EXPECT_GE(Got, Cut) << Msg;
+  EXPECT_LT(Got, Cut + B.record(1).size()) << Msg;
+}
+
+// The same cut inside a page: the rest of that page reads as zeros (no
+// SIGBUS), which looked like a record of size 0. The error says the file
+// shrank, at its new end.
+TEST(PerfReaderShrinking, TruncatedInsideAPageSaysItShrank) {
+  PerfDataBuilder B = shrinkingFile();
+  std::string Bytes = B.fileMode();
+  TempFile F(Bytes);
+  ASSERT_FALSE(F.path().empty());
+  const uint64_t Page = uint64_t(sysconf(_SC_PAGESIZE));
+  uint64_t Cut = (B.fileDataOffset() + 20 * Page) / Page * Page + 100;
+  std::string Msg = readWhileTruncating(Cut, Bytes, F.path());
+  EXPECT_THAT(Msg, HasSubstr("shrank"));
+  EXPECT_EQ(offsetIn(Msg), Cut) << Msg;
+}
+
+// Finding 6 of issue 18: an input that can be read once (a pipe) is sniffed
+// and then read from the same descriptor: the sniffed head is not lost.
+TEST(PerfReaderStreams, PipeReadOnceAfterASniff) {
+  PerfDataBuilder B;
+  B.addAttr(simpleAttr(kSampleIp | kSampleTid, {1}));
+  for (int I = 0; I < 3000; ++I)
+    B.addSample(ipSample(0x1000 + I));
+  std::string Bytes = B.pipeMode();
+  int P[2];
+  ASSERT_EQ(::pipe(P), 0);
+  std::thread Writer([&] {
+    size_t Done = 0;
+    while (Done < Bytes.size()) {
+      ssize_t N = ::write(P[1], Bytes.data() + Done, Bytes.size() - Done);
+      if (N <= 0)
+        break;
+      Done += size_t(N);
+    }
+    ::close(P[1]);
+  });
+  std::string Path = "/dev/fd/" + std::to_string(P[0]);
+  llvm::Expected<InputFile> In = InputFile::open(Path);
+  ASSERT_TRUE(bool(In)) << llvm::toString(In.takeError());
+  EXPECT_FALSE(In->isRegular());
+  EXPECT_TRUE(isPerfData(In->head()));
+  Recorder V;
+  PerfHeader H;
+  ReadStats S;
+  llvm::Error E = readPerfData(*In, V, ReadOptions(), H, S);
+  Writer.join();
+  ::close(P[0]);
+  ASSERT_FALSE(bool(E)) << llvm::toString(std::move(E));
+  ASSERT_EQ(V.Samples.size(), 3000u);
+  EXPECT_EQ(V.Samples[0].S.Ip, 0x1000u);
+  EXPECT_EQ(V.Samples[2999].S.Ip, 0x1000u + 2999);
 }
 
 } // namespace
