@@ -138,6 +138,7 @@ private:
     IO.Binaries = Bins.Paths;
     IO.IgnoreBuildId = Bins.IgnoreBuildId;
     IO.KeepGoing = KeepGoing;
+    IO.MaxMemory = Ctx.MaxMemory;
     IO.Progress = Ctx.progress();
     return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }

@@ -48,7 +48,7 @@ public:
                  "profiles from different sources");
   }
   llvm::Expected<int> run(CommandContext &Ctx) override {
-    llvm::Expected<Profile> P = readProfileFile(Input);
+    llvm::Expected<Profile> P = readProfileFile(Input, ProfileReadOptions{Ctx.MaxMemory});
     if (!P)
       return P.takeError();
     llvm::raw_ostream &OS = llvm::outs();

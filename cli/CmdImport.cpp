@@ -40,6 +40,7 @@ public:
     Opts.Binaries = Bins.Paths;
     Opts.IgnoreBuildId = Bins.IgnoreBuildId;
     Opts.Progress = Ctx.progress();
+    Opts.MaxMemory = Ctx.MaxMemory;
     ImportSummary Sum;
     llvm::Expected<Profile> P = importProfile(Input, Opts, Sum, Ctx.PassStats);
     if (!P)

@@ -61,7 +61,7 @@ public:
     {
       Stats::Pass P(Ctx.PassStats, "read and add inputs");
       for (const WeightedPath &S : *Specs) {
-        llvm::Expected<Profile> In = readProfileFile(S.Path);
+        llvm::Expected<Profile> In = readProfileFile(S.Path, ProfileReadOptions{Ctx.MaxMemory});
         if (!In)
           return In.takeError();
         if (llvm::Error E = M.add({std::move(*In), S.Weight, S.Path}))

@@ -318,7 +318,7 @@ public:
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
-    llvm::Expected<Profile> P = readProfileFile(O.Input);
+    llvm::Expected<Profile> P = readProfileFile(O.Input, ProfileReadOptions{Ctx.MaxMemory});
     if (!P)
       return P.takeError();
     auto Cands = binary::readCandidates(O.Bins.Paths);

@@ -148,6 +148,7 @@ private:
     ImportOptions IO;
     IO.Binaries = Binaries;
     IO.KeepGoing = KeepGoing;
+    IO.MaxMemory = Ctx.MaxMemory;
     IO.Progress = Ctx.progress();
     return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }

@@ -25,6 +25,7 @@ namespace pgoctl::cli {
 struct CommandContext {
   Stats PassStats;
   bool ShowStats = false;
+  uint64_t MaxMemory = 0;   ///< --max-memory: bytes a reader may allocate for one input
   bool StderrIsTty = false; ///< progress output only on a terminal
 
   /// A progress callback for long reads: a line on stderr that rewrites

@@ -75,6 +75,26 @@ parseLabels(const std::vector<std::string> &Args) {
   return Out;
 }
 
+llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text, llvm::StringRef Flag) {
+  llvm::StringRef T = Text.trim();
+  unsigned Shift = 0;
+  if (!T.empty()) {
+    switch (llvm::toUpper(T.back())) {
+    case 'K': Shift = 10; break;
+    case 'M': Shift = 20; break;
+    case 'G': Shift = 30; break;
+    case 'T': Shift = 40; break;
+    default: break;
+    }
+    if (Shift)
+      T = T.drop_back();
+  }
+  uint64_t V = 0;
+  if (T.getAsInteger(10, V) || V == 0 || (Shift && V > (~uint64_t(0) >> Shift)))
+    return usageError("{0} '{1}': expected a size such as 512M or 4G", Flag, Text);
+  return V << Shift;
+}
+
 CLI::Validator finiteRange(double Min, double Max) {
   return CLI::Validator(
       [Min, Max](std::string &S) -> std::string {

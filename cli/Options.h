@@ -43,6 +43,10 @@ void addBinaryOptions(CLI::App &App, BinaryArgs &A, const std::string &Help);
 llvm::Expected<std::map<std::string, std::string>>
 parseLabels(const std::vector<std::string> &Args);
 
+/// "512M", "4G", "1048576": a byte count with an optional K/M/G/T suffix
+/// (powers of 1024); zero, garbage and overflow are usage errors.
+llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text, llvm::StringRef Flag);
+
 /// A CLI11 validator: a finite number (no nan, no inf) within [Min, Max].
 CLI::Validator finiteRange(double Min, double Max);
 

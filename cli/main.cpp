@@ -2,6 +2,8 @@
 // parses, runs the chosen one, and maps errors to messages and exit codes
 // (core/Error.h has the table of codes; this is the one place they are chosen).
 #include "cli/Command.h"
+#include "cli/Options.h"
+#include "core/Input.h"
 #include "core/Error.h"
 #include "core/Profile.h"
 
@@ -42,6 +44,10 @@ int main(int argc, char **argv) {
   App.add_flag("-v,--verbose", Verbose, "More log output (repeatable)");
   App.add_flag("-q,--quiet", Quiet, "Only errors");
   App.add_flag("--stats", Ctx.ShowStats, "Print the time of each pass");
+  std::string MaxMemory;
+  App.add_option("--max-memory", MaxMemory,
+                 "Most memory a reader may allocate for one input, e.g. 2G (default: half "
+                 "the physical memory, between 256M and 4G)");
   App.set_version_flag("--version", std::string(pgoctl::toolVersion()));
 
   std::map<std::string, CLI::App *> Groups;
@@ -83,6 +89,16 @@ int main(int argc, char **argv) {
                           : Verbose == 1 ? spdlog::level::debug
                                          : spdlog::level::info);
   Ctx.StderrIsTty = isatty(2);
+  Ctx.MaxMemory = defaultMaxMemory();
+  if (!MaxMemory.empty()) {
+    llvm::Expected<uint64_t> V = parseByteSize(MaxMemory, "--max-memory");
+    if (!V) {
+      fprintf(stderr, "pgoctl: error: %s\n",
+              escapeForTerminal(llvm::toString(V.takeError())).c_str());
+      return exitCodeFor(ErrorKind::Usage);
+    }
+    Ctx.MaxMemory = *V;
+  }
   std::vector<std::pair<CLI::App *, Command *>> All(Aliases);
   for (auto &[Sub, Cmd] : Cmds)
     All.emplace_back(Sub, Cmd.get());
