@@ -5,6 +5,7 @@
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace pgoctl::perf {
 
@@ -12,12 +13,23 @@ using pgoctl::ProcessMaps;
 
 namespace {
 
-llvm::StringRef branchTypeName(unsigned Type) {
+/// The branch type perf prints for an entry (perf's get_branch_type): the
+/// type (bits 20-23); for PERF_BR_EXTEND_ABI (15) the new_type (bits 26-29)
+/// instead, which perf names up to ARCH_5 and prints past it as glibc prints
+/// a null string.
+llvm::StringRef branchTypeName(const BranchEntry &B) {
   static const char *const Names[] = {"",        "COND",     "UNCOND",   "IND",
                                       "CALL",    "IND_CALL", "RET",      "SYSCALL",
                                       "SYSRET",  "COND_CALL", "COND_RET", "ERET",
-                                      "IRQ",     "SERROR",   "NO_TX",    ""};
-  return Names[Type & 15];
+                                      "IRQ",     "SERROR",   "NO_TX"};
+  static const char *const NewNames[] = {"FAULT_ALGN", "FAULT_DATA", "FAULT_INST",
+                                         "ARCH_1",     "ARCH_2",     "ARCH_3",
+                                         "ARCH_4",     "ARCH_5"};
+  constexpr unsigned kExtendAbi = 15;
+  if (B.type() != kExtendAbi)
+    return Names[B.type()];
+  unsigned New = (B.Flags >> 26) & 0xf;
+  return New < std::size(NewNames) ? NewNames[New] : "(null)";
 }
 
 class Printer : public PerfVisitor {
@@ -52,7 +64,7 @@ public:
         OS << llvm::format(" 0x%llx/0x%llx/%c/%c/%c/%u/", (unsigned long long)B.From,
                            (unsigned long long)B.To, Pred, B.inTx() ? 'X' : '-',
                            B.abort() ? 'A' : '-', B.cycles())
-           << branchTypeName(B.type()) << " ";
+           << branchTypeName(B) << " ";
       }
     }
     OS << "\n";

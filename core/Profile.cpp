@@ -35,7 +35,9 @@ uint64_t BinaryProfile::totalSamples() const {
 }
 
 namespace {
-// Sorts V by Key and folds runs of equal keys with Fold(into, from).
+// Sorts V by Key and folds runs of equal keys with Fold(into, from). The folds
+// below sum counts saturating at UINT64_MAX: a wrapped sum would turn two huge
+// counts into a small one without a word.
 template <typename T, typename KeyFn, typename FoldFn>
 void sortAndFold(std::vector<T> &V, KeyFn Key, FoldFn Fold) {
   std::sort(V.begin(), V.end(),
@@ -56,15 +58,15 @@ void canonicalizeBinary(BinaryProfile &B) {
   sortAndFold(
       B.Branches, [](const BranchCount &X) { return std::pair(X.From, X.To); },
       [](BranchCount &A, const BranchCount &X) {
-        A.Count += X.Count;
-        A.Mispreds += X.Mispreds;
+        A.Count = llvm::SaturatingAdd(A.Count, X.Count);
+        A.Mispreds = llvm::SaturatingAdd(A.Mispreds, X.Mispreds);
       });
   sortAndFold(
       B.Ranges, [](const RangeCount &X) { return std::pair(X.Begin, X.End); },
-      [](RangeCount &A, const RangeCount &X) { A.Count += X.Count; });
+      [](RangeCount &A, const RangeCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
   sortAndFold(
       B.Samples, [](const AddrCount &X) { return X.Addr; },
-      [](AddrCount &A, const AddrCount &X) { A.Count += X.Count; });
+      [](AddrCount &A, const AddrCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
   std::sort(B.Segments.begin(), B.Segments.end());
   B.Segments.erase(std::unique(B.Segments.begin(), B.Segments.end()), B.Segments.end());
 }
@@ -116,7 +118,7 @@ void Profile::canonicalize() {
         F.Binary = NewIndex[F.Binary];
   sortAndFold(
       Stacks, [](const StackCount &S) -> const std::vector<Frame> & { return S.Frames; },
-      [](StackCount &A, const StackCount &X) { A.Count += X.Count; });
+      [](StackCount &A, const StackCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
 
   // 3. Provenance in a canonical order, so merge order does not matter.
   std::sort(Meta.Inputs.begin(), Meta.Inputs.end());
