@@ -75,6 +75,19 @@ done
 ip fdata_calls.pie -e cpu-clock -c 100000 -- 200000
 p2b -nl -p fdata_calls.pie.ip.data -o "$out/fdata_calls.pie.p2b-nl.fdata" "$out/fdata_calls.pie"
 
+# --infer-edges (convert-fdata-ip-edges): IP samples with frame-pointer call
+# chains, and perf2bolt's .fdata of an emulated LBR recording of the same
+# binary as the oracle for the inferred edges.
+for k in pie nopie; do
+  pieflags=(-fPIE -pie)
+  [ $k = nopie ] && pieflags=(-fno-pie -no-pie)
+  n=fdata_branchy.fp.$k
+  build $n "${fdata_flags[@]}" -funique-internal-linkage-names -fno-omit-frame-pointer "${pieflags[@]}" fdata_branchy.c
+  ip $n -e cpu-clock -F 20000 -g -- 200000
+  lbr $n 1009 300
+  p2b -p "$n.lbr.data" -o "$out/$n.p2b.fdata" "$out/$n"
+done
+
 # .profdata tests (convert-profdata-lbr-{pie,nopie}, convert-unsymbolized-lbr,
 # convert-profdata-debuginfo): llvm-profgen-22's text profile and its
 # unsymbolized profile of the same recording.
