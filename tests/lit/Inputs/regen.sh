@@ -120,4 +120,26 @@ build hot.pie -O1 -g -fPIE -pie hot.c
 lbr hot.pie 1009 1 20000
 perf script -F ip,brstack -i hot.pie.lbr.data 2>/dev/null | zstd -q -19 > "$out/hot.pie.perf-script.txt.zst"
 
+# verify on recordings (verify-planted-golden, verify-same-binary-golden):
+# verify_work.c as the base, with a planted 3x slowdown of parse_request and
+# with hash_block doing half its work. Each comparison's recordings are taken
+# concurrently (verify_record.py says why); a noisy draw shows as a failing
+# golden test: record again.
+for v in base slow fast; do
+  defs=()
+  [ $v = slow ] && defs=(-DSLOW_PARSE)
+  [ $v = fast ] && defs=(-DFAST_HASH)
+  build verify_work.$v -O2 -g -fno-omit-frame-pointer "${defs[@]}" verify_work.c
+  cp "$out/verify_work.$v" .
+done
+rec() { "${fixedenv[@]}" python3 "$here/verify_record.py" "$@"; }
+rec planted-base.data "./verify_work.base 4000" planted-slow.data "./verify_work.slow 4000"
+rec planted-base2.data "./verify_work.base 4000" planted-fast.data "./verify_work.fast 4000"
+rec same-1.data "./verify_work.base 4000" same-2.data "./verify_work.base 4000" \
+  same-3.data "./verify_work.base 4000" same-4.data "./verify_work.base 4000" \
+  same-5.data "./verify_work.base 4000" same-6.data "./verify_work.base 4000"
+for d in planted-*.data same-*.data; do
+  zstd -q -19 -f "$d" -o "$out/verify_work.$d.zst"
+done
+
 ls -l "$out"
