@@ -120,6 +120,19 @@ build hot.pie -O1 -g -fPIE -pie hot.c
 lbr hot.pie 1009 1 20000
 perf script -F ip,brstack -i hot.pie.lbr.data 2>/dev/null | zstd -q -19 > "$out/hot.pie.perf-script.txt.zst"
 
+# Synthetic IP samples (convert-fdata-ip-prior, convert-profdata-ip-entry):
+# only the mmap events of a real run are recorded; the scratch folder's path
+# in them is replaced by /hermetic/ (the tests find the binary by file name).
+build ip_prior.nopie -O2 -g -fno-omit-frame-pointer -no-pie -fno-pie ip_prior.c
+build ip_entry.nopie -O2 -g -fno-omit-frame-pointer -fdebug-info-for-profiling \
+  -funique-internal-linkage-names -no-pie -fno-pie ip_entry.c
+for n in ip_prior.nopie ip_entry.nopie; do
+  cp "$out/$n" .
+  "${fixedenv[@]}" perf record -q -e cpu-clock -o "$n.mmap.data" -- "./$n" > /dev/null
+  perf script -F ip --show-mmap-events -i "$n.mmap.data" 2>/dev/null | grep PERF_RECORD |
+    sed "s|$scratch/|/hermetic/|" > "$out/$n.mmaps.txt"
+done
+
 # verify on recordings (verify-planted-golden, verify-same-binary-golden):
 # verify_work.c as the base, with a planted 3x slowdown of parse_request and
 # with hash_block doing half its work. Each comparison's recordings are taken
