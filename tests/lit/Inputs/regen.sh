@@ -133,7 +133,7 @@ for n in ip_prior.nopie ip_entry.nopie; do
     sed "s|$scratch/|/hermetic/|" > "$out/$n.mmaps.txt"
 done
 
-# verify on recordings (verify-planted-golden, verify-same-binary-golden):
+# verify on recordings (verify-{planted,same-binary,paired,load,flamegraph}-golden):
 # verify_work.c as the base, with a planted 3x slowdown of parse_request and
 # with hash_block doing half its work. Each comparison's recordings are taken
 # concurrently (verify_record.py says why); a noisy draw shows as a failing
@@ -151,7 +151,12 @@ rec planted-base2.data "./verify_work.base 4000" planted-fast.data "./verify_wor
 rec same-1.data "./verify_work.base 4000" same-2.data "./verify_work.base 4000" \
   same-3.data "./verify_work.base 4000" same-4.data "./verify_work.base 4000" \
   same-5.data "./verify_work.base 4000" same-6.data "./verify_work.base 4000"
-for d in planted-*.data same-*.data; do
+for i in 1 2 3; do
+  rec paired-b$i.data "./verify_work.base 1500" paired-a$i.data "./verify_work.fast 1500"
+done
+rec load-one.data "./verify_work.base 3000" load-two-a.data "./verify_work.base 3000" \
+  load-two-b.data "./verify_work.base 3000"
+for d in planted-*.data same-*.data paired-*.data load-*.data; do
   zstd -q -19 -f "$d" -o "$out/verify_work.$d.zst"
 done
 
