@@ -1,6 +1,14 @@
 # lit configuration for pgoctl's CLI tests (tests/lit/*.test).
 # Paths come from lit.site.cfg.py, which CMake writes into the build tree.
+#
+# Two tiers (lit --param tier=hermetic|live|all, default all):
+# - hermetic: checked-in inputs (Inputs/hermetic/, made by Inputs/regen.sh,
+#   and the shared perf.data fixtures) or none; the same result on every
+#   machine, checkout and load, so they run in parallel;
+# - live: tests that record (perf record, lbr-emu) and declare it with
+#   `REQUIRES: live`; run one at a time (see tests/CMakeLists.txt).
 import os
+import re
 import shutil
 import subprocess
 
@@ -9,9 +17,30 @@ import lit.formats
 config.name = "pgoctl"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".test"]
-config.excludes = ["Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.pgoctl_build_dir, "tests", "lit")
+
+tier = lit_config.params.get("tier", "all")
+if tier not in ("hermetic", "live", "all"):
+    lit_config.fatal(f"--param tier={tier}: expected hermetic, live or all")
+_live_re = re.compile(r"REQUIRES:.*\blive\b")
+
+
+def _is_live(path):
+    with open(path, encoding="utf-8") as f:
+        return any(_live_re.search(line) for line in f)
+
+
+# Each tier leaves out the other's files (lit's excludes are file names).
+config.excludes = ["Inputs"]
+if tier != "all":
+    for name in sorted(os.listdir(config.test_source_root)):
+        if name.endswith(".test"):
+            live = _is_live(os.path.join(config.test_source_root, name))
+            if live != (tier == "live"):
+                config.excludes.append(name)
+if tier != "hermetic":
+    config.available_features.add("live")
 
 llvm_bin = "/usr/lib/llvm-22/bin"
 config.environment["PATH"] = os.pathsep.join(
@@ -23,10 +52,17 @@ for var in ("HOME", "TMPDIR"):
 config.substitutions.append(("%pgoctl", config.pgoctl_bin))
 config.substitutions.append(("%fixtures", config.fixtures_dir))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(("%hermetic", os.path.join(config.test_source_root, "Inputs", "hermetic")))
 config.substitutions.append(("%clang", "clang-22"))
 config.substitutions.append(("%python", config.python))
 
-config.substitutions.append(("%lbremu", config.lbremu_bin or "lbr-emu-not-built"))
+# The LBR emulator samples every N-th taken branch counted from exec, so the
+# branches ld.so and libc take over the environment, argv and a randomized
+# stack move the sampling phase. %lbremu runs the program without ASLR in a
+# fixed environment; tests `cd` to the program's folder and run it as
+# `./prog`, so argv[0] (and the stack) do not depend on the checkout's path.
+lbremu = config.lbremu_bin or "lbr-emu-not-built"
+config.substitutions.append(("%lbremu", f"env -i PATH=/usr/bin:/bin LC_ALL=C {lbremu} --no-aslr"))
 if config.lbremu_bin and os.path.exists(config.lbremu_bin):
     config.available_features.add("lbr-emu")
 if os.path.isdir(config.fixtures_dir):
@@ -34,10 +70,13 @@ if os.path.isdir(config.fixtures_dir):
 if shutil.which("perf"):
     config.available_features.add("perf")
     # Can this machine record? (software clock events only are needed)
-    try:
-        probe = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-o", "/dev/null", "true"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-        if probe.returncode == 0:
-            config.available_features.add("perf-record")
-    except Exception:
-        pass
+    if tier != "hermetic":
+        try:
+            probe = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-o", "/dev/null", "true"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            if probe.returncode == 0:
+                config.available_features.add("perf-record")
+        except Exception:
+            pass
+if shutil.which("zstd"):
+    config.available_features.add("zstd")
