@@ -29,8 +29,8 @@
 
 #include "convert/Fdata.h"
 #include "convert/ProfData.h"
-#include "convert/Symbolizer.h"
-#include "core/Symbols.h"
+#include "binary/Symbolizer.h"
+#include "binary/Symbols.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Object/ELFObjectFile.h"
@@ -48,6 +48,7 @@
 
 using namespace pgoctl;
 using namespace pgoctl::convert;
+using namespace pgoctl::binary;
 
 namespace {
 
@@ -105,7 +106,7 @@ std::vector<Section> debugSections(const std::string &Path, const std::string &B
 
 /// The fixed LBR and IP profiles of the unchanged binary (see the header).
 void makeProfiles(Target &T) {
-  llvm::Expected<ElfInfo> Info = readElfInfo(T.Path);
+  llvm::Expected<binary::ElfInfo> Info = binary::readElfInfo(T.Path);
   if (!Info)
     die(llvm::toString(Info.takeError()));
   llvm::Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(T.Path, {});
