@@ -606,13 +606,35 @@ ArrayRef<InlineFrame> Symbolizer::frames(uint32_t I) {
   return ArrayRef<InlineFrame>(FramePool).slice(StackBegin[K], StackBegin[K + 1] - StackBegin[K]);
 }
 
-// A line-table row of code is at an instruction start: a damaged line
-// program (an address advance changed) puts rows between instructions. The
-// functions of a unit with such rows are symbolized from the symbol table.
+// A line-table row of code, and a code address of .debug_addr (entries,
+// inlined code, call sites), is at an instruction start: a damaged line
+// program (an address advance changed) or a damaged .debug_addr entry puts
+// one between instructions. The functions of such a unit are symbolized
+// from the symbol table.
 void Symbolizer::checkLineRows(StringRef ElfPath) {
   std::vector<DWARFUnit *> Bad;
+  auto BetweenInsts = [&](uint64_t A) {
+    return A >= PreferredBase && funcRangeAt(A) && !findInst(A);
+  };
   for (const std::unique_ptr<DWARFUnit> &CU : P->Dwarf->compile_units()) {
     if (!llvm::is_contained(P->FuncUnit, CU.get()))
+      continue;
+    // The unit's .debug_addr entries (bounded: a unit has few).
+    bool BadAddr = false;
+    for (uint32_t K = 0; K < (1u << 20) && !BadAddr; ++K) {
+      std::optional<object::SectionedAddress> A = CU->getAddrOffsetSectionItem(K);
+      if (!A)
+        break;
+      if (BetweenInsts(A->Address)) {
+        BadAddr = true;
+        Bad.push_back(CU.get());
+        Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_addr of the unit at "
+                                   ".debug_info offset {2:x}: entry {3} ({4:x}) is between "
+                                   "instructions; its functions come from the symbol table",
+                                   ElfPath, DebugSource, CU->getOffset(), K, A->Address));
+      }
+    }
+    if (BadAddr)
       continue;
     Expected<const DWARFDebugLine::LineTable *> LT =
         P->Dwarf->getLineTableForUnit(CU.get(), [](Error E) { consumeError(std::move(E)); });
@@ -624,7 +646,7 @@ void Symbolizer::checkLineRows(StringRef ElfPath) {
       continue;
     for (const DWARFDebugLine::Row &Row : (*LT)->Rows) {
       uint64_t A = Row.Address.Address;
-      if (Row.EndSequence || A < PreferredBase || !funcRangeAt(A) || findInst(A))
+      if (Row.EndSequence || !BetweenInsts(A))
         continue;
       Bad.push_back(CU.get());
       Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_line of the unit at "
