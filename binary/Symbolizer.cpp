@@ -8,6 +8,7 @@
 // through DWARFContext::getInliningInfoForAddress with linkage names.
 #include "binary/Symbolizer.h"
 #include "binary/Disasm.h"
+#include "binary/DwarfCheck.h"
 #include "core/Support.h"
 #include "binary/Symbols.h"
 
@@ -52,23 +53,14 @@ struct Symbolizer::Impl {
   std::vector<std::pair<uint64_t, StringRef>> Syms;
   /// Function symbols (STT_FUNC/IFUNC, size > 0) for the no-DWARF fallback.
   std::vector<std::tuple<uint64_t, uint64_t, StringRef>> FuncSyms;
+  /// Per function from DWARF: the unit describing it.
+  std::vector<DWARFUnit *> FuncUnit;
 };
 
 Symbolizer::Symbolizer() : P(std::make_unique<Impl>()) {}
 Symbolizer::~Symbolizer() = default;
 
 namespace {
-
-/// The first few DWARF problems become warnings; the rest are counted.
-struct DwarfDiag {
-  std::vector<std::string> *Out;
-  unsigned Seen = 0;
-  void operator()(Error E) {
-    std::string Msg = toString(std::move(E));
-    if (++Seen <= 3)
-      Out->push_back("DWARF: " + Msg);
-  }
-};
 
 bool hasSection(const ObjectFile &Obj, StringRef Name) {
   for (const SectionRef &S : Obj.sections()) {
@@ -216,12 +208,26 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
   };
 
   if (S->DebugSource != "none") {
-    DwarfDiag Diag{&S->Warnings};
-    P.Dwarf = DWARFContext::create(*P.DebugObj, DWARFContext::ProcessDebugRelocations::Process,
-                                   nullptr, "", std::ref(Diag), std::ref(Diag));
+    CheckedDwarf Checked = openCheckedDwarf(*P.DebugObj, &S->Warnings);
+    P.Dwarf = std::move(Checked.Ctx);
+    for (const std::string &Problem : Checked.Problems)
+      S->Warnings.push_back(formatv("{0}: damaged DWARF ({1}): {2}", ElfPath, S->DebugSource,
+                                    Problem));
+    // A damaged unit's subprograms are not read: its functions come from the
+    // symbol table below.
+    std::vector<DWARFUnit *> Units;
     for (const std::unique_ptr<DWARFUnit> &CU : P.Dwarf->compile_units())
+      if (!Checked.damaged(*CU))
+        Units.push_back(CU.get());
+    struct Subprogram {
+      StringRef Name;
+      DWARFAddressRangesVector Ranges;
+      DWARFUnit *Unit;
+    };
+    std::vector<Subprogram> Subprograms;
+    for (DWARFUnit *CU : Units)
       for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
-        DWARFDie Die(CU.get(), &Entry);
+        DWARFDie Die(CU, &Entry);
         if (!Die.isSubprogramDIE())
           continue;
         const char *Name = Die.getName(DINameKind::LinkageName);
@@ -234,10 +240,98 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
           consumeError(Rs.takeError());
           continue;
         }
-        for (const DWARFAddressRange &R : *Rs)
-          AddRange(Name, R.LowPC, R.HighPC);
+        Subprograms.push_back({Name, std::move(*Rs), CU});
+      }
+    // Cross-check with the symbol table: the function symbols at a
+    // subprogram's entry must carry its name (a damaged .debug_str or
+    // .debug_str_offsets turns `op_add` into `opPadd`). A subprogram whose
+    // entry lies inside another function's symbol, not at its start, has a
+    // damaged address: its unit falls back like a damaged one.
+    unsigned Renamed = 0;
+    std::vector<StringRef> RenamedNames;
+    std::vector<DWARFUnit *> BadAddress;
+    for (Subprogram &Sp : Subprograms) {
+      if (Sp.Ranges.empty())
+        continue;
+      uint64_t Lo = Sp.Ranges.front().LowPC;
+      for (const DWARFAddressRange &R : Sp.Ranges)
+        Lo = std::min(Lo, R.LowPC);
+      if (Lo < S->PreferredBase)
+        continue;
+      auto It = llvm::lower_bound(P.FuncSyms, Lo,
+                                  [](const auto &F, uint64_t A) { return std::get<0>(F) < A; });
+      bool AtStart = false, Matches = false;
+      StringRef SymName;
+      for (auto J = It; J != P.FuncSyms.end() && std::get<0>(*J) == Lo; ++J) {
+        AtStart = true;
+        if (SymName.empty())
+          SymName = std::get<2>(*J);
+        Matches |= sameFunctionName(Sp.Name, std::get<2>(*J));
+      }
+      if (AtStart && !Matches) {
+        Sp.Name = symbolTableFunctionName(SymName);
+        RenamedNames.push_back(Sp.Name);
+        ++Renamed;
+      } else if (!AtStart && It != P.FuncSyms.begin() && Lo < std::get<1>(*std::prev(It))) {
+        BadAddress.push_back(Sp.Unit);
+      }
+    }
+    if (Renamed)
+      S->Warnings.push_back(formatv(
+          "{0}: damaged DWARF ({1}): {2} function name(s) differ from the symbol table at the "
+          "function's address; the symbol table's names are used",
+          ElfPath, S->DebugSource, Renamed));
+    for (DWARFUnit *U : BadAddress)
+      if (!Checked.damaged(*U)) {
+        Checked.Damaged.push_back(U->getOffset());
+        S->Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_info unit at offset "
+                                      "{2:x}: a function's address lies inside another function",
+                                      ElfPath, S->DebugSource, U->getOffset()));
+      }
+    for (const Subprogram &Sp : Subprograms)
+      if (!Checked.damaged(*Sp.Unit))
+        for (const DWARFAddressRange &R : Sp.Ranges)
+          AddRange(Sp.Name, R.LowPC, R.HighPC);
+    for (const Subprogram &Sp : Subprograms)
+      if (auto It = FuncByName.find(Sp.Name); It != FuncByName.end()) {
+        P.FuncUnit.resize(S->Functions.size(), nullptr);
+        if (!P.FuncUnit[It->second])
+          P.FuncUnit[It->second] = Sp.Unit;
       }
     S->HasDwarf = !S->Functions.empty();
+    if (Renamed) {
+      S->NameFromSymtab.assign(S->Functions.size(), false);
+      for (StringRef Name : RenamedNames)
+        if (auto It = FuncByName.find(Name); It != FuncByName.end())
+          S->NameFromSymtab[It->second] = true;
+    }
+    // The functions of damaged units: function symbols that no function from
+    // healthy DWARF overlaps, one frame each (as without DWARF).
+    if (S->HasDwarf && !Checked.Damaged.empty()) {
+      std::vector<std::pair<uint64_t, uint64_t>> Covered;
+      for (const FuncRange &R : S->Ranges)
+        Covered.emplace_back(R.Begin, R.End);
+      llvm::sort(Covered);
+      size_t NumDwarf = S->Functions.size();
+      for (const auto &[Lo, Hi, Name] : P.FuncSyms) {
+        auto It = llvm::lower_bound(Covered, std::make_pair(Hi, uint64_t(0)));
+        bool Overlaps = false;
+        for (auto J = It; J != Covered.begin();) {
+          --J;
+          if (J->second > Lo) {
+            Overlaps = true;
+            break;
+          }
+          if (J->first + (uint64_t(1) << 32) < Lo)
+            break; // no function is 4 GiB long
+        }
+        if (!Overlaps)
+          AddRange(symbolTableFunctionName(Name), Lo, Hi);
+      }
+      S->FromSymtab.assign(S->Functions.size(), false);
+      for (size_t F = NumDwarf; F < S->Functions.size(); ++F)
+        S->FromSymtab[F] = true;
+    }
     if (!S->HasDwarf)
       S->Warnings.push_back(formatv("{0}: debug info ({1}) describes no functions", ElfPath,
                                     S->DebugSource));
@@ -382,6 +476,8 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
   S->InstStack.assign(S->InstAddr.size(), kUnknown);
   S->LineZero.assign(S->InstAddr.size(), false);
   S->StackBegin = {0, 0}; // stack 0 is the empty stack
+  if (S->HasDwarf)
+    S->checkLineRows(ElfPath);
   S->FuncDone.assign(S->Functions.size(), false);
   return std::move(S);
 }
@@ -510,6 +606,64 @@ ArrayRef<InlineFrame> Symbolizer::frames(uint32_t I) {
   return ArrayRef<InlineFrame>(FramePool).slice(StackBegin[K], StackBegin[K + 1] - StackBegin[K]);
 }
 
+// A line-table row of code, and a code address of .debug_addr (entries,
+// inlined code, call sites), is at an instruction start: a damaged line
+// program (an address advance changed) or a damaged .debug_addr entry puts
+// one between instructions. The functions of such a unit are symbolized
+// from the symbol table.
+void Symbolizer::checkLineRows(StringRef ElfPath) {
+  std::vector<DWARFUnit *> Bad;
+  auto BetweenInsts = [&](uint64_t A) {
+    return A >= PreferredBase && funcRangeAt(A) && !findInst(A);
+  };
+  for (const std::unique_ptr<DWARFUnit> &CU : P->Dwarf->compile_units()) {
+    if (!llvm::is_contained(P->FuncUnit, CU.get()))
+      continue;
+    // The unit's .debug_addr entries (bounded: a unit has few).
+    bool BadAddr = false;
+    for (uint32_t K = 0; K < (1u << 20) && !BadAddr; ++K) {
+      std::optional<object::SectionedAddress> A = CU->getAddrOffsetSectionItem(K);
+      if (!A)
+        break;
+      if (BetweenInsts(A->Address)) {
+        BadAddr = true;
+        Bad.push_back(CU.get());
+        Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_addr of the unit at "
+                                   ".debug_info offset {2:x}: entry {3} ({4:x}) is between "
+                                   "instructions; its functions come from the symbol table",
+                                   ElfPath, DebugSource, CU->getOffset(), K, A->Address));
+      }
+    }
+    if (BadAddr)
+      continue;
+    Expected<const DWARFDebugLine::LineTable *> LT =
+        P->Dwarf->getLineTableForUnit(CU.get(), [](Error E) { consumeError(std::move(E)); });
+    if (!LT) {
+      consumeError(LT.takeError());
+      continue;
+    }
+    if (!*LT)
+      continue;
+    for (const DWARFDebugLine::Row &Row : (*LT)->Rows) {
+      uint64_t A = Row.Address.Address;
+      if (Row.EndSequence || !BetweenInsts(A))
+        continue;
+      Bad.push_back(CU.get());
+      Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_line of the unit at "
+                                 ".debug_info offset {2:x}: a row at {3:x} is between "
+                                 "instructions; its functions come from the symbol table",
+                                 ElfPath, DebugSource, CU->getOffset(), A));
+      break;
+    }
+  }
+  if (Bad.empty())
+    return;
+  FromSymtab.resize(Functions.size(), false);
+  for (size_t F = 0; F < Functions.size() && F < P->FuncUnit.size(); ++F)
+    if (llvm::is_contained(Bad, P->FuncUnit[F]))
+      FromSymtab[F] = true;
+}
+
 void Symbolizer::symbolizeFunction(uint32_t F) {
   FuncDone[F] = true;
   for (const auto &[Lo, Hi] : Functions[F].Ranges) {
@@ -522,8 +676,8 @@ void Symbolizer::symbolizeFunction(uint32_t F) {
 }
 
 void Symbolizer::symbolizeInst(uint32_t I) {
-  if (!HasDwarf) {
-    const FuncRange *R = funcRangeAt(InstAddr[I]);
+  const FuncRange *R = funcRangeAt(InstAddr[I]);
+  if (!HasDwarf || (R && R->Func < FromSymtab.size() && FromSymtab[R->Func])) {
     InstStack[I] = R ? internStack(InlineFrame{Functions[R->Func].Name, 0, 0}) : 0;
     return;
   }
@@ -542,6 +696,11 @@ void Symbolizer::symbolizeInst(uint32_t I) {
       Names.push_back(It->first());
     Stack.push_back({It->second, (Fr.Line - Fr.StartLine) & 0xffff, Fr.Discriminator});
   }
+  // The outermost frame is the function itself: its name as checked against
+  // the symbol table at load time.
+  if (!Stack.empty() && R && Names[Stack.front().Name] != Names[Functions[R->Func].Name] &&
+      R->Func < NameFromSymtab.size() && NameFromSymtab[R->Func])
+    Stack.front().Name = Functions[R->Func].Name;
   InstStack[I] = internStack(Stack);
 }
 

@@ -14,7 +14,11 @@
 // --debug-binary, or from /usr/lib/debug/.build-id/xx/yyyy.debug when the
 // binary has none; compressed sections (zlib, zstd) are read by LLVM. Without
 // DWARF the symbol table gives one frame per function at line offset 0, and a
-// warning says what is lost.
+// warning says what is lost. DWARF is checked before it is trusted
+// (DwarfCheck.h): a damaged compile unit is a warning with the section and
+// offset, and its functions come from the symbol table the same way; a
+// function whose DWARF name is not the name of the symbol at its address (a
+// damaged string section) takes the symbol's name, with a warning.
 //
 // Conventions follow llvm-profgen so that profiles agree: instructions are
 // decoded from each symbol (and each section start) to the next, `.plt*` is
@@ -137,6 +141,7 @@ public:
 private:
   Symbolizer();
   void symbolizeFunction(uint32_t F);
+  void checkLineRows(llvm::StringRef ElfPath);
   void symbolizeInst(uint32_t I);
   uint32_t internStack(llvm::ArrayRef<InlineFrame> Stack);
 
@@ -169,6 +174,12 @@ private:
   uint64_t PreferredBase = 0;
   std::string DebugSource;
   std::vector<std::string> Warnings;
+  /// Per function, empty when the DWARF is healthy: the function comes from
+  /// the symbol table because its unit's DWARF is damaged (one frame).
+  std::vector<bool> FromSymtab;
+  /// Per function, empty when no name was corrected: its DWARF name differed
+  /// from the symbol table's at its address, which is used instead.
+  std::vector<bool> NameFromSymtab;
   static constexpr uint32_t kUnknown = ~uint32_t(0);
 };
 

@@ -1,0 +1,220 @@
+// binary/DwarfCheck.cpp: open a DWARFContext and read every unit eagerly,
+// attributing each problem LLVM reports to the unit being read (see
+// DwarfCheck.h).
+#include "binary/DwarfCheck.h"
+#include "binary/Symbolizer.h"
+
+#include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/DebugInfo/DWARF/DWARFDie.h"
+#include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
+#include "llvm/DebugInfo/DWARF/DWARFUnit.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace pgoctl::binary {
+
+using namespace llvm;
+
+namespace {
+
+/// Where LLVM's complaints go: to the unit being checked, or (after the
+/// check, while symbolizing) to the late list, at most kMaxLate of them.
+struct Sink {
+  std::vector<std::string> *Late = nullptr;
+  unsigned LateSeen = 0;
+  bool Checking = false;
+  std::string First; ///< the first complaint about the unit being checked
+  std::string Section = ".debug_info";
+  uint64_t Offset = 0;
+  static constexpr unsigned kMaxLate = 3;
+
+  void report(std::string Msg) {
+    if (Checking) {
+      if (First.empty())
+        First = formatv("{0} at offset {1:x}: {2}", Section, Offset, Msg);
+      return;
+    }
+    if (++LateSeen <= kMaxLate && Late)
+      Late->push_back("DWARF: " + Msg);
+  }
+};
+
+/// Reads a string attribute the way getName would, but keeps the error.
+void checkString(Sink &S, const DWARFDie &Die, dwarf::Attribute A) {
+  std::optional<DWARFFormValue> V = Die.find(A);
+  if (!V)
+    return;
+  Expected<const char *> Str = V->getAsCString();
+  if (!Str)
+    S.report(toString(Str.takeError()));
+  else if (!*Str)
+    S.report(formatv("{0} of DIE at {1:x} is no string", dwarf::AttributeString(A),
+                     Die.getOffset())
+                 .str());
+}
+
+void checkReference(Sink &S, const DWARFDie &Die, dwarf::Attribute A) {
+  if (Die.find(A) && !Die.getAttributeValueAsReferencedDie(A))
+    S.report(formatv("{0} of DIE at {1:x} names no DIE", dwarf::AttributeString(A),
+                     Die.getOffset())
+                 .str());
+}
+
+/// Forms a DWARF 5 line table's directory and file entries may use. LLVM's
+/// line-table parser hands each entry's form to DWARFFormValue::extractValue,
+/// which reaches llvm_unreachable (undefined behaviour in a release build: a
+/// crash or garbage) on a form it does not know; a damaged entry-format list
+/// must be caught first.
+bool lineTableForm(uint64_t F) {
+  switch (F) {
+  case dwarf::DW_FORM_string: case dwarf::DW_FORM_line_strp: case dwarf::DW_FORM_strp:
+  case dwarf::DW_FORM_strp_sup: case dwarf::DW_FORM_strx: case dwarf::DW_FORM_strx1:
+  case dwarf::DW_FORM_strx2: case dwarf::DW_FORM_strx3: case dwarf::DW_FORM_strx4:
+  case dwarf::DW_FORM_udata: case dwarf::DW_FORM_sdata: case dwarf::DW_FORM_data1:
+  case dwarf::DW_FORM_data2: case dwarf::DW_FORM_data4: case dwarf::DW_FORM_data8:
+  case dwarf::DW_FORM_data16: case dwarf::DW_FORM_block: case dwarf::DW_FORM_block1:
+  case dwarf::DW_FORM_block2: case dwarf::DW_FORM_block4: case dwarf::DW_FORM_flag:
+  case dwarf::DW_FORM_sec_offset:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Checks the entry formats of the DWARF 5 line-table header at Offset
+/// before LLVM parses it; "" when they are sound (or the header is older).
+std::string checkLineTableForms(const DWARFContext &Ctx, uint64_t Offset) {
+  const DWARFObject &Obj = Ctx.getDWARFObj();
+  DataExtractor D(Obj.getLineSection().Data, Obj.isLittleEndian(), 8);
+  DataExtractor::Cursor C(Offset);
+  uint64_t Length = D.getU32(C);
+  dwarf::DwarfFormat Format = dwarf::DWARF32;
+  if (Length == dwarf::DW_LENGTH_DWARF64) {
+    Format = dwarf::DWARF64;
+    Length = D.getU64(C);
+  }
+  uint16_t Version = D.getU16(C);
+  if (!C) {
+    consumeError(C.takeError());
+    return ""; // LLVM reports a truncated header itself
+  }
+  if (Version < 5)
+    return "";
+  uint8_t AddrSize = D.getU8(C);
+  D.getU8(C); // segment selector size
+  D.getUnsigned(C, Format == dwarf::DWARF64 ? 8 : 4); // header_length
+  D.skip(C, 5); // minimum_instruction_length .. line_range
+  uint8_t OpcodeBase = D.getU8(C);
+  D.skip(C, OpcodeBase ? OpcodeBase - 1 : 0);
+  dwarf::FormParams Params{Version, AddrSize, Format};
+  for (const char *What : {"directory", "file name"}) {
+    uint8_t NumFormats = D.getU8(C);
+    std::vector<dwarf::Form> Forms;
+    for (unsigned K = 0; K < NumFormats && C; ++K) {
+      D.getULEB128(C); // content type
+      uint64_t Form = D.getULEB128(C);
+      if (C && !lineTableForm(Form))
+        return formatv("{0} entry format {1} has form {2:x}, which is no line-table form", What, K,
+                       Form);
+      Forms.push_back(dwarf::Form(Form));
+    }
+    uint64_t NumEntries = D.getULEB128(C);
+    for (uint64_t E = 0; E < NumEntries && C; ++E)
+      for (dwarf::Form F : Forms) {
+        uint64_t At = C.tell();
+        if (!DWARFFormValue::skipValue(F, D, &At, Params) || At > D.size())
+          return formatv("{0} entry {1} leaves the section", What, E);
+        D.skip(C, At - C.tell());
+      }
+  }
+  if (!C)
+    consumeError(C.takeError()); // a truncated header: LLVM reports it
+  (void)Length;
+  return "";
+}
+
+void checkUnit(Sink &S, DWARFContext &Ctx, DWARFUnit &U) {
+  S.Section = ".debug_info";
+  S.Offset = U.getOffset();
+  DWARFDie UnitDie = U.getUnitDIE(/*ExtractUnitDIEOnly=*/false);
+  if (!UnitDie) {
+    S.report("the unit has no DIE");
+    return;
+  }
+  for (const DWARFDebugInfoEntry &Entry : U.dies()) {
+    DWARFDie Die(&U, &Entry);
+    if (!Die.isValid() || !Die.getAbbreviationDeclarationPtr())
+      continue;
+    dwarf::Tag T = Die.getTag();
+    if (T != dwarf::DW_TAG_subprogram && T != dwarf::DW_TAG_inlined_subroutine &&
+        T != dwarf::DW_TAG_compile_unit)
+      continue;
+    checkString(S, Die, dwarf::DW_AT_name);
+    checkString(S, Die, dwarf::DW_AT_linkage_name);
+    checkString(S, Die, dwarf::DW_AT_MIPS_linkage_name);
+    checkReference(S, Die, dwarf::DW_AT_abstract_origin);
+    checkReference(S, Die, dwarf::DW_AT_specification);
+    if (std::optional<DWARFFormValue> Lo = Die.find(dwarf::DW_AT_low_pc))
+      if (!Lo->getAsSectionedAddress())
+        S.report(formatv("DW_AT_low_pc of DIE at {0:x} is no address", Die.getOffset()).str());
+    if (Die.find(dwarf::DW_AT_ranges)) {
+      Expected<DWARFAddressRangesVector> Rs = Die.getAddressRanges();
+      if (!Rs)
+        S.report(toString(Rs.takeError()));
+    }
+  }
+  if (std::optional<uint64_t> Stmt = dwarf::toSectionOffset(UnitDie.find(dwarf::DW_AT_stmt_list))) {
+    S.Section = ".debug_line";
+    S.Offset = *Stmt;
+    if (std::string Bad = checkLineTableForms(Ctx, *Stmt); !Bad.empty()) {
+      S.report(Bad);
+      return;
+    }
+    Expected<const DWARFDebugLine::LineTable *> LT =
+        Ctx.getLineTableForUnit(&U, [&](Error E) { S.report(toString(std::move(E))); });
+    if (!LT)
+      S.report(toString(LT.takeError()));
+    else if (!*LT)
+      S.report("no line table");
+  }
+}
+
+} // namespace
+
+CheckedDwarf openCheckedDwarf(const object::ObjectFile &Obj,
+                              std::vector<std::string> *LateProblems) {
+  auto S = std::make_shared<Sink>();
+  S->Late = LateProblems;
+  auto Handler = [S](Error E) { S->report(toString(std::move(E))); };
+  CheckedDwarf Out;
+  Out.Ctx = DWARFContext::create(Obj, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
+                                 Handler, Handler);
+  S->Checking = true;
+  // Unit headers: a unit whose header does not parse is dropped by LLVM; the
+  // complaint is kept.
+  S->Section = ".debug_info";
+  auto Units = Out.Ctx->compile_units();
+  if (!S->First.empty()) {
+    Out.Problems.push_back(S->First);
+    S->First.clear();
+  }
+  for (const std::unique_ptr<DWARFUnit> &U : Units) {
+    checkUnit(*S, *Out.Ctx, *U);
+    if (!S->First.empty()) {
+      Out.Damaged.push_back(U->getOffset());
+      Out.Problems.push_back(S->First);
+      S->First.clear();
+    }
+  }
+  S->Checking = false;
+  return Out;
+}
+
+bool CheckedDwarf::damaged(const DWARFUnit &U) const {
+  return llvm::is_contained(Damaged, U.getOffset());
+}
+
+bool sameFunctionName(StringRef DwarfName, StringRef SymbolName) {
+  return symbolTableFunctionName(DwarfName) == symbolTableFunctionName(SymbolName);
+}
+
+} // namespace pgoctl::binary
