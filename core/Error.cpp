@@ -62,10 +62,7 @@ std::string escapeForTerminal(llvm::StringRef Text, size_t MaxBytes) {
       break;
     }
     unsigned char C = static_cast<unsigned char>(Text[I]);
-    if (C == '\\') {
-      Out += "\\\\";
-      ++I;
-    } else if (C < 0x20 || C == 0x7f) {
+    if (C < 0x20 || C == 0x7f) {
       escapeByte(C);
       ++I;
     } else if (C < 0x80) {

@@ -61,8 +61,9 @@ int exitCodeFor(ErrorKind Kind);
 using WarningHandler = std::function<void(llvm::StringRef)>;
 
 /// Text from a file made safe for a terminal or a one-line message: control
-/// characters (and DEL, and bytes of invalid UTF-8) become \xNN escapes, a
-/// backslash becomes \\, and text beyond MaxBytes is cut with "...".
+/// characters (and DEL, C1 controls and bytes of invalid UTF-8) become \xNN
+/// escapes, and text beyond MaxBytes is cut with "...". A backslash stays as it
+/// is, so text escaped once (by a reader's excerpt) is not escaped again.
 std::string escapeForTerminal(llvm::StringRef Text, size_t MaxBytes = 4096);
 
 /// The same for a message of several lines that we composed: each line is
