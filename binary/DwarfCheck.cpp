@@ -80,6 +80,62 @@ bool lineTableForm(uint64_t F) {
   }
 }
 
+/// Forms an abbreviation may declare (DWARF 2-5 and the GNU extensions clang
+/// and GCC emit). LLVM's DIE parser skips attribute values by form and reads
+/// out of bounds on one it does not know (a segfault in getULEB128), so a
+/// damaged .debug_abbrev must be caught before any DIE is read.
+/// DW_FORM_indirect is refused too: no producer of ours emits it, and its
+/// nested form would reach the parser unchecked.
+bool abbrevForm(uint64_t F) {
+  if (F >= dwarf::DW_FORM_addr && F <= dwarf::DW_FORM_addrx4 && F != 0x02 &&
+      F != dwarf::DW_FORM_indirect)
+    return true;
+  switch (F) {
+  case dwarf::DW_FORM_GNU_addr_index: case dwarf::DW_FORM_GNU_str_index:
+  case dwarf::DW_FORM_GNU_ref_alt: case dwarf::DW_FORM_GNU_strp_alt:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Walks every abbreviation of .debug_abbrev (code, tag, children flag, then
+/// attribute/form pairs up to 0,0); "" when each form is known and every
+/// declaration ends inside the section, else what is wrong and where.
+std::string checkAbbrevForms(StringRef Data) {
+  DataExtractor D(Data, /*IsLittleEndian=*/true, 8);
+  DataExtractor::Cursor C(0);
+  while (C && C.tell() < Data.size()) {
+    uint64_t Code = D.getULEB128(C);
+    if (!C)
+      break;
+    if (Code == 0) // the end of one unit's table
+      continue;
+    uint64_t DeclAt = C.tell();
+    D.getULEB128(C); // tag
+    D.getU8(C);      // children
+    while (C) {
+      uint64_t Attr = D.getULEB128(C);
+      uint64_t FormAt = C.tell();
+      uint64_t Form = D.getULEB128(C);
+      if (!C || (Attr == 0 && Form == 0))
+        break;
+      if (!abbrevForm(Form))
+        return formatv(".debug_abbrev at offset {0:x}: unknown form {1:x} in the "
+                       "abbreviation at {2:x}",
+                       FormAt, Form, DeclAt);
+      if (Form == dwarf::DW_FORM_implicit_const)
+        D.getSLEB128(C);
+    }
+  }
+  if (!C) {
+    std::string Msg = formatv(".debug_abbrev: a declaration runs past the section end ({0})",
+                              toString(C.takeError()));
+    return Msg;
+  }
+  return "";
+}
+
 /// Checks the entry formats of the DWARF 5 line-table header at Offset
 /// before LLVM parses it; "" when they are sound (or the header is older).
 std::string checkLineTableForms(const DWARFContext &Ctx, uint64_t Offset) {
@@ -186,6 +242,26 @@ CheckedDwarf openCheckedDwarf(const object::ObjectFile &Obj,
   S->Late = LateProblems;
   auto Handler = [S](Error E) { S->report(toString(std::move(E))); };
   CheckedDwarf Out;
+  // .debug_abbrev first: with a damaged one no DIE of any unit can be read
+  // safely, so there is no DWARF to use.
+  for (const object::SectionRef &Sec : Obj.sections()) {
+    Expected<StringRef> Name = Sec.getName();
+    if (!Name || (*Name != ".debug_abbrev" && *Name != ".zdebug_abbrev")) {
+      if (!Name)
+        consumeError(Name.takeError());
+      continue;
+    }
+    Expected<StringRef> Contents = Sec.getContents();
+    if (!Contents) {
+      Out.Problems.push_back(".debug_abbrev: " + toString(Contents.takeError()));
+      return Out;
+    }
+    if (*Name == ".debug_abbrev" && !(Sec.isCompressed()))
+      if (std::string Bad = checkAbbrevForms(*Contents); !Bad.empty()) {
+        Out.Problems.push_back(Bad);
+        return Out;
+      }
+  }
   Out.Ctx = DWARFContext::create(Obj, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
                                  Handler, Handler);
   S->Checking = true;

@@ -21,6 +21,8 @@
 namespace pgoctl::binary {
 
 struct CheckedDwarf {
+  /// Null when the DWARF cannot be read at all (a damaged .debug_abbrev):
+  /// Problems says why, and the binary is symbolized as one without DWARF.
   std::unique_ptr<llvm::DWARFContext> Ctx;
   /// .debug_info offsets of the damaged units (do not symbolize them).
   std::vector<uint64_t> Damaged;

@@ -207,12 +207,17 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
     S->Ranges.push_back({Lo, Hi, It->second, false});
   };
 
+  CheckedDwarf Checked;
   if (S->DebugSource != "none") {
-    CheckedDwarf Checked = openCheckedDwarf(*P.DebugObj, &S->Warnings);
-    P.Dwarf = std::move(Checked.Ctx);
+    Checked = openCheckedDwarf(*P.DebugObj, &S->Warnings);
     for (const std::string &Problem : Checked.Problems)
       S->Warnings.push_back(formatv("{0}: damaged DWARF ({1}): {2}", ElfPath, S->DebugSource,
                                     Problem));
+    if (!Checked.Ctx)
+      S->DebugSource = "none";
+  }
+  if (S->DebugSource != "none") {
+    P.Dwarf = std::move(Checked.Ctx);
     // A damaged unit's subprograms are not read: its functions come from the
     // symbol table below.
     std::vector<DWARFUnit *> Units;
