@@ -257,7 +257,10 @@ private:
   llvm::Error step(uint64_t Total, bool &Done);
   llvm::Error dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested);
   llvm::Error decompress(const char *Payload, size_t N, uint64_t Offset);
-  const EventAttr *attrForSample(const char *Body, size_t Len) const;
+  /// The attribute of a sample by its id; null when the record is too short
+  /// for its id (*UnknownId false) or the id is no event's (*UnknownId true:
+  /// perf refuses such a sample too).
+  const EventAttr *attrForSample(const char *Body, size_t Len, bool *UnknownId = nullptr) const;
   const EventAttr *attrForSideband(const char *Body, size_t Len) const;
   uint64_t sidebandTime(const char *Body, size_t Len, const EventAttr *A) const;
   llvm::Error decodeSample(const char *R, uint16_t Size, uint64_t Offset);
@@ -678,7 +681,9 @@ void Reader::finishHeader() {
 // With several events, a record's attr is found by its id: the first u64 of a
 // sample with PERF_SAMPLE_IDENTIFIER, else at the fixed position the first
 // attr's sample_type gives (perf requires all attrs to agree on it).
-const EventAttr *Reader::attrForSample(const char *Body, size_t Len) const {
+const EventAttr *Reader::attrForSample(const char *Body, size_t Len, bool *UnknownId) const {
+  if (UnknownId)
+    *UnknownId = false;
   if (H.Attrs.size() == 1)
     return &H.Attrs[0];
   uint64_t ST = H.Attrs[0].SampleType;
@@ -693,7 +698,9 @@ const EventAttr *Reader::attrForSample(const char *Body, size_t Len) const {
   if (Pos + 8 > Len)
     return nullptr;
   const EventAttr *A = attrById(ld64(Body + Pos));
-  return A ? A : &H.Attrs[0];
+  if (!A && UnknownId)
+    *UnknownId = true;
+  return A;
 }
 
 const EventAttr *Reader::attrForSideband(const char *Body, size_t Len) const {
@@ -730,9 +737,12 @@ llvm::Error Reader::decodeSample(const char *R, uint16_t Size, uint64_t Offset) 
   const char *Body = R + 8;
   size_t Len = Size - 8u;
   Sample Smp;
-  Smp.Attr = attrForSample(Body, Len);
+  bool UnknownId = false;
+  Smp.Attr = attrForSample(Body, Len, &UnknownId);
   if (!Smp.Attr)
-    return damage(Offset, kSample, "too short to hold its event id");
+    return damage(Offset, kSample,
+                  UnknownId ? "its event id belongs to no event attribute of the file"
+                            : "too short to hold its event id");
   Smp.FileOffset = Offset;
   Smp.Misc = ld16(R + 4);
   const EventAttr &A = *Smp.Attr;
