@@ -70,154 +70,8 @@
 //     per batch, a head count 3000x its loop body. Dropping it changed no
 //     benchmark result once step 2a was in.)
 //
-// Measured effect (bench/pgo-outcome.py: callgrind instructions of the
-// evaluation run, "recovery" = gain over plain -O2 as a share of
-// instrumented PGO's gain; one perf recording reused across the steps):
-//  - the first version (per-block samples per instruction x 100, indirect
-//    targets split by raw stack samples): 94.8% overall; per kernel: shapes
-//    (virtual calls) 51%, lexer 54%, stats 78%, and the interpreter 9% fewer
-//    instructions than plain where instrumented PGO gains nothing (a layout
-//    accident of noisy counts: line counts of one block ranged 200..13967
-//    where LBR says ~6200);
-//  - indirect call targets by callee entry counts, frameless leaves skipped:
-//    99.1% overall; shapes 51% -> 94% (the dominant target's share of the
-//    virtual call went from 44% to 82%; truth 94%);
-//  - profile inference on the machine CFG: 77.2% overall; shapes 97%, lexer
-//    65%, stats 74%, and the interpreter back to plain's count (its accident
-//    gone: 63.4M vs LBR's 62.9M, instrumented 64.1M). Line counts of the
-//    stats kernel's hot function are now consistent (6421 where LBR says
-//    6201, instead of 200..13967), so this is kept although the overall
-//    number fell;
-//  - counts scaled by the sample period: no change beyond noise (76.8%):
-//    the compiler's hot/cold decisions use percentiles of the profile; kept
-//    so that counts are execution counts (ICP's absolute count threshold).
-// With this final estimator, three separate recordings give 76.8% (the one
-// used above), 89.7% and 94.3%: median 89.7%; only the stats kernel moves
-// (74-91%), shapes stay at 97% and the lexer at 65% (LBR: 96.9% overall).
-// clang's own -fsample-profile-use-profi made no difference on either
-// profile (byte-identical binaries). What is left: skid, i.e. samples landing
-// on the first instruction of the block after a slow one, which makes short
-// rare blocks look warm (the stats kernel's `S.Min = V`: 200-700 where LBR
-// says 16-90).
-//
-//  - entries from the callers (step 2a): 82.0% -> 93.2% median over the
-//    same three recordings (78.2..94.2% -> 89.3..94.2%); the stats kernel
-//    74% -> 87%, the others unchanged.
-//
-// examples/kvsvc (bench/example-pgo.py, callgrind Ir per request of the
-// serving part; plain 2601, instrumented PGO 2378 = -8.6%):
-//  - indirect tail calls as call targets (step 3): Service::handle's member
-//    function pointer call now lists get/put/incr/batch/... as targets
-//    (before: none, so neither ICP nor inlining of the handlers was
-//    possible). Alone 2563 -> 2567 (no gain): the jump's block count is 10-100x
-//    below the truth (16667 where instrumented PGO counts 1.9M), so the site
-//    is not hot enough for the sample loader's promote-and-inline; kept as
-//    correct data for when the counts are.
-//  - tried, worse, not kept: profi costs tuned for IP data (zero-weight
-//    increase 100 or 200 instead of 11, cheaper decreases): 2613 and 2661
-//    Ir/request against 2542 with the defaults on the same 40-round profile;
-//    the loop-heavy code of the load generator got worse as well.
-//  - entries from the callers (step 2a), on one 40-round recording (/tmp
-//    experiments with the bench's flags, callgrind Ir/request): 2542 -> 2530
-//    (LBR-emu profile of the same binary: 2517; instrumented: 2381).
-//  - tried, no gain beyond the +-3 Ir noise of layout, not kept: capping a
-//    block's most sampled instruction at 2/4/8x the mean of the others
-//    (2553/2561/2554, worse), and profi "unknown" weight for short blocks
-//    without a sample (2529..2533). What is left on kvsvc: blocks entered by
-//    a mispredicted branch carry its penalty on their first instructions
-//    (Service::handle's "no route matched" block: 17 samples on 2
-//    instructions, ~3% of calls), and the split of handle's indirect tail
-//    call follows the targets' own entry estimates (get 47% where LBR says
-//    68%, batch 14% for 3%).
-//
-// Session 3 (examples/kvsvc with JSON and fmt; callgrind Ir/request of the
-// sample PGO build, three fixed recordings of the plain build (fin-3, bench-v2,
-// lb-2), built with the module's flags; plain 13272, instrumented 11293; "TVD" is the total
-// variation distance between this profile's line counts and an lbr-emu LBR
-// profile of the same binary and load, 0 = same shape):
-//  - calls that never return end a block; jumps into an unsampled block that
-//    ends in one are unlikely for profi (AccessLog::record had sent 7M of its
-//    9M executions through fmt's `call throw_format_error`), and jump tables
-//    read from the binary instead of "every block without a predecessor":
-//    11694/11720/11725 -> 11775/11704/11693, TVD 0.2311 -> 0.2291. Kept: the
-//    layout noise of one recording is +-40 Ir, the shape is closer to LBR,
-//    and BOLT rejected the edge profile (estimateLbr) of 4 functions without
-//    them (stale: branches that do not exist).
-//  - tail jumps with several candidates (step 3) and merged call sites (step
-//    3a): the three write_character / write_characters calls of nlohmann's
-//    serializer that only instrumented PGO promoted and inlined now have call
-//    targets (two of them); 11742/11675/11663.
-//  - the sink after tail jumps: the blocks before serializer::dump's merged
-//    `jmp *%rax` had no path to an exit, so profi left them out and their
-//    edges had no flow: 11707/11628/11645, TVD 0.2238.
-//  - profi's decrease cost equal to its increase cost (profiParams()):
-//    11599/11607/11595, TVD 0.1964. Against the session's start: -113
-//    Ir/request on average (-95, -113, -130), 84.5% of instrumented PGO's
-//    gain. bench/pgo-outcome.py: the shapes, lexer and stats kernels 97/65/87%
-//    -> 97/65/93% (medians), and the interpreter kernel 57.7M instructions in
-//    all three builds (plain 63.7M, instrumented 64.1M, LBR 62.9M), so the
-//    overall "recovery" reads 115%.
-//
-// Session 5 (same method; bench/example-pgo.md has the table):
-//  - one range per function in the Symbolizer (a COMDAT function described
-//    by each unit that emitted it had its blocks here once per unit, and flow
-//    entered the copies as if they were landing pads): TVD 0.1964 -> 0.1919,
-//    Ir unchanged (11595/11606/11595).
-//  - tried, not kept: call blocks from their callees' entries (11611/11615/
-//    11643), profi's "unknown" weight for blocks of 1-2 samples (11612/11627/
-//    11600), and no flow-source edge into alignment padding (`nopw` after a
-//    `jmp`; 11655/11661/11649: Service::batch's profile then matches LBR and
-//    its own code is 48 Ir cheaper, but clang's cost-benefit inliner then
-//    refuses string_member at its two hot call sites).
-//
-// Session 6 (same method; nothing kept; bench/example-pgo.md has the tables):
-//  - profi with each block weighed by its length (a chain of sqrt(n) or n
-//    flow nodes carrying the block's weight, so that a long block, whose mean
-//    rests on more instructions, bends less): TVD 0.1808 / 0.2606, Ir 11672/
-//    11671/11635 and 11701/11703/11653. A prior for the profiled binary's
-//    layout (a cost per unit of flow on taken jumps, 1/3/10): 11629/11657/
-//    11591 and worse. A block's first sample not counted (one sample is
-//    noise): 11597/11617/11610. As with winsorizing in session 4, a closer
-//    match to LBR line counts did not give a faster binary.
-//  - lbr-emu LBR profiles of the same binary with the perf recording's share
-//    of load generation build to 11721 and 11656 Ir/request, behind this
-//    estimator's 11606: the LBR build's earlier lead (11544) came from the
-//    generator's lukewarm lines lowering the profile summary's hot count.
-//
-// Session 9 (BOLT's taken jumps per request, from callgrind, joined the
-// measures). Kept: the edges for BOLT put a cost on taken jumps
-// (edgeProfiParams() has the numbers). Not kept (the code is on branch
-// s9-cost-exp): a block's samples divided by its estimated cycles per pass
-// instead of its instruction count. Cost models: the register-dependency critical path with
-// the MC scheduling model's latencies (generic x86-64 subtarget, zero idioms
-// read nothing, %rsp not tracked) max'd with micro-ops / issue width;
-// geometric blends with the instruction count, sqrt(n x cycles) and n^0.75 x
-// cycles^0.25; llvm-mca's cycles for one pass of the block (-mcpu=x86-64,
-// -call-latency=3) alone and as sqrt(n x mca). Measured: BOLT of the sample
-// PGO kvsvc with --infer-edges (callgrind taken jumps / Ir / I1 misses per
-// request; LBR-emu edges 583.5 / 11529 / 34.0): instructions 638.6 / 11547 /
-// 39.0; critical path 676.2 / 11580 / 37.4; sqrt(n x cycles) 650.6 / 11554 /
-// 36.5; n^0.75 x cycles^0.25 653.0 / 11555 / 44.7; mca 692.7 / 11585 / 43.1;
-// sqrt(n x mca) 649.6 / 11553 / 39.7. Sample PGO of the plain build (three
-// recordings; source tree at another path than the bench's, which moves all
-// three by about +80 through layout): instructions 11651/11638/11616,
-// critical path 11715/11728/11730, sqrt(n x cycles) 11631/11669/11656,
-// n^0.75 x cycles^0.25 11650/11634/11657. Convert time unchanged (0.31-0.34
-// s). Why: against the LBR-emu counts of the same binary and load, the
-// sample-weighted spread within a function of log(samples / (cost x count))
-// over 2079 blocks is 0.742 for instruction count, 0.833 for the critical
-// path, 0.770 for mca's single pass, 0.816 for mca's steady-state
-// throughput, and at best 0.717 for a fitted n^0.5 x mca^0.75 (0.934 with
-// no cost at all): a static per-block model explains almost nothing of what
-// instruction count leaves. What it leaves is dynamic and crosses blocks: in
-// fmt's copy_str_noinline (kvsvc-sample.bin 0x24b80) 3610 of the loop head's
-// 4526 samples sit on `add %r9,%r12`, waiting for %r12 loaded in the
-// preheader, and 2669 of the entry block's 5338 on its first instruction
-// (after the call); the critical path gives the two chained L1-hit loads of
-// the block at +0x4b 12 cycles where the samples make it one of the
-// function's cheapest blocks per pass. The loop-skipping edge (LBR: 309 of
-// 3628 entries, 9%) got 73% of the entries with instruction count and 78-85%
-// with the models.
+// Measurements behind these choices, and the variants that were tried and
+// not kept: docs/ip-estimator-history.md.
 #include "convert/ProfDataBuild.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -521,35 +375,15 @@ llvm::ProfiParams profiParams() {
   return P;
 }
 
-/// profi's parameters for the edges of a BOLT profile (estimateLbr): the
+/// profi's parameters for the edges of a BOLT profile (estimateLbr): as
 /// above, and a unit of flow on a taken jump costs what a unit of change in a
 /// block's count costs (fall-throughs stay free). IP samples give block
-/// counts, not which way a branch went, and a block of a few independent
-/// instructions is underestimated whenever the stall its successor waits on
-/// (a load it issued) is charged to that successor: fmt's copy_str_noinline
-/// in the sample PGO kvsvc has a loop preheader of four `mov`s estimated at
-/// 6.3M against 18.7M for the loop head, and profi, consistent with every
-/// block, sent 73% of the entries down the branch that skips the loop and
-/// 12.4M around the back edge (LBR: 9% and none). The binary BOLT rewrites
-/// was laid out by the compiler, with a profile in this pipeline: its
-/// fall-throughs are the likely way, and flow that must pick between a taken
-/// jump and a fall-through of equal evidence now takes the fall-through.
-/// Measured (session 9; callgrind taken jumps / I1 misses / Ir per request
-/// of kvsvc after BOLT with the module's flags; emulated-LBR .fdata of the
-/// same binary in brackets): sample PGO build 638.6 / 38.9 / 11547 -> 585.9 /
-/// 40.5 / 11534 (583.5 / 34.0 / 11529); its ThinLTO build 640.3 / 57.8 /
-/// 11502 -> 592.0 / 56.7 / 11485 (592.2 / 53.7 / 11482); the plain build
-/// (BOLT alone) 669.8 / 16.9 / 13148 -> 659.1 / 14.0 / 13144 (588.8 / 13.8 /
-/// 13136), where the compiler's layout had no profile. On the sample PGO
-/// build (before the exemption below), costs 1 / 3 / 5 / 20 / 40 gave 614 /
-/// 615 / 594 / 581 / 563 taken jumps, I1 misses rising to 43-45 from 20 on
-/// (10: 586.8). The block counts it yields
-/// are not used for sample PGO: there the same cost of 10 made the build
-/// 110-140 Ir/request slower (bench/example-pgo.md, session 6). profi tells
-/// a fall-through by index (a jump from node K to K + 1); nodes follow the
-/// blocks' address order, so a jump to the block right after its own (rare:
-/// a jump across the gap between a function's split parts) also counts as
-/// one; the jumps out of an indirect jump are exempt (inferCounts()).
+/// counts, not which way a branch went; where they leave a branch open, the
+/// compiler's layout (this binary's fall-throughs) is the likely way. profi
+/// tells a fall-through by index (node K to K + 1); the jumps out of an
+/// indirect jump are exempt (inferCounts()). Not used for sample PGO, where
+/// the same cost made builds slower. Measurements:
+/// docs/ip-estimator-history.md ("taken-jump cost").
 llvm::ProfiParams edgeProfiParams() {
   llvm::ProfiParams P = profiParams();
   P.CostJumpUnknownInc = P.CostBlockInc;
