@@ -8,6 +8,7 @@
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
 #include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
 #include "llvm/DebugInfo/DWARF/DWARFUnit.h"
+#include "llvm/Object/Decompressor.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace pgoctl::binary {
@@ -256,11 +257,27 @@ CheckedDwarf openCheckedDwarf(const object::ObjectFile &Obj,
       Out.Problems.push_back(".debug_abbrev: " + toString(Contents.takeError()));
       return Out;
     }
-    if (*Name == ".debug_abbrev" && !(Sec.isCompressed()))
-      if (std::string Bad = checkAbbrevForms(*Contents); !Bad.empty()) {
-        Out.Problems.push_back(Bad);
+    // A compressed section (-gz) is checked after decompression, bounded by
+    // what a real abbreviation table can need.
+    SmallVector<char, 0> Plain;
+    StringRef Data = *Contents;
+    if (Sec.isCompressed() || *Name == ".zdebug_abbrev") {
+      Expected<object::Decompressor> Dec =
+          object::Decompressor::create(*Name, *Contents, Obj.isLittleEndian(), Obj.is64Bit());
+      Error E = Dec ? (Dec->getDecompressedSize() > (uint64_t(256) << 20)
+                           ? createStringError("declares more than 256 MiB")
+                           : Dec->resizeAndDecompress(Plain))
+                    : Dec.takeError();
+      if (E) {
+        Out.Problems.push_back(".debug_abbrev: cannot decompress: " + toString(std::move(E)));
         return Out;
       }
+      Data = StringRef(Plain.data(), Plain.size());
+    }
+    if (std::string Bad = checkAbbrevForms(Data); !Bad.empty()) {
+      Out.Problems.push_back(Bad);
+      return Out;
+    }
   }
   Out.Ctx = DWARFContext::create(Obj, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
                                  Handler, Handler);
