@@ -1,5 +1,6 @@
 // collect/DebugSamples.cpp: perf-script-compatible sample text.
 #include "collect/DebugSamples.h"
+#include "core/Input.h"
 #include "collect/Sideband.h"
 
 #include "llvm/Support/Format.h"
@@ -95,15 +96,20 @@ llvm::Error printDebugSamples(llvm::StringRef Path, const DebugSamplesOptions &O
   PerfHeader H;
   ReadStats St;
   ProcessMaps Maps;
-  if (Path != "-") { // a stream cannot be read twice: frames print unresolved
+  // Opened once: a regular file is read twice (side-band first), a stream
+  // (a pipe, a FIFO, <(...)) once, with call-chain frames printed unresolved.
+  llvm::Expected<InputFile> In = InputFile::open(Path);
+  if (!In)
+    return In.takeError();
+  if (In->isRegular()) {
     pgoctl::SidebandVisitor SB(Maps, St);
     ReadOptions RO1 = RO;
     RO1.SkipSamples = true;
-    if (llvm::Error E = readPerfData(Path, SB, RO1, H, St))
-      return E;
+    if (llvm::Error E = readPerfData(*In, SB, RO1, H, St))
+      return E; // readPerfData reads a regular file from its start each time
   }
   Printer P(Opts, Maps, St);
-  if (llvm::Error E = readPerfData(Path, P, RO, H, St))
+  if (llvm::Error E = readPerfData(*In, P, RO, H, St))
     return E;
   std::stable_sort(P.Lines.begin(), P.Lines.end(),
                    [](const auto &A, const auto &B) { return A.first < B.first; });
