@@ -11,9 +11,9 @@
 //
 #include "cli/Command.h"
 #include "collect/Importer.h"
-#include "convert/Fdata.h"
+#include "convert/bolt/Fdata.h"
 #include "cli/Options.h"
-#include "convert/ProfData.h"
+#include "convert/sample/ProfData.h"
 #include "core/ProfileFormat.h"
 
 #include "llvm/Support/FileSystem.h"

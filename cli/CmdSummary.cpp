@@ -2,12 +2,12 @@
 // [--hot-count-at P] [--json]`.
 //
 // The count distribution of a sample .profdata as clang's profile summary
-// sees it (convert/ProfDataSummary.h), at LLVM's usual cutoffs (90, 95, 99,
+// sees it (convert/sample/ProfDataSummary.h), at LLVM's usual cutoffs (90, 95, 99,
 // 99.9, 99.99%) or at the ones given. `--hot-count-at P` prints only the
 // MinCount at P percent, for `-mllvm -profile-summary-hot-count=`: the CMake
 // module calls it at configure time (PGO_SAMPLE_HOT_CUTOFF).
 #include "cli/Command.h"
-#include "convert/ProfDataSummary.h"
+#include "convert/sample/ProfDataSummary.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"

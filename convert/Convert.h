@@ -77,7 +77,7 @@ struct ProfDataOptions {
 struct FdataOptions {
   bool NoLbr = false; ///< force no_lbr mode (default: by the profile's mode)
   /// IP profiles: write an LBR-mode .fdata of the edges the IP estimator
-  /// infers (convert/ProfDataIp.cpp) instead of no_lbr samples, so that BOLT
+  /// infers (convert/sample/ProfDataIp.cpp) instead of no_lbr samples, so that BOLT
   /// can lay out blocks (it has block counts but no edges from no_lbr).
   bool InferEdges = false;
 };

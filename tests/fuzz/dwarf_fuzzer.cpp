@@ -27,8 +27,8 @@
 // a changed .debug_str renames functions without a warning.
 #include "FuzzSupport.h"
 
-#include "convert/Fdata.h"
-#include "convert/ProfData.h"
+#include "convert/bolt/Fdata.h"
+#include "convert/sample/ProfData.h"
 #include "binary/Symbolizer.h"
 #include "binary/Symbols.h"
 

@@ -13,7 +13,7 @@ makes an (almost) empty expected file a failure, so the test cannot pass
 on nothing. --tolerate-lines N allows up to N lines present in both files,
 with equal mispredictions, whose counts differ by at most max(1, P% of the
 expected count) (pgoctl estimates the return part of fall-throughs at blocks
-reached both from inside the function and by returns, see convert/Fdata.cpp);
+reached both from inside the function and by returns, see convert/bolt/Fdata.cpp);
 missing or extra lines are never tolerated.
 """
 import argparse

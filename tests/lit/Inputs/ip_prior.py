@@ -11,7 +11,7 @@ the binary's MMAP2 line come DENSE samples on every instruction of walk's
 blocks except the preheader's, which get SPARSE: a block whose few
 independent instructions collect fewer samples than the loads its successor
 stalls on (fmt's copy_str_noinline in kvsvc: its preheader's estimate was a
-third of its loop head's, convert/ProfDataIp.cpp). Every block runs once per
+third of its loop head's, convert/sample/ProfDataIp.cpp). Every block runs once per
 call, so the truth is the same count on every edge walk executes.
 
 `edges`: prints walk's early return (the `je`), the loop's back edge (the

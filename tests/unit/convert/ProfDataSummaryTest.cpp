@@ -1,7 +1,7 @@
 // tests/unit/convert/ProfDataSummaryTest.cpp: sampleProfileSummary() on a
 // hand-checked profile, in text and (through LLVM's writer) extbinary form,
 // and the cutoff parser. Expected values are worked out below by hand.
-#include "convert/ProfDataSummary.h"
+#include "convert/sample/ProfDataSummary.h"
 
 #include "tests/unit/PerfDataBuilder.h" // TempFile
 

@@ -1,4 +1,4 @@
-// convert/ProfDataSummary.h: the count distribution of an LLVM sample profile
+// convert/sample/ProfDataSummary.h: the count distribution of an LLVM sample profile
 // (.profdata, any of LLVM's sample formats), as clang's profile summary sees
 // it, at any cutoff.
 //

@@ -1,4 +1,4 @@
-// convert/Fdata.h: BOLT profiles from a pgoctl profile.
+// convert/bolt/Fdata.h: BOLT profiles from a pgoctl profile.
 //
 // writeFdata() writes perf2bolt's `.fdata`: in LBR mode one line per taken
 // branch, `1 <func> <off> 1 <func> <off> <mispreds> <count>`, with function-
@@ -6,7 +6,7 @@
 // perf2bolt names them, plus the fall-through information BOLT reads; in
 // no_lbr mode (IP profiles) a `no_lbr` header and `1 <func> <off> <count>`
 // lines; with FdataOptions::InferEdges an IP profile is written in LBR mode
-// instead, from the edges the IP estimator infers (ProfDataBuild.h:
+// instead, from the edges the IP estimator infers (SampleBuilder.h:
 // estimateLbr), so that BOLT can lay out blocks. writePreAggregated() writes
 // BOLT's pre-aggregated format for
 // `perf2bolt --pa`. Samples outside any function are counted in the summary.

@@ -1,5 +1,5 @@
-// convert/ProfDataBuild.h: building LLVM FunctionSamples from counts (internal
-// to convert/ProfData*.cpp).
+// convert/sample/SampleBuilder.h: building LLVM FunctionSamples from counts
+// (internal to convert/sample/ProfData*.cpp).
 //
 // SampleBuilder holds the profile map being built for all binaries of one
 // output and the operations both estimators share, with llvm-profgen's

@@ -1,10 +1,10 @@
-// convert/FdataBinary.cpp: BOLT's view of a binary (functions, names, basic
+// convert/bolt/BoltBinary.cpp: BOLT's view of a binary (functions, names, basic
 // blocks) rebuilt from the ELF with llvm::object and LLVM's MC disassembler.
 //
-// The rules follow what perf2bolt 22 does (see FdataBinary.h and the notes at
+// The rules follow what perf2bolt 22 does (see BoltBinary.h and the notes at
 // the top of Fdata.cpp); where this file simplifies (FDE sizes, landing pads,
 // secondary entry points, IBT PLTs) the difference is said where it is made.
-#include "convert/FdataBinary.h"
+#include "convert/bolt/BoltBinary.h"
 #include "binary/Disasm.h"
 #include "core/Support.h"
 

@@ -1,4 +1,4 @@
-// convert/ProfDataIp.cpp: an estimator of execution counts from IP samples
+// convert/sample/ProfDataIp.cpp: an estimator of execution counts from IP samples
 // (no LBR), optionally with call chains.
 //
 // An IP sample says where time went, not how often code ran: a block of many
@@ -72,7 +72,7 @@
 //
 // Measurements behind these choices, and the variants that were tried and
 // not kept: docs/ip-estimator-history.md.
-#include "convert/ProfDataBuild.h"
+#include "convert/sample/SampleBuilder.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"

@@ -1,4 +1,4 @@
-// convert/FdataBinary.h: a binary as BOLT's profile aggregator sees it.
+// convert/bolt/BoltBinary.h: a binary as BOLT's profile aggregator sees it.
 //
 // perf2bolt does not write raw LBR records: it attaches them to the functions
 // it discovered and disassembled, and turns fall-through ranges into

@@ -1,5 +1,5 @@
-// convert/ProfDataSummary.cpp: see ProfDataSummary.h.
-#include "convert/ProfDataSummary.h"
+// convert/sample/ProfDataSummary.cpp: see ProfDataSummary.h.
+#include "convert/sample/ProfDataSummary.h"
 
 #include "core/Support.h"
 

@@ -1,4 +1,4 @@
-// convert/ProfData.h: clang sample-PGO profiles from a pgoctl profile.
+// convert/sample/ProfData.h: clang sample-PGO profiles from a pgoctl profile.
 //
 // writeProfData() symbolizes each binary once (DWARF line tables and inline
 // stacks through LLVM's DebugInfo; the ELF symbol table when there is no debug

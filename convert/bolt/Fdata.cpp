@@ -1,5 +1,5 @@
-// convert/Fdata.cpp: BOLT .fdata (LBR and no_lbr) and BOLT's pre-aggregated
-// input, from a pgoctl profile and the ELF (FdataBinary.h gives BOLT's view of
+// convert/bolt/Fdata.cpp: BOLT .fdata (LBR and no_lbr) and BOLT's pre-aggregated
+// input, from a pgoctl profile and the ELF (BoltBinary.h gives BOLT's view of
 // the ELF: functions, names, basic blocks).
 //
 // What perf2bolt 22 (`/usr/lib/llvm-22/bin/perf2bolt`, aggregate-only mode)
@@ -54,9 +54,9 @@
 // The writer emits B for every branch, F/f for ranges (split as above) and,
 // for IP profiles, E and S; perf2bolt --pa on it gives the same .fdata as
 // writeFdata.
-#include "convert/Fdata.h"
-#include "convert/FdataBinary.h"
-#include "convert/ProfDataBuild.h"
+#include "convert/bolt/Fdata.h"
+#include "convert/bolt/BoltBinary.h"
+#include "convert/sample/SampleBuilder.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"

@@ -1,4 +1,4 @@
-// convert/ProfDataLbr.cpp: LBR counts to FunctionSamples, as llvm-profgen
+// convert/sample/ProfDataLbr.cpp: LBR counts to FunctionSamples, as llvm-profgen
 // does for a non-context-sensitive profile.
 //
 // 1. Ranges: a fall-through range counts when both ends are instructions of
@@ -17,7 +17,7 @@
 // Deliberate difference: a jump (not a call) from inside a function to its
 // own entry, a loop whose header is the entry, is not counted as a call;
 // llvm-profgen counts it as a recursive call.
-#include "convert/ProfDataBuild.h"
+#include "convert/sample/SampleBuilder.h"
 
 #include "llvm/Support/FormatVariadic.h"
 

@@ -1,4 +1,4 @@
-// convert/ProfData.cpp: clang sample-PGO output (`pgoctl convert --to
+// convert/sample/ProfData.cpp: clang sample-PGO output (`pgoctl convert --to
 // profdata|unsymbolized`).
 //
 // writeProfData() symbolizes each given binary once (binary/Symbolizer.h),
@@ -18,8 +18,8 @@
 // llvm-profgen's external address 1. Ranges and branches are filtered as
 // llvm-profgen filters them (ends that are instructions, no call/ret/jmp
 // inside a range, branch targets that are instructions).
-#include "convert/ProfData.h"
-#include "convert/ProfDataBuild.h"
+#include "convert/sample/ProfData.h"
+#include "convert/sample/SampleBuilder.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/ScopeExit.h"
