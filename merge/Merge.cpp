@@ -8,7 +8,6 @@
 // error unless the options allow saturation. See merge/Merge.h for the rules.
 #include "merge/Merge.h"
 #include "core/Support.h"
-#include "binary/Symbols.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
