@@ -175,11 +175,13 @@ private:
   void report(const ConvertSummary &S) {
     for (const std::string &W : S.Warnings)
       spdlog::warn("{}", W);
-    double Share = S.Samples ? 100.0 * double(S.SamplesAttributed) / double(S.Samples) : 0;
+    uint64_t Samples = S.Samples, Attributed = S.SamplesAttributed;
+    double Share = Samples ? 100.0 * double(Attributed) / double(Samples) : 0;
     spdlog::info("wrote {}: {} of {} samples attributed ({:.1f}%), {} functions covered",
-                 Output, S.SamplesAttributed, S.Samples, Share, S.FunctionsCovered);
+                 Output, Attributed, Samples, Share, uint64_t(S.FunctionsCovered));
     if (S.Branches)
-      spdlog::info("branches: {} of {} attributed", S.BranchesAttributed, S.Branches);
+      spdlog::info("branches: {} of {} attributed", uint64_t(S.BranchesAttributed),
+                   uint64_t(S.Branches));
     for (const std::string &D : S.Dropped)
       spdlog::info("dropped: {}", D);
     for (const std::string &N : S.Notes)

@@ -17,6 +17,7 @@
 #include "core/Profile.h"
 
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -49,11 +50,23 @@ llvm::Expected<std::vector<BinaryMatch>>
 matchBinaries(const Profile &P, const std::vector<std::string> &Paths, bool IgnoreBuildId);
 
 /// What a writer did, for the command's summary.
+/// A count that saturates at 2^64-1 instead of wrapping (a crafted or merged
+/// profile can hold counts near 2^64).
+struct SaturatingCount {
+  uint64_t Value = 0;
+  SaturatingCount &operator+=(uint64_t N) {
+    Value = llvm::SaturatingAdd(Value, N);
+    return *this;
+  }
+  SaturatingCount &operator++() { return *this += 1; }
+  operator uint64_t() const { return Value; }
+};
+
 struct ConvertSummary {
-  uint64_t Samples = 0;           ///< IP samples (or branch records) of the binary
-  uint64_t SamplesAttributed = 0; ///< of those, inside a known function
-  uint64_t FunctionsCovered = 0;  ///< functions with a nonzero count in the output
-  uint64_t Branches = 0, BranchesAttributed = 0;
+  SaturatingCount Samples;           ///< IP samples (or branch records) of the binary
+  SaturatingCount SamplesAttributed; ///< of those, inside a known function
+  SaturatingCount FunctionsCovered;  ///< functions with a nonzero count in the output
+  SaturatingCount Branches, BranchesAttributed;
   std::vector<std::string> Dropped; ///< "N samples outside any function", ...
   std::vector<std::string> Warnings;
   std::vector<std::string> Notes; ///< what the writer did that the user should know

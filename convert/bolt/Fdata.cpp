@@ -295,7 +295,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
   AddressMapper Map{Src, B};
   if (NoLbr) {
     std::map<std::pair<uint32_t, uint64_t>, uint64_t> Hits;
-    uint64_t Outside = 0, Total = 0;
+    SaturatingCount Outside, Total;
     for (const AddrCount &S : Src.Samples) {
       uint64_t A = Map(S.Addr);
       Total += S.Count;
@@ -304,7 +304,8 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
         Outside += S.Count;
         continue;
       }
-      Hits[{indexOf(Bin, F), A - F->Address}] += S.Count;
+      uint64_t &H = Hits[{indexOf(Bin, F), A - F->Address}];
+      H = llvm::SaturatingAdd(H, S.Count);
     }
     OS << "no_lbr";
     if (!P.Meta.Event.empty())
@@ -319,7 +320,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
     Sum.SamplesAttributed += Total - Outside;
     if (Outside)
       Sum.Dropped.push_back(
-          llvm::formatv("{0} IP samples outside any function ({1})", Outside, pct(Outside, Total))
+          llvm::formatv("{0} IP samples outside any function ({1})", uint64_t(Outside), pct(Outside, Total))
               .str());
   } else {
     LbrAnalysis R = analyzeLbr(Src, Bin, Map);
@@ -367,7 +368,7 @@ llvm::Error writePreAggregated(const Profile &P, const BinaryMatch &B, llvm::raw
   if (P.Meta.Mode != ProfileMode::Lbr) {
     if (!P.Meta.Event.empty())
       OS << "E " << P.Meta.Event << ":\n";
-    uint64_t Total = 0, Outside = 0;
+    SaturatingCount Total, Outside;
     std::set<uint32_t> Covered;
     for (const AddrCount &S : BP.Samples) {
       uint64_t A = Map(S.Addr);
@@ -386,7 +387,7 @@ llvm::Error writePreAggregated(const Profile &P, const BinaryMatch &B, llvm::raw
     if (Outside)
       Sum.Dropped.push_back(
           llvm::formatv("{0} IP samples outside any function (kept in the file; BOLT ignores "
-                        "them)", Outside).str());
+                        "them)", uint64_t(Outside)).str());
     return llvm::Error::success();
   }
 
