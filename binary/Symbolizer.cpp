@@ -7,6 +7,7 @@
 // sections; mark function entries. Symbolization happens later, per function,
 // through DWARFContext::getInliningInfoForAddress with linkage names.
 #include "binary/Symbolizer.h"
+#include "binary/ElfFile.h"
 #include "binary/Disasm.h"
 #include "binary/DwarfCheck.h"
 #include "core/Support.h"
@@ -44,7 +45,8 @@ using namespace llvm;
 using namespace llvm::object;
 
 struct Symbolizer::Impl {
-  OwningBinary<Binary> Main, Debug;
+  std::shared_ptr<const ElfFile> Main; ///< shared with other views of the binary
+  std::shared_ptr<const ElfFile> Debug;
   const ELFObjectFileBase *MainObj = nullptr;
   const ELFObjectFileBase *DebugObj = nullptr; ///< MainObj when DWARF is inline
   std::unique_ptr<DWARFContext> Dwarf;
@@ -76,15 +78,6 @@ bool hasSection(const ObjectFile &Obj, StringRef Name) {
   return false;
 }
 
-Expected<OwningBinary<Binary>> openElf(StringRef Path) {
-  Expected<OwningBinary<Binary>> B = createBinary(Path);
-  if (!B)
-    return addContext(B.takeError(), Path);
-  if (!isa<ELFObjectFileBase>(B->getBinary()))
-    return makeError("{0}: not an ELF file", Path);
-  return B;
-}
-
 InstKind kindOf(const MCInstrDesc &D) {
   if (D.isCall())
     return InstKind::Call;
@@ -102,13 +95,11 @@ InstKind kindOf(const MCInstrDesc &D) {
 
 // --- Step 1: the binary and its debug info ---------------------------------
 
-static Error openBinaries(Symbolizer::Impl &P, StringRef ElfPath, const SymbolizerOptions &Opts,
-                          std::string &DebugSource) {
-  Expected<OwningBinary<Binary>> Main = openElf(ElfPath);
-  if (!Main)
-    return Main.takeError();
-  P.Main = std::move(*Main);
-  P.MainObj = cast<ELFObjectFileBase>(P.Main.getBinary());
+static Error openBinaries(Symbolizer::Impl &P, std::shared_ptr<const ElfFile> Main,
+                          const SymbolizerOptions &Opts, std::string &DebugSource) {
+  StringRef ElfPath = Main->path();
+  P.Main = std::move(Main);
+  P.MainObj = &P.Main->object();
   std::string DebugPath = Opts.DebugBinary;
   if (DebugPath.empty() && !hasSection(*P.MainObj, ".debug_info")) {
     // The distribution's place for split debug info, by build-id.
@@ -129,11 +120,11 @@ static Error openBinaries(Symbolizer::Impl &P, StringRef ElfPath, const Symboliz
     DebugSource = hasSection(*P.MainObj, ".debug_info") ? "the binary" : "none";
     return Error::success();
   }
-  Expected<OwningBinary<Binary>> Debug = openElf(DebugPath);
+  Expected<std::shared_ptr<const ElfFile>> Debug = ElfFile::open(DebugPath);
   if (!Debug)
     return Debug.takeError();
   P.Debug = std::move(*Debug);
-  P.DebugObj = cast<ELFObjectFileBase>(P.Debug.getBinary());
+  P.DebugObj = &P.Debug->object();
   DebugSource = DebugPath;
   return Error::success();
 }
@@ -173,11 +164,21 @@ static void loadSymbols(Symbolizer::Impl &P) {
 
 Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
                                                          const SymbolizerOptions &Opts) {
+  Expected<std::shared_ptr<const ElfFile>> F = ElfFile::open(ElfPath);
+  if (!F)
+    return F.takeError();
+  return create(std::move(*F), Opts);
+}
+
+Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const ElfFile> Elf,
+                                                         const SymbolizerOptions &Opts) {
   std::unique_ptr<Symbolizer> S(new Symbolizer());
   Impl &P = *S->P;
-  if (Error E = openBinaries(P, ElfPath, Opts, S->DebugSource))
+  std::string ElfPathStore = Elf->path();
+  StringRef ElfPath = ElfPathStore;
+  if (Error E = openBinaries(P, Elf, Opts, S->DebugSource))
     return std::move(E);
-  Expected<ElfInfo> Info = readElfInfo(ElfPath);
+  Expected<ElfInfo> Info = readElfInfo(*Elf);
   if (!Info)
     return Info.takeError();
   for (const LoadSegment &Seg : Info->Segments)

@@ -39,6 +39,8 @@
 
 namespace pgoctl::binary {
 
+class ElfFile;
+
 struct SymbolizerOptions {
   std::string DebugBinary;          ///< --debug-binary: DWARF in a separate file
   /// Where .build-id/xx/yyyy.debug files are looked for; the environment
@@ -81,6 +83,9 @@ class Symbolizer {
 public:
   static llvm::Expected<std::unique_ptr<Symbolizer>> create(llvm::StringRef ElfPath,
                                                             const SymbolizerOptions &Opts);
+  /// The same over an ELF another view of the binary opened already.
+  static llvm::Expected<std::unique_ptr<Symbolizer>>
+  create(std::shared_ptr<const ElfFile> Elf, const SymbolizerOptions &Opts);
   ~Symbolizer();
 
   // Instructions, sorted by address.

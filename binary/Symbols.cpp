@@ -1,6 +1,7 @@
 // binary/Symbols.cpp: ELF build-id, PT_LOAD segments and function symbols via
 // LLVM Object. Every error is prefixed with the file's path.
 #include "binary/Symbols.h"
+#include "binary/ElfFile.h"
 #include "core/Support.h"
 
 #include "llvm/BinaryFormat/ELF.h"
@@ -20,14 +21,6 @@ using llvm::object::ELFObjectFileBase;
 using llvm::object::OwningBinary;
 using llvm::object::ObjectFile;
 
-llvm::Expected<OwningBinary<ObjectFile>> openElf(llvm::StringRef Path) {
-  auto Obj = ObjectFile::createObjectFile(Path);
-  if (!Obj)
-    return addContext(Obj.takeError(), Path);
-  if (!llvm::isa<ELFObjectFileBase>(Obj->getBinary()))
-    return makeError("{0}: not an ELF file", Path);
-  return std::move(*Obj);
-}
 
 template <typename ELFT>
 llvm::Error readSegments(const llvm::object::ELFObjectFile<ELFT> &Obj,
@@ -113,10 +106,15 @@ std::string demangleName(llvm::StringRef Mangled) {
 } // namespace
 
 llvm::Expected<ElfInfo> readElfInfo(llvm::StringRef Path) {
-  auto Owner = openElf(Path);
-  if (!Owner)
-    return Owner.takeError();
-  const auto &Obj = llvm::cast<ELFObjectFileBase>(*Owner->getBinary());
+  auto F = ElfFile::open(Path);
+  if (!F)
+    return F.takeError();
+  return readElfInfo(**F);
+}
+
+llvm::Expected<ElfInfo> readElfInfo(const ElfFile &F) {
+  const ELFObjectFileBase &Obj = F.object();
+  llvm::StringRef Path = F.path();
   ElfInfo Info;
   Info.IsPIE = Obj.getEType() == llvm::ELF::ET_DYN;
   Info.Is64Bit = Obj.is64Bit();
@@ -134,10 +132,15 @@ llvm::Expected<ElfInfo> readElfInfo(llvm::StringRef Path) {
 }
 
 llvm::Expected<SymbolTable> SymbolTable::load(llvm::StringRef Path) {
-  auto Owner = openElf(Path);
-  if (!Owner)
-    return Owner.takeError();
-  const auto &Obj = llvm::cast<ELFObjectFileBase>(*Owner->getBinary());
+  auto F = ElfFile::open(Path);
+  if (!F)
+    return F.takeError();
+  return load(**F);
+}
+
+llvm::Expected<SymbolTable> SymbolTable::load(const ElfFile &F) {
+  const ELFObjectFileBase &Obj = F.object();
+  llvm::StringRef Path = F.path();
   std::vector<RawSymbol> Raw;
   if (llvm::Error E = collectFunctions(Obj.symbols(), Raw))
     return addContext(std::move(E), Path);

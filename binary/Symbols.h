@@ -23,6 +23,8 @@
 
 namespace pgoctl::binary {
 
+class ElfFile;
+
 /// Identity and layout of one ELF file.
 struct ElfInfo {
   std::string BuildId;               ///< lowercase hex of NT_GNU_BUILD_ID, "" if none
@@ -36,6 +38,7 @@ struct ElfInfo {
 
 /// Reads build-id and PT_LOAD segments of the ELF file at Path.
 llvm::Expected<ElfInfo> readElfInfo(llvm::StringRef Path);
+llvm::Expected<ElfInfo> readElfInfo(const ElfFile &F);
 
 /// One function symbol: [Start, Start+Size).
 struct SymbolInfo {
@@ -52,6 +55,7 @@ public:
   /// address (aliases) keep one: global over weak over local, then the
   /// smallest name.
   static llvm::Expected<SymbolTable> load(llvm::StringRef Path);
+  static llvm::Expected<SymbolTable> load(const ElfFile &F);
 
   /// Builds a table from given symbols (sorted and deduplicated here).
   static SymbolTable fromSymbols(std::vector<SymbolInfo> Syms);

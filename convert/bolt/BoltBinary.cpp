@@ -5,6 +5,7 @@
 // the top of Fdata.cpp); where this file simplifies (FDE sizes, landing pads,
 // secondary entry points, IBT PLTs) the difference is said where it is made.
 #include "convert/bolt/BoltBinary.h"
+#include "binary/ElfFile.h"
 #include "binary/Disasm.h"
 #include "core/Support.h"
 
@@ -60,7 +61,7 @@ struct Insn {
 } // namespace
 
 struct BoltBinary::Impl {
-  OwningBinary<ObjectFile> Owner;
+  std::shared_ptr<const binary::ElfFile> Elf; ///< shared with the Symbolizer
   std::vector<Section> Sections;
   Disasm MC; ///< convert/Disasm.h: shared with the Symbolizer
   DenseMap<uint64_t, bool> ReturnCache;
@@ -192,15 +193,19 @@ std::string escapeName(StringRef Name) {
 }
 
 Expected<std::unique_ptr<BoltBinary>> BoltBinary::load(StringRef Path) {
-  auto OwnerOr = ObjectFile::createObjectFile(Path);
-  if (!OwnerOr)
-    return addContext(OwnerOr.takeError(), Path);
+  Expected<std::shared_ptr<const binary::ElfFile>> F = binary::ElfFile::open(Path);
+  if (!F)
+    return F.takeError();
+  return load(std::move(*F));
+}
+
+Expected<std::unique_ptr<BoltBinary>>
+BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
   std::unique_ptr<BoltBinary> B(new BoltBinary());
   Impl &I = *B->I;
-  I.Owner = std::move(*OwnerOr);
-  auto *Elf = dyn_cast<ELFObjectFileBase>(I.Owner.getBinary());
-  if (!Elf)
-    return makeError("{0}: not an ELF file", Path);
+  I.Elf = std::move(File);
+  StringRef Path = I.Elf->path();
+  const ELFObjectFileBase *Elf = &I.Elf->object();
   if (Elf->getArch() != Triple::x86_64)
     return makeError("{0}: .fdata output supports x86-64 binaries only", Path);
 

@@ -33,6 +33,10 @@
 #include <string>
 #include <vector>
 
+namespace pgoctl::binary {
+class ElfFile;
+}
+
 namespace pgoctl::convert::bolt {
 
 struct BasicBlock {
@@ -61,6 +65,9 @@ struct Function {
 class BoltBinary {
 public:
   static llvm::Expected<std::unique_ptr<BoltBinary>> load(llvm::StringRef Path);
+  /// The same over an ELF another view of the binary opened already.
+  static llvm::Expected<std::unique_ptr<BoltBinary>>
+  load(std::shared_ptr<const binary::ElfFile> File);
   ~BoltBinary();
 
   /// The function whose [Address, Address+MaxSize) holds Addr, or null.

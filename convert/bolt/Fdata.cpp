@@ -55,6 +55,7 @@
 // for IP profiles, E and S; perf2bolt --pa on it gives the same .fdata as
 // writeFdata.
 #include "convert/bolt/Fdata.h"
+#include "binary/ElfFile.h"
 #include "convert/bolt/BoltBinary.h"
 #include "convert/sample/SampleBuilder.h"
 #include "core/Support.h"
@@ -268,7 +269,11 @@ const BinaryProfile &binaryOf(const BinaryMatch &B) { return *B.Profile; }
 llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOptions &Opts,
                        llvm::raw_ostream &OS, ConvertSummary &Sum) {
   const BinaryProfile &BP = binaryOf(B);
-  llvm::Expected<std::unique_ptr<BoltBinary>> BinOr = BoltBinary::load(B.ElfPath);
+  // One opened ELF for BOLT's view and, with --infer-edges, the Symbolizer.
+  llvm::Expected<std::shared_ptr<const binary::ElfFile>> Elf = binary::ElfFile::open(B.ElfPath);
+  if (!Elf)
+    return Elf.takeError();
+  llvm::Expected<std::unique_ptr<BoltBinary>> BinOr = BoltBinary::load(*Elf);
   if (!BinOr)
     return BinOr.takeError();
   BoltBinary &Bin = **BinOr;
@@ -283,7 +288,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
                                         "branch records, written as they are");
   if (NoLbr && !Opts.NoLbr && Opts.InferEdges) {
     Profile Q = withVaddrs(P, llvm::ArrayRef<BinaryMatch>(B));
-    llvm::Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(B.ElfPath, {});
+    llvm::Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(*Elf, {});
     if (!S)
       return S.takeError();
     Sum.Warnings.insert(Sum.Warnings.end(), (*S)->warnings().begin(), (*S)->warnings().end());
