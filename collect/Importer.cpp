@@ -530,6 +530,10 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
     }
     Prof.Stacks.push_back(std::move(SC));
   }
+  if (RS.UnknownRecords)
+    Sum.Warnings.push_back(std::to_string(RS.UnknownRecords) +
+                           " records of a type this pgoctl does not know were skipped (a "
+                           "newer perf, or damage: perf script refuses such a file)");
   if (OutsideSegments)
     Sum.Warnings.push_back(std::to_string(OutsideSegments) +
                            " addresses fell outside every PT_LOAD segment of their "
