@@ -175,6 +175,11 @@ std::string checkLineTableForms(const DWARFContext &Ctx, uint64_t Offset) {
       Forms.push_back(dwarf::Form(Form));
     }
     uint64_t NumEntries = D.getULEB128(C);
+    // Every line-table form takes at least one byte: more entries than bytes
+    // left (or entries without a format) is damage, and would loop for as
+    // many as the count says.
+    if (C && NumEntries && (Forms.empty() || NumEntries > D.size() - C.tell()))
+      return formatv("{0} count {1} does not fit the section", What, NumEntries);
     for (uint64_t E = 0; E < NumEntries && C; ++E)
       for (dwarf::Form F : Forms) {
         uint64_t At = C.tell();
