@@ -18,8 +18,6 @@ namespace pgoctl::binary {
 namespace {
 
 using llvm::object::ELFObjectFileBase;
-using llvm::object::OwningBinary;
-using llvm::object::ObjectFile;
 
 
 template <typename ELFT>
