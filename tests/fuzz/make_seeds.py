@@ -3,6 +3,9 @@
 
 The real fixtures (../shared/fixtures/perf) are read in place; what is derived
 from them is written under OUT, never into the repository:
+  OUT/perf_data/    the perf.data seeds: links to the fixtures, and the small
+                    checked-in recordings of tests/lit/Inputs/hermetic
+                    (--hermetic), decompressed;
   OUT/perf_script/  `perf script` text of small fixtures in the forms pgoctl
                     reads (-F ip / ip,brstack / pid,ip / pid,tid,ip,brstack with
                     --show-mmap-events, some with --show-task-events), each cut
@@ -14,8 +17,10 @@ from them is written under OUT, never into the repository:
   OUT/dwarf/        one seed per .debug_* section of the DWARF target's
                     binaries, written by the fuzzer itself (PGOCTL_FUZZ_WRITE_SEEDS).
 Without perf the text seeds are skipped (the fuzzer still runs, from the
-regression corpus and its own mutations). Exit status non-zero when a tool
-that is present fails.
+regression corpus and its own mutations). Without the fixtures (a clone with
+no ../shared beside it) the text and .pgoprof seeds come from the hermetic
+recordings instead, with a note. Exit status non-zero when a tool that is
+present fails.
 """
 import argparse
 import os
@@ -54,13 +59,35 @@ def fresh(path):
     os.makedirs(path)
 
 
-def text_seeds(fixtures, out, limit):
+def perf_data_seeds(fixtures, hermetic, out):
+    """Fills out with the perf.data seeds; returns the hermetic ones' names."""
+    fresh(out)
+    if os.path.isdir(fixtures):
+        for name in sorted(os.listdir(fixtures)):
+            if name != "README.md":
+                os.symlink(os.path.join(fixtures, name), os.path.join(out, name))
+    made = []
+    zstd = shutil.which("zstd")
+    for name in sorted(os.listdir(hermetic)):
+        if not name.endswith(".data.zst"):
+            continue
+        if not zstd:
+            print("make_seeds: no zstd tool: hermetic perf.data seeds skipped", file=sys.stderr)
+            break
+        dst = os.path.join(out, name[: -len(".zst")])
+        subprocess.run([zstd, "-q", "-d", "-f", os.path.join(hermetic, name), "-o", dst],
+                       check=True, timeout=300)
+        made.append(os.path.basename(dst))
+    return made
+
+
+def text_seeds(fixtures, fixture_list, out, limit):
     fresh(out)
     perf = shutil.which("perf")
     if not perf:
         print("make_seeds: no perf: text seeds skipped", file=sys.stderr)
         return
-    for name, fields, tasks in TEXT_FIXTURES:
+    for name, fields, tasks in fixture_list:
         cmd = [perf, "script", "-F", fields, "--show-mmap-events"]
         if tasks:
             cmd.append("--show-task-events")
@@ -72,10 +99,10 @@ def text_seeds(fixtures, out, limit):
             f.write(cut(r.stdout, limit))
 
 
-def pgoprof_seeds(pgoctl, fixtures, out):
+def pgoprof_seeds(pgoctl, fixtures, fixture_list, out):
     fresh(out)
     made = []
-    for name in PGOPROF_FIXTURES:
+    for name in fixture_list:
         dst = os.path.join(out, name + ".pgoprof")
         subprocess.run([pgoctl, "-q", "import", os.path.join(fixtures, name), "-o", dst],
                        check=True, timeout=300)
@@ -107,14 +134,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pgoctl", required=True)
     ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--hermetic", required=True)
     ap.add_argument("--dwarf-fuzzer", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-bytes", type=int, default=32768)
     a = ap.parse_args()
-    if not os.path.isdir(a.fixtures):
-        sys.exit("make_seeds: no fixtures folder %s" % a.fixtures)
-    text_seeds(a.fixtures, os.path.join(a.out, "perf_script"), a.max_bytes)
-    pgoprof_seeds(a.pgoctl, a.fixtures, os.path.join(a.out, "pgoprof"))
+    perf_data = os.path.join(a.out, "perf_data")
+    hermetic = perf_data_seeds(a.fixtures, a.hermetic, perf_data)
+    if os.path.isdir(a.fixtures):
+        fixtures, text_list, pgoprof_list = a.fixtures, TEXT_FIXTURES, PGOPROF_FIXTURES
+    else:
+        print("make_seeds: note: no fixtures folder %s: text and .pgoprof seeds come from "
+              "the hermetic recordings" % a.fixtures, file=sys.stderr)
+        fixtures = perf_data
+        text_list = [(name, "ip", False) for name in hermetic[:4]]
+        pgoprof_list = hermetic[:4]
+    text_seeds(fixtures, text_list, os.path.join(a.out, "perf_script"), a.max_bytes)
+    pgoprof_seeds(a.pgoctl, fixtures, pgoprof_list, os.path.join(a.out, "pgoprof"))
     dwarf_seeds(a.dwarf_fuzzer, os.path.join(a.out, "dwarf"))
 
 
