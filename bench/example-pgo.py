@@ -87,8 +87,7 @@ def record(a, pgoctl, binary, load, name):
 
 def lock(a, profile):
     path = profile + ".pgolock"
-    sh(["cmake", "-DPROFILE=" + profile, "-DLOCK=" + path, "-DVERSION=bench", "-P",
-        os.path.join(ROOT, "cmake-modules", "pgo_lock.cmake")])
+    sh([a.pgoctl, "lock", profile, "--version", "bench", "-o", path])
     return path
 
 
@@ -166,6 +165,7 @@ def main():
     pgoctl = os.path.join(a.pgoctl_build, "cli", "pgoctl")
     if not os.access(pgoctl, os.X_OK):
         sys.exit("bench: %s not built (bash scripts/build.sh)" % pgoctl)
+    a.pgoctl = pgoctl
     for tool in ("perf", "valgrind"):
         if not shutil.which(tool):
             sys.exit("bench: needs %s" % tool)

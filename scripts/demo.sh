@@ -4,7 +4,7 @@
 #  2. run kvsvc's load while recording (`perf record -e cpu-clock -g`: software
 #     events work on any machine, until pgoctl has its own sampler);
 #  3. pgoctl import -> .pgoprof; pgoctl convert -> .profdata, pinned in a
-#     lock file (cmake-modules/pgo_lock.cmake);
+#     lock file (pgoctl lock);
 #  4. rebuild kvsvc with sample PGO from that lock;
 #  5. record the sample-PGO build, convert to .fdata, pin it, and apply BOLT
 #     (BOLT's profile must be of the binary it rewrites);
@@ -70,8 +70,8 @@ record "$work/plain/kvsvc" plain
 
 version=demo-$(date -u +%Y%m%dT%H%M%SZ)
 lock() {  # <profile file in profiles/>: pin it in <file>.pgolock
-  cmake -DPROFILE="$work/profiles/$1" -DLOCK="$work/profiles/$1.pgolock" -DVERSION="$version" \
-    -P cmake-modules/pgo_lock.cmake | sed 's/^-- /   /'
+  "$pgoctl" lock "$work/profiles/$1" --version "$version" -o "$work/profiles/$1.pgolock" 2>&1 |
+    sed 's/^/   /'
 }
 
 echo "== 3. pgoctl import, convert to .profdata, pin it in a lock file"
