@@ -99,7 +99,7 @@ public:
                                                                : lock::DetectedKind::Yaml;
     if (F->Kind != Want)
       return makeError("{0}: --kind {1}, but the file is {2}", Profile, Kind,
-                       lock::describe(F->Kind));
+                       describe(F->Kind));
 
     lock::LockFile L;
     L.Kind = *K;

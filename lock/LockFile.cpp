@@ -313,49 +313,6 @@ llvm::Expected<std::string> renderLockFile(const LockFile &L) {
   return Out;
 }
 
-DetectedKind sniffProfileKind(llvm::MemoryBufferRef Head) {
-  // A copy: LLVM's line iterator (the text check) wants a NUL at the end.
-  std::unique_ptr<llvm::MemoryBuffer> B =
-      llvm::MemoryBuffer::getMemBufferCopy(Head.getBuffer(), Head.getBufferIdentifier());
-  llvm::StringRef S = B->getBuffer();
-  if (llvm::IndexedInstrProfReader::hasFormat(*B))
-    return DetectedKind::InstrProfdata;
-  if (llvm::RawInstrProfReader64::hasFormat(*B) || llvm::RawInstrProfReader32::hasFormat(*B))
-    return DetectedKind::InstrProfraw;
-  if (llvm::sampleprof::SampleProfileReaderRawBinary::hasFormat(*B) ||
-      llvm::sampleprof::SampleProfileReaderExtBinary::hasFormat(*B))
-    return DetectedKind::Profdata;
-  if (S.starts_with("no_lbr") || S.starts_with("boltedcollection") ||
-      (S.size() >= 2 && S[0] >= '0' && S[0] <= '9' && S[1] == ' '))
-    return DetectedKind::Fdata;
-  if (S.starts_with("---")) {
-    llvm::StringRef Rest = S.drop_front(3).ltrim(" \t\r");
-    if (Rest.consume_front("\n") && Rest.starts_with("header:"))
-      return DetectedKind::Yaml;
-  }
-  if (llvm::sampleprof::SampleProfileReaderText::hasFormat(*B))
-    return DetectedKind::Profdata;
-  return DetectedKind::Unknown;
-}
-
-llvm::StringRef describe(DetectedKind K) {
-  switch (K) {
-  case DetectedKind::Profdata:
-    return "a sample profile (profdata)";
-  case DetectedKind::InstrProfdata:
-    return "an indexed instrumentation profile (instr-profdata)";
-  case DetectedKind::InstrProfraw:
-    return "a raw instrumentation profile (.profraw: merge it with llvm-profdata merge first)";
-  case DetectedKind::Fdata:
-    return "a BOLT .fdata profile (fdata)";
-  case DetectedKind::Yaml:
-    return "a BOLT YAML profile (yaml)";
-  case DetectedKind::Unknown:
-    break;
-  }
-  return "not a profile pgoctl knows";
-}
-
 llvm::Expected<ProfileFacts> inspectProfile(llvm::StringRef Path, uint64_t MaxBytes) {
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> B = readRegular(Path, MaxBytes);
   if (!B)
@@ -363,7 +320,7 @@ llvm::Expected<ProfileFacts> inspectProfile(llvm::StringRef Path, uint64_t MaxBy
   llvm::StringRef Data = (*B)->getBuffer();
   ProfileFacts F;
   F.Size = Data.size();
-  F.Kind = sniffProfileKind(llvm::MemoryBufferRef(Data.take_front(4096), Path));
+  F.Kind = sniffFileKind(llvm::MemoryBufferRef(Data.take_front(4096), Path));
   F.Sha256 = llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(Data)), /*LowerCase=*/true);
   return F;
 }

@@ -9,6 +9,8 @@
 // locks stay readable.
 #pragma once
 
+#include "core/FileKind.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBufferRef.h"
@@ -52,11 +54,9 @@ llvm::Expected<std::string> renderLockFile(const LockFile &L);
 /// Seconds since 1970 of a `created` value, or an error saying what is wrong.
 llvm::Expected<int64_t> parseCreated(llvm::StringRef Text);
 
-/// What a profile's first bytes say it is (LLVM's own format checks for
-/// .profdata): a lock kind, or a raw .profraw, or nothing known.
-enum class DetectedKind { Unknown, Profdata, InstrProfdata, InstrProfraw, Fdata, Yaml };
-DetectedKind sniffProfileKind(llvm::MemoryBufferRef Head);
-llvm::StringRef describe(DetectedKind K);
+/// What a profile's first bytes say it is (core/FileKind.h): a lock kind, or
+/// a raw or text instrumentation profile, or nothing known.
+using DetectedKind = FileKind;
 
 /// A profile file checked for locking: a regular file of at most MaxBytes,
 /// its sha256 (lowercase hex) and its kind from its first bytes.

@@ -11,6 +11,7 @@
 // was read. See InstrMerge.h for the rules.
 #include "merge/InstrMerge.h"
 
+#include "core/FileKind.h"
 #include "core/Support.h"
 
 #include "llvm/ProfileData/InstrProf.h"
@@ -27,38 +28,16 @@
 namespace pgoctl {
 
 InstrProfFormat detectInstrProfile(llvm::StringRef Path) {
-  char Head[4096];
-  size_t N = 0;
-  if (FILE *F = fopen(Path.str().c_str(), "rb")) {
-    N = fread(Head, 1, sizeof(Head), F);
-    fclose(F);
-  }
-  if (N < 8)
-    return InstrProfFormat::None;
-  llvm::StringRef Bytes(Head, N);
-  auto Buf = llvm::MemoryBuffer::getMemBuffer(Bytes.take_front(8), Path,
-                                              /*RequiresNullTerminator=*/false);
-  if (llvm::IndexedInstrProfReader::hasFormat(*Buf))
+  switch (sniffFileKind(Path)) {
+  case FileKind::InstrProfdata:
     return InstrProfFormat::Indexed;
-  if (llvm::RawInstrProfReader64::hasFormat(*Buf) || llvm::RawInstrProfReader32::hasFormat(*Buf))
+  case FileKind::InstrProfraw:
     return InstrProfFormat::Raw;
-  // Text: printable, and the first line that is not a comment is a header
-  // flag (":ir", ":fe", ":csir", ...), as llvm-profdata --text writes it.
-  // A front-end text profile without a flag is left to --to instr-profdata.
-  auto Whole = llvm::MemoryBuffer::getMemBuffer(Bytes, Path, false);
-  if (!llvm::TextInstrProfReader::hasFormat(*Whole))
+  case FileKind::InstrText:
+    return InstrProfFormat::Text;
+  default:
     return InstrProfFormat::None;
-  llvm::StringRef Rest = Bytes;
-  while (!Rest.empty()) {
-    auto [Line, Next] = Rest.split('\n');
-    Line = Line.trim();
-    if (!Line.empty() && !Line.starts_with("#"))
-      return Line.starts_with(":") && Line.size() > 1 && llvm::isAlpha(Line[1])
-                 ? InstrProfFormat::Text
-                 : InstrProfFormat::None;
-    Rest = Next;
   }
-  return InstrProfFormat::None;
 }
 
 llvm::StringRef formatName(InstrProfFormat F) {

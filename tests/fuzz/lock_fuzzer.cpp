@@ -1,5 +1,5 @@
 // tests/fuzz/lock_fuzzer.cpp: libFuzzer target for the lock file reader
-// (lock/LockFile.h) and the profile-kind sniffing.
+// (lock/LockFile.h) and the profile-kind sniffing (core/FileKind.h).
 //
 // Each input is parsed as a lock file; an accepted lock must render back to a
 // lock that parses to the same fields (the writer never writes what the
@@ -12,7 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   llvm::StringRef Text(reinterpret_cast<const char *>(Data), Size);
-  (void)pgoctl::lock::sniffProfileKind(llvm::MemoryBufferRef(Text, "fuzz"));
+  (void)pgoctl::sniffFileKind(llvm::MemoryBufferRef(Text, "fuzz"));
   llvm::Expected<pgoctl::lock::LockFile> L = pgoctl::lock::parseLockFile(Text, "fuzz.pgolock");
   if (!L) {
     llvm::consumeError(L.takeError());

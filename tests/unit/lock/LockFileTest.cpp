@@ -224,6 +224,10 @@ TEST_F(ProfileKinds, FromTheFirstBytes) {
   EXPECT_EQ(kindOf(write("l.fdata", "1 main 0 1 f 0 0 2000\n")), DetectedKind::Fdata);
   EXPECT_EQ(kindOf(write("p.yaml", "---\nheader:\n  profile-version: 1\n")), DetectedKind::Yaml);
   EXPECT_EQ(kindOf(write("secret.txt", "password = hunter2\n")), DetectedKind::Unknown);
+  // llvm-profdata --text of an IR profile: its header flag after a comment.
+  EXPECT_EQ(kindOf(write("i.proftext", "# IR level Instrumentation Flag\n:ir\nmain\n# Func Hash:\n"
+                                        "1234\n# Num Counters:\n1\n# Counter Values:\n100\n")),
+            DetectedKind::InstrText);
 }
 
 TEST_F(ProfileKinds, RefusesSpecialFilesAndBigOnes) {

@@ -1,5 +1,7 @@
-// convert/BinaryMatch.cpp: pairing --binary files with a profile's binaries,
-// by binary/Locate.h's rule seen from the candidate's side.
+// convert/Convert.cpp: what every output of convert shares (Convert.h):
+// pairing --binary files with a profile's binaries, by binary/Locate.h's rule
+// seen from the candidate's side, and the check that a conversion attributed
+// enough samples to be worth writing.
 #include "convert/Convert.h"
 #include "core/Error.h"
 #include "core/Support.h"
