@@ -31,57 +31,45 @@ public:
   TextReader(llvm::StringRef Path, PerfVisitor &V, PerfHeader &H, ReadStats &S)
       : Path(Path), V(V), H(H), S(S) {}
 
-  /// Whether sample lines carry a pid: without one, every process is taken
-  /// to share one address space (as llvm-profgen assumes), so mmaps of any
-  /// pid apply to every sample.
-  static bool samplesHavePid(llvm::StringRef Text) {
-    while (!Text.empty()) {
-      auto [Line, Rest] = Text.split('\n');
-      Text = Rest;
-      llvm::StringRef T = Line.trim();
-      if (T.empty() || T.starts_with("#") || Line.contains("PERF_RECORD_"))
-        continue;
-      llvm::SmallVector<llvm::StringRef, 4> Tok;
-      T.split(Tok, ' ', -1, false);
-      // pid[/tid] is decimal and followed by the ip; a lone ip is followed by
-      // branch entries or nothing.
-      return Tok.size() >= 2 && !Tok[0].starts_with("0x") && !Tok[1].starts_with("0x") &&
-             !Tok[1].contains('/');
-    }
-    return false;
+  /// Whether sample lines carry a pid, from the first sample line: without
+  /// one, every process is taken to share one address space (as llvm-profgen
+  /// assumes), so mmaps of any pid apply to every sample.
+  static bool lineHasPid(llvm::StringRef T) {
+    llvm::SmallVector<llvm::StringRef, 4> Tok;
+    T.split(Tok, ' ', -1, false);
+    // pid[/tid] is decimal and followed by the ip; a lone ip is followed by
+    // branch entries or nothing.
+    return Tok.size() >= 2 && !Tok[0].starts_with("0x") && !Tok[1].starts_with("0x") &&
+           !Tok[1].contains('/');
   }
 
-  llvm::Error run(llvm::StringRef Text) {
-    HasPid = samplesHavePid(Text);
-    EventAttr A;
-    A.Name = "perf-script";
-    A.SampleType = kSampleIp | kSampleTid;
-    H.Attrs.push_back(A);
-    bool HeaderSent = false;
-    uint64_t LineNo = 0;
-    while (!Text.empty()) {
-      auto [Line, Rest] = Text.split('\n');
-      Text = Rest;
-      ++LineNo;
-      S.Bytes += Line.size() + 1;
-      Line = Line.rtrim("\r");
-      if (Line.trim().empty())
-        continue;
-      if (Line.starts_with("#"))
-        continue;
-      if (Line.starts_with("\t"))
-        return makeError("{0}:{1}: call chains in perf script text are not supported "
-                         "(perf prints their frames map-relative); run perf script "
-                         "with -G, or import the perf.data itself",
-                         Path, LineNo);
-      if (!HeaderSent) {
-        // The first sample decides whether there is a branch stack.
-        HeaderSent = true;
-        V.onHeader(H);
+  /// One line of the input, without its newline. Lines before the first
+  /// sample line wait (up to MaxPending bytes) until it says whether samples
+  /// carry a pid, which decides how those side-band lines apply.
+  llvm::Error feed(llvm::StringRef Line) {
+    ++LineNo;
+    S.Bytes += Line.size() + 1;
+    if (!Decided) {
+      llvm::StringRef T = Line.trim();
+      if (T.empty() || T.starts_with("#") || Line.contains("PERF_RECORD_")) {
+        PendingBytes += Line.size() + 1;
+        if (PendingBytes > MaxPending)
+          return makeKindError(ErrorKind::Resource,
+                               "{0}: more than {1} bytes before the first sample line",
+                               Path, MaxPending);
+        Pending.push_back(Line.str());
+        return llvm::Error::success();
       }
-      if (llvm::Error E = parseLine(Line, LineNo))
+      if (llvm::Error E = decide(lineHasPid(T)))
         return E;
     }
+    return handle(Line, LineNo);
+  }
+
+  llvm::Error finish() {
+    if (!Decided)
+      if (llvm::Error E = decide(false))
+        return E;
     if (!HeaderSent)
       V.onHeader(H);
     if (!SawMmap && S.Samples > 0)
@@ -89,6 +77,42 @@ public:
                        "--show-mmap-events so addresses can be mapped to binaries",
                        Path);
     return llvm::Error::success();
+  }
+
+  uint64_t MaxPending = 0;
+
+private:
+  llvm::Error decide(bool Pid) {
+    Decided = true;
+    HasPid = Pid;
+    EventAttr A;
+    A.Name = "perf-script";
+    A.SampleType = kSampleIp | kSampleTid;
+    H.Attrs.push_back(A);
+    uint64_t No = LineNo - Pending.size();
+    for (const std::string &L : Pending)
+      if (llvm::Error E = handle(L, No++))
+        return E;
+    Pending.clear();
+    Pending.shrink_to_fit();
+    return llvm::Error::success();
+  }
+
+  llvm::Error handle(llvm::StringRef Line, uint64_t No) {
+    Line = Line.rtrim("\r");
+    if (Line.trim().empty() || Line.starts_with("#"))
+      return llvm::Error::success();
+    if (Line.starts_with("\t"))
+      return makeError("{0}:{1}: call chains in perf script text are not supported "
+                       "(perf prints their frames map-relative); run perf script "
+                       "with -G, or import the perf.data itself",
+                       Path, No);
+    if (!HeaderSent) {
+      // The first sample decides whether there is a branch stack.
+      HeaderSent = true;
+      V.onHeader(H);
+    }
+    return parseLine(Line, No);
   }
 
 private:
@@ -264,6 +288,10 @@ private:
   std::string Filename;
   bool SawMmap = false;
   bool HasPid = false;
+  bool Decided = false, HeaderSent = false;
+  uint64_t LineNo = 0;
+  std::vector<std::string> Pending;
+  uint64_t PendingBytes = 0;
 };
 
 } // namespace
@@ -282,28 +310,51 @@ llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &
                                ReadStats &Stats) {
   Header = PerfHeader();
   Stats = ReadStats();
-  std::unique_ptr<llvm::MemoryBuffer> MB;
-  std::string Streamed;
-  llvm::StringRef Text;
+  TextReader R(In.path(), Visitor, Header, Stats);
+  R.MaxPending = defaultMaxMemory();
   if (In.isRegular()) {
     auto MBOr = llvm::MemoryBuffer::getOpenFile(In.fd(), In.path(), In.size(),
                                                 /*RequiresNullTerminator=*/false);
     if (!MBOr)
       return makeError("{0}: {1}", In.path(), MBOr.getError().message());
-    MB = std::move(*MBOr);
-    Text = MB->getBuffer();
-  } else {
-    // A pipe or FIFO: read whole (the parser looks ahead for the fields),
-    // up to the memory limit.
-    llvm::Expected<std::string> All = In.readAll(defaultMaxMemory());
-    if (!All)
-      return All.takeError();
-    Streamed = std::move(*All);
-    Text = Streamed;
+    llvm::StringRef Text = (*MBOr)->getBuffer();
+    Header.FileSize = Text.size();
+    while (!Text.empty()) {
+      auto [Line, Rest] = Text.split('\n');
+      Text = Rest;
+      if (llvm::Error E = R.feed(Line))
+        return E;
+    }
+    return R.finish();
   }
-  Header.FileSize = Text.size();
-  TextReader R(In.path(), Visitor, Header, Stats);
-  return R.run(Text);
+  // A pipe or FIFO: streamed a line at a time through a buffer; only a
+  // line longer than the memory limit is an error.
+  const uint64_t MaxLine = defaultMaxMemory();
+  std::string Buf;
+  size_t Start = 0;
+  std::vector<char> Chunk(1 << 20);
+  for (;;) {
+    llvm::Expected<size_t> N = In.read(Chunk.data(), Chunk.size());
+    if (!N)
+      return N.takeError();
+    Header.FileSize += *N;
+    if (*N == 0)
+      break;
+    Buf.erase(0, Start);
+    Start = 0;
+    Buf.append(Chunk.data(), *N);
+    for (size_t NL; (NL = Buf.find('\n', Start)) != std::string::npos; Start = NL + 1)
+      if (llvm::Error E = R.feed(llvm::StringRef(Buf).slice(Start, NL)))
+        return E;
+    if (Buf.size() - Start > MaxLine)
+      return makeKindError(ErrorKind::Resource,
+                           "{0}: a line of more than {1} bytes (the memory limit)",
+                           In.path(), MaxLine);
+  }
+  if (Start < Buf.size())
+    if (llvm::Error E = R.feed(llvm::StringRef(Buf).drop_front(Start)))
+      return E;
+  return R.finish();
 }
 
 llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,

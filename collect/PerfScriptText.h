@@ -20,7 +20,7 @@ bool looksLikePerfScript(llvm::StringRef Bytes);
 llvm::Error readPerfScriptText(llvm::StringRef Path, PerfVisitor &Visitor,
                                PerfHeader &Header, ReadStats &Stats);
 /// The same from an input opened once (core/Input.h): a file, or a pipe or
-/// FIFO read to its end (up to defaultMaxMemory()).
+/// FIFO streamed a line at a time.
 llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &Header,
                                ReadStats &Stats);
 
