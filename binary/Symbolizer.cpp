@@ -57,6 +57,10 @@ struct Symbolizer::Impl {
   std::vector<std::tuple<uint64_t, uint64_t, StringRef>> FuncSyms;
   /// Per function from DWARF: the unit describing it.
   std::vector<DWARFUnit *> FuncUnit;
+  /// DWARF names the symbol table contradicted (damaged strings), and the
+  /// symbol table's name for each: inlined copies of those functions read
+  /// the same damaged string, and get the same correction.
+  StringMap<std::string> SymtabNameFor;
 };
 
 Symbolizer::Symbolizer() : P(std::make_unique<Impl>()) {}
@@ -252,7 +256,9 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
     // subprogram's entry must carry its name (a damaged .debug_str or
     // .debug_str_offsets turns `op_add` into `opPadd`). A subprogram whose
     // entry lies inside another function's symbol, not at its start, has a
-    // damaged address: its unit falls back like a damaged one.
+    // damaged address: its unit falls back like a damaged one. Inlined
+    // copies of a renamed function are renamed too (symbolizeInst); a
+    // function that exists only inlined has no symbol to check against.
     unsigned Renamed = 0;
     std::vector<StringRef> RenamedNames;
     std::vector<DWARFUnit *> BadAddress;
@@ -275,6 +281,7 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
         Matches |= sameFunctionName(Sp.Name, std::get<2>(*J));
       }
       if (AtStart && !Matches) {
+        P.SymtabNameFor[Sp.Name] = symbolTableFunctionName(SymName).str();
         Sp.Name = symbolTableFunctionName(SymName);
         RenamedNames.push_back(Sp.Name);
         ++Renamed;
@@ -697,7 +704,10 @@ void Symbolizer::symbolizeInst(uint32_t I) {
     const DILineInfo &Fr = Info.getFrame(unsigned(K));
     if (Fr.FunctionName.empty() || Fr.FunctionName == DILineInfo::BadString)
       break;
-    auto [It, New] = P->NameIds.try_emplace(Fr.FunctionName, uint32_t(Names.size()));
+    StringRef Name = Fr.FunctionName;
+    if (auto Fix = P->SymtabNameFor.find(Name); Fix != P->SymtabNameFor.end())
+      Name = Fix->second;
+    auto [It, New] = P->NameIds.try_emplace(Name, uint32_t(Names.size()));
     if (New)
       Names.push_back(It->first());
     Stack.push_back({It->second, (Fr.Line - Fr.StartLine) & 0xffff, Fr.Discriminator});
