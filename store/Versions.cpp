@@ -30,6 +30,29 @@ llvm::Expected<std::string> publishVersion(Store &S, VersionInfo Info,
     if (llvm::Error E = S.put(versionKey(Info.Service, Info.Version, Form), Bytes))
       return std::move(E);
   }
+  // Published before (same bytes, same version): keep the forms stored then
+  // and its first creation time, so publishing again never loses a form.
+  std::string JsonKey = versionKey(Info.Service, Info.Version, "json");
+  llvm::Expected<std::optional<ObjectInfo>> Had = S.head(JsonKey);
+  if (!Had)
+    return Had.takeError();
+  if (*Had) {
+    llvm::Expected<std::string> Text = getObject(S, JsonKey, 1 << 20);
+    if (!Text)
+      return Text.takeError();
+    llvm::Expected<VersionInfo> Old = parseVersionInfo(*Text, S.objectUrl(JsonKey));
+    if (!Old)
+      return addContext(Old.takeError(), "publishing again over a damaged version description");
+    for (const auto &[Form, Sha] : Old->FormSha256)
+      if (!Info.FormSha256.count(Form)) {
+        Info.Forms.push_back(Form);
+        Info.FormSha256[Form] = Sha;
+      }
+    llvm::sort(Info.Forms);
+    Info.Created = Old->Created;
+    if (Info.Parent.empty())
+      Info.Parent = Old->Parent;
+  }
   if (Info.Created.empty())
     Info.Created = utcTime(int64_t(std::time(nullptr)));
   if (llvm::Error E =
