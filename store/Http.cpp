@@ -28,8 +28,12 @@ std::string awsUriEncode(llvm::StringRef S, bool KeepSlash) {
   for (unsigned char C : S) {
     if (llvm::isAlnum(C) || C == '-' || C == '_' || C == '.' || C == '~' || (KeepSlash && C == '/'))
       Out += char(C);
-    else
-      Out += llvm::formatv("%{0:X2}", unsigned(C)).str();
+    else {
+      static const char Hex[] = "0123456789ABCDEF";
+      Out += '%';
+      Out += Hex[C >> 4];
+      Out += Hex[C & 15];
+    }
   }
   return Out;
 }
@@ -155,7 +159,7 @@ llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink
     curl_easy_setopt(H, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(H, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(H, CURLOPT_CONNECTTIMEOUT, long(Opts.ConnectTimeoutSec));
-    curl_easy_setopt(H, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(H, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(H, CURLOPT_LOW_SPEED_TIME, long(Opts.LowSpeedTimeoutSec));
     curl_easy_setopt(H, CURLOPT_WRITEFUNCTION, onBody);
     curl_easy_setopt(H, CURLOPT_WRITEDATA, &T);
@@ -172,8 +176,10 @@ llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink
     } else if (Req.Method != "GET") {
       curl_easy_setopt(H, CURLOPT_CUSTOMREQUEST, Req.Method.c_str());
     }
+    // No `Expect:` header to turn off 100-continue: libcurl 7.88 signs a
+    // header it was told to remove (with an empty value) and the signature
+    // no longer matches what the server sees.
     curl_slist *Hdrs = nullptr;
-    Hdrs = curl_slist_append(Hdrs, "Expect:");
     if (Req.Method == "PUT" || Req.Method == "POST")
       Hdrs = curl_slist_append(Hdrs, "Content-Type: application/octet-stream");
     for (const HttpHeader &X : Req.Headers)

@@ -10,7 +10,7 @@
 //   - bounds every body: MaxBodyBytes for a body kept in the response, the
 //     sink's own limit for a streamed one; a larger body is an error of kind
 //     resource, never an allocation;
-//   - a transfer slower than 1 byte/s for LowSpeedTimeoutSec has timed out;
+//   - a transfer slower than 1 KiB/s for LowSpeedTimeoutSec has timed out;
 //   - signs with AWS SigV4 by libcurl itself (CURLOPT_AWS_SIGV4) when asked;
 //   - keeps credentials out of every message: they travel in UserPwd or in
 //     headers the caller marks secret, never in the URL, and errors show the

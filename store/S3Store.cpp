@@ -154,7 +154,7 @@ public:
     bool Custom = !Aws.Endpoint.empty();
     std::string Endpoint =
         Custom ? Aws.Endpoint : "https://s3." + Aws.Region + ".amazonaws.com";
-    bool Virtual = Aws.Style == Addressing::Virtual ||
+    Virtual = Aws.Style == Addressing::Virtual ||
                    (Aws.Style == Addressing::Auto && !Custom &&
                     this->Bucket.find('.') == std::string::npos);
     if (Virtual) {
@@ -259,7 +259,8 @@ public:
       if (!Token.empty())
         Q += "continuation-token=" + awsUriEncode(Token, false) + "&";
       Q += "list-type=2&prefix=" + awsUriEncode(Full, false);
-      llvm::Expected<HttpResponse> R = send("GET", "/", Q, "", {});
+      // The bucket itself: `<endpoint>/<bucket>?...` or `<bucket>.<host>/?...`.
+      llvm::Expected<HttpResponse> R = send("GET", Virtual ? "/" : "", Q, "", {});
       if (!R)
         return R.takeError();
       if (R->Status != 200)
@@ -373,6 +374,7 @@ private:
   }
 
   std::string Url, Bucket, Prefix, Base;
+  bool Virtual = false;
   AwsSettings Aws;
   HttpClient Http;
   std::optional<bool> ConditionalWrites;

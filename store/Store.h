@@ -62,7 +62,7 @@ struct StoreOptions {
   Addressing Style = Addressing::Auto;
   RetryPolicy Retry;
   unsigned ConnectTimeoutSec = 10;
-  unsigned LowSpeedTimeoutSec = 30; ///< a transfer below 1 byte/s for this long has timed out
+  unsigned LowSpeedTimeoutSec = 30; ///< a transfer below 1 KiB/s for this long has timed out
   uint64_t MaxResponseBytes = uint64_t(16) << 20; ///< bodies other than get()'s (lists, errors)
 };
 
