@@ -25,7 +25,9 @@ TEST(StoreLayout, KeyPartsThatWouldEscapeAreRefused) {
   for (const char *Bad : {"", ".", "..", "a/b", "../x", "a b", "x\x1b[2Jy", "a\nb", "a\\b"})
     EXPECT_FALSE(errText(checkKeyPart(Bad, "service")).empty()) << Bad;
   EXPECT_FALSE(errText(checkKeyPart(std::string(129, 'a'), "service")).empty());
-  for (const char *Good : {"kv", "web-01", "api_v2.prod", "a+b@c", "..a", std::string(128, 'z').c_str()})
+  for (const std::string &Good :
+       {std::string("kv"), std::string("web-01"), std::string("api_v2.prod"),
+        std::string("a+b@c"), std::string("..a"), std::string(128, 'z')})
     EXPECT_EQ(errText(checkKeyPart(Good, "service")), "") << Good;
 }
 
