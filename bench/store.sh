@@ -18,7 +18,14 @@ PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 mkdir -p "$WORK/s3"
 "$NPM_PREFIX/node_modules/.bin/s3rver" -d "$WORK/s3" --address 127.0.0.1 --port "$PORT" --silent &
 S3PID=$!
-trap 'kill $S3PID 2>/dev/null; wait $S3PID 2>/dev/null; rm -rf "$WORK"' EXIT
+cleanup() { # keeps the script's own exit status (not s3rver's SIGTERM)
+  local rc=$?
+  kill "$S3PID" 2>/dev/null || true
+  wait "$S3PID" 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
 AWS=(/usr/bin/python3 -m awscli --endpoint-url "$AWS_ENDPOINT_URL")
