@@ -6,8 +6,17 @@
 // instrumented profile cannot be locked as a sample one) and where to fetch it
 // (default: the profile's path relative to the lock's folder). `--show` reads
 // a lock with the CMake module's rules and prints its fields.
+//
+// `pgoctl lock --store URL --service S (--channel N | --version SHA256) --kind
+// profdata|fdata -o svc.pgolock` pins a published version instead: the form
+// is downloaded, its sha256 computed (and checked against the version's .json)
+// and its kind checked from its bytes; the lock's source is the object's URL
+// (s3://bucket/prefix/profiles/S/SHA.profdata) and its version the sha256.
 #include "cli/Command.h"
+#include "cli/StoreOptions.h"
+#include "core/Error.h"
 #include "lock/LockFile.h"
+#include "store/Versions.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -54,7 +63,8 @@ public:
     App.add_option("profile", Profile, "the profile to pin (.profdata, .fdata, BOLT YAML)");
     App.add_option("--kind", Kind, "profdata | instr-profdata | fdata | yaml (checked against "
                                    "the file)");
-    App.add_option("--version", Version, "a label for the profile (letters, digits, . _ : + @ -)");
+    App.add_option("--version", Version, "a label for the profile (letters, digits, . _ : + @ -); "
+                                         "with --store: the version (sha256) to pin");
     App.add_option("--source", Source,
                    "where pgo_target() fetches it (default: the profile's path relative to the "
                    "lock's folder)");
@@ -62,9 +72,85 @@ public:
     App.add_option("--max-bytes", MaxBytes, "largest profile read (default 1 GiB)");
     App.add_option("-o,--output", Output, "the lock file to write");
     App.add_option("--show", Show, "read a lock file, check it and print its fields");
+    addStoreOptions(App, SA, /*StoreRequired=*/false);
+    App.add_option("--service", Service, "with --store: the service");
+    App.add_option("--channel", Channel, "with --store: pin the version this channel names");
+  }
+
+  /// The locked kind as detected from a file's first bytes.
+  static lock::DetectedKind detectedFor(lock::ProfileKind K) {
+    return K == lock::ProfileKind::Profdata        ? lock::DetectedKind::Profdata
+           : K == lock::ProfileKind::InstrProfdata ? lock::DetectedKind::InstrProfdata
+           : K == lock::ProfileKind::Fdata         ? lock::DetectedKind::Fdata
+                                                   : lock::DetectedKind::Yaml;
+  }
+
+  /// Writes L to Output after a round trip through the reader.
+  llvm::Error writeLock(const lock::LockFile &L) {
+    llvm::Expected<std::string> Text = lock::renderLockFile(L);
+    if (!Text)
+      return addContext(Text.takeError(), "cannot write " + Output);
+    if (llvm::Expected<lock::LockFile> Back = lock::parseLockFile(*Text, Output); !Back)
+      return Back.takeError();
+    return writeFileAtomic(Output, *Text);
+  }
+
+  llvm::Expected<int> runStore(CommandContext &Ctx) {
+    if (!Profile.empty() || Output.empty() || Kind.empty() || Service.empty() ||
+        Channel.empty() == Version.empty())
+      return makeKindError(ErrorKind::Usage,
+                           "usage: pgoctl lock --store URL --service S (--channel NAME | "
+                           "--version SHA256) --kind profdata|fdata -o LOCK");
+    std::optional<lock::ProfileKind> K = lock::parseKind(Kind);
+    if (K != lock::ProfileKind::Profdata && K != lock::ProfileKind::Fdata)
+      return makeKindError(ErrorKind::Usage, "--kind `{0}`: a store holds profdata and fdata",
+                           Kind);
+    llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
+    if (!S)
+      return S.takeError();
+    llvm::Expected<store::VersionInfo> Info =
+        store::resolveVersion(**S, Service, Channel, Version);
+    if (!Info)
+      return Info.takeError();
+    if (!llvm::is_contained(Info->Forms, Kind))
+      return makeKindError(ErrorKind::Input,
+                           "{0}: version {1} of {2} has no {3} form (publish it with --to {3})",
+                           (*S)->url(), Info->Version, Service, Kind);
+    std::string Key = store::versionKey(Service, Info->Version, Kind);
+    llvm::Expected<std::string> Body = [&] {
+      Stats::Pass P(Ctx.PassStats, "download and hash");
+      return store::getObject(**S, Key, MaxBytes);
+    }();
+    if (!Body)
+      return Body.takeError();
+    std::string Sha = store::sha256Hex(*Body);
+    if (auto It = Info->FormSha256.find(Kind); It != Info->FormSha256.end() && It->second != Sha)
+      return makeKindError(ErrorKind::Damaged, "{0}: sha256 {1}, but the version's .json says {2}",
+                           (*S)->objectUrl(Key), Sha, escapeForTerminal(It->second, 80));
+    lock::DetectedKind Found =
+        lock::sniffProfileKind(llvm::MemoryBufferRef(*Body, (*S)->objectUrl(Key)));
+    if (Found != detectedFor(*K))
+      return makeKindError(ErrorKind::Damaged, "{0}: --kind {1}, but the object is {2}",
+                           (*S)->objectUrl(Key), Kind, lock::describe(Found));
+    lock::LockFile L;
+    L.Kind = *K;
+    L.Version = Info->Version;
+    L.Sha256 = Sha;
+    L.Source = (*S)->objectUrl(Key);
+    L.Created = Info->Created.empty() ? nowUtc() : Info->Created;
+    if (llvm::Error E = writeLock(L))
+      return std::move(E);
+    llvm::errs() << "pgoctl lock: wrote " << Output << ": " << Kind << " of " << Service
+                 << (Channel.empty() ? "" : "/" + Channel) << " sha256 "
+                 << llvm::StringRef(Sha).take_front(12) << "\n";
+    return 0;
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (!SA.Url.empty())
+      return runStore(Ctx);
+    if (!Service.empty() || !Channel.empty())
+      return makeKindError(ErrorKind::Usage, "--service and --channel go with --store");
     if (!Show.empty()) {
       if (!Profile.empty() || !Output.empty())
         return makeError("--show takes a lock file only (no PROFILE, no -o)");
@@ -92,11 +178,7 @@ public:
     }();
     if (!F)
       return F.takeError();
-    lock::DetectedKind Want = *K == lock::ProfileKind::Profdata ? lock::DetectedKind::Profdata
-                              : *K == lock::ProfileKind::InstrProfdata
-                                  ? lock::DetectedKind::InstrProfdata
-                              : *K == lock::ProfileKind::Fdata ? lock::DetectedKind::Fdata
-                                                               : lock::DetectedKind::Yaml;
+    lock::DetectedKind Want = detectedFor(*K);
     if (F->Kind != Want)
       return makeError("{0}: --kind {1}, but the file is {2}", Profile, Kind,
                        describe(F->Kind));
@@ -109,13 +191,7 @@ public:
     L.Source = Source;
     if (L.Source.empty())
       L.Source = relativeTo(Profile, llvm::sys::path::parent_path(Output));
-    llvm::Expected<std::string> Text = lock::renderLockFile(L);
-    if (!Text)
-      return addContext(Text.takeError(), "cannot write " + Output);
-    // Round trip: what was written must read back the same.
-    if (llvm::Expected<lock::LockFile> Back = lock::parseLockFile(*Text, Output); !Back)
-      return Back.takeError();
-    if (llvm::Error E = writeFileAtomic(Output, *Text))
+    if (llvm::Error E = writeLock(L))
       return std::move(E);
     llvm::errs() << "pgoctl lock: wrote " << Output << ": " << Kind << " sha256 "
                  << llvm::StringRef(F->Sha256).take_front(12) << "\n";
@@ -124,6 +200,8 @@ public:
 
 private:
   std::string Profile, Kind, Version, Source, Created, Output, Show;
+  std::string Service, Channel;
+  StoreArgs SA;
   uint64_t MaxBytes = uint64_t(1) << 30;
 };
 

@@ -62,5 +62,11 @@ std::unique_ptr<Command> makeSummaryCommand();
 std::unique_ptr<Command> makeDebugSamplesCommand();
 std::unique_ptr<Command> makeDebugProfileCommand();
 std::unique_ptr<Command> makeLockCommand();
+std::unique_ptr<Command> makePushCommand();
+std::unique_ptr<Command> makeLsCommand();
+std::unique_ptr<Command> makePullCommand();
+std::unique_ptr<Command> makePublishCommand();
+std::unique_ptr<Command> makeGcCommand();
+std::unique_ptr<Command> makeStoreGetCommand();
 
 } // namespace pgoctl::cli

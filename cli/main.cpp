@@ -58,7 +58,9 @@ int main(int argc, char **argv) {
     if (*E.Group) {
       CLI::App *&G = Groups[E.Group];
       if (!G) {
-        G = App.add_subcommand(E.Group, "Inspect inputs and profiles as the oracles print them");
+        G = App.add_subcommand(E.Group, std::string(E.Group) == "store"
+                                            ? "Objects of a profile store (file://, s3://)"
+                                            : "Inspect inputs and profiles as the oracles print them");
         G->require_subcommand(1);
       }
       Parent = G;

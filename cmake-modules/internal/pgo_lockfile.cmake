@@ -3,7 +3,13 @@
 # - its values are validated (a bad lock is a configure error naming the lock,
 #   the line and what is wrong), and it is ASCII text of at most 64 KiB;
 # - its `source` must lie in the repository (CMAKE_SOURCE_DIR), the lock's
-#   folder or PGO_PROFILE_STORE, symlinks resolved;
+#   folder or PGO_PROFILE_STORE, symlinks resolved; or be a URL: s3:// is
+#   fetched by `pgoctl store get` (execute_process with a list of arguments,
+#   never a shell; credentials stay in the AWS environment and files),
+#   http(s):// by file(DOWNLOAD) with EXPECTED_HASH. Either way the download
+#   lands under <build>/pgo-profiles/<sha256>/ and is checked against the
+#   lock's sha256 before anything reads it; a profile already cached under
+#   its hash is not fetched again;
 # - only regular files of at most PGO_PROFILE_MAX_BYTES are read, and their kind
 #   is checked from their first bytes before anything else;
 # - the profile is cached as <build>/pgo-profiles/<sha256>/profile.<kind>, a
@@ -316,6 +322,81 @@ function(_pgo_confined path lock out)
   set(${out} "${real}" PARENT_SCOPE)
 endfunction()
 
+# _pgo_find_pgoctl(<out>): the pgoctl configure runs: PGO_PGOCTL,
+# find_package(pgoctl)'s PGOCTL_EXECUTABLE, else PATH; empty when none.
+function(_pgo_find_pgoctl out)
+  set(pgoctl "${PGO_PGOCTL}")
+  if(NOT pgoctl AND PGOCTL_EXECUTABLE AND EXISTS "${PGOCTL_EXECUTABLE}")
+    set(pgoctl "${PGOCTL_EXECUTABLE}")
+  endif()
+  if(NOT pgoctl)
+    find_program(_PGO_PGOCTL_ON_PATH pgoctl)
+    if(_PGO_PGOCTL_ON_PATH)
+      set(pgoctl "${_PGO_PGOCTL_ON_PATH}")
+    endif()
+  endif()
+  set(${out} "${pgoctl}" PARENT_SCOPE)
+endfunction()
+
+# _pgo_fetch(<url> <sha256> <kind> <who> <lock> <out file> <out problem>):
+# downloads a lock's s3:// or http(s):// source into
+# <build>/pgo-profiles/<sha256>/fetched (a name of the module's), through a
+# temporary file that is checked against the sha256 before it is renamed; a
+# file already there with that hash (or the cached profile) is used as is.
+# On failure <out problem> says what, naming the lock and the URL.
+function(_pgo_fetch url sha kind who lock out_file out_problem)
+  set(${out_file} "" PARENT_SCOPE)
+  set(${out_problem} "" PARENT_SCOPE)
+  set(dir "${CMAKE_BINARY_DIR}/pgo-profiles/${sha}")
+  foreach(have "${dir}/fetched" "${dir}/profile.${kind}")
+    if(EXISTS "${have}" AND NOT IS_DIRECTORY "${have}")
+      _pgo_sha256("${have}" have_sha)
+      if(have_sha STREQUAL sha)
+        set(${out_file} "${have}" PARENT_SCOPE)
+        return()
+      endif()
+    endif()
+  endforeach()
+  file(MAKE_DIRECTORY "${dir}")
+  set(tmp "${dir}/fetched.tmp")
+  file(REMOVE "${tmp}")
+  if(url MATCHES "^s3://")
+    _pgo_find_pgoctl(pgoctl)
+    if(NOT pgoctl)
+      set(${out_problem} "${who}: ${lock}: source `${url}` needs pgoctl to fetch from s3:// (find_package(pgoctl), or set PGO_PGOCTL)" PARENT_SCOPE)
+      return()
+    endif()
+    execute_process(COMMAND "${pgoctl}" -q store get "${url}" -o "${tmp}" --sha256 "${sha}"
+                            --max-bytes "${PGO_PROFILE_MAX_BYTES}"
+                    RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 900)
+    if(NOT rc EQUAL 0)
+      file(REMOVE "${tmp}")
+      string(STRIP "${err}" err)
+      set(${out_problem} "${who}: ${lock}: cannot fetch `${url}`: ${err}" PARENT_SCOPE)
+      return()
+    endif()
+  else()
+    file(DOWNLOAD "${url}" "${tmp}" EXPECTED_HASH SHA256=${sha} STATUS st
+         TLS_VERIFY ON INACTIVITY_TIMEOUT 60 TIMEOUT 900)
+    list(GET st 0 rc)
+    if(NOT rc EQUAL 0)
+      file(REMOVE "${tmp}")
+      list(GET st 1 msg)
+      set(${out_problem} "${who}: ${lock}: cannot fetch `${url}`: ${msg}" PARENT_SCOPE)
+      return()
+    endif()
+  endif()
+  # Checked again here, whoever downloaded it: only the pinned bytes stay.
+  _pgo_sha256("${tmp}" got)
+  if(NOT got STREQUAL sha)
+    file(REMOVE "${tmp}")
+    set(${out_problem} "${who}: sha256 mismatch for `${url}` (lock ${lock}):\n  the lock pins sha256 ${sha}\n  the download has  sha256 ${got}" PARENT_SCOPE)
+    return()
+  endif()
+  file(RENAME "${tmp}" "${dir}/fetched")
+  set(${out_file} "${dir}/fetched" PARENT_SCOPE)
+endfunction()
+
 # _pgo_resolve(<target> <mode> <profile arg> <required> <max age days> <out path> <out sha>):
 # lock or path -> verified profile cached under a fixed name; empty outputs
 # when there is none.
@@ -348,8 +429,15 @@ function(_pgo_resolve target mode spec required max_age out_path out_sha)
         "kind = ${lock_kind}, but ${who} takes kind = ${k} (an instr-profdata lock wants MODE INSTRUMENTED, profdata MODE SAMPLE, fdata/yaml MODE BOLT)")
     endif()
     set(source "${L_SOURCE}")
+    set(fetched "")
     if(source MATCHES "^file://(.*)$")
       set(source "${CMAKE_MATCH_1}")
+    elseif(source MATCHES "^(s3|https?)://")
+      _pgo_fetch("${source}" "${want_sha}" "${lock_kind}" "${who}" "${spec}" fetched why)
+      if(why)
+        _pgo_problem("${required}" "${why}")
+        return()
+      endif()
     elseif(source MATCHES "^([a-zA-Z][a-zA-Z0-9+.-]*)://")
       _pgo_problem("${required}" "${who}: ${spec}: source `${source}`: fetching from `${CMAKE_MATCH_1}://` is not supported yet (a path in the repository, the lock's folder or PGO_PROFILE_STORE, or file://; the profile store comes later).")
       return()
@@ -357,7 +445,12 @@ function(_pgo_resolve target mode spec required max_age out_path out_sha)
     set(lock_note " (source of lock ${spec})")
     get_filename_component(lockdir "${spec}" DIRECTORY)
     get_filename_component(file "${source}" ABSOLUTE BASE_DIR "${lockdir}")
-    _pgo_confined("${file}" "${spec}" outside)
+    set(outside "")
+    if(fetched)
+      set(file "${fetched}") # the module's own download, checked by hash below
+    else()
+      _pgo_confined("${file}" "${spec}" outside)
+    endif()
     if(outside)
       _pgo_lock_fail("${spec}" ${L_LINE_SOURCE}
         "source `${L_SOURCE}` is `${outside}`, outside the repository (${CMAKE_SOURCE_DIR}), the lock's folder and PGO_PROFILE_STORE; a lock may only name profiles there")

@@ -731,6 +731,75 @@ def case_pgoctl_lock(a):
     check("Warning" not in out, "MODE INSTRUMENTED takes it", out)
 
 
+def case_store_fetch(a):
+    """A lock whose source is http:// or s3:// (pgoctl lock --store writes
+    such locks): configure fetches it, checks its sha256 against the lock's
+    (coreutils' sha256sum is the oracle), caches it by hash (a second
+    configure with the server gone still works), refuses a download with
+    another hash leaving nothing behind, and never shows the S3 secret."""
+    import http.server
+    import threading
+    sys.path.insert(0, os.path.join(a.source, "tests", "lit", "Inputs", "store"))
+    from storetest import FakeS3
+    c = Consumer(a, "store-fetch")
+    pgoctl = os.path.join(a.build, "cli", "pgoctl")
+    served = os.path.join(c.dir, "served")
+    os.makedirs(served)
+    pa = write(os.path.join(served, "a.prof.txt"), SAMPLE_A)
+    sha = run(["sha256sum", pa]).stdout.split()[0]
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *x, **k):
+            super().__init__(*x, directory=served, **k)
+
+        def log_message(self, *x):
+            pass
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/a.prof.txt" % httpd.server_address[1]
+    lk = lock(os.path.join(c.src, "profiles", "http.pgolock"), url, sha)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "sha256 %s" % sha[:12] in out, "http:// source fetched", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=%s/pgo-profiles/%s/profile.profdata" % (c.build, sha))
+    bad = "ab" * 32
+    lk_bad = lock(os.path.join(c.src, "profiles", "bad.pgolock"), url, bad)
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk_bad, CONSUMER_REQUIRED="ON")
+    check("CMake Error" in out and url in out, "a download with another hash is an error naming the URL", out)
+    left = os.listdir(os.path.join(c.build, "pgo-profiles", bad)) if os.path.isdir(
+        os.path.join(c.build, "pgo-profiles", bad)) else []
+    check(left == [], "nothing is left of the refused download", str(left))
+    httpd.shutdown()
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "sha256 %s" % sha[:12] in out, "cached by hash: no fetch", out)
+
+    # s3:// through `pgoctl store get`, with credentials in the environment only.
+    secret = "consumerTestSecret+XyZ/1234"
+    with FakeS3("AKIDCONSUMER", secret) as s3:
+        data = open(pa, "rb").read().replace(b"5000", b"5001")
+        s3.objects["pgo-bucket/kv/profiles/kv/x.profdata"] = data
+        sha2 = hashlib.sha256(data).hexdigest()
+        os.environ.update(AWS_ACCESS_KEY_ID="AKIDCONSUMER", AWS_SECRET_ACCESS_KEY=secret,
+                          AWS_REGION="us-east-1", AWS_ENDPOINT_URL=s3.endpoint)
+        lk3 = lock(os.path.join(c.src, "profiles", "s3.pgolock"),
+                   "s3://pgo-bucket/kv/profiles/kv/x.profdata", sha2)
+        out = c.configure(CONSUMER_SAMPLE=lk3, PGO_PGOCTL=pgoctl)
+        check("Warning" not in out and "sha256 %s" % sha2[:12] in out, "s3:// source fetched", out)
+        check(any(r[0] == "GET" for r in s3.requests), "fetched with a signed GET", str(s3.requests))
+        out2 = c.configure(expect_ok=False, CONSUMER_SAMPLE=lock(
+            os.path.join(c.src, "profiles", "s3-missing.pgolock"),
+            "s3://pgo-bucket/kv/profiles/kv/gone.profdata", "cd" * 32),
+            CONSUMER_REQUIRED="ON", PGO_PGOCTL=pgoctl)
+        check("CMake Error" in out2 and "does not exist" in out2, "a missing s3 object: an error saying so", out2)
+    holding = []
+    for d, _, files in os.walk(c.dir):
+        for f in files:
+            with open(os.path.join(d, f), "rb") as fh:
+                if secret.encode() in fh.read():
+                    holding.append(os.path.join(d, f))
+    check(not holding, "no file holds the secret", str(holding))
+    check(secret not in out and secret not in out2, "no output holds the secret")
+
+
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -80,3 +80,15 @@ if shutil.which("perf"):
             pass
 if shutil.which("zstd"):
     config.available_features.add("zstd")
+
+# The profile store's tests (store-*.test): npm s3rver in the pinned prefix
+# scripts/setup-deps.sh installs it into, and Debian's awscli (its botocore
+# signs the oracle signatures).
+_npm_prefix = os.environ.get("PGOCTL_NPM_PREFIX") or os.path.join(
+    os.environ.get("HOME", "/root"), ".cache", "pgoctl-npm")
+if os.path.exists(os.path.join(_npm_prefix, "node_modules", ".bin", "s3rver")):
+    config.available_features.add("s3rver")
+if os.path.exists("/usr/lib/python3/dist-packages/awscli/__init__.py"):
+    config.available_features.add("awscli")
+if "PGOCTL_NPM_PREFIX" in os.environ:
+    config.environment["PGOCTL_NPM_PREFIX"] = os.environ["PGOCTL_NPM_PREFIX"]

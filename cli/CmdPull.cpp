@@ -1,0 +1,139 @@
+// cli/CmdPull.cpp: `pgoctl pull --store URL --service S [--since 7d]
+// [--build-id ID] [--label k=v]... -o OUT.pgoprof`: the raw windows of a
+// service, downloaded and merged.
+//
+// Streaming: windows are listed in key order and each is downloaded (bounded
+// by --max-memory), parsed, checked against the filters and added to one
+// merge/Merger, then dropped, so memory is one window plus the accumulator,
+// whatever the number of windows. --since and --build-id filter by key (no
+// download); --label by the window's labels (a merged value `a,b` matches a
+// and b). The output gets the labels `window-start` and `window-end`: the
+// first and the last window start pulled (seconds since 1970), which
+// `publish` records as the version's window. Written atomically.
+#include "cli/Command.h"
+#include "cli/Options.h"
+#include "cli/StoreOptions.h"
+#include "core/Error.h"
+#include "core/ProfileFormat.h"
+#include "merge/Merge.h"
+#include "store/Layout.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <CLI/CLI.hpp>
+
+#include <ctime>
+
+namespace pgoctl::cli {
+namespace {
+
+bool labelMatches(const std::map<std::string, std::string> &Have, const std::string &K,
+                  const std::string &V) {
+  auto It = Have.find(K);
+  if (It == Have.end())
+    return false;
+  llvm::SmallVector<llvm::StringRef, 4> Vals;
+  llvm::StringRef(It->second).split(Vals, ',');
+  return llvm::is_contained(Vals, V);
+}
+
+class PullCommand : public Command {
+public:
+  void addOptions(CLI::App &App) override {
+    addStoreOptions(App, SA);
+    App.add_option("--service", Service, "service whose windows to pull")->required();
+    App.add_option("--since", Since, "only windows that started this long ago or later "
+                                     "(7d, 12h, 30m)");
+    App.add_option("--build-id", BuildId, "only windows of this build-id (main binary)");
+    App.add_option("--label", Labels, "only windows with this label value (k=v, repeatable)");
+    App.add_option("-o,--output", Output, "merged .pgoprof to write")->required();
+  }
+
+  llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (llvm::Error E = store::checkKeyPart(Service, "--service"))
+      return std::move(E);
+    llvm::Expected<std::map<std::string, std::string>> Want = parseLabels(Labels);
+    if (!Want)
+      return Want.takeError();
+    int64_t Cutoff = 0;
+    if (!Since.empty()) {
+      llvm::Expected<int64_t> D = store::parseDuration(Since, "--since");
+      if (!D)
+        return D.takeError();
+      Cutoff = int64_t(std::time(nullptr)) - *D;
+    }
+    llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
+    if (!S)
+      return S.takeError();
+    Merger M{MergeOptions{}};
+    uint64_t Pulled = 0, Skipped = 0;
+    int64_t First = 0, Last = 0;
+    std::string Body;
+    store::Sink Into{[&](llvm::StringRef C) {
+                       Body.append(C.data(), C.size());
+                       return llvm::Error::success();
+                     },
+                     [&] { Body.clear(); }};
+    llvm::Error E = (*S)->list(store::rawPrefix(Service), [&](const store::ObjectInfo &O)
+                                                              -> llvm::Error {
+      std::optional<store::RawWindow> W = store::parseRawKey(O.Key);
+      if (!W || W->Start < Cutoff || (!BuildId.empty() && W->BuildId != BuildId)) {
+        ++Skipped;
+        return llvm::Error::success();
+      }
+      Body.clear();
+      {
+        Stats::Pass P(Ctx.PassStats, "download");
+        if (llvm::Error E = (*S)->get(O.Key, Into, Ctx.MaxMemory))
+          return E;
+      }
+      Stats::Pass P(Ctx.PassStats, "parse and merge");
+      llvm::Expected<Profile> Prof =
+          parseProfile(Body, (*S)->objectUrl(O.Key), ProfileReadOptions{Ctx.MaxMemory});
+      if (!Prof)
+        return Prof.takeError();
+      for (const auto &[K, V] : *Want)
+        if (!labelMatches(Prof->Meta.Labels, K, V)) {
+          ++Skipped;
+          return llvm::Error::success();
+        }
+      First = Pulled ? std::min(First, W->Start) : W->Start;
+      Last = Pulled ? std::max(Last, W->Start) : W->Start;
+      ++Pulled;
+      return M.add({std::move(*Prof), 1, (*S)->objectUrl(O.Key)});
+    });
+    if (E)
+      return std::move(E);
+    if (!Pulled)
+      return makeKindError(ErrorKind::Input,
+                           "{0}: no window of service {1} matches ({2} skipped by the filters)",
+                           (*S)->url(), Service, Skipped);
+    llvm::Expected<Profile> Out = M.finish();
+    if (!Out)
+      return Out.takeError();
+    Out->Meta.Labels["window-start"] = std::to_string(First);
+    Out->Meta.Labels["window-end"] = std::to_string(Last);
+    Out->Meta.Labels["service"] = Service;
+    {
+      Stats::Pass P(Ctx.PassStats, "write");
+      if (llvm::Error E = writeProfileFile(*Out, Output))
+        return std::move(E);
+    }
+    if (Ctx.ShowStats)
+      Ctx.PassStats.count("windows pulled", Pulled);
+    llvm::errs() << "pgoctl pull: merged " << Pulled << " window" << (Pulled == 1 ? "" : "s")
+                 << " of " << Service << " into " << Output << "\n";
+    return 0;
+  }
+
+private:
+  StoreArgs SA;
+  std::string Service, Since, BuildId, Output;
+  std::vector<std::string> Labels;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makePullCommand() { return std::make_unique<PullCommand>(); }
+
+} // namespace pgoctl::cli
