@@ -128,10 +128,10 @@ public:
       return makeKindError(ErrorKind::Damaged, "{0}: sha256 {1}, but the version's .json says {2}",
                            (*S)->objectUrl(Key), Sha, escapeForTerminal(It->second, 80));
     lock::DetectedKind Found =
-        lock::sniffProfileKind(llvm::MemoryBufferRef(*Body, (*S)->objectUrl(Key)));
+        sniffFileKind(llvm::MemoryBufferRef(*Body, (*S)->objectUrl(Key)));
     if (Found != detectedFor(*K))
       return makeKindError(ErrorKind::Damaged, "{0}: --kind {1}, but the object is {2}",
-                           (*S)->objectUrl(Key), Kind, lock::describe(Found));
+                           (*S)->objectUrl(Key), Kind, describe(Found));
     lock::LockFile L;
     L.Kind = *K;
     L.Version = Info->Version;
