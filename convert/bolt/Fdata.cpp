@@ -346,8 +346,9 @@ void summarizeLbr(const LbrAnalysis &R, ConvertSummary &Sum) {
     Sum.Warnings.push_back(llvm::formatv(
         "{0} fall-through range records start after a call at a block also reached from "
         "inside the function: their return part is estimated in proportion to branch "
-        "counts, since the profile has no traces (import it again with this pgoctl to "
-        "keep the branch that began each range, as perf2bolt does)", R.RangesEstimated));
+        "counts, since the profile has no traces of them (a .pgoprof from before version 2, "
+        "or inferred edges; importing the perf.data again keeps the branch that began "
+        "each range, as perf2bolt does)", R.RangesEstimated));
 }
 
 const BinaryProfile &binaryOf(const BinaryMatch &B) { return *B.Profile; }
