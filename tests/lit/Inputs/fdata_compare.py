@@ -9,7 +9,8 @@ Both files are parsed into {(from, to): (mispreds, count)} for LBR lines
 header compared as a line. Exit 0 when equal; otherwise prints every
 difference (missing, extra, different counts) and exits 1. --min-lines
 makes an (almost) empty expected file a failure, so the test cannot pass
-on nothing. There is no tolerance: every count must be equal.
+on nothing. There is no tolerance: every count must be equal, and the
+files must then be equal sorted, line for line (same spelling of each line).
 """
 import argparse
 import sys
@@ -41,6 +42,11 @@ def parse(path):
     return header, edges
 
 
+def sorted_lines(path):
+    with open(path) as f:
+        return sorted(line.rstrip("\n") for line in f if line.strip())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("expected")
@@ -66,6 +72,9 @@ def main():
         elif ee[k] != ae[k]:
             print(f"differs: {k} expected {ee[k]} actual {ae[k]}")
             bad += 1
+    if not bad and sorted_lines(a.expected) != sorted_lines(a.actual):
+        print("the same edges, but the lines are spelled differently")
+        bad += 1
     print(f"{len(ee)} expected lines, {len(ae)} actual lines, {bad} differences")
     return 1 if bad else 0
 

@@ -54,7 +54,7 @@ def main():
     bad = 0
     for pad in [int(p) for p in a.pads.split(",")]:
         tag = f"pad{pad}"
-        data = os.path.join(a.work, f"{tag}.data")
+        data = os.path.join(os.path.abspath(a.work), f"{tag}.data")
         cmd = emu[:at + 1] + [f"PGOCTL_PAD={'x' * pad}"] + emu[at + 1:] + \
             ["-o", data, "--", "./" + os.path.basename(prog)] + a.arg
         run(cmd, cwd=os.path.dirname(prog))
