@@ -21,6 +21,9 @@ void printBinaryCounts(const BinaryProfile &B, llvm::raw_ostream &OS) {
        << Br.Mispreds << "\n";
   for (const RangeCount &R : B.Ranges)
     OS << "  range " << addr(R.Begin) << " " << addr(R.End) << " " << R.Count << "\n";
+  for (const TraceCount &T : B.Traces)
+    OS << "  trace " << addr(T.Branch) << " " << addr(T.Begin) << " " << addr(T.End) << " "
+       << T.Count << "\n";
   for (const AddrCount &S : B.Samples)
     OS << "  ip " << addr(S.Addr) << " " << S.Count << "\n";
 }

@@ -54,6 +54,18 @@ struct PairKey {
   bool operator==(const PairKey &O) const { return A == O.A && B == O.B; }
   bool isEmpty() const { return A == 0 && B == 0; }
 };
+/// A trace: the branch source (0 when outside the range's module), the range
+/// begin (the branch target) and end, packed.
+struct TraceKey {
+  uint64_t Branch = 0, Begin = 0, End = 0;
+  uint64_t hash() const {
+    return mix64((Begin * 0x9e3779b97f4a7c15ULL ^ End) * 0xbf58476d1ce4e5b9ULL ^ Branch);
+  }
+  bool operator==(const TraceKey &O) const {
+    return Branch == O.Branch && Begin == O.Begin && End == O.End;
+  }
+  bool isEmpty() const { return Branch == 0 && Begin == 0 && End == 0; }
+};
 struct BranchValue {
   uint64_t Count = 0, Mispreds = 0;
 };
@@ -219,12 +231,13 @@ public:
         ++BV.Count;
         BV.Mispreds += B.mispred();
       }
-      // Fall-through from this (older) entry's target to the newer's source.
+      // Fall-through from this (older) entry's target to the newer's source,
+      // kept with the branch that began it (BOLT's trace).
       if (HavePrev) {
         ++Sum.Ranges;
         if (T.Module != Location::kNone && T.Module == PrevFrom.Module &&
             T.FileOffset <= PrevFrom.FileOffset)
-          ++Ranges[{pack(T), pack(PrevFrom)}].Count;
+          ++Traces[{F.Module == T.Module ? pack(F) : 0, pack(T), pack(PrevFrom)}].Count;
         else
           ++Sum.InvalidRanges;
       }
@@ -280,7 +293,7 @@ public:
 
   FlatMap<AddrKey, CountValue> Samples{1 << 12};
   FlatMap<PairKey, BranchValue> Branches{1 << 14};
-  FlatMap<PairKey, CountValue> Ranges{1 << 14};
+  FlatMap<TraceKey, CountValue> Traces{1 << 14};
   struct StackRec {
     uint32_t Offset, Len;
     uint64_t Count;
@@ -512,9 +525,14 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
       binaryFor(M).Branches.push_back({kExternalAddress, To, V.Count, V.Mispreds});
     }
   });
-  Agg->Ranges.forEach([&](const PairKey &K, const CountValue &V) {
-    auto [M, Begin] = unpack(K.A);
-    binaryFor(M).Ranges.push_back({Begin, unpack(K.B).second, V.Count});
+  // Ranges are the traces summed over their branch (canonicalize folds them).
+  Agg->Traces.forEach([&](const TraceKey &K, const CountValue &V) {
+    auto [M, Begin] = unpack(K.Begin);
+    uint64_t End = unpack(K.End).second;
+    uint64_t Branch = K.Branch ? unpack(K.Branch).second : kExternalAddress;
+    BinaryProfile &B = binaryFor(M);
+    B.Traces.push_back({Branch, Begin, End, V.Count});
+    B.Ranges.push_back({Begin, End, V.Count});
   });
   for (const auto &R : Agg->StackRecs) {
     StackCount SC;

@@ -34,6 +34,31 @@ uint64_t BinaryProfile::totalSamples() const {
   return N;
 }
 
+std::vector<RangeCount> rangesOfTraces(llvm::ArrayRef<TraceCount> Traces) {
+  std::vector<RangeCount> Out;
+  for (const TraceCount &T : Traces) {
+    if (!Out.empty() && Out.back().Begin == T.Begin && Out.back().End == T.End)
+      Out.back().Count = llvm::SaturatingAdd(Out.back().Count, T.Count);
+    else
+      Out.push_back({T.Begin, T.End, T.Count});
+  }
+  return Out;
+}
+
+std::vector<RangeCount> BinaryProfile::untracedRanges() const {
+  std::vector<RangeCount> Traced = rangesOfTraces(Traces), Out;
+  auto Key = [](const RangeCount &R) { return std::pair(R.Begin, R.End); };
+  size_t J = 0;
+  for (const RangeCount &R : Ranges) {
+    while (J < Traced.size() && Key(Traced[J]) < Key(R))
+      ++J;
+    uint64_t Covered = J < Traced.size() && Key(Traced[J]) == Key(R) ? Traced[J].Count : 0;
+    if (R.Count > Covered)
+      Out.push_back({R.Begin, R.End, R.Count - Covered});
+  }
+  return Out;
+}
+
 namespace {
 // Sorts V by Key and folds runs of equal keys with Fold(into, from). The folds
 // below sum counts saturating at UINT64_MAX: a wrapped sum would turn two huge
@@ -54,7 +79,10 @@ void sortAndFold(std::vector<T> &V, KeyFn Key, FoldFn Fold) {
   V.resize(Out);
 }
 
-void canonicalizeBinary(BinaryProfile &B) {
+} // namespace
+
+void BinaryProfile::canonicalize() {
+  BinaryProfile &B = *this;
   sortAndFold(
       B.Branches, [](const BranchCount &X) { return std::pair(X.From, X.To); },
       [](BranchCount &A, const BranchCount &X) {
@@ -65,11 +93,16 @@ void canonicalizeBinary(BinaryProfile &B) {
       B.Ranges, [](const RangeCount &X) { return std::pair(X.Begin, X.End); },
       [](RangeCount &A, const RangeCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
   sortAndFold(
+      B.Traces, [](const TraceCount &X) { return std::tuple(X.Begin, X.End, X.Branch); },
+      [](TraceCount &A, const TraceCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
+  sortAndFold(
       B.Samples, [](const AddrCount &X) { return X.Addr; },
       [](AddrCount &A, const AddrCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
   std::sort(B.Segments.begin(), B.Segments.end());
   B.Segments.erase(std::unique(B.Segments.begin(), B.Segments.end()), B.Segments.end());
 }
+
+namespace {
 
 template <typename T> void append(std::vector<T> &Into, std::vector<T> &From) {
   Into.insert(Into.end(), std::make_move_iterator(From.begin()),
@@ -96,6 +129,7 @@ void Profile::canonicalize() {
       BinaryProfile &Src = Binaries[Old];
       append(Dst.Branches, Src.Branches);
       append(Dst.Ranges, Src.Ranges);
+      append(Dst.Traces, Src.Traces);
       append(Dst.Samples, Src.Samples);
       if (Dst.Segments.empty())
         Dst.Segments = std::move(Src.Segments);
@@ -109,7 +143,7 @@ void Profile::canonicalize() {
   }
   Binaries = std::move(Sorted);
   for (BinaryProfile &B : Binaries)
-    canonicalizeBinary(B);
+    B.canonicalize();
 
   // 2. Renumber frames, then sort and fold stacks.
   for (StackCount &S : Stacks)

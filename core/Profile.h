@@ -1,8 +1,9 @@
 // core/Profile.h: the profile model every pgoctl stage uses.
 //
 // A Profile holds, per binary (build-id, path, ELF load segments), the counts a
-// sampling run produced: taken branches (from, to, mispredicts) and
-// fall-through ranges (begin, end) from LBR, IP sample counts, and interned call
+// sampling run produced: taken branches (from, to, mispredicts),
+// fall-through ranges (begin, end) and traces (the branch that began each
+// range, with the range) from LBR, IP sample counts, and interned call
 // stacks (for flame graphs and verify). Every address is an ELF virtual address
 // of its binary (the address the linker assigned), so ASLR and PIE load bases
 // are gone and profiles from many hosts and runs can be summed. When the binary
@@ -59,6 +60,15 @@ struct RangeCount {
   uint64_t Begin = 0, End = 0; ///< End is the address of the last instruction's start
   uint64_t Count = 0;
 };
+/// An LBR trace as BOLT aggregates it: the taken branch Branch -> Begin and
+/// the fall-through from Begin up to End (the next branch's source). Branch is
+/// kExternalAddress when the branch came from outside the binary. Ranges are
+/// the traces summed over Branch; keeping the branch tells perf2bolt's
+/// "return to the block after the call" rule exactly.
+struct TraceCount {
+  uint64_t Branch = 0, Begin = 0, End = 0;
+  uint64_t Count = 0;
+};
 struct AddrCount {
   uint64_t Addr = 0;
   uint64_t Count = 0;
@@ -72,13 +82,28 @@ struct BinaryProfile {
   std::vector<LoadSegment> Segments; ///< PT_LOAD headers, when the ELF was read
   std::vector<BranchCount> Branches; ///< sorted by (From, To)
   std::vector<RangeCount> Ranges;    ///< sorted by (Begin, End)
+  /// Sorted by (Begin, End, Branch). Per (Begin, End) they sum to at most the
+  /// range's count: profiles written before traces were kept (.pgoprof
+  /// version 1), and their sums with newer ones, have ranges without traces.
+  std::vector<TraceCount> Traces;
   std::vector<AddrCount> Samples;    ///< IP samples, sorted by Addr
 
+  /// Sorts and folds the count vectors (Profile::canonicalize does it for
+  /// every binary).
+  void canonicalize();
   /// Identity for merging: build-id when known, else path.
   std::string key() const;
   /// The sum of the IP sample counts, saturating at 2^64-1.
   uint64_t totalSamples() const;
+  /// The range records no trace accounts for (Ranges minus Traces summed
+  /// over the branch), sorted by (Begin, End); empty for a profile imported
+  /// by a pgoctl that keeps traces.
+  std::vector<RangeCount> untracedRanges() const;
 };
+
+/// Traces sorted by (Begin, End, Branch) summed over the branch: the ranges
+/// they make, sorted by (Begin, End). Sums saturate at 2^64-1.
+std::vector<RangeCount> rangesOfTraces(llvm::ArrayRef<TraceCount> Traces);
 
 /// A frame of a call stack: a binary (index into Profile::Binaries) and an
 /// address in it. Unresolvable frames use Binary = kNoBinary and the raw address.

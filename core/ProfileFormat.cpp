@@ -44,7 +44,7 @@ void toProto(const BinaryProfile &B, pb::Binary &Out) {
     Prev = Br.From;
   }
   Prev = 0;
-  for (const RangeCount &R : B.Ranges) {
+  for (const RangeCount &R : B.untracedRanges()) {
     Out.add_range_begin_delta(R.Begin - Prev);
     Out.add_range_length(R.End - R.Begin);
     Out.add_range_count(R.Count);
@@ -55,6 +55,14 @@ void toProto(const BinaryProfile &B, pb::Binary &Out) {
     Out.add_sample_addr_delta(S.Addr - Prev);
     Out.add_sample_count(S.Count);
     Prev = S.Addr;
+  }
+  Prev = 0;
+  for (const TraceCount &T : B.Traces) {
+    Out.add_trace_begin_delta(T.Begin - Prev);
+    Out.add_trace_length(T.End - T.Begin);
+    Out.add_trace_branch_delta(int64_t(T.Branch - T.Begin));
+    Out.add_trace_count(T.Count);
+    Prev = T.Begin;
   }
 }
 
@@ -104,6 +112,27 @@ llvm::Error fromProto(const pb::Binary &In, BinaryProfile &B) {
     B.Samples[I].Addr = Prev + In.sample_addr_delta(I);
     B.Samples[I].Count = In.sample_count(I);
     Prev = B.Samples[I].Addr;
+  }
+  int NT = In.trace_begin_delta_size();
+  if (In.trace_length_size() != NT || In.trace_branch_delta_size() != NT ||
+      In.trace_count_size() != NT)
+    return makeError("binary '{0}': trace columns differ in length", In.path());
+  Prev = 0;
+  B.Traces.resize(NT);
+  for (int I = 0; I < NT; ++I) {
+    TraceCount &T = B.Traces[I];
+    T.Begin = Prev + In.trace_begin_delta(I);
+    T.End = T.Begin + In.trace_length(I);
+    T.Branch = T.Begin + uint64_t(In.trace_branch_delta(I));
+    T.Count = In.trace_count(I);
+    Prev = T.Begin;
+  }
+  // The range columns hold what the traces do not (version 2; all of them
+  // in version 1, which has no traces).
+  if (!B.Traces.empty()) {
+    std::vector<RangeCount> Traced = rangesOfTraces(B.Traces);
+    B.Ranges.insert(B.Ranges.end(), Traced.begin(), Traced.end());
+    B.canonicalize();
   }
   return llvm::Error::success();
 }
@@ -349,7 +378,7 @@ MsgKind childKind(MsgKind Parent, uint32_t Field) {
 }
 
 bool isRepeatedScalar(MsgKind M, uint32_t Field) {
-  return (M == MsgKind::Binary && Field >= 6 && Field <= 14) ||
+  return (M == MsgKind::Binary && Field >= 6 && Field <= 18) ||
          (M == MsgKind::Stack && (Field == 1 || Field == 2));
 }
 

@@ -22,7 +22,9 @@
 namespace pgoctl {
 
 inline constexpr char kPgoprofMagic[8] = {'P', 'G', 'O', 'P', 'R', 'O', 'F', '\x01'};
-inline constexpr uint32_t kPgoprofVersion = 1;
+/// Version 2 added LBR traces (core/Profile.h TraceCount); version 1 files
+/// are read as profiles whose ranges have no traces.
+inline constexpr uint32_t kPgoprofVersion = 2;
 
 /// Limits of a .pgoprof read.
 struct ProfileReadOptions {

@@ -16,6 +16,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace pgoctl {
 
@@ -41,11 +42,13 @@ struct Arith {
 struct Counts {
   std::vector<BranchCount> Branches;
   std::vector<RangeCount> Ranges;
+  std::vector<TraceCount> Traces;
   std::vector<AddrCount> Samples;
 };
 
 auto branchKey = [](const BranchCount &B) { return std::pair(B.From, B.To); };
 auto rangeKey = [](const RangeCount &R) { return std::pair(R.Begin, R.End); };
+auto traceKey = [](const TraceCount &T) { return std::tuple(T.Begin, T.End, T.Branch); };
 auto sampleKey = [](const AddrCount &S) { return S.Addr; };
 
 /// Folds adjacent entries of sorted V with equal keys.
@@ -88,6 +91,9 @@ void addCounts(Counts &Dst, const BinaryProfile &Src, uint64_t W, Arith &A) {
   std::vector<RangeCount> Rg = Src.Ranges;
   for (RangeCount &R : Rg)
     R.Count = A.mul(R.Count, W);
+  std::vector<TraceCount> Tr = Src.Traces;
+  for (TraceCount &T : Tr)
+    T.Count = A.mul(T.Count, W);
   std::vector<AddrCount> Sm = Src.Samples;
   for (AddrCount &S : Sm)
     S.Count = A.mul(S.Count, W);
@@ -97,6 +103,8 @@ void addCounts(Counts &Dst, const BinaryProfile &Src, uint64_t W, Arith &A) {
   });
   mergeInto(Dst.Ranges, std::move(Rg), rangeKey,
             [&](RangeCount &X, const RangeCount &Y) { X.Count = A.add(X.Count, Y.Count); });
+  mergeInto(Dst.Traces, std::move(Tr), traceKey,
+            [&](TraceCount &X, const TraceCount &Y) { X.Count = A.add(X.Count, Y.Count); });
   mergeInto(Dst.Samples, std::move(Sm), sampleKey,
             [&](AddrCount &X, const AddrCount &Y) { X.Count = A.add(X.Count, Y.Count); });
 }
@@ -155,6 +163,10 @@ llvm::Error convertCounts(const BinAcc &B, Counts &C) {
     if (llvm::Error E = toVaddr(B, R.End))
       return E;
   }
+  for (TraceCount &T : C.Traces)
+    for (uint64_t *Addr : {&T.Branch, &T.Begin, &T.End})
+      if (llvm::Error E = toVaddr(B, *Addr))
+        return E;
   for (AddrCount &S : C.Samples)
     if (llvm::Error E = toVaddr(B, S.Addr))
       return E;
@@ -330,6 +342,7 @@ struct Merger::Impl {
     BinaryProfile P;
     P.Branches = std::move(C.Branches);
     P.Ranges = std::move(C.Ranges);
+    P.Traces = std::move(C.Traces);
     P.Samples = std::move(C.Samples);
     return P;
   }

@@ -58,6 +58,9 @@ struct Insn {
   std::optional<uint64_t> Target; ///< direct branch or call target address
 };
 
+struct LocalLabel;
+struct Sym;
+
 } // namespace
 
 struct BoltBinary::Impl {
@@ -86,6 +89,12 @@ struct BoltBinary::Impl {
   Insn classify(const MCInst &MI, uint64_t Addr, uint64_t Size, uint64_t FuncAddr) const;
   void findJumpTableTargets(const Function &F, const std::vector<Insn> &Insns,
                             const std::vector<MCInst> &MIs, std::set<uint64_t> &Targets) const;
+  bool disassemble(const Function &F, std::vector<Insn> &Insns,
+                   std::vector<MCInst> &MIs) const;
+  // Passes of load().
+  void addPltEntries(std::map<uint64_t, Function> &ByAddr) const;
+  std::optional<uint64_t> pltGotSlot(uint64_t Entry, unsigned EntrySize) const;
+  void setMaxSizes(std::map<uint64_t, Function> &ByAddr, std::vector<LocalLabel> &Labels) const;
 };
 
 Insn BoltBinary::Impl::classify(const MCInst &MI, uint64_t Addr, uint64_t Size,
@@ -199,26 +208,35 @@ Expected<std::unique_ptr<BoltBinary>> BoltBinary::load(StringRef Path) {
   return load(std::move(*F));
 }
 
-Expected<std::unique_ptr<BoltBinary>>
-BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
-  std::unique_ptr<BoltBinary> B(new BoltBinary());
-  Impl &I = *B->I;
-  I.Elf = std::move(File);
-  StringRef Path = I.Elf->path();
-  const ELFObjectFileBase *Elf = &I.Elf->object();
-  if (Elf->getArch() != Triple::x86_64)
-    return makeError("{0}: .fdata output supports x86-64 binaries only", Path);
+namespace {
 
-  Expected<Disasm> MC = makeDisasm(*Elf);
-  if (!MC)
-    return MC.takeError();
-  I.MC = std::move(*MC);
-  if (!I.MC.MIA)
-    return makeError("{0}: no LLVM instruction analysis for x86-64", Path);
+/// A symbol in memory, with what BOLT's function discovery looks at.
+struct Sym {
+  uint64_t Addr, Size;
+  SymbolRef::Type Type;
+  bool Global;
+  StringRef Name;
+  const Section *Sec; // null: absolute
+  size_t Idx;         // symbol table order, for a stable sort
+};
 
-  // Sections.
-  DenseMap<uint64_t, size_t> SectionIndexOf; // SectionRef index -> Sections
-  for (const SectionRef &S : Elf->sections()) {
+/// A symbol that may lie inside a function body; BOLT tolerates local NOTYPE
+/// zero-size ones (labels) there, any other ends the function's max size.
+struct LocalLabel {
+  uint64_t Addr;
+  bool Tolerated;
+};
+
+/// Functions by address while they are found.
+using FunctionMap = std::map<uint64_t, Function>;
+
+} // namespace
+
+/// The ELF's sections, with their bytes (none for NOBITS); SectionIndexOf
+/// maps an llvm::object section index to its place in Sections.
+static void readSections(const ELFObjectFileBase &Elf, std::vector<Section> &Sections,
+                         DenseMap<uint64_t, size_t> &SectionIndexOf) {
+  for (const SectionRef &S : Elf.sections()) {
     ELFSectionRef ES(S);
     Section Sec;
     if (Expected<StringRef> N = S.getName())
@@ -235,22 +253,20 @@ BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
       else
         consumeError(C.takeError());
     }
-    SectionIndexOf[S.getIndex()] = I.Sections.size();
-    I.Sections.push_back(std::move(Sec));
+    SectionIndexOf[S.getIndex()] = Sections.size();
+    Sections.push_back(std::move(Sec));
   }
+}
 
-  // Symbols in memory, sorted as BOLT sorts them: by address, functions
-  // first, section symbols last (stable otherwise: symbol table order).
-  struct Sym {
-    uint64_t Addr, Size;
-    SymbolRef::Type Type;
-    bool Global;
-    StringRef Name;
-    const Section *Sec; // null: absolute
-    size_t Idx;         // symbol table order, for a stable sort
-  };
+/// Defined symbols of allocated sections (or absolute), sorted as BOLT sorts
+/// them: by address, functions first, section symbols last (stable
+/// otherwise: symbol table order). Unreadable symbols and symbols lying
+/// outside their section are left out, as BOLT ignores them.
+static std::vector<Sym> readSymbols(const ELFObjectFileBase &Elf,
+                                    const std::vector<Section> &Sections,
+                                    const DenseMap<uint64_t, size_t> &SectionIndexOf) {
   std::vector<Sym> Syms;
-  for (const SymbolRef &S : Elf->symbols()) {
+  for (const SymbolRef &S : Elf.symbols()) {
     Expected<SymbolRef::Type> Ty = S.getType();
     Expected<uint32_t> Fl = S.getFlags();
     Expected<uint64_t> Ad = S.getAddress();
@@ -269,12 +285,11 @@ BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
     Sym X{*Ad, ELFSymbolRef(S).getSize(), *Ty, bool(*Fl & SymbolRef::SF_Global), *Nm, nullptr,
           Syms.size()};
     if (!(*Fl & SymbolRef::SF_Absolute)) {
-      if (*Si == Elf->section_end())
+      if (*Si == Elf.section_end())
         continue;
-      const Section &Sec = I.Sections[SectionIndexOf[(*Si)->getIndex()]];
+      const Section &Sec = Sections[SectionIndexOf.lookup((*Si)->getIndex())];
       if (!Sec.Alloc)
         continue;
-      // Symbols lying outside their section are ignored.
       if (X.Addr < Sec.Addr || X.Addr + X.Size > Sec.Addr + Sec.Size)
         continue;
       X.Sec = &Sec;
@@ -287,22 +302,19 @@ BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
   std::sort(Syms.begin(), Syms.end(), [&](const Sym &A, const Sym &B) {
     return std::make_tuple(A.Addr, rank(A), A.Idx) < std::make_tuple(B.Addr, rank(B), B.Idx);
   });
+  return Syms;
+}
 
-  // Names and functions. Local names get `/N`, N counting equal names in
-  // this order; the first name at an address names the function.
+/// Functions from the sorted symbols, named as BOLT names them: local names
+/// get `/N`, N counting equal names in this order; the first name at an
+/// address names the function. Every symbol's address goes to Labels.
+static void discoverFunctions(llvm::ArrayRef<Sym> Syms, FunctionMap &ByAddr,
+                              std::vector<LocalLabel> &Labels) {
   StringMap<unsigned> LocalCount;
-  std::map<uint64_t, Function> ByAddr;
-  std::vector<uint64_t> SymAddrs; // every symbol seen (BOLT's FileSymRefs)
-  struct LocalLabel {
-    uint64_t Addr;
-    bool Tolerated;
-  };
-  std::vector<LocalLabel> Labels;
   const Function *Prev = nullptr;
   for (const Sym &S : Syms) {
     if (S.Addr == 0 || S.Name == "__hot_start" || S.Name == "__hot_end")
       continue;
-    // Local NOTYPE zero-size symbols are labels BOLT tolerates inside a body.
     Labels.push_back({S.Addr, !S.Global && S.Type == SymbolRef::ST_Unknown && S.Size == 0});
     if (S.Type == SymbolRef::ST_Debug)
       continue; // section symbols: never functions, no names that count
@@ -327,46 +339,35 @@ BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
     }
     Prev = &It->second;
   }
+}
 
-  // PLT entries: `sym@PLT` by the dynamic relocation (JUMP_SLOT, GLOB_DAT) of
-  // the GOT slot the entry's indirect jump reads; the header is a pseudo
-  // function `__BOLT_PSEUDO_<section>`.
+/// PLT entries: `sym@PLT` by the dynamic relocation (JUMP_SLOT, GLOB_DAT) of
+/// the GOT slot the entry's indirect jump reads; the header is a pseudo
+/// function `__BOLT_PSEUDO_<section>`.
+void BoltBinary::Impl::addPltEntries(FunctionMap &ByAddr) const {
+  const ELFObjectFileBase &Obj = Elf->object();
   DenseMap<uint64_t, std::string> GotSlotSym;
-  for (const SectionRef &RS : Elf->dynamic_relocation_sections())
+  for (const SectionRef &RS : Obj.dynamic_relocation_sections())
     for (const RelocationRef &R : RS.relocations()) {
       uint64_t Ty = R.getType();
       if (Ty != ELF::R_X86_64_JUMP_SLOT && Ty != ELF::R_X86_64_GLOB_DAT)
         continue;
       symbol_iterator SI = R.getSymbol();
-      if (SI == Elf->symbol_end())
+      if (SI == Obj.symbol_end())
         continue;
       if (Expected<StringRef> N = SI->getName(); N && !N->empty())
         GotSlotSym[R.getOffset()] = N->str();
       else if (!N)
         consumeError(N.takeError());
     }
-  for (const Section &S : I.Sections) {
+  for (const Section &S : Sections) {
     unsigned EntrySize = S.Name == ".plt" || S.Name == ".plt.sec" || S.Name == ".iplt" ? 16
                          : S.Name == ".plt.got"                                      ? 8
                                                                                      : 0;
     if (!EntrySize || !S.Alloc || S.Bytes.empty())
       continue;
     for (uint64_t E = S.Addr; E + EntrySize <= S.Addr + S.Size; E += EntrySize) {
-      std::optional<uint64_t> Slot;
-      for (uint64_t A = E; A < E + EntrySize;) {
-        MCInst MI;
-        uint64_t Sz = 0;
-        if (!I.decode(I.bytes(A, E + EntrySize - A), A, MI, Sz))
-          break;
-        const MCInstrDesc &D = I.MC.MII->get(MI.getOpcode());
-        if (D.isIndirectBranch() && MI.getNumOperands() >= 5 && MI.getOperand(0).isReg() &&
-            StringRef(I.MC.MRI->getName(MI.getOperand(0).getReg())) == "RIP" &&
-            MI.getOperand(3).isImm()) {
-          Slot = A + Sz + MI.getOperand(3).getImm();
-          break;
-        }
-        A += Sz;
-      }
+      std::optional<uint64_t> Slot = pltGotSlot(E, EntrySize);
       std::string Name;
       if (Slot) {
         auto It = GotSlotSym.find(*Slot);
@@ -385,14 +386,33 @@ BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
       ByAddr.emplace(E, std::move(F));
     }
   }
+}
 
-  // Max sizes: up to the next symbol that is not a tolerated label inside the
-  // body, the next function, or the end of the section.
+/// The GOT slot a PLT entry at E jumps through (`jmp *slot(%rip)`), if any.
+std::optional<uint64_t> BoltBinary::Impl::pltGotSlot(uint64_t E, unsigned EntrySize) const {
+  for (uint64_t A = E; A < E + EntrySize;) {
+    MCInst MI;
+    uint64_t Sz = 0;
+    if (!decode(bytes(A, E + EntrySize - A), A, MI, Sz))
+      return std::nullopt;
+    const MCInstrDesc &D = MC.MII->get(MI.getOpcode());
+    if (D.isIndirectBranch() && MI.getNumOperands() >= 5 && MI.getOperand(0).isReg() &&
+        StringRef(MC.MRI->getName(MI.getOperand(0).getReg())) == "RIP" &&
+        MI.getOperand(3).isImm())
+      return A + Sz + MI.getOperand(3).getImm();
+    A += Sz;
+  }
+  return std::nullopt;
+}
+
+/// Max sizes: up to the next symbol that is not a tolerated label inside the
+/// body, the next function, or the end of the section.
+void BoltBinary::Impl::setMaxSizes(FunctionMap &ByAddr, std::vector<LocalLabel> &Labels) const {
   std::sort(Labels.begin(), Labels.end(),
             [](const LocalLabel &A, const LocalLabel &B) { return A.Addr < B.Addr; });
   for (auto It = ByAddr.begin(); It != ByAddr.end(); ++It) {
     Function &F = It->second;
-    const Section *Sec = I.sectionAt(F.Address);
+    const Section *Sec = sectionAt(F.Address);
     uint64_t Next = Sec ? Sec->Addr + Sec->Size : F.Address + F.Size;
     if (auto N = std::next(It); N != ByAddr.end())
       Next = std::min(Next, N->first);
@@ -407,6 +427,34 @@ BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
     if (F.Size == 0)
       F.Size = F.MaxSize;
   }
+}
+
+// Passes: sections, symbols, functions from symbols, PLT entries, max sizes.
+// Basic blocks come later, per function, in cfg().
+Expected<std::unique_ptr<BoltBinary>>
+BoltBinary::load(std::shared_ptr<const binary::ElfFile> File) {
+  std::unique_ptr<BoltBinary> B(new BoltBinary());
+  Impl &I = *B->I;
+  I.Elf = std::move(File);
+  StringRef Path = I.Elf->path();
+  const ELFObjectFileBase &Elf = I.Elf->object();
+  if (Elf.getArch() != Triple::x86_64)
+    return makeError("{0}: .fdata output supports x86-64 binaries only", Path);
+  Expected<Disasm> MC = makeDisasm(Elf);
+  if (!MC)
+    return MC.takeError();
+  I.MC = std::move(*MC);
+  if (!I.MC.MIA)
+    return makeError("{0}: no LLVM instruction analysis for x86-64", Path);
+
+  DenseMap<uint64_t, size_t> SectionIndexOf;
+  readSections(Elf, I.Sections, SectionIndexOf);
+  std::vector<Sym> Syms = readSymbols(Elf, I.Sections, SectionIndexOf);
+  FunctionMap ByAddr;
+  std::vector<LocalLabel> Labels;
+  discoverFunctions(Syms, ByAddr, Labels);
+  I.addPltEntries(ByAddr);
+  I.setMaxSizes(ByAddr, Labels);
   B->Funcs.reserve(ByAddr.size());
   for (auto &KV : ByAddr)
     B->Funcs.push_back(std::move(KV.second));
@@ -438,57 +486,59 @@ bool BoltBinary::isReturn(uint64_t Addr) {
   return R;
 }
 
-bool BoltBinary::cfg(Function &F) {
-  if (F.CfgBuilt)
-    return F.Simple && !F.Pseudo;
-  F.CfgBuilt = true;
-  if (F.Pseudo)
+/// Disassembles F's body; false when a byte does not decode (zero bytes at
+/// the end are padding).
+bool BoltBinary::Impl::disassemble(const Function &F, std::vector<Insn> &Insns,
+                                   std::vector<MCInst> &MIs) const {
+  ArrayRef<uint8_t> Bytes = bytes(F.Address, F.Size);
+  if (Bytes.empty())
     return false;
-  ArrayRef<uint8_t> Bytes = I->bytes(F.Address, F.Size);
-  if (Bytes.empty()) {
-    F.Simple = false;
-    return false;
-  }
-  // Disassemble the whole body. Zero bytes at the end are padding.
-  std::vector<Insn> Insns;
-  std::vector<MCInst> MIs;
   for (uint64_t Off = 0; Off < F.Size;) {
     MCInst MI;
     uint64_t Sz = 0;
-    if (!I->decode(Bytes.drop_front(Off), F.Address + Off, MI, Sz)) {
-      if (llvm::all_of(Bytes.drop_front(Off), [](uint8_t B) { return B == 0; }))
-        break;
-      F.Simple = false;
-      return false;
-    }
-    Insns.push_back(I->classify(MI, F.Address + Off, Sz, F.Address));
+    if (!decode(Bytes.drop_front(Off), F.Address + Off, MI, Sz))
+      return llvm::all_of(Bytes.drop_front(Off), [](uint8_t B) { return B == 0; });
+    Insns.push_back(classify(MI, F.Address + Off, Sz, F.Address));
     MIs.push_back(MI);
     Off += Sz;
   }
+  return true;
+}
+
+namespace {
+
+/// A direct jump or jcc inside the function (one leaving it is a tail call).
+bool isInternal(const Function &F, const Insn &In) {
+  return In.Target && !In.Call && F.contains(*In.Target);
+}
+
+/// Block labels: the entry, direct branch targets inside the function and
+/// jump-table targets; false when a branch lands inside an instruction.
+bool blockLabels(const Function &F, llvm::ArrayRef<Insn> Insns,
+                 const std::set<uint64_t> &JumpTable, std::set<uint64_t> &Labels) {
   std::set<uint64_t> Starts;
   for (const Insn &In : Insns)
     Starts.insert(In.Offset);
-  // Labels: the entry, direct branch targets inside the function, jump-table
-  // targets. A jump or jcc leaving the function is a tail call.
-  auto internal = [&](const Insn &In) {
-    return In.Target && !In.Call && F.contains(*In.Target);
-  };
-  std::set<uint64_t> Labels{0};
+  Labels = {0};
   for (const Insn &In : Insns)
-    if (internal(In)) {
+    if (isInternal(F, In)) {
       uint64_t T = *In.Target - F.Address;
-      if (!Starts.count(T)) {
-        F.Simple = false; // a branch into the middle of an instruction
+      if (!Starts.count(T))
         return false;
-      }
       Labels.insert(T);
     }
-  std::set<uint64_t> JumpTable;
-  I->findJumpTableTargets(F, Insns, MIs, JumpTable);
   Labels.insert(JumpTable.begin(), JumpTable.end());
+  return true;
+}
 
-  // Blocks: a label starts one; a terminator ends one, but an unconditional
-  // jump (not a tail call) right after a jcc joins the jcc's block.
+/// Basic blocks: a label starts one; a terminator ends one, but an
+/// unconditional jump (not a tail call) right after a jcc joins the jcc's
+/// block. A block falls into the next when it ends in a conditional branch
+/// with one taken successor or in a non-terminator, or when a branch of it
+/// targets the next block.
+std::vector<BasicBlock> buildBlocks(const Function &F, llvm::ArrayRef<Insn> Insns,
+                                    const std::set<uint64_t> &Labels,
+                                    const std::set<uint64_t> &JumpTable) {
   struct Building {
     BasicBlock BB;
     size_t LastIdx = 0;
@@ -501,9 +551,9 @@ bool BoltBinary::cfg(Function &F) {
     bool NewBlock = Labels.count(In.Offset) || Blocks.empty();
     if (!NewBlock && !Open) {
       const Insn &Prev = Insns[Blocks.back().LastIdx];
-      bool IsUncond = In.Uncond && internal(In);
+      bool IsUncond = In.Uncond && isInternal(F, In);
       bool PrevIsCtc = Prev.Cond && Prev.Target && !F.contains(*Prev.Target);
-      bool PrevIsUncond = Prev.Uncond && internal(Prev);
+      bool PrevIsUncond = Prev.Uncond && isInternal(F, Prev);
       NewBlock = !(IsUncond && !Prev.Indirect && !PrevIsUncond && !PrevIsCtc && !Prev.Return);
     }
     if (NewBlock) {
@@ -514,13 +564,13 @@ bool BoltBinary::cfg(Function &F) {
     Building &Cur = Blocks.back();
     Cur.LastIdx = K;
     Cur.BB.LastInsn = In.Offset;
-    if (internal(In))
+    if (isInternal(F, In))
       Cur.Succ.push_back(*In.Target - F.Address);
     if (In.Indirect && !In.Call)
       Cur.Succ.insert(Cur.Succ.end(), JumpTable.begin(), JumpTable.end());
     Open = !In.Terminator;
   }
-  F.Blocks.clear();
+  std::vector<BasicBlock> Out;
   for (size_t K = 0; K < Blocks.size(); ++K) {
     Building &B = Blocks[K];
     const Insn &Last = Insns[B.LastIdx];
@@ -532,8 +582,34 @@ bool BoltBinary::cfg(Function &F) {
     B.BB.EndsInCall = Last.Call;
     B.BB.NextIsSucc = K + 1 < Blocks.size() &&
                       (FallsThrough || llvm::is_contained(B.Succ, Blocks[K + 1].BB.Offset));
-    F.Blocks.push_back(B.BB);
+    Out.push_back(B.BB);
   }
+  return Out;
+}
+
+} // namespace
+
+// Passes: disassembly, jump tables, block labels, blocks. A function whose
+// bytes do not decode, or with a branch into an instruction, has no CFG.
+bool BoltBinary::cfg(Function &F) {
+  if (F.CfgBuilt)
+    return F.Simple && !F.Pseudo;
+  F.CfgBuilt = true;
+  if (F.Pseudo)
+    return false;
+  std::vector<Insn> Insns;
+  std::vector<MCInst> MIs;
+  std::set<uint64_t> JumpTable, Labels;
+  if (!I->disassemble(F, Insns, MIs)) {
+    F.Simple = false;
+    return false;
+  }
+  I->findJumpTableTargets(F, Insns, MIs, JumpTable);
+  if (!blockLabels(F, Insns, JumpTable, Labels)) {
+    F.Simple = false;
+    return false;
+  }
+  F.Blocks = buildBlocks(F, Insns, Labels, JumpTable);
   return true;
 }
 

@@ -10,26 +10,26 @@
 // LBR mode. Each perf sample's branch stack becomes traces (branch, from, to):
 // an entry (branch -> from) plus the fall-through up to the next newer entry's
 // source `to` (none for the newest entry). pgoctl's profile holds the same
-// counts aggregated: taken branches (from, to) and ranges (begin, end).
+// counts aggregated: taken branches (from, to) and traces (branch, begin, end).
 //   - Every taken branch whose source is not a `ret` (by disassembly) is one
 //     line `1 F off 1 G off mispreds count` with function-relative hex
 //     offsets. A branch inside one function to a nonzero offset is intra;
 //     any other is inter (calls, returns from external code, recursion).
 //     An end outside every function is written `0 [unknown] 0`. Returns are
 //     not written at all.
-//   - A fall-through range (begin, end) inside one function F is walked over
-//     F's basic blocks in address order, from the block holding begin to the
-//     block holding end; each step needs the next block to be a successor,
-//     and writes `1 F <offset of the block's last instruction> 1 F <offset of
-//     the next block> 0 count` (so ranges inside one block give nothing).
-//     When the branch that led to begin came from outside F (a return, a
-//     call's callee, external code) and begin is the start of a block that
-//     follows a block ending in a call, the walk starts at that call's block
-//     (BOLT's "return to the block after the call"). pgoctl keeps ranges
-//     without the branch that started them, so this part is split by the
-//     taken branches into begin: from outside F vs from inside F. The split
-//     is exact when only one kind reaches begin; when both do it is an
-//     estimate in proportion to their counts (counted in the summary).
+//   - A trace's fall-through (begin, end) inside one function F is walked
+//     over F's basic blocks in address order, from the block holding begin
+//     to the block holding end; each step needs the next block to be a
+//     successor, and writes `1 F <offset of the block's last instruction> 1 F
+//     <offset of the next block> 0 count` (ranges inside one block give
+//     nothing). When the trace's branch is outside F and begin starts a block
+//     after a call block that falls into it, the walk starts at the call's
+//     block (BOLT's "return to the block after the call"); BOLT also skips
+//     that for secondary entry points and landing pads, which BoltBinary
+//     does not model (C code has neither). Profiles without traces (.pgoprof
+//     version 1) have ranges only: there the split between "from outside"
+//     and "from inside" is taken from the taken branches into begin, an
+//     estimate when both kinds reach it (counted in the summary).
 //   - Ranges crossing functions, outside any function, in functions without
 //     a CFG (bytes that do not decode), or contradicting the CFG are dropped
 //     (perf2bolt: "traces mismatching disassembled function contents" and
@@ -48,12 +48,14 @@
 // Pre-aggregated input (`perf2bolt --pa`): one record per line, addresses in
 // plain hex ELF virtual addresses (0 for an end outside the binary):
 // `B from to count mispreds` (a taken branch, no fall-through), `F begin end
-// count` (a fall-through only), `f begin end count` (a fall-through whose
-// starting branch came from outside the function, so BOLT applies the
-// return adjustment), `S addr count` (IP sample, read with `--ba`), `E event`.
-// The writer emits B for every branch, F/f for ranges (split as above) and,
-// for IP profiles, E and S; perf2bolt --pa on it gives the same .fdata as
-// writeFdata.
+// count` (a fall-through whose branch is inside the function), `f begin end
+// count` (branch from outside, not a return), `r begin end count` (a return
+// from another function), `S addr count` (IP sample, read with `--ba`), `E
+// event`. The writer emits B for every branch, F/f/r for traces and, for IP
+// profiles, E and S; perf2bolt --pa on it gives the same .fdata as
+// writeFdata. BOLT 22 also reads `T branch from to count` (a whole trace),
+// but T has no misprediction count, so branches go as B and fall-throughs
+// by kind.
 #include "convert/bolt/Fdata.h"
 #include "binary/ElfFile.h"
 #include "convert/bolt/BoltBinary.h"
@@ -105,13 +107,17 @@ struct AddressMapper {
 
 std::string hex(uint64_t V) { return llvm::utohexstr(V, /*LowerCase=*/true); }
 
+/// How a fall-through reaches perf2bolt's pre-aggregated input: `F` (the
+/// branch that began it is inside the function: no return adjustment), `f`
+/// (from outside, not a return), `r` (a return from another function of the
+/// binary). The letters are BOLT's record types.
+enum class FtKind : char { Inside = 'F', Outside = 'f', Return = 'r' };
+
 /// Everything the LBR writers need, computed once.
 struct LbrAnalysis {
-  struct Split {
-    uint64_t Begin, End, FromInside, FromOutside; // ranges, split by the entering branch
-  };
   std::map<EdgeKey, EdgeVal> Edges;
-  std::vector<Split> Ranges;       // every range, for preagg F/f
+  /// Fall-through records for preagg, by (begin, end, kind).
+  std::map<std::tuple<uint64_t, uint64_t, FtKind>, uint64_t> FallThroughs;
   uint64_t BranchRecords = 0, BranchesWritten = 0, Returns = 0, BranchesOutside = 0;
   uint64_t RangeRecords = 0, RangesUsed = 0, RangesOutside = 0, RangesCrossing = 0,
            RangesNoCfg = 0, RangesMismatch = 0, RangesEstimated = 0, RangesInPlt = 0;
@@ -121,20 +127,108 @@ uint32_t indexOf(const BoltBinary &Bin, const Function *F) {
   return F ? uint32_t(F - Bin.functions().data()) : kNoFunc;
 }
 
+/// A fall-through range on the CFG: its function and the blocks holding its
+/// begin and end, or the reason it gives no edges (perf2bolt's "out of range"
+/// and "mismatching" traces).
+struct RangeWalk {
+  enum Status { Ok, Outside, Crossing, InPlt, NoCfg, Mismatch } St = Outside;
+  Function *F = nullptr;
+  size_t FromIdx = 0, ToIdx = 0;
+};
+
+RangeWalk locateRange(BoltBinary &Bin, uint64_t Begin, uint64_t End) {
+  RangeWalk W;
+  W.F = Begin == kExternalAddress ? nullptr : Bin.functionAt(Begin);
+  Function *G = End == kExternalAddress ? nullptr : Bin.functionAt(End);
+  if (!W.F || !G)
+    return W;
+  W.St = W.F != G ? RangeWalk::Crossing
+         : W.F->Pseudo ? RangeWalk::InPlt
+         : !Bin.cfg(*W.F) ? RangeWalk::NoCfg
+                          : RangeWalk::Ok;
+  if (W.St != RangeWalk::Ok)
+    return W;
+  uint64_t B = Begin - W.F->Address, E = End - W.F->Address;
+  const bolt::BasicBlock *FromBB = W.F->blockContaining(B), *ToBB = W.F->blockContaining(E);
+  if (B > E || !FromBB || !ToBB) {
+    W.St = RangeWalk::Mismatch;
+    return W;
+  }
+  W.FromIdx = size_t(FromBB - W.F->Blocks.data());
+  W.ToIdx = size_t(ToBB - W.F->Blocks.data());
+  return W;
+}
+
+/// Counts a range that gives no edges under its reason.
+void countUnwalked(LbrAnalysis &R, RangeWalk::Status St, uint64_t Count) {
+  switch (St) {
+  case RangeWalk::Outside:
+    R.RangesOutside += Count;
+    break;
+  case RangeWalk::Crossing:
+    R.RangesCrossing += Count;
+    break;
+  case RangeWalk::InPlt:
+    R.RangesInPlt += Count;
+    break;
+  case RangeWalk::NoCfg:
+    R.RangesNoCfg += Count;
+    break;
+  case RangeWalk::Mismatch:
+  case RangeWalk::Ok:
+    R.RangesMismatch += Count;
+    break;
+  }
+}
+
+/// perf2bolt's walk from block Start to W's last block: one fall-through edge
+/// per step, all or nothing (a step to a block that is no successor makes the
+/// whole range a mismatch).
+void walkBlocks(LbrAnalysis &R, BoltBinary &Bin, const RangeWalk &W, size_t Start,
+                uint64_t Count) {
+  if (!Count)
+    return;
+  const Function &F = *W.F;
+  for (size_t K = Start; K < W.ToIdx; ++K)
+    if (!F.Blocks[K].NextIsSucc) {
+      R.RangesMismatch += Count;
+      return;
+    }
+  uint32_t FI = indexOf(Bin, &F);
+  for (size_t K = Start; K < W.ToIdx; ++K)
+    R.Edges[{FI, F.Blocks[K].LastInsn, FI, F.Blocks[K + 1].Offset}].Count += Count;
+  R.RangesUsed += Count;
+}
+
+/// True when a range that starts at W's first block and was entered from
+/// outside the function (of kind Kind) starts at the previous block instead:
+/// it begins a block right after a call block that falls into it, and is a
+/// return (not to the function's start) or another branch that does not
+/// enter the function (BOLT: "return to the block after the call").
+bool startsAtCall(const RangeWalk &W, uint64_t Begin, FtKind Kind) {
+  const Function &F = *W.F;
+  if (Kind == FtKind::Inside || W.FromIdx == 0 || Begin - F.Address != F.Blocks[W.FromIdx].Offset)
+    return false;
+  const bolt::BasicBlock &Prev = F.Blocks[W.FromIdx - 1];
+  return Prev.NextIsSucc && Prev.EndsInCall;
+}
+
+/// The kind of a trace's branch, as perf2bolt classifies it.
+FtKind traceKind(BoltBinary &Bin, const Function *F, uint64_t Branch) {
+  if (F && Branch != kExternalAddress && F->contains(Branch))
+    return FtKind::Inside;
+  if (Branch != kExternalAddress && Bin.isReturn(Branch))
+    return FtKind::Return;
+  return FtKind::Outside;
+}
+
 LbrAnalysis analyzeLbr(const BinaryProfile &BP, BoltBinary &Bin, AddressMapper &Map) {
   LbrAnalysis R;
-  // Taken branches into each address: from inside the function there vs from
-  // outside (needed for the return adjustment of fall-throughs).
-  llvm::DenseMap<uint64_t, std::pair<uint64_t, uint64_t>> Into;
   for (const BranchCount &B : BP.Branches) {
     uint64_t From = Map(B.From), To = Map(B.To);
     R.BranchRecords += B.Count;
     Function *FF = From == kExternalAddress ? nullptr : Bin.functionAt(From);
     Function *TF = To == kExternalAddress ? nullptr : Bin.functionAt(To);
-    if (TF) {
-      auto &IO = Into[To];
-      (TF->contains(From) ? IO.first : IO.second) += B.Count;
-    }
     if (!FF && !TF) {
       R.BranchesOutside += B.Count;
       continue;
@@ -150,48 +244,51 @@ LbrAnalysis analyzeLbr(const BinaryProfile &BP, BoltBinary &Bin, AddressMapper &
     R.BranchesWritten += B.Count;
   }
 
+  // Traces: each range with the branch that began it, so the return
+  // adjustment is exact. Every trace goes to the pre-aggregated output
+  // (perf2bolt judges it again) unless an end is not in the binary.
+  for (const TraceCount &T : BP.Traces) {
+    uint64_t Begin = Map(T.Begin), End = Map(T.End), Branch = Map(T.Branch);
+    R.RangeRecords += T.Count;
+    RangeWalk W = locateRange(Bin, Begin, End);
+    FtKind Kind = traceKind(Bin, W.F, Branch);
+    if (Begin != kExternalAddress && End != kExternalAddress)
+      R.FallThroughs[{Begin, End, Kind}] += T.Count;
+    if (W.St != RangeWalk::Ok) {
+      countUnwalked(R, W.St, T.Count);
+      continue;
+    }
+    walkBlocks(R, Bin, W, W.FromIdx - (startsAtCall(W, Begin, Kind) ? 1 : 0), T.Count);
+  }
+
+  // Ranges without traces (profiles from before traces were kept): the
+  // branch is not known, so ranges at a block after a call are split by the
+  // taken branches into the block, from inside the function vs from outside;
+  // exact when only one kind reaches it, else in proportion to their counts.
+  std::vector<RangeCount> Untraced = BP.untracedRanges();
+  llvm::DenseMap<uint64_t, std::pair<uint64_t, uint64_t>> Into;
+  if (!Untraced.empty())
+    for (const BranchCount &B : BP.Branches) {
+      uint64_t From = Map(B.From), To = Map(B.To);
+      Function *TF = To == kExternalAddress ? nullptr : Bin.functionAt(To);
+      if (TF) {
+        auto &IO = Into[To];
+        (TF->contains(From) ? IO.first : IO.second) += B.Count;
+      }
+    }
   llvm::DenseMap<uint64_t, uint64_t> SeenFrom; // range records so far, by begin
-  for (const RangeCount &Rg : BP.Ranges) {
+  for (const RangeCount &Rg : Untraced) {
     uint64_t Begin = Map(Rg.Begin), End = Map(Rg.End);
     R.RangeRecords += Rg.Count;
-    Function *F = Begin == kExternalAddress ? nullptr : Bin.functionAt(Begin);
-    Function *G = End == kExternalAddress ? nullptr : Bin.functionAt(End);
-    // Every range goes to the pre-aggregated output (perf2bolt judges it
-    // again); only those entered from outside F at an adjustable block are
-    // split.
-    if (Begin != kExternalAddress && End != kExternalAddress &&
-        (!F || F != G || F->Pseudo || !Bin.cfg(*F)))
-      R.Ranges.push_back({Begin, End, Rg.Count, 0});
-    if (!F || !G) {
-      R.RangesOutside += Rg.Count;
+    RangeWalk W = locateRange(Bin, Begin, End);
+    if (W.St != RangeWalk::Ok) {
+      if (Begin != kExternalAddress && End != kExternalAddress)
+        R.FallThroughs[{Begin, End, FtKind::Inside}] += Rg.Count;
+      countUnwalked(R, W.St, Rg.Count);
       continue;
     }
-    if (F != G) {
-      R.RangesCrossing += Rg.Count;
-      continue;
-    }
-    if (F->Pseudo) {
-      R.RangesInPlt += Rg.Count;
-      continue;
-    }
-    if (!Bin.cfg(*F)) {
-      R.RangesNoCfg += Rg.Count;
-      continue;
-    }
-    uint64_t B = Begin - F->Address, E = End - F->Address;
-    const bolt::BasicBlock *FromBB = F->blockContaining(B), *ToBB = F->blockContaining(E);
-    if (B > E || !FromBB || !ToBB) {
-      R.RangesMismatch += Rg.Count;
-      R.Ranges.push_back({Begin, End, Rg.Count, 0});
-      continue;
-    }
-    size_t FromIdx = FromBB - F->Blocks.data(), ToIdx = ToBB - F->Blocks.data();
-    // The part entered from outside F starts at the previous block when that
-    // block ends in a call and falls into this one.
     uint64_t Outside = 0;
-    bool Adjustable = FromIdx > 0 && B == FromBB->Offset && F->Blocks[FromIdx - 1].NextIsSucc &&
-                      F->Blocks[FromIdx - 1].EndsInCall;
-    if (Adjustable) {
+    if (startsAtCall(W, Begin, FtKind::Outside)) {
       auto It = Into.find(Begin);
       uint64_t In = It == Into.end() ? 0 : It->second.first;
       uint64_t Out = It == Into.end() ? 0 : It->second.second;
@@ -209,22 +306,12 @@ LbrAnalysis analyzeLbr(const BinaryProfile &BP, BoltBinary &Bin, AddressMapper &
         R.RangesEstimated += Rg.Count;
       }
     }
-    auto walk = [&](size_t Start, uint64_t Count) {
-      if (!Count)
-        return;
-      for (size_t K = Start; K < ToIdx; ++K)
-        if (!F->Blocks[K].NextIsSucc) {
-          R.RangesMismatch += Count;
-          return;
-        }
-      uint32_t FI = indexOf(Bin, F);
-      for (size_t K = Start; K < ToIdx; ++K)
-        R.Edges[{FI, F->Blocks[K].LastInsn, FI, F->Blocks[K + 1].Offset}].Count += Count;
-      R.RangesUsed += Count;
-    };
-    walk(FromIdx - (Outside ? 1 : 0), Outside);
-    walk(FromIdx, Rg.Count - Outside);
-    R.Ranges.push_back({Begin, End, Rg.Count - Outside, Outside});
+    walkBlocks(R, Bin, W, W.FromIdx - 1, Outside);
+    walkBlocks(R, Bin, W, W.FromIdx, Rg.Count - Outside);
+    if (Rg.Count - Outside)
+      R.FallThroughs[{Begin, End, FtKind::Inside}] += Rg.Count - Outside;
+    if (Outside)
+      R.FallThroughs[{Begin, End, FtKind::Outside}] += Outside;
   }
   return R;
 }
@@ -259,7 +346,9 @@ void summarizeLbr(const LbrAnalysis &R, ConvertSummary &Sum) {
     Sum.Warnings.push_back(llvm::formatv(
         "{0} fall-through range records start after a call at a block also reached from "
         "inside the function: their return part is estimated in proportion to branch "
-        "counts (perf2bolt knows each record's branch)", R.RangesEstimated));
+        "counts, since the profile has no traces of them (a .pgoprof from before version 2, "
+        "or inferred edges; importing the perf.data again keeps the branch that began "
+        "each range, as perf2bolt does)", R.RangesEstimated));
 }
 
 const BinaryProfile &binaryOf(const BinaryMatch &B) { return *B.Profile; }
@@ -403,12 +492,9 @@ llvm::Error writePreAggregated(const Profile &P, const BinaryMatch &B, llvm::raw
       continue;
     OS << "B " << addr(From) << ' ' << addr(To) << ' ' << Br.Count << ' ' << Br.Mispreds << '\n';
   }
-  for (const LbrAnalysis::Split &S : R.Ranges) {
-    if (S.FromInside)
-      OS << "F " << hex(S.Begin) << ' ' << hex(S.End) << ' ' << S.FromInside << '\n';
-    if (S.FromOutside)
-      OS << "f " << hex(S.Begin) << ' ' << hex(S.End) << ' ' << S.FromOutside << '\n';
-  }
+  for (const auto &[K, Count] : R.FallThroughs)
+    OS << char(std::get<2>(K)) << ' ' << hex(std::get<0>(K)) << ' ' << hex(std::get<1>(K)) << ' '
+       << Count << '\n';
   std::set<uint32_t> Covered;
   for (const auto &KV : R.Edges) {
     if (std::get<0>(KV.first) != kNoFunc)

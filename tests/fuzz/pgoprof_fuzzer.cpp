@@ -69,6 +69,12 @@ std::string firstDifference(const Profile &A, const Profile &B) {
                       return L.Begin == R.Begin && L.End == R.End && L.Count == R.Count;
                     }))
       return Where("ranges");
+    if (!std::equal(X.Traces.begin(), X.Traces.end(), Y.Traces.begin(), Y.Traces.end(),
+                    [](const TraceCount &L, const TraceCount &R) {
+                      return L.Branch == R.Branch && L.Begin == R.Begin && L.End == R.End &&
+                             L.Count == R.Count;
+                    }))
+      return Where("traces");
     if (!std::equal(X.Samples.begin(), X.Samples.end(), Y.Samples.begin(), Y.Samples.end(),
                     [](const AddrCount &L, const AddrCount &R) {
                       return L.Addr == R.Addr && L.Count == R.Count;
@@ -91,6 +97,8 @@ uint64_t maxCount(const Profile &P) {
     for (const BranchCount &X : B.Branches)
       M = std::max({M, X.Count, X.Mispreds});
     for (const RangeCount &X : B.Ranges)
+      M = std::max(M, X.Count);
+    for (const TraceCount &X : B.Traces)
       M = std::max(M, X.Count);
     for (const AddrCount &X : B.Samples)
       M = std::max(M, X.Count);

@@ -37,6 +37,7 @@ Profile profileA() {
   App.Samples = {{0x1000, 6}, {0x1010, 2}};
   App.Branches = {{0x1000, 0x2000, 3, 1}};
   App.Ranges = {{0x2000, 0x2010, 3}};
+  App.Traces = {{0x1000, 0x2000, 0x2010, 3}};
   BinaryProfile Libc = binary("cc", "/lib/libc.so.6");
   Libc.Samples = {{0x500, 2}};
   P.Binaries = {Libc, App}; // deliberately not in key order
@@ -149,6 +150,12 @@ TEST(Merge, WeightsMultiplyCounts) {
   EXPECT_EQ(App->Branches[1].Mispreds, 2u);
   ASSERT_EQ(App->Ranges.size(), 1u);
   EXPECT_EQ(App->Ranges[0].Count, 6u);
+  // Trace (0x1000 -> 0x2000 .. 0x2010): 3*2.
+  ASSERT_EQ(App->Traces.size(), 1u);
+  EXPECT_EQ(App->Traces[0].Branch, 0x1000u);
+  EXPECT_EQ(App->Traces[0].Begin, 0x2000u);
+  EXPECT_EQ(App->Traces[0].End, 0x2010u);
+  EXPECT_EQ(App->Traces[0].Count, 6u);
   const BinaryProfile *Libc = M.findBinary("buildid:cc");
   ASSERT_NE(Libc, nullptr);
   EXPECT_EQ(Libc->Samples[0].Count, 4u);
@@ -234,6 +241,8 @@ Profile offsetProfile(bool WithSegments) {
     B.Segments = {{0x400000, 0x3000, 0, 0x3000, 5}, {0x603000, 0x800, 0x3000, 0x400, 6}};
   B.Samples = {{0x1000, 5}, {0x3010, 1}};
   B.Branches = {{0x1000, kExternalAddress, 2, 0}};
+  B.Ranges = {{0x1100, 0x1180, 4}};
+  B.Traces = {{kExternalAddress, 0x1100, 0x1180, 1}, {0x1020, 0x1100, 0x1180, 3}};
   P.Binaries = {B};
   P.Stacks = {{{{0, 0x1000}}, 1}};
   return P;
@@ -282,6 +291,14 @@ TEST(Merge, MixedAddressSpacesConvertThroughSegments) {
   ASSERT_EQ(M.Stacks.size(), 1u);
   EXPECT_EQ(M.Stacks[0].Frames[0].Addr, 0x401000u);
   EXPECT_EQ(M.Stacks[0].Count, 3u);
+  // Traces convert every address but the external one: 0x1100 -> 0x401100.
+  ASSERT_EQ(B.Traces.size(), 2u);
+  EXPECT_EQ(B.Traces[0].Branch, 0x401020u);
+  EXPECT_EQ(B.Traces[0].Begin, 0x401100u);
+  EXPECT_EQ(B.Traces[0].End, 0x401180u);
+  EXPECT_EQ(B.Traces[0].Count, 6u);
+  EXPECT_EQ(B.Traces[1].Branch, kExternalAddress);
+  EXPECT_EQ(B.Traces[1].Count, 2u);
   // Order does not matter, including through a nested merge.
   Profile Rev = mergeOk({{offsetProfile(true), 2, "o"}, {vaddrProfile(), 1, "v"}});
   EXPECT_EQ(bytesOf(Rev), bytesOf(M));

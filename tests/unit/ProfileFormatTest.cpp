@@ -36,7 +36,10 @@ Profile sampleProfile() {
   B.Path = "/usr/bin/app";
   B.Segments = {{0x400000, 0x1000, 0, 0x1000, 5}};
   B.Branches = {{0x401000, 0x400f00, 7, 1}, {0x401010, kExternalAddress, 3, 0}};
-  B.Ranges = {{0x400f00, 0x400f20, 5}};
+  // Traces account for 3 of the first range's 5 records (the rest came from
+  // a profile without traces) and for all of the second.
+  B.Ranges = {{0x400f00, 0x400f20, 5}, {0x400f40, 0x400f50, 2}};
+  B.Traces = {{0x401000, 0x400f00, 0x400f20, 3}, {kExternalAddress, 0x400f40, 0x400f50, 2}};
   B.Samples = {{0x401000, 9}, {0x401004, 1}};
   P.Binaries.push_back(B);
   BinaryProfile K;
@@ -76,6 +79,18 @@ void expectEqual(const Profile &A, const Profile &B) {
       EXPECT_EQ(X.Samples[J].Count, Y.Samples[J].Count);
     }
     ASSERT_EQ(X.Ranges.size(), Y.Ranges.size());
+    for (size_t J = 0; J < X.Ranges.size(); ++J) {
+      EXPECT_EQ(X.Ranges[J].Begin, Y.Ranges[J].Begin);
+      EXPECT_EQ(X.Ranges[J].End, Y.Ranges[J].End);
+      EXPECT_EQ(X.Ranges[J].Count, Y.Ranges[J].Count);
+    }
+    ASSERT_EQ(X.Traces.size(), Y.Traces.size());
+    for (size_t J = 0; J < X.Traces.size(); ++J) {
+      EXPECT_EQ(X.Traces[J].Branch, Y.Traces[J].Branch);
+      EXPECT_EQ(X.Traces[J].Begin, Y.Traces[J].Begin);
+      EXPECT_EQ(X.Traces[J].End, Y.Traces[J].End);
+      EXPECT_EQ(X.Traces[J].Count, Y.Traces[J].Count);
+    }
   }
   ASSERT_EQ(A.Stacks.size(), B.Stacks.size());
   for (size_t I = 0; I < A.Stacks.size(); ++I) {
@@ -100,6 +115,30 @@ TEST(ProfileFormat, RoundTrip) {
   EXPECT_EQ(Back->Binaries[0].Branches[1].To, kExternalAddress);
   EXPECT_EQ(Back->Stacks[0].Frames[1].Binary, Frame::kNoBinary);
   EXPECT_EQ(serialized(*Back), Bytes); // re-serializing gives the same bytes
+}
+
+TEST(ProfileFormat, UntracedRangesAreRangesMinusTraces) {
+  std::vector<RangeCount> U = sampleProfile().Binaries[0].untracedRanges();
+  ASSERT_EQ(U.size(), 1u);
+  EXPECT_EQ(U[0].Begin, 0x400f00u);
+  EXPECT_EQ(U[0].End, 0x400f20u);
+  EXPECT_EQ(U[0].Count, 2u);
+}
+
+// A version 1 file (written before traces) is a version 2 body without trace
+// columns, its range columns holding every range: it reads as ranges without
+// traces.
+TEST(ProfileFormat, VersionOneReadsAsRangesWithoutTraces) {
+  Profile P = sampleProfile();
+  P.Binaries[0].Traces.clear();
+  std::string Bytes = serialized(P);
+  EXPECT_EQ(llvm::support::endian::read32le(Bytes.data() + 8), 2u);
+  llvm::support::endian::write32le(Bytes.data() + 8, 1);
+  llvm::Expected<Profile> Back = parseProfile(Bytes, "v1.pgoprof");
+  ASSERT_TRUE(bool(Back)) << errorText(Back.takeError());
+  expectEqual(P, *Back);
+  EXPECT_TRUE(Back->Binaries[0].Traces.empty());
+  EXPECT_EQ(Back->Binaries[0].untracedRanges().size(), 2u);
 }
 
 TEST(ProfileFormat, FileRoundTrip) {

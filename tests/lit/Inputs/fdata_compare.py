@@ -2,7 +2,6 @@
 """Compare two BOLT .fdata files after normalizing line order.
 
 Usage: fdata_compare.py EXPECTED ACTUAL [--min-lines N]
-                        [--tolerate-lines N --tolerate-pct P]
 
 Both files are parsed into {(from, to): (mispreds, count)} for LBR lines
 (`1 F off 1 G off mispreds count`, `0 [unknown] 0` for unknown ends) or
@@ -10,11 +9,8 @@ Both files are parsed into {(from, to): (mispreds, count)} for LBR lines
 header compared as a line. Exit 0 when equal; otherwise prints every
 difference (missing, extra, different counts) and exits 1. --min-lines
 makes an (almost) empty expected file a failure, so the test cannot pass
-on nothing. --tolerate-lines N allows up to N lines present in both files,
-with equal mispredictions, whose counts differ by at most max(1, P% of the
-expected count) (pgoctl estimates the return part of fall-throughs at blocks
-reached both from inside the function and by returns, see convert/bolt/Fdata.cpp);
-missing or extra lines are never tolerated.
+on nothing. There is no tolerance: every count must be equal, and the
+files must then be equal sorted, line for line (same spelling of each line).
 """
 import argparse
 import sys
@@ -46,18 +42,20 @@ def parse(path):
     return header, edges
 
 
+def sorted_lines(path):
+    with open(path) as f:
+        return sorted(line.rstrip("\n") for line in f if line.strip())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("expected")
     ap.add_argument("actual")
     ap.add_argument("--min-lines", type=int, default=1)
-    ap.add_argument("--tolerate-lines", type=int, default=0)
-    ap.add_argument("--tolerate-pct", type=float, default=0)
     a = ap.parse_args()
     eh, ee = parse(a.expected)
     ah, ae = parse(a.actual)
     bad = 0
-    tolerated = 0
     if len(ee) < a.min_lines:
         print(f"expected file has only {len(ee)} lines (< {a.min_lines})")
         bad += 1
@@ -72,17 +70,12 @@ def main():
             print(f"extra:   {k} {ae[k]}")
             bad += 1
         elif ee[k] != ae[k]:
-            e, x = ee[k], ae[k]
-            close = (isinstance(e, tuple) and e[0] == x[0] and
-                     abs(e[1] - x[1]) <= max(1, e[1] * a.tolerate_pct / 100))
-            if close and tolerated < a.tolerate_lines:
-                tolerated += 1
-                print(f"close:   {k} expected {e} actual {x} (tolerated)")
-                continue
-            print(f"differs: {k} expected {e} actual {x}")
+            print(f"differs: {k} expected {ee[k]} actual {ae[k]}")
             bad += 1
-    print(f"{len(ee)} expected lines, {len(ae)} actual lines, {bad} differences, "
-          f"{tolerated} tolerated")
+    if not bad and sorted_lines(a.expected) != sorted_lines(a.actual):
+        print("the same edges, but the lines are spelled differently")
+        bad += 1
+    print(f"{len(ee)} expected lines, {len(ae)} actual lines, {bad} differences")
     return 1 if bad else 0
 
 

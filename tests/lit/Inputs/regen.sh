@@ -71,6 +71,10 @@ for n in fdata_branchy.pie fdata_branchy.nopie fdata_calls.pie; do
   lbr $n 1009 300
   p2b -p "$n.lbr.data" -o "$out/$n.p2b.fdata" "$out/$n"
 done
+# fdata_calls.pie.v1.pgoprof (convert-fdata-lbr-calls-golden) is not made
+# here: it is `pgoctl import` of fdata_calls.pie.lbr.data by a pgoctl from
+# before .pgoprof version 2 (ranges without traces), kept to test reading
+# old files; it stays valid while fdata_calls.pie rebuilds byte for byte.
 # IP samples without LBR (convert-fdata-nolbr): perf2bolt -nl.
 ip fdata_calls.pie -e cpu-clock -c 100000 -- 200000
 p2b -nl -p fdata_calls.pie.ip.data -o "$out/fdata_calls.pie.p2b-nl.fdata" "$out/fdata_calls.pie"

@@ -98,6 +98,14 @@ std::vector<RangeT> ranges(const BinaryProfile &B) {
   std::sort(V.begin(), V.end());
   return V;
 }
+using TraceT = std::tuple<uint64_t, uint64_t, uint64_t, uint64_t>; // branch, begin, end, count
+std::vector<TraceT> traces(const BinaryProfile &B) {
+  std::vector<TraceT> V;
+  for (const TraceCount &C : B.Traces)
+    V.push_back({C.Branch, C.Begin, C.End, C.Count});
+  std::sort(V.begin(), V.end());
+  return V;
+}
 std::vector<SampleT> samples(const BinaryProfile &B) {
   std::vector<SampleT> V;
   for (const AddrCount &C : B.Samples)
@@ -120,6 +128,9 @@ std::string countsText(const Profile &P) {
            " " + std::to_string(M) + "\n";
     for (auto [Bg, E, C] : ranges(B))
       S += "  r " + llvm::utohexstr(Bg) + " " + llvm::utohexstr(E) + " " + std::to_string(C) + "\n";
+    for (auto [Br, Bg, E, C] : traces(B))
+      S += "  t " + llvm::utohexstr(Br) + " " + llvm::utohexstr(Bg) + " " + llvm::utohexstr(E) +
+           " " + std::to_string(C) + "\n";
     for (auto [A, C] : samples(B))
       S += "  s " + llvm::utohexstr(A) + " " + std::to_string(C) + "\n";
   }
@@ -229,6 +240,18 @@ void expectLbrCounts(const ImportRun &R) {
   EXPECT_EQ(ranges(*B), sorted<RangeT>({
                             {0x1f00, 0x2000, 1}, // S3: e2.to .. e1.from
                             {0x50, 0x100, 1},    // S3: e3.to .. e2.from
+                        }));
+  // Traces: each range with the source of the branch that began it (EXT when
+  // that source is in another module).
+  EXPECT_EQ(traces(*A), sorted<TraceT>({
+                            {0x1300, 0x1480, 0x1500, 1}, // S1 e1
+                            {0x1100, 0x1200, 0x1300, 1}, // S1 e2
+                            {EXT, 0x1650, 0x1700, 1},    // S3 e1: from b.so
+                            {0x1300, 0x1100, 0x1300, 1}, // S5 e1
+                        }));
+  EXPECT_EQ(traces(*B), sorted<TraceT>({
+                            {0x100, 0x1f00, 0x2000, 1}, // S3 e2
+                            {EXT, 0x50, 0x100, 1},      // S3 e3: from a.bin
                         }));
   EXPECT_EQ(samples(*A), sorted<SampleT>({{0x1500, 2}, {0x1300, 1}}));
   EXPECT_EQ(samples(*B), sorted<SampleT>({{0x1010, 1}}));
