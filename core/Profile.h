@@ -63,6 +63,16 @@ struct AddrCount {
   uint64_t Addr = 0;
   uint64_t Count = 0;
 };
+// --- function-level counts (pprof frames without addresses; .pgoprof v2) ---
+/// Samples of a function known only by name (a pprof frame without an
+/// address: interpreted code, a host-symbolized profiler). Self: samples with
+/// it innermost at the leaf; Total: samples with it anywhere in the stack
+/// (once per sample).
+struct FunctionCount {
+  std::string Name;
+  uint64_t Self = 0, Total = 0;
+};
+// --- end function-level counts ---
 
 struct BinaryProfile {
   std::string BuildId; ///< lowercase hex, may be empty
@@ -73,6 +83,7 @@ struct BinaryProfile {
   std::vector<BranchCount> Branches; ///< sorted by (From, To)
   std::vector<RangeCount> Ranges;    ///< sorted by (Begin, End)
   std::vector<AddrCount> Samples;    ///< IP samples, sorted by Addr
+  std::vector<FunctionCount> Functions; ///< function-level counts, sorted by Name
 
   /// Identity for merging: build-id when known, else path.
   std::string key() const;

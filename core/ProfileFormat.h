@@ -22,7 +22,11 @@
 namespace pgoctl {
 
 inline constexpr char kPgoprofMagic[8] = {'P', 'G', 'O', 'P', 'R', 'O', 'F', '\x01'};
-inline constexpr uint32_t kPgoprofVersion = 1;
+inline constexpr uint32_t kPgoprofVersion = 2;
+// --- function-level counts: version 2 adds BinaryProfile::Functions. A
+// profile without them is written as version 1, which older pgoctl reads.
+inline constexpr uint32_t kPgoprofVersionFunctions = 2;
+// --- end function-level counts ---
 
 /// Limits of a .pgoprof read.
 struct ProfileReadOptions {

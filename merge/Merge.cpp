@@ -42,11 +42,13 @@ struct Counts {
   std::vector<BranchCount> Branches;
   std::vector<RangeCount> Ranges;
   std::vector<AddrCount> Samples;
+  std::vector<FunctionCount> Functions; ///< function-level counts (no addresses)
 };
 
 auto branchKey = [](const BranchCount &B) { return std::pair(B.From, B.To); };
 auto rangeKey = [](const RangeCount &R) { return std::pair(R.Begin, R.End); };
 auto sampleKey = [](const AddrCount &S) { return S.Addr; };
+auto functionKey = [](const FunctionCount &F) -> const std::string & { return F.Name; };
 
 /// Folds adjacent entries of sorted V with equal keys.
 template <typename T, typename KeyFn, typename FoldFn>
@@ -99,6 +101,16 @@ void addCounts(Counts &Dst, const BinaryProfile &Src, uint64_t W, Arith &A) {
             [&](RangeCount &X, const RangeCount &Y) { X.Count = A.add(X.Count, Y.Count); });
   mergeInto(Dst.Samples, std::move(Sm), sampleKey,
             [&](AddrCount &X, const AddrCount &Y) { X.Count = A.add(X.Count, Y.Count); });
+  std::vector<FunctionCount> Fn = Src.Functions;
+  for (FunctionCount &F : Fn) {
+    F.Self = A.mul(F.Self, W);
+    F.Total = A.mul(F.Total, W);
+  }
+  mergeInto(Dst.Functions, std::move(Fn), functionKey,
+            [&](FunctionCount &X, const FunctionCount &Y) {
+              X.Self = A.add(X.Self, Y.Self);
+              X.Total = A.add(X.Total, Y.Total);
+            });
 }
 
 /// One binary key's accumulated state.
@@ -331,6 +343,7 @@ struct Merger::Impl {
     P.Branches = std::move(C.Branches);
     P.Ranges = std::move(C.Ranges);
     P.Samples = std::move(C.Samples);
+    P.Functions = std::move(C.Functions);
     return P;
   }
 

@@ -12,19 +12,37 @@ PKGS=(
   libzstd-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
   linux-perf zstd
   chromium
+  zlib1g-dev nodejs
 )
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+# npm: Debian's nodejs has it in a package of its own, NodeSource's built in.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
-echo "setup-deps: installing ${missing[*]}" >&2
-$SUDO apt-get update -q >/dev/null
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "setup-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages the tests use, pinned, into a fixed prefix (not npm's global
+# folder); tests/lit/lit.cfg.py looks for them there (PGOCTL_NPM_PREFIX).
+#   pprof-format: the independent pprof writer of
+#   tests/lit/Inputs/pprof_from_perf_script.cjs.
+NPM_PREFIX="${PGOCTL_NPM_PREFIX:-/opt/pgoctl/npm}"
+NPM_PKGS=(pprof-format@2.3.2)
+for spec in "${NPM_PKGS[@]}"; do
+  name=${spec%@*} want=${spec##*@}
+  have=$(node -p "require('$NPM_PREFIX/node_modules/$name/package.json').version" 2>/dev/null || true)
+  if [ "$have" != "$want" ]; then
+    echo "setup-deps: npm install $spec into $NPM_PREFIX" >&2
+    $SUDO mkdir -p "$NPM_PREFIX"
+    $SUDO npm install --no-audit --no-fund --prefix "$NPM_PREFIX" "$spec" >/dev/null
+  fi
+done

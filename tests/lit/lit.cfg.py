@@ -80,3 +80,11 @@ if shutil.which("perf"):
             pass
 if shutil.which("zstd"):
     config.available_features.add("zstd")
+
+# npm packages scripts/setup-deps.sh installs into a pinned prefix:
+# pprof-format (the independent pprof writer of Inputs/pprof_from_perf_script.cjs).
+npm_prefix = os.environ.get("PGOCTL_NPM_PREFIX", "/opt/pgoctl/npm")
+config.substitutions.append(("%npm_prefix", npm_prefix))
+if shutil.which("node") and os.path.isfile(
+        os.path.join(npm_prefix, "node_modules", "pprof-format", "package.json")):
+    config.available_features.add("pprof-format")
