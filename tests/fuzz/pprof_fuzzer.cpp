@@ -19,6 +19,8 @@
 #include "collect/Pprof.h"
 #include "core/ProfileFormat.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <google/protobuf/stubs/logging.h>
 #include <zlib.h>
 
