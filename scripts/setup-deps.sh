@@ -34,9 +34,11 @@ fi
 # npm packages the tests use, pinned, into a fixed prefix (not npm's global
 # folder); tests/lit/lit.cfg.py looks for them there (PGOCTL_NPM_PREFIX).
 #   pprof-format: the independent pprof writer of
-#   tests/lit/Inputs/pprof_from_perf_script.cjs.
+#   tests/lit/Inputs/pprof_from_perf_script.cjs;
+#   @parca/client and @protobuf-ts/grpcweb-transport: the independent Parca
+#   client of tests/lit/Inputs/parca_query.mjs.
 NPM_PREFIX="${PGOCTL_NPM_PREFIX:-/opt/pgoctl/npm}"
-NPM_PKGS=(pprof-format@2.3.2)
+NPM_PKGS=(pprof-format@2.3.2 @parca/client@0.17.24 @protobuf-ts/grpcweb-transport@2.11.1)
 for spec in "${NPM_PKGS[@]}"; do
   name=${spec%@*} want=${spec##*@}
   have=$(node -p "require('$NPM_PREFIX/node_modules/$name/package.json').version" 2>/dev/null || true)

@@ -82,9 +82,12 @@ if shutil.which("zstd"):
     config.available_features.add("zstd")
 
 # npm packages scripts/setup-deps.sh installs into a pinned prefix:
-# pprof-format (the independent pprof writer of Inputs/pprof_from_perf_script.cjs).
+# pprof-format (the independent pprof writer of Inputs/pprof_from_perf_script.cjs)
+# and @parca/client (the independent Parca client of Inputs/parca_query.mjs).
 npm_prefix = os.environ.get("PGOCTL_NPM_PREFIX", "/opt/pgoctl/npm")
 config.substitutions.append(("%npm_prefix", npm_prefix))
 if shutil.which("node") and os.path.isfile(
         os.path.join(npm_prefix, "node_modules", "pprof-format", "package.json")):
     config.available_features.add("pprof-format")
+    if os.path.isfile(os.path.join(npm_prefix, "node_modules", "@parca", "client", "package.json")):
+        config.available_features.add("parca-client")
