@@ -332,6 +332,11 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
   if (*Fmt == InputFormat::Pprof)
     return importPprof(In, Opts, Sum, PassStats);
   std::optional<bool> IsText = *Fmt == InputFormat::PerfScript;
+  if (!Opts.SampleType.empty())
+    return makeKindError(ErrorKind::Usage,
+                         "{0}: --sample-type chooses the values of a pprof profile; this is "
+                         "a perf recording (choose its event with --event)",
+                         Path);
 
   ProcessMaps Maps;
   perf::PerfHeader H;

@@ -674,7 +674,7 @@ llvm::Expected<Profile> PprofImporter::run() {
   };
   std::vector<std::map<std::string, FnCount>> FnCounts;
   std::map<std::vector<Frame>, uint64_t> StackCounts;
-  uint64_t Total = 0, Unmapped = 0, NoFrames = 0;
+  uint64_t Total = 0, Unmapped = 0;
   bool Saturated = false;
   auto add = [&](uint64_t &Dst, uint64_t N) {
     bool Ov = false;
@@ -693,10 +693,8 @@ llvm::Expected<Profile> PprofImporter::run() {
     if (N == 0)
       continue;
     add(Total, N);
-    if (S.location_id_size() == 0) {
-      ++NoFrames;
+    if (S.location_id_size() == 0)
       continue;
-    }
     Stack.clear();
     Seen.clear();
     for (int J = 0; J < S.location_id_size(); ++J) {
@@ -833,8 +831,6 @@ llvm::Expected<Profile> PprofImporter::run() {
   Sum.Samples = Total;
   Sum.SamplesUsed = Total;
   Sum.UnmappedIps = Unmapped;
-  (void)ChosenUnit;
-  (void)NoFrames;
   Out.canonicalize();
   return Out;
 }
@@ -882,8 +878,26 @@ bool isPprof(llvm::StringRef Head) {
   return isGzip(Head) || looksLikeProfile(Head);
 }
 
+namespace {
+/// Filters of perf recordings have nothing to select in a pprof profile.
+llvm::Error checkPprofOptions(const ImportOptions &Opts, llvm::StringRef Name) {
+  const char *Flag = Opts.Pid ? "--pid"
+                     : !Opts.Comm.empty() ? "--comm"
+                     : !Opts.Event.empty() ? "--event"
+                                           : nullptr;
+  if (!Flag)
+    return llvm::Error::success();
+  return makeKindError(ErrorKind::Usage,
+                       "{0}: {1} selects samples of a perf recording; this is a pprof "
+                       "profile (choose its values with --sample-type)",
+                       Name, Flag);
+}
+} // namespace
+
 llvm::Expected<Profile> importPprofBytes(llvm::StringRef Bytes, llvm::StringRef Name,
                                          const ImportOptions &Opts, ImportSummary &Sum) {
+  if (llvm::Error E = checkPprofOptions(Opts, Name))
+    return std::move(E);
   Sum.Format = isGzip(Bytes) ? "pprof (gzip)" : "pprof";
   if (!isGzip(Bytes)) {
     if (Bytes.size() > Opts.MaxMemory)
@@ -905,6 +919,8 @@ llvm::Expected<Profile> importPprofBytes(llvm::StringRef Bytes, llvm::StringRef 
 
 llvm::Expected<Profile> importPprof(InputFile &In, const ImportOptions &Opts,
                                     ImportSummary &Sum, Stats &PassStats) {
+  if (llvm::Error E = checkPprofOptions(Opts, In.path()))
+    return std::move(E);
   std::string Raw;
   bool Gzip = isGzip(In.head());
   {
