@@ -93,6 +93,22 @@ try:
 finally:
     proc.terminate()
     proc.wait(timeout=30)
+
+# Bearer auth, no tenant (a single-tenant server).
+proc = subprocess.Popen([sys.executable, server_py, "--profile", profile, "--bearer", "tok"],
+                        stdout=subprocess.PIPE, text=True)
+try:
+    port = int(proc.stdout.readline())
+    hdr = {"Content-Type": "application/proto", "Connect-Protocol-Version": "1"}
+    status, _, data = post(port, body, {**hdr, "Authorization": "Bearer tok"})
+    if status != 200 or data != open(out, "rb").read():
+        failures.append(f"bearer: HTTP {status}, or another profile than with basic auth")
+    status, _, data = post(port, body, {**hdr, "Authorization": "Bearer nope"})
+    if status != 401 or json.loads(data).get("code") != "unauthenticated":
+        failures.append(f"bad bearer: HTTP {status} {data[:200]!r}")
+finally:
+    proc.terminate()
+    proc.wait(timeout=30)
 if failures:
     sys.exit("\n".join(failures))
 print("pyroscope server: all cases as expected")

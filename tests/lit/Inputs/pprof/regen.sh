@@ -23,3 +23,6 @@ gen --mode names --gzip -o "$out/small.names.pb.gz"
 for b in sample-location mapping-id function-id string-index; do
   gen --mode runtime --gzip --break "$b" -o "$out/bad-$b.pb.gz"
 done
+# One binary mapped twice (two PT_LOADs): one binary of the profile.
+node "$here/../pprof_from_perf_script.cjs" --npm-prefix "$prefix" --buildids "$here/small.buildids" \
+  --mode runtime -o "$out/two-mappings.runtime.pb" < "$here/two-mappings.script.txt"
