@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 namespace pgoctl {
 
@@ -74,7 +75,9 @@ llvm::Expected<std::string> inflateBounded(ReadFn Read, llvm::StringRef Name, ui
                            "file is trusted)",
                            Name, Limit >> 20);
     size_t Old = Out.size();
-    size_t Grow = size_t(std::min<uint64_t>(std::max<size_t>(Old, 1 << 16), Limit - Old));
+    // Doubling, within the limit, and at most 1 GiB a step (avail_out is 32-bit).
+    size_t Grow = size_t(std::min<uint64_t>({std::max<size_t>(Old, 1 << 16), Limit - Old,
+                                             uint64_t(1) << 30}));
     Out.resize(Old + Grow);
     Z.next_out = reinterpret_cast<Bytef *>(Out.data() + Old);
     Z.avail_out = uInt(Grow);
@@ -385,7 +388,9 @@ private:
   const ImportOptions &Opts;
   ImportSummary &Sum;
 
-  llvm::DenseMap<uint64_t, int> MappingIdx, LocationIdx, FunctionIdx;
+  // Ids and addresses take every u64 value, DenseMap's reserved keys too:
+  // std::unordered_map for them.
+  std::unordered_map<uint64_t, int> MappingIdx, LocationIdx, FunctionIdx;
 
   /// Per mapping: its binary's index among Bins, and its address convention.
   struct MapInfo {
@@ -668,7 +673,7 @@ llvm::Expected<Profile> PprofImporter::run() {
   }
 
   // Samples.
-  std::vector<llvm::DenseMap<uint64_t, uint64_t>> IpCounts(Bins.size());
+  std::vector<std::unordered_map<uint64_t, uint64_t>> IpCounts(Bins.size());
   struct FnCount {
     uint64_t Self = 0, Total = 0;
   };
