@@ -43,7 +43,7 @@ llvm::Expected<std::string> inflateBounded(ReadFn Read, llvm::StringRef Name, ui
   z_stream Z{};
   if (inflateInit2(&Z, 15 + 16) != Z_OK)
     return makeError("{0}: cannot start a gzip decompressor", Name);
-  auto Cleanup = llvm::make_scope_exit([&] { inflateEnd(&Z); });
+  llvm::scope_exit Cleanup([&] { inflateEnd(&Z); });
   std::vector<char> InBuf(1 << 16);
   std::string Out;
   uint64_t Consumed = 0; // compressed bytes before the current buffer
