@@ -1,6 +1,7 @@
 // cli/CmdDebugProfile.cpp: `pgoctl debug profile <file.pgoprof>`: every count
 // of a profile as sorted text, one per line, for diffs and tests.
 #include "cli/Command.h"
+#include "core/Error.h"
 #include "core/ProfileFormat.h"
 
 #include "llvm/Support/Format.h"
@@ -26,6 +27,9 @@ void printBinaryCounts(const BinaryProfile &B, llvm::raw_ostream &OS) {
        << T.Count << "\n";
   for (const AddrCount &S : B.Samples)
     OS << "  ip " << addr(S.Addr) << " " << S.Count << "\n";
+  for (const FunctionCount &F : B.Functions)
+    OS << "  function " << escapeForTerminal(F.Name) << " self " << F.Self << " total "
+       << F.Total << "\n";
 }
 
 /// Binaries in path order with their counts; no build-ids, indices or stacks.

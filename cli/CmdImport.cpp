@@ -1,4 +1,4 @@
-// cli/CmdImport.cpp: `pgoctl import <perf.data|perf script text> -o out.pgoprof`.
+// cli/CmdImport.cpp: `pgoctl import <perf.data|perf script text|pprof> -o out.pgoprof`.
 #include "cli/Command.h"
 #include "cli/Options.h"
 #include "collect/Importer.h"
@@ -12,8 +12,8 @@ namespace {
 class ImportCommand : public Command {
 public:
   void addOptions(CLI::App &App) override {
-    App.add_option("input", Input, "perf.data (file or pipe mode; '-' for stdin) or "
-                                   "`perf script` text")
+    App.add_option("input", Input, "perf.data (file or pipe mode; '-' for stdin), "
+                                   "`perf script` text or pprof (profile.pb.gz)")
         ->required();
     App.add_option("-o,--output", Output, "Output .pgoprof")->required();
     addBinaryOptions(App, Bins,
@@ -22,6 +22,9 @@ public:
     App.add_option("--pid", Pid, "Only samples of this process")->check(CLI::Range(0, 1 << 30));
     App.add_option("--comm", Opts.Comm, "Only samples of processes with this command name");
     App.add_option("--event", Opts.Event, "Import this event (default: the first sampling event of the header, not perf's dummy)");
+    App.add_option("--sample-type", Opts.SampleType,
+                   "pprof: import the sample type of this name (default: samples/count, "
+                   "else cpu/nanoseconds)");
     App.add_option("--label", LabelArgs, "key=value label (service, version, ...); repeatable");
     App.add_flag("--keep-going", Opts.KeepGoing,
                  "On damaged input keep what was read before the damage");

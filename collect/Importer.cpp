@@ -2,6 +2,7 @@
 #include "collect/Importer.h"
 #include "collect/PerfReader.h"
 #include "collect/PerfScriptText.h"
+#include "collect/Pprof.h"
 #include "collect/ProcessMaps.h"
 #include "collect/Sideband.h"
 #include "core/FlatMap.h"
@@ -306,17 +307,22 @@ public:
 /// Finds the ELF for a module: a --binary with the same build-id, else one
 /// with the same file name, else the recorded path.
 
-/// Tells perf.data from perf script text by the first bytes, which InputFile
-/// read once and gives back to the reader (a pipe cannot be opened again).
-llvm::Expected<bool> isTextInput(const InputFile &In) {
+/// The formats import reads, told apart by their first bytes (which InputFile
+/// read once and gives back to the reader: a pipe cannot be opened again).
+/// The one place that sniffs: perf.data's magic, then pprof (gzip magic or a
+/// Profile message's shape, which text does not have), then text.
+enum class InputFormat { PerfData, PerfScript, Pprof };
+llvm::Expected<InputFormat> detectFormat(const InputFile &In) {
   llvm::StringRef Head = In.head();
   if (Head.empty())
     return makeError("{0}: empty input", In.path());
   if (perf::isPerfData(Head))
-    return false;
+    return InputFormat::PerfData;
+  if (isPprof(Head))
+    return InputFormat::Pprof;
   if (perf::looksLikePerfScript(Head))
-    return true;
-  return makeError("{0}: neither perf.data (no PERFILE2 magic) nor perf script text",
+    return InputFormat::PerfScript;
+  return makeError("{0}: neither perf.data (no PERFILE2 magic), pprof nor perf script text",
                    In.path());
 }
 
@@ -333,9 +339,17 @@ llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions 
 llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
                                       ImportSummary &Sum, Stats &PassStats) {
   llvm::StringRef Path = In.path();
-  llvm::Expected<bool> IsText = isTextInput(In);
-  if (!IsText)
-    return IsText.takeError();
+  llvm::Expected<InputFormat> Fmt = detectFormat(In);
+  if (!Fmt)
+    return Fmt.takeError();
+  if (*Fmt == InputFormat::Pprof)
+    return importPprof(In, Opts, Sum, PassStats);
+  std::optional<bool> IsText = *Fmt == InputFormat::PerfScript;
+  if (!Opts.SampleType.empty())
+    return makeKindError(ErrorKind::Usage,
+                         "{0}: --sample-type chooses the values of a pprof profile; this is "
+                         "a perf recording (choose its event with --event)",
+                         Path);
 
   ProcessMaps Maps;
   perf::PerfHeader H;

@@ -55,6 +55,7 @@ struct ImportOptions {
   std::optional<uint32_t> Pid;       ///< --pid
   std::string Comm;                  ///< --comm
   std::string Event;                 ///< --event; default: the event with most samples
+  std::string SampleType;            ///< --sample-type (pprof; collect/Pprof.h)
   bool KeepGoing = false;
   bool TwoPass = false;              ///< skip pass 0 (to check it against 1+2)
   /// Called with (bytes done, bytes total or 0) every few MB; the CLI draws
@@ -66,7 +67,7 @@ struct ImportOptions {
 };
 
 struct ImportSummary {
-  std::string Format; ///< "perf.data", "perf.data (pipe)", "perf-script"
+  std::string Format; ///< "perf.data", "perf.data (pipe)", "perf-script", "pprof"
   uint64_t InputBytes = 0;
   uint64_t Samples = 0;        ///< samples in the input (all events)
   uint64_t SamplesUsed = 0;    ///< of the chosen event, after filters
@@ -80,8 +81,8 @@ struct ImportSummary {
   std::vector<std::string> Notes; ///< what the importer did (shown with -v)
 };
 
-/// Imports a perf.data file (file or pipe mode, "-" for stdin) or `perf
-/// script` text, detected by content.
+/// Imports a perf.data file (file or pipe mode, "-" for stdin), `perf
+/// script` text or a pprof profile (collect/Pprof.h), detected by content.
 llvm::Expected<Profile> importProfile(llvm::StringRef Path, const ImportOptions &Opts,
                                       ImportSummary &Summary, Stats &PassStats);
 

@@ -98,6 +98,12 @@ void BinaryProfile::canonicalize() {
   sortAndFold(
       B.Samples, [](const AddrCount &X) { return X.Addr; },
       [](AddrCount &A, const AddrCount &X) { A.Count = llvm::SaturatingAdd(A.Count, X.Count); });
+  sortAndFold(
+      B.Functions, [](const FunctionCount &X) -> const std::string & { return X.Name; },
+      [](FunctionCount &A, const FunctionCount &X) {
+        A.Self = llvm::SaturatingAdd(A.Self, X.Self);
+        A.Total = llvm::SaturatingAdd(A.Total, X.Total);
+      });
   std::sort(B.Segments.begin(), B.Segments.end());
   B.Segments.erase(std::unique(B.Segments.begin(), B.Segments.end()), B.Segments.end());
 }
@@ -131,6 +137,7 @@ void Profile::canonicalize() {
       append(Dst.Ranges, Src.Ranges);
       append(Dst.Traces, Src.Traces);
       append(Dst.Samples, Src.Samples);
+      append(Dst.Functions, Src.Functions);
       if (Dst.Segments.empty())
         Dst.Segments = std::move(Src.Segments);
       // Paths can differ for one build-id; keep the smallest for determinism.

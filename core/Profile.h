@@ -73,6 +73,16 @@ struct AddrCount {
   uint64_t Addr = 0;
   uint64_t Count = 0;
 };
+// --- function-level counts (pprof frames without addresses; .pgoprof v2) ---
+/// Samples of a function known only by name (a pprof frame without an
+/// address: interpreted code, a host-symbolized profiler). Self: samples with
+/// it innermost at the leaf; Total: samples with it anywhere in the stack
+/// (once per sample).
+struct FunctionCount {
+  std::string Name;
+  uint64_t Self = 0, Total = 0;
+};
+// --- end function-level counts ---
 
 struct BinaryProfile {
   std::string BuildId; ///< lowercase hex, may be empty
@@ -87,6 +97,7 @@ struct BinaryProfile {
   /// version 1), and their sums with newer ones, have ranges without traces.
   std::vector<TraceCount> Traces;
   std::vector<AddrCount> Samples;    ///< IP samples, sorted by Addr
+  std::vector<FunctionCount> Functions; ///< function-level counts, sorted by Name
 
   /// Sorts and folds the count vectors (Profile::canonicalize does it for
   /// every binary).

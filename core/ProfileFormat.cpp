@@ -4,6 +4,7 @@
 #include "core/Support.h"
 #include "core/profile.pb.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Endian.h"
 
@@ -63,6 +64,11 @@ void toProto(const BinaryProfile &B, pb::Binary &Out) {
     Out.add_trace_branch_delta(int64_t(T.Branch - T.Begin));
     Out.add_trace_count(T.Count);
     Prev = T.Begin;
+  }
+  for (const FunctionCount &F : B.Functions) {
+    Out.add_function_name(F.Name);
+    Out.add_function_self(F.Self);
+    Out.add_function_total(F.Total);
   }
 }
 
@@ -134,6 +140,12 @@ llvm::Error fromProto(const pb::Binary &In, BinaryProfile &B) {
     B.Ranges.insert(B.Ranges.end(), Traced.begin(), Traced.end());
     B.canonicalize();
   }
+  int NF = In.function_name_size();
+  if (In.function_self_size() != NF || In.function_total_size() != NF)
+    return makeError("binary '{0}': function columns differ in length", In.path());
+  B.Functions.resize(size_t(NF));
+  for (int I = 0; I < NF; ++I)
+    B.Functions[size_t(I)] = {In.function_name(I), In.function_self(I), In.function_total(I)};
   return llvm::Error::success();
 }
 
@@ -215,7 +227,11 @@ llvm::Expected<std::string> serializeProfile(const Profile &In) {
 
   std::string Out(kHeaderSize, '\0');
   memcpy(Out.data(), kPgoprofMagic, sizeof(kPgoprofMagic));
-  llvm::support::endian::write32le(Out.data() + 8, kPgoprofVersion);
+  // Version 1 when nothing needs version 2, so older readers read it.
+  bool NeedsV2 = llvm::any_of(P.Binaries, [](const BinaryProfile &B) {
+    return !B.Functions.empty() || !B.Traces.empty();
+  });
+  llvm::support::endian::write32le(Out.data() + 8, NeedsV2 ? kPgoprofVersion : 1);
   llvm::support::endian::write32le(Out.data() + 12, 0);
   size_t Bound = ZSTD_compressBound(Raw.size());
   Out.resize(kHeaderSize + Bound);
@@ -378,7 +394,7 @@ MsgKind childKind(MsgKind Parent, uint32_t Field) {
 }
 
 bool isRepeatedScalar(MsgKind M, uint32_t Field) {
-  return (M == MsgKind::Binary && Field >= 6 && Field <= 18) ||
+  return (M == MsgKind::Binary && ((Field >= 6 && Field <= 18) || Field == 20 || Field == 21)) ||
          (M == MsgKind::Stack && (Field == 1 || Field == 2));
 }
 
@@ -427,6 +443,8 @@ bool scanBody(google::protobuf::io::CodedInputStream &In, const uint8_t *Base, i
           C.Elements += Base[I] < 0x80;
       else
         C.StringBytes += Len;
+      // A function name is a string and an entry of its own.
+      C.Elements += 3 * (M == MsgKind::Binary && Field == 19);
       if (!In.Skip(int(Len)))
         return false;
       break;

@@ -22,8 +22,10 @@
 namespace pgoctl {
 
 inline constexpr char kPgoprofMagic[8] = {'P', 'G', 'O', 'P', 'R', 'O', 'F', '\x01'};
-/// Version 2 added LBR traces (core/Profile.h TraceCount); version 1 files
-/// are read as profiles whose ranges have no traces.
+/// Version 2 added LBR traces (core/Profile.h TraceCount) and function-level
+/// counts (pprof frames without addresses); version 1 files are read as
+/// profiles whose ranges have no traces and without function counts. A
+/// profile that has neither is still written as version 1.
 inline constexpr uint32_t kPgoprofVersion = 2;
 
 /// Limits of a .pgoprof read.

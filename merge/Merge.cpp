@@ -44,12 +44,14 @@ struct Counts {
   std::vector<RangeCount> Ranges;
   std::vector<TraceCount> Traces;
   std::vector<AddrCount> Samples;
+  std::vector<FunctionCount> Functions; ///< function-level counts (no addresses)
 };
 
 auto branchKey = [](const BranchCount &B) { return std::pair(B.From, B.To); };
 auto rangeKey = [](const RangeCount &R) { return std::pair(R.Begin, R.End); };
 auto traceKey = [](const TraceCount &T) { return std::tuple(T.Begin, T.End, T.Branch); };
 auto sampleKey = [](const AddrCount &S) { return S.Addr; };
+auto functionKey = [](const FunctionCount &F) -> const std::string & { return F.Name; };
 
 /// Folds adjacent entries of sorted V with equal keys.
 template <typename T, typename KeyFn, typename FoldFn>
@@ -107,6 +109,16 @@ void addCounts(Counts &Dst, const BinaryProfile &Src, uint64_t W, Arith &A) {
             [&](TraceCount &X, const TraceCount &Y) { X.Count = A.add(X.Count, Y.Count); });
   mergeInto(Dst.Samples, std::move(Sm), sampleKey,
             [&](AddrCount &X, const AddrCount &Y) { X.Count = A.add(X.Count, Y.Count); });
+  std::vector<FunctionCount> Fn = Src.Functions;
+  for (FunctionCount &F : Fn) {
+    F.Self = A.mul(F.Self, W);
+    F.Total = A.mul(F.Total, W);
+  }
+  mergeInto(Dst.Functions, std::move(Fn), functionKey,
+            [&](FunctionCount &X, const FunctionCount &Y) {
+              X.Self = A.add(X.Self, Y.Self);
+              X.Total = A.add(X.Total, Y.Total);
+            });
 }
 
 /// One binary key's accumulated state.
@@ -344,6 +356,7 @@ struct Merger::Impl {
     P.Ranges = std::move(C.Ranges);
     P.Traces = std::move(C.Traces);
     P.Samples = std::move(C.Samples);
+    P.Functions = std::move(C.Functions);
     return P;
   }
 

@@ -12,14 +12,18 @@ PKGS=(
   libzstd-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
   linux-perf zstd
   chromium
-  libcurl4-openssl-dev libexpat1-dev awscli nodejs
+  libcurl4-openssl-dev libexpat1-dev awscli zlib1g-dev nodejs
 )
 
-# npm packages of the tests, pinned, in a prefix of their own (not global):
-# s3rver, the S3-compatible server of the store tests (tests/lit/store-*.test
-# find it there; PGOCTL_NPM_PREFIX moves it).
+# npm packages of the tests, pinned, in a prefix of their own (not npm's
+# global folder; PGOCTL_NPM_PREFIX moves it, tests/lit/lit.cfg.py looks there):
+#   s3rver: the S3-compatible server of the store tests (store-*.test);
+#   pprof-format: the independent pprof writer of
+#   tests/lit/Inputs/pprof_from_perf_script.cjs;
+#   @parca/client and @protobuf-ts/grpcweb-transport: the independent Parca
+#   client of tests/lit/Inputs/parca_query.mjs.
 NPM_PREFIX="${PGOCTL_NPM_PREFIX:-$HOME/.cache/pgoctl-npm}"
-NPM_PKGS=(s3rver@3.7.1)
+NPM_PKGS=(s3rver@3.7.1 pprof-format@2.3.2 @parca/client@0.17.24 @protobuf-ts/grpcweb-transport@2.11.1)
 install_npm() {
   local p name ver have
   for p in "${NPM_PKGS[@]}"; do
@@ -38,15 +42,15 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  install_npm
-  exit 0
-fi
+# npm: Debian's nodejs has it in a package of its own, NodeSource's built in.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
-echo "setup-deps: installing ${missing[*]}" >&2
-$SUDO apt-get update -q >/dev/null
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "setup-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
 install_npm

@@ -161,6 +161,39 @@ static bool hasLbr(const Profile &P, const BinaryProfile &B) {
   return P.Meta.Mode == ProfileMode::Lbr || !B.Ranges.empty() || !B.Branches.empty();
 }
 
+// --- function-level counts -------------------------------------------------------
+
+// Without addresses there is no block to give a count to: each function gets
+// its self samples as its total and as its entry count (the best estimate of
+// how hot it is that a sample can give; a function's entry count orders and
+// splits functions and steers inlining), and no body samples, so the
+// compiler's block layout inside it is left to its own heuristics rather than
+// to counts the profile does not have.
+void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary &Sum) {
+  uint64_t Added = 0;
+  for (const FunctionCount &F : B.Functions) {
+    if (F.Self == 0 || F.Name.empty())
+      continue;
+    Sum.Samples += F.Self;
+    Sum.SamplesAttributed += F.Self;
+    FunctionId Id(F.Name);
+    auto It = SB.Map.find(SampleContext(Id));
+    if (It != SB.Map.end() && It->second.getTotalSamples() > 0)
+      continue; // address counts say more
+    FunctionSamples &FS = SB.Map.create(SampleContext(Id));
+    FS.addTotalSamples(F.Self);
+    FS.addHeadSamples(F.Self);
+    ++Added;
+  }
+  if (Added)
+    Sum.Warnings.push_back(
+        formatv("{0}: {1} functions have function-level counts only (frames without "
+                "addresses): entry and total counts, no block counts; block-level PGO needs "
+                "addresses",
+                B.Path.empty() ? B.key() : B.Path, Added)
+            .str());
+}
+
 // --- writeProfData -------------------------------------------------------------
 
 static Error writeMap(SampleBuilder &SB, ArrayRef<std::unique_ptr<Symbolizer>> Syms,
@@ -229,6 +262,8 @@ Error writeProfData(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
       addLbrSamples(B, **S, SB, Sum);
     else
       addIpSamples(P, Idx, **S, SB, Sum);
+    if (!B.Functions.empty())
+      addFunctionCounts(B, SB, Sum);
     Syms.push_back(std::move(*S));
   }
   // A call site's body count is at least its call targets' sum (top-level

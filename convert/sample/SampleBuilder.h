@@ -64,6 +64,12 @@ void addLbrSamples(const BinaryProfile &B, Symbolizer &S, SampleBuilder &SB,
                    ConvertSummary &Sum);
 
 /// IP samples (and call stacks) of binary BinaryIndex of P (ProfDataIp.cpp).
+/// Function-level counts (frames without addresses, core/Profile.h) as
+/// FunctionSamples with entry (head) and total counts and no body: the self
+/// samples of each function, whose body the profile cannot place. Names that
+/// address counts of the binary already gave are left alone.
+void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary &Sum);
+
 void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleBuilder &SB,
                   ConvertSummary &Sum);
 

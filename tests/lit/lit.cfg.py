@@ -81,14 +81,22 @@ if shutil.which("perf"):
 if shutil.which("zstd"):
     config.available_features.add("zstd")
 
-# The profile store's tests (store-*.test): npm s3rver in the pinned prefix
-# scripts/setup-deps.sh installs it into, and Debian's awscli (its botocore
+# npm packages scripts/setup-deps.sh installs into a pinned prefix: s3rver
+# (the store tests, store-*.test), pprof-format (the independent pprof writer
+# of Inputs/pprof_from_perf_script.cjs) and @parca/client (the independent
+# Parca client of Inputs/parca_query.mjs); and Debian's awscli (its botocore
 # signs the oracle signatures).
-_npm_prefix = os.environ.get("PGOCTL_NPM_PREFIX") or os.path.join(
+npm_prefix = os.environ.get("PGOCTL_NPM_PREFIX") or os.path.join(
     os.environ.get("HOME", "/root"), ".cache", "pgoctl-npm")
-if os.path.exists(os.path.join(_npm_prefix, "node_modules", ".bin", "s3rver")):
+config.substitutions.append(("%npm_prefix", npm_prefix))
+if os.path.exists(os.path.join(npm_prefix, "node_modules", ".bin", "s3rver")):
     config.available_features.add("s3rver")
 if os.path.exists("/usr/lib/python3/dist-packages/awscli/__init__.py"):
     config.available_features.add("awscli")
 if "PGOCTL_NPM_PREFIX" in os.environ:
     config.environment["PGOCTL_NPM_PREFIX"] = os.environ["PGOCTL_NPM_PREFIX"]
+if shutil.which("node") and os.path.isfile(
+        os.path.join(npm_prefix, "node_modules", "pprof-format", "package.json")):
+    config.available_features.add("pprof-format")
+    if os.path.isfile(os.path.join(npm_prefix, "node_modules", "@parca", "client", "package.json")):
+        config.available_features.add("parca-client")

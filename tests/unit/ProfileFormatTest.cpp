@@ -405,3 +405,27 @@ TEST(Canonicalize, FoldsDuplicatesAndRenumbersFrames) {
 }
 
 } // namespace
+
+// --- function-level counts (format version 2) ---
+// Function-level counts round-trip and fold by name; a profile with them is
+// version 2, one without them is still written as version 1.
+TEST(ProfileFormat, FunctionCountsAreVersion2AndRoundTrip) {
+  Profile P = sampleProfile();
+  std::string V1 = serialized(P);
+  EXPECT_EQ(llvm::support::endian::read32le(V1.data() + 8), 1u);
+  P.Binaries[0].Functions = {{"main", 0, 5}, {"hot", 3, 3}, {"hot", 1, 2}};
+  std::string V2 = serialized(P);
+  EXPECT_EQ(llvm::support::endian::read32le(V2.data() + 8), 2u);
+  llvm::Expected<Profile> Back = parseProfile(V2, "fn.pgoprof");
+  ASSERT_TRUE(bool(Back)) << errorText(Back.takeError());
+  const BinaryProfile *B = Back->findBinary(P.Binaries[0].key());
+  ASSERT_NE(B, nullptr);
+  ASSERT_EQ(B->Functions.size(), 2u);
+  EXPECT_EQ(B->Functions[0].Name, "hot");
+  EXPECT_EQ(B->Functions[0].Self, 4u);
+  EXPECT_EQ(B->Functions[0].Total, 5u);
+  EXPECT_EQ(B->Functions[1].Name, "main");
+  EXPECT_EQ(B->Functions[1].Self, 0u);
+  EXPECT_EQ(B->Functions[1].Total, 5u);
+}
+// --- end function-level counts ---
