@@ -62,5 +62,6 @@ std::unique_ptr<Command> makeSummaryCommand();
 std::unique_ptr<Command> makeDebugSamplesCommand();
 std::unique_ptr<Command> makeDebugProfileCommand();
 std::unique_ptr<Command> makeLockCommand();
+std::unique_ptr<Command> makeCollectCommand();
 
 } // namespace pgoctl::cli
