@@ -235,11 +235,17 @@ bool anyAlive(const std::vector<uint32_t> &Pids) {
   return false;
 }
 
-std::string utcStamp(std::time_t T) {
+/// UTC time with milliseconds, for file names: 20261205T140406.123Z.
+std::string utcStamp(std::chrono::system_clock::time_point T) {
+  std::time_t Secs = std::chrono::system_clock::to_time_t(T);
+  long Ms = long(std::chrono::duration_cast<std::chrono::milliseconds>(T.time_since_epoch())
+                     .count() %
+                 1000);
   std::tm Tm;
-  gmtime_r(&T, &Tm);
-  char Buf[32];
-  strftime(Buf, sizeof(Buf), "%Y%m%dT%H%M%SZ", &Tm);
+  gmtime_r(&Secs, &Tm);
+  char Buf[40];
+  size_t N = strftime(Buf, sizeof(Buf), "%Y%m%dT%H%M%S", &Tm);
+  snprintf(Buf + N, sizeof(Buf) - N, ".%03ldZ", Ms);
   return Buf;
 }
 
@@ -434,11 +440,18 @@ void applyLabels(Profile &P, const AgentOptions &O, llvm::StringRef Service,
     L[K] = V;
 }
 
-/// The build-id of the binary with most samples (user space), for file names.
+/// The build-id of the service's executable, for file names: the user-space
+/// binary with most samples that is not a shared library (name *.so*), else
+/// the library with most samples.
 std::string mainBuildId(const Profile &P) {
+  auto isLib = [](const BinaryProfile &B) {
+    return llvm::sys::path::filename(B.Path).contains(".so");
+  };
   const BinaryProfile *Best = nullptr;
   for (const BinaryProfile &B : P.Binaries)
-    if (!B.IsKernel && (!Best || B.totalSamples() > Best->totalSamples()))
+    if (!B.IsKernel && !llvm::StringRef(B.Path).starts_with("[") &&
+        (!Best || std::make_pair(!isLib(B), B.totalSamples()) >
+                      std::make_pair(!isLib(*Best), Best->totalSamples())))
       Best = &B;
   return Best && !Best->BuildId.empty() ? Best->BuildId.substr(0, 16) : "nobuildid";
 }
@@ -475,7 +488,7 @@ public:
   WindowWriter(const AgentOptions &O, std::string Service) : O(O), Service(std::move(Service)) {}
 
   llvm::Error write(Profile &P, WindowReport &R, std::map<std::string, std::string> Meta,
-                    std::time_t Start) {
+                    std::chrono::system_clock::time_point Start) {
     if (PendingDropped)
       Meta["pgoctl.spool-dropped-windows"] = std::to_string(PendingDropped);
     applyLabels(P, O, Service, Meta);
@@ -509,8 +522,9 @@ public:
           continue;
         Total -= F.Size;
         ++Dropped;
-        R.Warnings.push_back("spool full (" + std::to_string(O.SpoolMaxBytes >> 20) +
-                             " MiB): dropped the oldest window " +
+        R.Warnings.push_back("spool full (--spool-max-mb is " +
+                             std::to_string(O.SpoolMaxBytes >> 10) +
+                             " KiB): dropped the oldest window " +
                              escapeForTerminal(llvm::sys::path::filename(F.Path)));
       }
       if (Total > O.SpoolMaxBytes)
@@ -576,18 +590,24 @@ void synthesizeExisting(Pipeline &Pl, const std::vector<uint32_t> &Pids, uint64_
     return Raw;
   };
   if (Kernel) {
-    uint64_t Text = 0, EText = 0;
-    std::string Syms = readFileTrimmed("/proc/kallsyms");
-    for (llvm::StringRef Line : llvm::split(Syms, '\n')) {
-      if (Line.ends_with(" _text"))
-        Line.take_front(16).getAsInteger(16, Text);
-      else if (Line.ends_with(" _etext"))
-        Line.take_front(16).getAsInteger(16, EText);
-      if (Text && EText)
-        break;
+    // The kernel text from _text to the end of the address space, as perf's
+    // kernel map; _text is among the first lines of /proc/kallsyms, so the
+    // read stops there (the whole file is megabytes).
+    uint64_t Text = 0;
+    if (FILE *F = fopen("/proc/kallsyms", "re")) {
+      char Line[512];
+      for (int N = 0; N < 100000 && fgets(Line, sizeof(Line), F); ++N) {
+        llvm::StringRef L = llvm::StringRef(Line).rtrim();
+        if (L.ends_with(" _text") || L.ends_with(" _stext")) {
+          if (L.take_front(16).getAsInteger(16, Text))
+            Text = 0;
+          break;
+        }
+      }
+      fclose(F);
     }
-    if (Text && EText > Text) {
-      std::vector<char> R = Sy.mmap2(~0u, Text, EText - Text, Text, "",
+    if (Text) {
+      std::vector<char> R = Sy.mmap2(~0u, Text, ~uint64_t(0) - Text, Text, "",
                                      "[kernel.kallsyms]_text", true);
       Pl.deliver(R.data(), uint16_t(R.size()));
     }
@@ -773,7 +793,7 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
   std::vector<char> Scratch;
   const auto RunStart = Clock::now();
   auto WinStart = RunStart;
-  std::time_t WinStartWall = std::time(nullptr);
+  auto WinStartWall = std::chrono::system_clock::now();
   double WinCpuStart = cpuSeconds();
   uint64_t LostBefore = 0, ThrottleBefore = 0;
   bool Sampling = true;
@@ -813,7 +833,7 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
       OnWindow(R);
     Result.Windows.push_back(std::move(R));
     WinStart = Clock::now();
-    WinStartWall = std::time(nullptr);
+    WinStartWall = std::chrono::system_clock::now();
     WinCpuStart = cpuSeconds();
     return llvm::Error::success();
   };
@@ -841,8 +861,12 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
       cleanupChild();
       return makeError("poll: {0}", strerror(errno));
     }
-    if (O.StopFd >= 0 && (Pfds[0].revents & POLLIN))
+    if (O.StopFd >= 0 && (Pfds[0].revents & POLLIN)) {
+      char Buf[256]; // consume the signal (a signalfd): it is handled here
+      if (read(O.StopFd, Buf, sizeof(Buf)) < 0) {
+      }
       Stop = true;
+    }
     // A per-task ring whose task exited reports POLLHUP for good: stop
     // polling it (it is still read every round) instead of spinning.
     for (size_t I = O.StopFd >= 0 ? 1 : 0; I < Pfds.size(); ++I)
@@ -880,7 +904,7 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
       S.setSampling(true);
       Sampling = true;
       WinStart = Clock::now();
-      WinStartWall = std::time(nullptr);
+      WinStartWall = std::chrono::system_clock::now();
       WinCpuStart = cpuSeconds();
     }
   }
