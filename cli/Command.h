@@ -68,5 +68,6 @@ std::unique_ptr<Command> makePullCommand();
 std::unique_ptr<Command> makePublishCommand();
 std::unique_ptr<Command> makeGcCommand();
 std::unique_ptr<Command> makeStoreGetCommand();
+std::unique_ptr<Command> makeCollectCommand();
 
 } // namespace pgoctl::cli

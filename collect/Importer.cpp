@@ -283,6 +283,20 @@ public:
     StackRecs.push_back({Start, Len, 1});
   }
 
+  /// Starts a new window (the agent): counts restart; the process maps, comm
+  /// names and the chosen event stay.
+  void resetCounts() {
+    Samples = FlatMap<AddrKey, CountValue>(1 << 12);
+    Branches = FlatMap<PairKey, BranchValue>(1 << 14);
+    Ranges = FlatMap<PairKey, CountValue>(1 << 14);
+    StackArena.clear();
+    StackRecs.clear();
+    StackIndex.clear();
+    HasBranches = false;
+    FirstTime = LastTime = 0;
+    OtherEventSamples = 0;
+  }
+
   ProcessMaps &Maps;
   const perf::ReadStats &RS;
   const ImportOptions &Opts;
@@ -324,6 +338,161 @@ llvm::Expected<InputFormat> detectFormat(const InputFile &In) {
     return InputFormat::PerfScript;
   return makeError("{0}: neither perf.data (no PERFILE2 magic), pprof nor perf script text",
                    In.path());
+}
+
+struct SourceInfo {
+  std::string Source, Kind; ///< for the profile's provenance entry
+};
+
+/// Pass 3 and the metadata: the counts of Agg to a profile at ELF virtual
+/// addresses. import calls it once; the agent (StreamImporter) per window.
+llvm::Expected<Profile> finishProfile(SampleAggregator &AggRef, const ProcessMaps &Maps,
+                                      const perf::PerfHeader &H, const perf::ReadStats &RS,
+                                      const ImportOptions &Opts, ImportSummary &Sum,
+                                      const SourceInfo &Src) {
+  SampleAggregator *Agg = &AggRef;
+  // Pass 3: to ELF virtual addresses, one binary per module.
+  llvm::Expected<std::vector<binary::Candidate>> Given = binary::readCandidates(Opts.Binaries);
+  if (!Given)
+    return Given.takeError();
+  binary::LocatePolicy Policy;
+  Policy.IgnoreBuildId = Opts.IgnoreBuildId;
+  WarningHandler Warn = [&](llvm::StringRef W) { Sum.Warnings.push_back(W.str()); };
+  const std::vector<Module> &Mods = Maps.modules();
+  Profile Prof;
+  std::vector<int> BinIndex(Mods.size(), -1);
+  std::vector<std::optional<binary::ElfInfo>> Elf(Mods.size());
+  auto binaryFor = [&](uint32_t M) -> BinaryProfile & {
+    if (BinIndex[M] < 0) {
+      BinIndex[M] = int(Prof.Binaries.size());
+      BinaryProfile B;
+      B.Path = Mods[M].Path;
+      B.BuildId = toHex(Mods[M].BuildId);
+      B.IsKernel = Mods[M].IsKernel;
+      if (!B.IsKernel) {
+        binary::BinaryRef Want{Mods[M].Path, B.BuildId, false};
+        binary::LocateResult L = binary::locateBinary(Want, *Given, Policy, Warn);
+        if (L.Found) {
+          Sum.Notes.push_back(B.Path + ": normalized with " +
+                              (L.Found->FromRecordedPath ? std::string("the recorded path")
+                                                         : binary::describe(L.Found->How).str() +
+                                                               " match: " + L.Found->Path));
+          Elf[M] = std::move(L.Found->Elf);
+        }
+      }
+      if (Elf[M]) {
+        B.Segments = Elf[M]->Segments;
+        B.Space = AddressSpace::ElfVaddr;
+        if (B.BuildId.empty())
+          B.BuildId = Elf[M]->BuildId;
+      } else {
+        B.Space = B.IsKernel ? AddressSpace::ElfVaddr : AddressSpace::FileOffset;
+      }
+      Prof.Binaries.push_back(std::move(B));
+    }
+    return Prof.Binaries[size_t(BinIndex[M])];
+  };
+  uint64_t OutsideSegments = 0;
+  auto toAddr = [&](uint32_t M, uint64_t Off) -> uint64_t {
+    if (!Elf[M])
+      return Off;
+    if (std::optional<uint64_t> VA = fileOffsetToVaddr(Elf[M]->Segments, Off))
+      return *VA;
+    ++OutsideSegments;
+    return Off;
+  };
+
+  // Unpacks a hot-path key half into (module, ELF address).
+  auto unpack = [&](uint64_t P) -> std::pair<uint32_t, uint64_t> {
+    uint32_t M = packedModule(P);
+    binaryFor(M); // finds the module's ELF, which toAddr needs
+    return {M, toAddr(M, packedAddr(P, Mods[M].IsKernel))};
+  };
+  Agg->Samples.forEach([&](const AddrKey &K, const CountValue &V) {
+    auto [M, A] = unpack(K.P);
+    binaryFor(M).Samples.push_back({A, V.Count});
+  });
+  Agg->Branches.forEach([&](const PairKey &K, const BranchValue &V) {
+    if (K.A && K.B && packedModule(K.A) == packedModule(K.B)) {
+      auto [M, From] = unpack(K.A);
+      binaryFor(M).Branches.push_back({From, unpack(K.B).second, V.Count, V.Mispreds});
+      return;
+    }
+    if (K.A) {
+      auto [M, From] = unpack(K.A);
+      binaryFor(M).Branches.push_back({From, kExternalAddress, V.Count, V.Mispreds});
+    }
+    if (K.B) {
+      auto [M, To] = unpack(K.B);
+      binaryFor(M).Branches.push_back({kExternalAddress, To, V.Count, V.Mispreds});
+    }
+  });
+  // Ranges are the traces summed over their branch (canonicalize folds them).
+  Agg->Traces.forEach([&](const TraceKey &K, const CountValue &V) {
+    auto [M, Begin] = unpack(K.Begin);
+    uint64_t End = unpack(K.End).second;
+    uint64_t Branch = K.Branch ? unpack(K.Branch).second : kExternalAddress;
+    BinaryProfile &B = binaryFor(M);
+    B.Traces.push_back({Branch, Begin, End, V.Count});
+    B.Ranges.push_back({Begin, End, V.Count});
+  });
+  for (const auto &R : Agg->StackRecs) {
+    StackCount SC;
+    SC.Count = R.Count;
+    for (uint32_t I = 0; I < R.Len; ++I) {
+      Frame F = Agg->StackArena[R.Offset + I];
+      if (F.Binary != Frame::kNoBinary) {
+        uint32_t M = F.Binary;
+        binaryFor(M);
+        F = {uint32_t(BinIndex[M]), toAddr(M, F.Addr)};
+      }
+      SC.Frames.push_back(F);
+    }
+    Prof.Stacks.push_back(std::move(SC));
+  }
+  if (RS.UnknownRecords)
+    Sum.Warnings.push_back(std::to_string(RS.UnknownRecords) +
+                           " records of a type this pgoctl does not know were skipped (a "
+                           "newer perf, or damage: perf script refuses such a file)");
+  if (OutsideSegments)
+    Sum.Warnings.push_back(std::to_string(OutsideSegments) +
+                           " addresses fell outside every PT_LOAD segment of their "
+                           "binary; kept as file offsets");
+
+  // Metadata.
+  ProfileMetadata &M = Prof.Meta;
+  const perf::EventAttr *A = nullptr;
+  if (!H.Attrs.empty())
+    A = Agg->ChosenAttr >= 0 ? &H.Attrs[size_t(Agg->ChosenAttr)] : &H.Attrs[0];
+  if (A) {
+    M.Event = A->Name;
+    if (A->freq())
+      M.SampleFreq = A->SamplePeriod;
+    else
+      M.SamplePeriod = A->SamplePeriod;
+  }
+  M.Mode = Agg->HasBranches ? ProfileMode::Lbr : ProfileMode::IpSamples;
+  M.TimeStartNs = Agg->FirstTime;
+  M.TimeEndNs = Agg->LastTime;
+  M.Labels = Opts.Labels;
+  if (!H.Hostname.empty() && !M.Labels.count("host"))
+    M.Labels["host"] = H.Hostname;
+  M.ToolVersion = toolVersion().str();
+  M.TotalSamples = Sum.SamplesUsed;
+  M.LostSamples = Sum.Lost;
+  M.UnmappedSamples = Sum.UnmappedIps;
+  Provenance Pv;
+  Pv.Source = Src.Source;
+  Pv.Kind = Src.Kind;
+  Pv.Host = H.Hostname;
+  Pv.OsRelease = H.OsRelease;
+  Pv.PerfVersion = H.PerfVersion;
+  Pv.Samples = Sum.SamplesUsed;
+  Pv.TimeStartNs = Agg->FirstTime;
+  Pv.TimeEndNs = Agg->LastTime;
+  M.Inputs.push_back(std::move(Pv));
+  Prof.canonicalize();
+  return Prof;
 }
 
 } // namespace
@@ -462,149 +631,9 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
   PassStats.count("samples", Sum.Samples);
   PassStats.count("mappings", Maps.numMappings());
 
-  // Pass 3: to ELF virtual addresses, one binary per module.
   Stats::Pass P3(PassStats, "normalize addresses");
-  llvm::Expected<std::vector<binary::Candidate>> Given = binary::readCandidates(Opts.Binaries);
-  if (!Given)
-    return Given.takeError();
-  binary::LocatePolicy Policy;
-  Policy.IgnoreBuildId = Opts.IgnoreBuildId;
-  WarningHandler Warn = [&](llvm::StringRef W) { Sum.Warnings.push_back(W.str()); };
-  const std::vector<Module> &Mods = Maps.modules();
-  Profile Prof;
-  std::vector<int> BinIndex(Mods.size(), -1);
-  std::vector<std::optional<binary::ElfInfo>> Elf(Mods.size());
-  auto binaryFor = [&](uint32_t M) -> BinaryProfile & {
-    if (BinIndex[M] < 0) {
-      BinIndex[M] = int(Prof.Binaries.size());
-      BinaryProfile B;
-      B.Path = Mods[M].Path;
-      B.BuildId = toHex(Mods[M].BuildId);
-      B.IsKernel = Mods[M].IsKernel;
-      if (!B.IsKernel) {
-        binary::BinaryRef Want{Mods[M].Path, B.BuildId, false};
-        binary::LocateResult L = binary::locateBinary(Want, *Given, Policy, Warn);
-        if (L.Found) {
-          Sum.Notes.push_back(B.Path + ": normalized with " +
-                              (L.Found->FromRecordedPath ? std::string("the recorded path")
-                                                         : binary::describe(L.Found->How).str() +
-                                                               " match: " + L.Found->Path));
-          Elf[M] = std::move(L.Found->Elf);
-        }
-      }
-      if (Elf[M]) {
-        B.Segments = Elf[M]->Segments;
-        B.Space = AddressSpace::ElfVaddr;
-        if (B.BuildId.empty())
-          B.BuildId = Elf[M]->BuildId;
-      } else {
-        B.Space = B.IsKernel ? AddressSpace::ElfVaddr : AddressSpace::FileOffset;
-      }
-      Prof.Binaries.push_back(std::move(B));
-    }
-    return Prof.Binaries[size_t(BinIndex[M])];
-  };
-  uint64_t OutsideSegments = 0;
-  auto toAddr = [&](uint32_t M, uint64_t Off) -> uint64_t {
-    if (!Elf[M])
-      return Off;
-    if (std::optional<uint64_t> VA = fileOffsetToVaddr(Elf[M]->Segments, Off))
-      return *VA;
-    ++OutsideSegments;
-    return Off;
-  };
-
-  // Unpacks a hot-path key half into (module, ELF address).
-  auto unpack = [&](uint64_t P) -> std::pair<uint32_t, uint64_t> {
-    uint32_t M = packedModule(P);
-    binaryFor(M); // finds the module's ELF, which toAddr needs
-    return {M, toAddr(M, packedAddr(P, Mods[M].IsKernel))};
-  };
-  Agg->Samples.forEach([&](const AddrKey &K, const CountValue &V) {
-    auto [M, A] = unpack(K.P);
-    binaryFor(M).Samples.push_back({A, V.Count});
-  });
-  Agg->Branches.forEach([&](const PairKey &K, const BranchValue &V) {
-    if (K.A && K.B && packedModule(K.A) == packedModule(K.B)) {
-      auto [M, From] = unpack(K.A);
-      binaryFor(M).Branches.push_back({From, unpack(K.B).second, V.Count, V.Mispreds});
-      return;
-    }
-    if (K.A) {
-      auto [M, From] = unpack(K.A);
-      binaryFor(M).Branches.push_back({From, kExternalAddress, V.Count, V.Mispreds});
-    }
-    if (K.B) {
-      auto [M, To] = unpack(K.B);
-      binaryFor(M).Branches.push_back({kExternalAddress, To, V.Count, V.Mispreds});
-    }
-  });
-  // Ranges are the traces summed over their branch (canonicalize folds them).
-  Agg->Traces.forEach([&](const TraceKey &K, const CountValue &V) {
-    auto [M, Begin] = unpack(K.Begin);
-    uint64_t End = unpack(K.End).second;
-    uint64_t Branch = K.Branch ? unpack(K.Branch).second : kExternalAddress;
-    BinaryProfile &B = binaryFor(M);
-    B.Traces.push_back({Branch, Begin, End, V.Count});
-    B.Ranges.push_back({Begin, End, V.Count});
-  });
-  for (const auto &R : Agg->StackRecs) {
-    StackCount SC;
-    SC.Count = R.Count;
-    for (uint32_t I = 0; I < R.Len; ++I) {
-      Frame F = Agg->StackArena[R.Offset + I];
-      if (F.Binary != Frame::kNoBinary) {
-        uint32_t M = F.Binary;
-        binaryFor(M);
-        F = {uint32_t(BinIndex[M]), toAddr(M, F.Addr)};
-      }
-      SC.Frames.push_back(F);
-    }
-    Prof.Stacks.push_back(std::move(SC));
-  }
-  if (RS.UnknownRecords)
-    Sum.Warnings.push_back(std::to_string(RS.UnknownRecords) +
-                           " records of a type this pgoctl does not know were skipped (a "
-                           "newer perf, or damage: perf script refuses such a file)");
-  if (OutsideSegments)
-    Sum.Warnings.push_back(std::to_string(OutsideSegments) +
-                           " addresses fell outside every PT_LOAD segment of their "
-                           "binary; kept as file offsets");
-
-  // Metadata.
-  ProfileMetadata &M = Prof.Meta;
-  const perf::EventAttr *A = nullptr;
-  if (!H.Attrs.empty())
-    A = Agg->ChosenAttr >= 0 ? &H.Attrs[size_t(Agg->ChosenAttr)] : &H.Attrs[0];
-  if (A) {
-    M.Event = A->Name;
-    if (A->freq())
-      M.SampleFreq = A->SamplePeriod;
-    else
-      M.SamplePeriod = A->SamplePeriod;
-  }
-  M.Mode = Agg->HasBranches ? ProfileMode::Lbr : ProfileMode::IpSamples;
-  M.TimeStartNs = Agg->FirstTime;
-  M.TimeEndNs = Agg->LastTime;
-  M.Labels = Opts.Labels;
-  if (!H.Hostname.empty() && !M.Labels.count("host"))
-    M.Labels["host"] = H.Hostname;
-  M.ToolVersion = toolVersion().str();
-  M.TotalSamples = Sum.SamplesUsed;
-  M.LostSamples = Sum.Lost;
-  M.UnmappedSamples = Sum.UnmappedIps;
-  Provenance Pv;
-  Pv.Source = Path.str();
-  Pv.Kind = *IsText ? "perf-script" : "perf.data";
-  Pv.Host = H.Hostname;
-  Pv.OsRelease = H.OsRelease;
-  Pv.PerfVersion = H.PerfVersion;
-  Pv.Samples = Sum.SamplesUsed;
-  Pv.TimeStartNs = Agg->FirstTime;
-  Pv.TimeEndNs = Agg->LastTime;
-  M.Inputs.push_back(std::move(Pv));
-  Prof.canonicalize();
-  return Prof;
+  return finishProfile(*Agg, Maps, H, RS, Opts, Sum,
+                       {Path.str(), *IsText ? "perf-script" : "perf.data"});
 }
 
 llvm::Expected<Profile> loadProfileOrImport(llvm::StringRef Path, const ImportOptions &Opts,
@@ -621,6 +650,45 @@ llvm::Expected<Profile> loadProfileOrImport(llvm::StringRef Path, const ImportOp
   }
   ImportSummary Sum;
   return importProfile(*In, Opts, Sum, PassStats);
+}
+
+struct StreamImporter::Impl {
+  ImportOptions Opts;
+  SourceInfo Src;
+  ProcessMaps Maps;
+  perf::PerfHeader H;
+  perf::ReadStats RS;
+  ImportSummary Sum;
+  SampleAggregator Agg{Maps, RS, Opts, Sum, /*OnePass=*/true};
+  bool HeaderSent = false;
+};
+
+StreamImporter::StreamImporter(const ImportOptions &Opts, std::string Source, std::string Kind)
+    : I(std::make_unique<Impl>()) {
+  I->Opts = Opts;
+  I->Src = {std::move(Source), std::move(Kind)};
+  I->Agg.Path = I->Src.Source;
+}
+StreamImporter::~StreamImporter() = default;
+perf::PerfHeader &StreamImporter::header() { return I->H; }
+perf::ReadStats &StreamImporter::readStats() { return I->RS; }
+perf::PerfVisitor &StreamImporter::visitor() {
+  if (!I->HeaderSent) {
+    I->HeaderSent = true;
+    I->Agg.onHeader(I->H);
+  }
+  return I->Agg;
+}
+
+llvm::Expected<Profile> StreamImporter::takeProfile(ImportSummary &Sum) {
+  visitor();
+  if (I->Agg.ChooseError)
+    return std::move(I->Agg.ChooseError);
+  llvm::Expected<Profile> P = finishProfile(I->Agg, I->Maps, I->H, I->RS, I->Opts, I->Sum, I->Src);
+  Sum = std::move(I->Sum);
+  I->Sum = ImportSummary();
+  I->Agg.resetCounts();
+  return P;
 }
 
 } // namespace pgoctl

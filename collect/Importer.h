@@ -36,6 +36,7 @@
 #pragma once
 
 #include "collect/PerfData.h"
+#include "collect/PerfReader.h"
 #include "core/Input.h"
 #include "core/Profile.h"
 #include "core/Support.h"
@@ -96,5 +97,29 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
 /// "a profile or a recording" (convert, verify) call.
 llvm::Expected<Profile> loadProfileOrImport(llvm::StringRef Path, const ImportOptions &Opts,
                                             Stats &PassStats);
+
+/// Records fed one at a time, in time order, into profiles: the same
+/// aggregation and address normalization as importProfile's one pass, for a
+/// caller that reads records itself (the agent, from its ring buffers). The
+/// caller sets the header (attrs, build-ids) and decodes records into
+/// visitor() with a perf::RecordDecoder over header() and readStats().
+/// takeProfile() ends a window: the profile of the samples since the last
+/// call; the process maps and comm names stay for the next window, so memory
+/// is bounded by the distinct addresses and stacks of one window and by the
+/// mappings of live processes.
+class StreamImporter {
+public:
+  StreamImporter(const ImportOptions &Opts, std::string Source, std::string Kind);
+  ~StreamImporter();
+  perf::PerfHeader &header();
+  perf::ReadStats &readStats();
+  /// Call once header() holds the attrs, before the first record.
+  perf::PerfVisitor &visitor();
+  llvm::Expected<Profile> takeProfile(ImportSummary &Sum);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> I;
+};
 
 } // namespace pgoctl

@@ -198,6 +198,7 @@ struct ReadStats {
   uint64_t UnknownRecords = 0;
   uint64_t Lost = 0;        ///< events lost (PERF_RECORD_LOST)
   uint64_t LostSamples = 0; ///< PERF_RECORD_LOST_SAMPLES
+  uint64_t Throttles = 0;   ///< PERF_RECORD_THROTTLE
   uint64_t DamagedBytes = 0;///< dropped after damage with keep-going
   uint64_t FirstTime = 0, LastTime = 0;
 };

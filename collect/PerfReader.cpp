@@ -9,6 +9,8 @@
 // Formats: linux include/uapi/linux/perf_event.h and perf's
 // Documentation/perf.data-file-format.txt.
 #include "collect/PerfReader.h"
+#include "collect/PerfBytes.h"
+#include "collect/PerfRecord.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -29,6 +31,8 @@ namespace pgoctl::perf {
 
 namespace {
 
+using namespace detail;
+
 constexpr uint64_t kMagic2 = 0x32454c4946524550ULL;        // "PERFILE2"
 constexpr uint64_t kMagic2Swapped = 0x50455246494c4532ULL; // big-endian writer
 constexpr uint64_t kMagic1 = 0x454c494646524550ULL;        // "PERFFILE"
@@ -36,70 +40,7 @@ constexpr size_t kFileHeaderSize = 104;
 constexpr size_t kPipeHeaderSize = 16;
 constexpr size_t kMaxRecord = 65535; // perf_event_header.size is a u16
 
-inline uint64_t ld64(const char *P) {
-  uint64_t V;
-  memcpy(&V, P, 8);
-  return V;
-}
-inline uint32_t ld32(const char *P) {
-  uint32_t V;
-  memcpy(&V, P, 4);
-  return V;
-}
-inline uint16_t ld16(const char *P) {
-  uint16_t V;
-  memcpy(&V, P, 2);
-  return V;
-}
-
-/// Checked reads over [P, End). Every read past the end sets Bad and returns 0.
-struct Cursor {
-  const char *P, *End;
-  bool Bad = false;
-  Cursor(const char *B, const char *E) : P(B), End(E) {}
-  size_t left() const { return size_t(End - P); }
-  bool has(uint64_t N) {
-    if (N > left()) {
-      Bad = true;
-      return false;
-    }
-    return true;
-  }
-  uint64_t u64() {
-    if (!has(8))
-      return 0;
-    uint64_t V = ld64(P);
-    P += 8;
-    return V;
-  }
-  uint32_t u32() {
-    if (!has(4))
-      return 0;
-    uint32_t V = ld32(P);
-    P += 4;
-    return V;
-  }
-  uint8_t u8() {
-    if (!has(1))
-      return 0;
-    return uint8_t(*P++);
-  }
-  const char *take(uint64_t N) {
-    if (!has(N))
-      return nullptr;
-    const char *R = P;
-    P += N;
-    return R;
-  }
-  /// A perf header string: u32 length, then that many bytes, NUL-padded.
-  std::string str() {
-    uint32_t Len = u32();
-    const char *S = take(Len);
-    if (!S)
-      return {};
-    return std::string(S, strnlen(S, Len));
-  }
-};
+// ld16/ld32/ld64 and Cursor come from collect/PerfBytes.h.
 
 const char *const kTypeNames[] = {
     "UNKNOWN0", "MMAP", "LOST", "COMM", "EXIT", "THROTTLE", "UNTHROTTLE", "FORK",
@@ -131,20 +72,6 @@ EventAttr decodeAttr(const char *P, size_t Size) {
   return A;
 }
 
-/// Number of u64s a read_format block takes.
-uint64_t readFormatWords(uint64_t RF, Cursor &C) {
-  uint64_t PerValue = 1 + ((RF & kReadId) ? 1 : 0) + ((RF & kReadLost) ? 1 : 0);
-  uint64_t Times = ((RF & kReadTotalTimeEnabled) ? 1 : 0) +
-                   ((RF & kReadTotalTimeRunning) ? 1 : 0);
-  if (!(RF & kReadGroup))
-    return PerValue + Times;
-  uint64_t Nr = C.u64();
-  if (Nr > (1u << 16)) {
-    C.Bad = true;
-    return 0;
-  }
-  return Times + Nr * PerValue; // nr itself already consumed
-}
 
 // A file-mode data section is read through a mapped window. When the file
 // shrinks while it is mapped (another process truncates it), touching a page
@@ -257,21 +184,7 @@ private:
   llvm::Error step(uint64_t Total, bool &Done);
   llvm::Error dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested);
   llvm::Error decompress(const char *Payload, size_t N, uint64_t Offset);
-  /// The attribute of a sample by its id; null when the record is too short
-  /// for its id (*UnknownId false) or the id is no event's (*UnknownId true:
-  /// perf refuses such a sample too).
-  const EventAttr *attrForSample(const char *Body, size_t Len, bool *UnknownId = nullptr) const;
-  const EventAttr *attrForSideband(const char *Body, size_t Len) const;
-  uint64_t sidebandTime(const char *Body, size_t Len, const EventAttr *A) const;
-  llvm::Error decodeSample(const char *R, uint16_t Size, uint64_t Offset);
   llvm::Error damage(uint64_t Offset, uint32_t Type, const std::string &Msg);
-  void countSample(const EventAttr *A) {
-    size_t I = size_t(A - H.Attrs.data());
-    if (S.SamplesPerAttr.size() <= I)
-      S.SamplesPerAttr.resize(H.Attrs.size());
-    ++S.SamplesPerAttr[I];
-  }
-
   InputFile &In;
   std::string Path;
   PerfVisitor &V;
@@ -302,17 +215,7 @@ private:
   }
   uint64_t NextProgress = 0;
 
-  /// Sample id to attr index. Ids come from the file, so they may be any
-  /// value, including the two DenseMap reserves: those are kept aside.
-  llvm::DenseMap<uint64_t, unsigned> IdToAttr;
-  static bool reservedId(uint64_t Id) { return Id >= ~uint64_t(1); }
-  /// The attr with sample id Id, or nullptr.
-  const EventAttr *attrById(uint64_t Id) const {
-    if (reservedId(Id))
-      return nullptr;
-    auto It = IdToAttr.find(Id);
-    return It == IdToAttr.end() ? nullptr : &H.Attrs[It->second];
-  }
+  RecordDecoder Dec{H, S, V};
   bool HeaderSent = false;
   bool Stopped = false; ///< keep-going stop after damage
   ZSTD_DStream *ZD = nullptr;
@@ -463,13 +366,7 @@ llvm::Error Reader::damage(uint64_t Offset, uint32_t Type, const std::string &Ms
   return llvm::Error::success();
 }
 
-void Reader::addAttr(EventAttr A) {
-  unsigned Index = unsigned(H.Attrs.size());
-  for (uint64_t Id : A.Ids)
-    if (!reservedId(Id))
-      IdToAttr[Id] = Index;
-  H.Attrs.push_back(std::move(A));
-}
+void Reader::addAttr(EventAttr A) { Dec.addAttr(std::move(A)); }
 
 llvm::Error Reader::readFileHeader() {
   char Hdr[kFileHeaderSize] = {};
@@ -631,7 +528,7 @@ void Reader::parseFeature(unsigned Feat, const char *P, size_t Size) {
       // Match by id when ids exist, else by position.
       EventAttr *Target = nullptr;
       if (!Ids.empty()) {
-        Target = const_cast<EventAttr *>(attrById(Ids[0]));
+        Target = const_cast<EventAttr *>(Dec.attrById(Ids[0]));
       } else if (I < H.Attrs.size()) {
         Target = &H.Attrs[I];
       }
@@ -678,179 +575,6 @@ void Reader::finishHeader() {
   V.onHeader(H);
 }
 
-// With several events, a record's attr is found by its id: the first u64 of a
-// sample with PERF_SAMPLE_IDENTIFIER, else at the fixed position the first
-// attr's sample_type gives (perf requires all attrs to agree on it).
-const EventAttr *Reader::attrForSample(const char *Body, size_t Len, bool *UnknownId) const {
-  if (UnknownId)
-    *UnknownId = false;
-  if (H.Attrs.size() == 1)
-    return &H.Attrs[0];
-  uint64_t ST = H.Attrs[0].SampleType;
-  size_t Pos;
-  if (ST & kSampleIdentifier)
-    Pos = 0;
-  else if (ST & kSampleId)
-    Pos = 8 * (((ST & kSampleIp) ? 1 : 0) + ((ST & kSampleTid) ? 1 : 0) +
-               ((ST & kSampleTime) ? 1 : 0) + ((ST & kSampleAddr) ? 1 : 0));
-  else
-    return &H.Attrs[0];
-  if (Pos + 8 > Len)
-    return nullptr;
-  const EventAttr *A = attrById(ld64(Body + Pos));
-  if (!A && UnknownId)
-    *UnknownId = true;
-  return A;
-}
-
-const EventAttr *Reader::attrForSideband(const char *Body, size_t Len) const {
-  if (H.Attrs.size() <= 1)
-    return H.Attrs.empty() ? nullptr : &H.Attrs[0];
-  const EventAttr &A0 = H.Attrs[0];
-  if (!A0.sampleIdAll())
-    return &A0;
-  uint64_t ST = A0.SampleType;
-  size_t FromEnd;
-  if (ST & kSampleIdentifier)
-    FromEnd = 8;
-  else if (ST & kSampleId)
-    FromEnd = 8 * (1 + ((ST & kSampleCpu) ? 1 : 0) + ((ST & kSampleStreamId) ? 1 : 0));
-  else
-    return &A0;
-  if (FromEnd > Len)
-    return &A0;
-  const EventAttr *A = attrById(ld64(Body + Len - FromEnd));
-  return A ? A : &A0;
-}
-
-uint64_t Reader::sidebandTime(const char *Body, size_t Len, const EventAttr *A) const {
-  if (!A || !A->sampleIdAll() || !(A->SampleType & kSampleTime))
-    return 0;
-  uint64_t ST = A->SampleType;
-  size_t After = ((ST & kSampleIdentifier) ? 1 : 0) + ((ST & kSampleCpu) ? 1 : 0) +
-                 ((ST & kSampleStreamId) ? 1 : 0) + ((ST & kSampleId) ? 1 : 0);
-  size_t FromEnd = 8 * (After + 1);
-  return FromEnd <= Len ? ld64(Body + Len - FromEnd) : 0;
-}
-
-llvm::Error Reader::decodeSample(const char *R, uint16_t Size, uint64_t Offset) {
-  const char *Body = R + 8;
-  size_t Len = Size - 8u;
-  Sample Smp;
-  bool UnknownId = false;
-  Smp.Attr = attrForSample(Body, Len, &UnknownId);
-  if (!Smp.Attr)
-    return damage(Offset, kSample,
-                  UnknownId ? "its event id belongs to no event attribute of the file"
-                            : "too short to hold its event id");
-  Smp.FileOffset = Offset;
-  Smp.Misc = ld16(R + 4);
-  const EventAttr &A = *Smp.Attr;
-  uint64_t ST = A.SampleType;
-  Cursor C(Body, Body + Len);
-  if (ST & kSampleIdentifier)
-    Smp.Id = C.u64();
-  if (ST & kSampleIp)
-    Smp.Ip = C.u64();
-  if (ST & kSampleTid) {
-    Smp.Pid = C.u32();
-    Smp.Tid = C.u32();
-  }
-  if (ST & kSampleTime)
-    Smp.Time = C.u64();
-  if (ST & kSampleAddr)
-    Smp.Addr = C.u64();
-  if (ST & kSampleId)
-    Smp.Id = C.u64();
-  if (ST & kSampleStreamId)
-    Smp.StreamId = C.u64();
-  if (ST & kSampleCpu) {
-    Smp.Cpu = C.u32();
-    C.u32();
-  }
-  Smp.Period = A.freq() ? 0 : A.SamplePeriod;
-  if (ST & kSamplePeriod)
-    Smp.Period = C.u64();
-  if (ST & kSampleRead) {
-    uint64_t Words = readFormatWords(A.ReadFormat, C);
-    C.take(Words * 8);
-  }
-  if (ST & kSampleCallchain) {
-    uint64_t Nr = C.u64();
-    if (Nr > C.left() / 8)
-      return damage(Offset, kSample,
-                    llvm::formatv("call chain of {0} entries exceeds the record", Nr).str());
-    Smp.CallchainLen = Nr;
-    Smp.CallchainRaw = C.take(Nr * 8);
-  }
-  if (ST & kSampleRaw) {
-    uint32_t RawSize = C.u32();
-    C.take(RawSize);
-  }
-  if (ST & kSampleBranchStack) {
-    uint64_t Nr = C.u64();
-    if (A.BranchSampleType & kBranchHwIndex) {
-      Smp.HasHwIndex = true;
-      Smp.HwIndex = C.u64();
-    }
-    if (Nr > C.left() / 24)
-      return damage(Offset, kSample,
-                    llvm::formatv("branch stack of {0} entries exceeds the record", Nr).str());
-    Smp.NumBranches = Nr;
-    Smp.BranchesRaw = C.take(Nr * 24);
-    if (A.BranchSampleType & kBranchCounters)
-      C.take(Nr * 8);
-  }
-  if (ST & kSampleRegsUser) {
-    uint64_t Abi = C.u64();
-    if (Abi)
-      C.take(8 * uint64_t(__builtin_popcountll(A.SampleRegsUser)));
-  }
-  if (ST & kSampleStackUser) {
-    uint64_t StackSize = C.u64();
-    if (StackSize) {
-      C.take(StackSize);
-      C.u64(); // dyn_size
-    }
-  }
-  if (ST & (kSampleWeight | kSampleWeightStruct))
-    Smp.Weight = C.u64();
-  if (ST & kSampleDataSrc)
-    Smp.DataSrc = C.u64();
-  if (ST & kSampleTransaction)
-    C.u64();
-  if (ST & kSampleRegsIntr) {
-    uint64_t Abi = C.u64();
-    if (Abi)
-      C.take(8 * uint64_t(__builtin_popcountll(A.SampleRegsIntr)));
-  }
-  if (ST & kSamplePhysAddr)
-    Smp.PhysAddr = C.u64();
-  if (ST & kSampleCgroup)
-    C.u64();
-  if (ST & kSampleDataPageSize)
-    C.u64();
-  if (ST & kSampleCodePageSize)
-    C.u64();
-  if (ST & kSampleAux) {
-    uint64_t AuxSize = C.u64();
-    C.take(AuxSize);
-  }
-  if (C.Bad)
-    return damage(Offset, kSample,
-                  llvm::formatv("{0} bytes are too short for sample_type {1:x}", Size, ST)
-                      .str());
-  ++S.Samples;
-  countSample(Smp.Attr);
-  if (Smp.Time) {
-    if (!S.FirstTime || Smp.Time < S.FirstTime)
-      S.FirstTime = Smp.Time;
-    S.LastTime = std::max(S.LastTime, Smp.Time);
-  }
-  V.onSample(Smp);
-  return llvm::Error::success();
-}
-
 llvm::Error Reader::decompress(const char *Payload, size_t N, uint64_t Offset) {
   if (!ZD) {
     ZD = ZSTD_createDStream();
@@ -891,12 +615,9 @@ llvm::Error Reader::decompress(const char *Payload, size_t N, uint64_t Offset) {
 
 llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested) {
   uint32_t Type = ld32(R);
-  uint16_t Misc = ld16(R + 4);
   const char *Body = R + 8;
   size_t Len = Size - 8u;
-  ++S.Records;
-  if (Type < 128)
-    ++S.RecordsByType[Type];
+  Dec.countRecord(Type);
   bool IsHeaderRecord = Type == kHeaderAttr || Type == kHeaderFeature ||
                         Type == kHeaderEventType || Type == kHeaderTracingData ||
                         Type == kHeaderBuildId || Type == kEventUpdate;
@@ -905,89 +626,23 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
   if (H.Attrs.empty() && (Type == kSample || Type == kMmap || Type == kMmap2))
     return damage(Offset, Type, "appears before any event attribute");
 
+  if (Opts.RawRecord && Type < 64 && Opts.RawRecord(R, Size))
+    return llvm::Error::success();
+  Dec.SkipSamples = Opts.SkipSamples;
+  std::string Why;
+  switch (Dec.decode(R, Size, Offset, Why)) {
+  case RecordDecoder::Result::Done:
+    return llvm::Error::success();
+  case RecordDecoder::Result::Damaged:
+    return damage(Offset, Type, Why);
+  case RecordDecoder::Result::NotKernel:
+    break;
+  }
   Cursor C(Body, Body + Len);
   auto Truncated = [&] {
     return damage(Offset, Type, llvm::formatv("{0} bytes is too short", Size).str());
   };
   switch (Type) {
-  case kSample:
-    if (Opts.SkipSamples) {
-      ++S.Samples;
-      if (const EventAttr *A = attrForSample(Body, Len))
-        countSample(A);
-      return llvm::Error::success();
-    }
-    return decodeSample(R, Size, Offset);
-  case kMmap:
-  case kMmap2: {
-    MmapEvent E;
-    E.IsMmap2 = Type == kMmap2;
-    E.Misc = Misc;
-    E.Pid = C.u32();
-    E.Tid = C.u32();
-    E.Start = C.u64();
-    E.Len = C.u64();
-    E.Pgoff = C.u64();
-    if (E.IsMmap2) {
-      const char *Id = C.take(24);
-      if (Id && (Misc & kMiscMmapBuildId))
-        E.BuildId.assign(Id + 4, std::min<size_t>(uint8_t(Id[0]), 20));
-      E.Prot = C.u32();
-      E.MapFlags = C.u32();
-      E.Executable = (E.Prot & 4) != 0; // PROT_EXEC
-    } else {
-      E.Executable = !(Misc & (1u << 13)); // PERF_RECORD_MISC_MMAP_DATA
-    }
-    if (C.Bad)
-      return Truncated();
-    E.Filename = llvm::StringRef(C.P, strnlen(C.P, C.left()));
-    E.Time = sidebandTime(Body, Len, attrForSideband(Body, Len));
-    V.onMmap(E);
-    return llvm::Error::success();
-  }
-  case kComm: {
-    CommEvent E;
-    E.Pid = C.u32();
-    E.Tid = C.u32();
-    if (C.Bad)
-      return Truncated();
-    E.Comm = llvm::StringRef(C.P, strnlen(C.P, C.left()));
-    E.Exec = Misc & kMiscCommExec;
-    E.Time = sidebandTime(Body, Len, attrForSideband(Body, Len));
-    V.onComm(E);
-    return llvm::Error::success();
-  }
-  case kFork:
-  case kExit: {
-    ForkExitEvent E;
-    E.IsFork = Type == kFork;
-    E.Pid = C.u32();
-    E.Ppid = C.u32();
-    E.Tid = C.u32();
-    E.Ptid = C.u32();
-    E.Time = C.u64();
-    if (C.Bad)
-      return Truncated();
-    V.onForkExit(E);
-    return llvm::Error::success();
-  }
-  case kLost: {
-    C.u64(); // id
-    uint64_t N = C.u64();
-    if (C.Bad)
-      return Truncated();
-    S.Lost += N;
-    V.onLost(N, false);
-    return llvm::Error::success();
-  }
-  case kLostSamples: {
-    uint64_t N = C.u64();
-    if (C.Bad)
-      return Truncated();
-    S.LostSamples += N;
-    V.onLost(N, true);
-    return llvm::Error::success();
-  }
   case kFinishedRound:
     V.onFinishedRound();
     return llvm::Error::success();
@@ -1025,7 +680,7 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
     uint64_t UType = C.u64(), Id = C.u64();
     if (C.Bad)
       return Truncated();
-    const EventAttr *A = attrById(Id);
+    const EventAttr *A = Dec.attrById(Id);
     if (UType == 2 /*PERF_EVENT_UPDATE__NAME*/ && A)
       const_cast<EventAttr *>(A)->Name = std::string(C.P, strnlen(C.P, C.left()));
     return llvm::Error::success();
@@ -1051,9 +706,6 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
     if (Nested)
       return damage(Offset, Type, "compressed record inside a compressed record");
     return decompress(Body, Len, Offset);
-  case kThrottle: case kUnthrottle: case kRead: case kAux: case kItraceStart:
-  case kSwitch: case kSwitchCpuWide: case kNamespaces: case kKsymbol:
-  case kBpfEvent: case kCgroup: case kTextPoke: case kAuxOutputHwId:
   case kHeaderEventType: case kIdIndex: case kAuxtraceInfo: case kAuxtraceError:
   case kThreadMap: case kCpuMap: case kStatConfig: case kStat: case kStatRound:
   case kTimeConv: case kFinishedInit:

@@ -41,6 +41,8 @@ public:
   /// PERF_RECORD_LOST (Lost events) / LOST_SAMPLES.
   virtual void onLost(uint64_t Count, bool IsLostSamples) {}
   virtual void onFinishedRound() {}
+  /// PERF_RECORD_THROTTLE (true) / UNTHROTTLE (false).
+  virtual void onThrottle(bool Throttled) {}
   /// With KeepGoing: the input is damaged at Offset; the rest is dropped.
   virtual void onDamage(uint64_t Offset, llvm::StringRef Message, uint64_t DroppedBytes) {}
 };
@@ -56,6 +58,10 @@ struct ReadOptions {
   /// Called with (bytes done, bytes total) every few MB, total 0 if unknown,
   /// and once with done == total at the end when it was called before.
   std::function<void(uint64_t, uint64_t)> Progress;
+  /// When set, called with each kernel record (type < 64) before it is
+  /// decoded; returning true consumes it (it is not decoded). The agent's
+  /// replay hook uses it to feed a file's records through its ring buffers.
+  std::function<bool(const char *Record, uint16_t Size)> RawRecord;
 };
 
 /// Reads Path ("-" for standard input) and feeds Visitor. The header (attrs,
