@@ -288,7 +288,7 @@ public:
   void resetCounts() {
     Samples = FlatMap<AddrKey, CountValue>(1 << 12);
     Branches = FlatMap<PairKey, BranchValue>(1 << 14);
-    Ranges = FlatMap<PairKey, CountValue>(1 << 14);
+    Traces = FlatMap<TraceKey, CountValue>(1 << 14);
     StackArena.clear();
     StackRecs.clear();
     StackIndex.clear();
