@@ -3,36 +3,25 @@
 // Prints a profile's metadata (event, period/frequency, mode, time window,
 // labels, tool version, provenance), one block per binary (path, build-id,
 // address space, numbers of branches and ranges, IP samples and their share of
-// all samples), and the top N functions. For the top list each binary's ELF is
-// looked up: a --binary whose build-id matches (or, for a profile binary
-// without build-id, whose file name matches), else the recorded path when it
-// exists and its build-id matches or the profile has none. IP samples, and the
-// branch counts by their source address, are attributed to the ELF's function
-// symbols (binary/Symbols.h); file-offset profiles are converted to vaddrs
-// through the ELF's segments first. Binaries without an ELF contribute their
-// addresses instead (raw file offsets when the profile has them). Ranking is by
-// IP samples, or by branch counts when the profile has no IP samples; percents
-// are of all samples (Meta.TotalSamples, or the binaries' sum when that is 0)
-// and of all branch counts. --json prints the same data as JSON with a fixed
-// key order.
+// all samples), and the top N functions. The ELF of each binary is found and
+// the samples attributed to its function symbols by verify/Attribution.h
+// (findBinarySymbols, topSymbols); this file parses options and prints. --json
+// prints the same data as JSON with a fixed key order.
 #include "binary/Locate.h"
-#include "binary/Symbols.h"
 #include "cli/Command.h"
 #include "cli/Options.h"
 #include "core/Error.h"
 #include "core/ProfileFormat.h"
+#include "verify/Attribution.h"
 
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cmath>
-#include <map>
 #include <optional>
 
 namespace pgoctl::cli {
@@ -50,19 +39,8 @@ struct ShowOptions {
 /// A profile binary and what we found of its ELF.
 struct ResolvedBinary {
   const BinaryProfile *B = nullptr;
-  std::string ElfPath; ///< empty: not found
-  std::string Note;    ///< why not found
-  binary::ElfInfo Info;
-  std::optional<binary::SymbolTable> Syms;
-};
-
-/// One line of the top list: a function, or an address when unsymbolized.
-struct TopEntry {
-  uint32_t Binary = 0;
-  std::string Function; ///< empty for an address entry
-  uint64_t Addr = 0;
-  bool IsOffset = false; ///< Addr is a raw file offset
-  uint64_t Samples = 0, Branches = 0;
+  verify::BinarySymbols Found;
+  std::string Note; ///< why there are no symbols
 };
 
 std::string addressSpaceName(AddressSpace S) {
@@ -83,102 +61,21 @@ std::string seconds(uint64_t Ns) {
       .str();
 }
 
-// --- Finding ELF files ------------------------------------------------------
-
 ResolvedBinary resolve(const BinaryProfile &B, llvm::ArrayRef<binary::Candidate> Cands,
                        const binary::LocatePolicy &Policy) {
   ResolvedBinary R;
   R.B = &B;
-  binary::LocateResult L =
-      binary::locateBinary(binary::BinaryRef::of(B), Cands, Policy, nullptr);
-  if (!L.Found) {
-    R.Note = L.WhyNot;
-    return R;
+  R.Found = verify::findBinarySymbols(B, Cands, Policy, nullptr);
+  if (R.Found.ElfPath.empty())
+    R.Note = R.Found.WhyNot;
+  else if (!R.Found.Syms) {
+    R.Note = "symbols unreadable: " + R.Found.SymsError;
+    R.Found.ElfPath.clear();
   }
-  R.ElfPath = L.Found->Path;
-  R.Info = std::move(L.Found->Elf);
-  llvm::Expected<binary::SymbolTable> Syms = binary::SymbolTable::load(R.ElfPath);
-  if (!Syms) {
-    R.Note = "symbols unreadable: " + llvm::toString(Syms.takeError());
-    R.ElfPath.clear();
-    return R;
-  }
-  R.Syms = std::move(*Syms);
   return R;
 }
 
-// --- Attribution --------------------------------------------------------------
-
-/// Adds samples/branches at one profile address of binary Idx to the map.
-void attribute(const ResolvedBinary &R, uint32_t Idx, uint64_t Addr, uint64_t Samples,
-               uint64_t Branches, std::map<std::pair<uint32_t, std::string>, TopEntry> &Out) {
-  bool IsOffset = R.B->Space == AddressSpace::FileOffset;
-  if (R.Syms && IsOffset) {
-    if (std::optional<uint64_t> V = fileOffsetToVaddr(R.Info.Segments, Addr)) {
-      Addr = *V;
-      IsOffset = false;
-    }
-  }
-  const binary::SymbolInfo *S = R.Syms && !IsOffset ? R.Syms->lookup(Addr) : nullptr;
-  std::string Key = S ? "f:" + S->Name : "a:" + hex(Addr);
-  TopEntry &E = Out[{Idx, Key}];
-  E.Binary = Idx;
-  if (S)
-    E.Function = S->Name;
-  else {
-    E.Addr = Addr;
-    E.IsOffset = IsOffset;
-  }
-  E.Samples = llvm::SaturatingAdd(E.Samples, Samples);
-  E.Branches = llvm::SaturatingAdd(E.Branches, Branches);
-}
-
-std::vector<TopEntry> topEntries(llvm::ArrayRef<ResolvedBinary> Bins, bool BySamples,
-                                 unsigned N) {
-  std::map<std::pair<uint32_t, std::string>, TopEntry> Agg;
-  for (uint32_t I = 0; I < Bins.size(); ++I) {
-    for (const AddrCount &S : Bins[I].B->Samples)
-      attribute(Bins[I], I, S.Addr, S.Count, 0, Agg);
-    for (const BranchCount &Br : Bins[I].B->Branches)
-      if (Br.From != kExternalAddress)
-        attribute(Bins[I], I, Br.From, 0, Br.Count, Agg);
-  }
-  std::vector<TopEntry> V;
-  for (auto &[K, E] : Agg)
-    V.push_back(std::move(E));
-  // Stable: ties keep the map's (binary, name) order.
-  std::stable_sort(V.begin(), V.end(), [&](const TopEntry &A, const TopEntry &B) {
-    auto KA = BySamples ? std::pair(A.Samples, A.Branches) : std::pair(A.Branches, A.Samples);
-    auto KB = BySamples ? std::pair(B.Samples, B.Branches) : std::pair(B.Branches, B.Samples);
-    return KA > KB;
-  });
-  if (V.size() > N)
-    V.resize(N);
-  return V;
-}
-
 // --- The report as data -------------------------------------------------------
-
-struct Totals {
-  uint64_t Samples = 0;  ///< percent base for samples
-  uint64_t Branches = 0; ///< percent base for branch counts
-  bool BySamples = true;
-};
-
-Totals totalsOf(const Profile &P) {
-  Totals T;
-  uint64_t BinSamples = 0;
-  for (const BinaryProfile &B : P.Binaries) {
-    BinSamples = llvm::SaturatingAdd(BinSamples, B.totalSamples());
-    for (const BranchCount &Br : B.Branches)
-      T.Branches = llvm::SaturatingAdd(T.Branches, Br.Count);
-  }
-  // The recorded total, unless the binaries hold more (a merged or crafted
-  // profile): a share is never above 100%.
-  T.Samples = std::max(P.Meta.TotalSamples, BinSamples);
-  T.BySamples = BinSamples > 0 || T.Branches == 0;
-  return T;
-}
 
 Json metadataJson(const ProfileMetadata &M) {
   Json J;
@@ -210,7 +107,7 @@ Json metadataJson(const ProfileMetadata &M) {
   return J;
 }
 
-Json binaryJson(const ResolvedBinary &R, const Totals &T) {
+Json binaryJson(const ResolvedBinary &R, const verify::SymbolTop &T) {
   const BinaryProfile &B = *R.B;
   Json J;
   J["path"] = B.Path;
@@ -220,22 +117,21 @@ Json binaryJson(const ResolvedBinary &R, const Totals &T) {
   J["branches"] = B.Branches.size();
   J["ranges"] = B.Ranges.size();
   J["ip_samples"] = B.totalSamples();
-  J["percent"] = percent(B.totalSamples(), T.Samples);
-  if (R.Syms)
-    J["elf"] = {{"path", R.ElfPath}, {"symbols", R.Syms->symbols().size()}};
+  J["percent"] = percent(B.totalSamples(), T.TotalSamples);
+  if (R.Found.Syms)
+    J["elf"] = {{"path", R.Found.ElfPath}, {"symbols", R.Found.Syms->symbols().size()}};
   else
     J["elf"] = {{"path", nullptr}, {"note", R.Note}};
   return J;
 }
 
-Json topJson(llvm::ArrayRef<TopEntry> Top, llvm::ArrayRef<ResolvedBinary> Bins,
-             const Totals &T) {
+Json topJson(const verify::SymbolTop &T, llvm::ArrayRef<ResolvedBinary> Bins) {
   Json J;
   J["by"] = T.BySamples ? "samples" : "branches";
-  J["total_samples"] = T.Samples;
-  J["total_branches"] = T.Branches;
+  J["total_samples"] = T.TotalSamples;
+  J["total_branches"] = T.TotalBranches;
   J["entries"] = Json::array();
-  for (const TopEntry &E : Top) {
+  for (const verify::SymbolCount &E : T.Entries) {
     Json X;
     if (E.Function.empty()) {
       X["function"] = nullptr;
@@ -245,9 +141,9 @@ Json topJson(llvm::ArrayRef<TopEntry> Top, llvm::ArrayRef<ResolvedBinary> Bins,
     }
     X["binary"] = Bins[E.Binary].B->Path;
     X["samples"] = E.Samples;
-    X["percent"] = percent(E.Samples, T.Samples);
+    X["percent"] = percent(E.Samples, T.TotalSamples);
     X["branches"] = E.Branches;
-    X["branch_percent"] = percent(E.Branches, T.Branches);
+    X["branch_percent"] = percent(E.Branches, T.TotalBranches);
     J["entries"].push_back(std::move(X));
   }
   return J;
@@ -277,33 +173,35 @@ void printMetadata(llvm::raw_ostream &OS, const ProfileMetadata &M) {
        << " samples=" << P.Samples << " weight=" << P.Weight << "\n";
 }
 
-void printBinary(llvm::raw_ostream &OS, const ResolvedBinary &R, const Totals &T) {
+void printBinary(llvm::raw_ostream &OS, const ResolvedBinary &R, const verify::SymbolTop &T) {
   const BinaryProfile &B = *R.B;
   OS << "  " << esc(B.Path) << (B.IsKernel ? " [kernel]" : "") << "\n";
   OS << "    build-id: " << (B.BuildId.empty() ? "none" : esc(B.BuildId)) << "\n";
   OS << "    address space: " << addressSpaceName(B.Space) << "\n";
   OS << llvm::formatv("    branches: {0}  ranges: {1}  ip samples: {2} ({3:f2}%)\n",
                       B.Branches.size(), B.Ranges.size(), B.totalSamples(),
-                      percent(B.totalSamples(), T.Samples));
-  if (R.Syms)
-    OS << "    elf: " << esc(R.ElfPath) << " (" << R.Syms->symbols().size() << " functions)\n";
+                      percent(B.totalSamples(), T.TotalSamples));
+  if (R.Found.Syms)
+    OS << "    elf: " << esc(R.Found.ElfPath) << " (" << R.Found.Syms->symbols().size()
+       << " functions)\n";
   else
     OS << "    elf: " << esc(R.Note) << "\n";
 }
 
-void printTop(llvm::raw_ostream &OS, llvm::ArrayRef<TopEntry> Top,
-              llvm::ArrayRef<ResolvedBinary> Bins, const Totals &T) {
-  OS << llvm::formatv("top {0} by {1} (of {2} samples, {3} branches):\n", Top.size(),
-                      T.BySamples ? "samples" : "branches", T.Samples, T.Branches);
+void printTop(llvm::raw_ostream &OS, const verify::SymbolTop &T,
+              llvm::ArrayRef<ResolvedBinary> Bins) {
+  OS << llvm::formatv("top {0} by {1} (of {2} samples, {3} branches):\n", T.Entries.size(),
+                      T.BySamples ? "samples" : "branches", T.TotalSamples, T.TotalBranches);
   OS << llvm::formatv("  {0,12} {1,7} {2,12} {3,7}  {4}\n", "samples", "%", "branches",
                       "%", "function [binary]");
-  for (const TopEntry &E : Top) {
+  for (const verify::SymbolCount &E : T.Entries) {
     std::string What = E.Function.empty()
                            ? (E.IsOffset ? "offset " : "") + hex(E.Addr)
                            : E.Function;
     OS << llvm::formatv("  {0,12} {1,7:f2} {2,12} {3,7:f2}  {4} [{5}]\n", E.Samples,
-                        percent(E.Samples, T.Samples), E.Branches,
-                        percent(E.Branches, T.Branches), esc(What), esc(Bins[E.Binary].B->Path));
+                        percent(E.Samples, T.TotalSamples), E.Branches,
+                        percent(E.Branches, T.TotalBranches), esc(What),
+                        esc(Bins[E.Binary].B->Path));
   }
 }
 
@@ -334,20 +232,22 @@ public:
           Bins.push_back(resolve(B, *Cands, Policy));
       else
         for (const BinaryProfile &B : P->Binaries)
-          Bins.push_back({&B, "", "not looked up (--top 0)", {}, {}});
+          Bins.push_back({&B, {}, "not looked up (--top 0)"});
     }
-    Totals T = totalsOf(*P);
-    std::vector<TopEntry> Top = topEntries(Bins, T.BySamples, O.Top);
+    std::vector<const verify::BinarySymbols *> Syms;
+    for (const ResolvedBinary &R : Bins)
+      Syms.push_back(&R.Found);
+    verify::SymbolTop T = verify::topSymbols(*P, Syms, O.Top);
     if (O.Json)
-      printJson(*P, Bins, Top, T);
+      printJson(*P, Bins, T);
     else
-      printText(*P, Bins, Top, T);
+      printText(*P, Bins, T);
     return 0;
   }
 
 private:
   void printJson(const Profile &P, llvm::ArrayRef<ResolvedBinary> Bins,
-                 llvm::ArrayRef<TopEntry> Top, const Totals &T) {
+                 const verify::SymbolTop &T) {
     Json J;
     J["file"] = O.Input;
     J["metadata"] = metadataJson(P.Meta);
@@ -355,12 +255,12 @@ private:
     for (const ResolvedBinary &R : Bins)
       J["binaries"].push_back(binaryJson(R, T));
     if (O.Top > 0)
-      J["top"] = topJson(Top, Bins, T);
+      J["top"] = topJson(T, Bins);
     llvm::outs() << J.dump(2) << "\n";
   }
 
   void printText(const Profile &P, llvm::ArrayRef<ResolvedBinary> Bins,
-                 llvm::ArrayRef<TopEntry> Top, const Totals &T) {
+                 const verify::SymbolTop &T) {
     llvm::raw_ostream &OS = llvm::outs();
     OS << "file: " << O.Input << "\n";
     printMetadata(OS, P.Meta);
@@ -368,7 +268,7 @@ private:
     for (const ResolvedBinary &R : Bins)
       printBinary(OS, R, T);
     if (O.Top > 0)
-      printTop(OS, Top, Bins, T);
+      printTop(OS, T, Bins);
   }
 
   ShowOptions O;

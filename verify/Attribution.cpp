@@ -13,7 +13,10 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
+
+#include <algorithm>
 
 #include <cstdlib>
 
@@ -74,22 +77,20 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
       Given.push_back({P, std::move(*I)});
     }
   }
-  binary::LocateResult L = binary::locateBinary(
-      binary::BinaryRef::of(B), Given, binary::LocatePolicy{},
-      [&](llvm::StringRef W) { Warnings.push_back(W.str()); });
-  if (!L.Found) {
+  BinarySymbols BS = findBinarySymbols(B, Given, binary::LocatePolicy{},
+                                       [&](llvm::StringRef W) { Warnings.push_back(W.str()); });
+  if (BS.ElfPath.empty()) {
     Warnings.push_back(llvm::formatv("{0}: no ELF found (give it with --binary-before/after); "
                                      "its samples count as one function {1}",
                                      B.Path, R.PseudoName));
     return Slot.get();
   }
-  const std::string &Path = L.Found->Path;
-  R.Segments = L.Found->Elf.Segments;
-  llvm::Expected<binary::SymbolTable> S = binary::SymbolTable::load(Path);
-  if (S)
-    R.Syms = std::move(*S);
+  const std::string &Path = BS.ElfPath;
+  R.Segments = BS.Elf.Segments;
+  if (BS.Syms)
+    R.Syms = std::move(BS.Syms);
   else
-    Warnings.push_back(llvm::toString(S.takeError()));
+    Warnings.push_back(BS.SymsError);
   llvm::Expected<std::unique_ptr<binary::Symbolizer>> Sy =
       binary::Symbolizer::create(Path, binary::SymbolizerOptions{});
   if (Sy && (*Sy)->hasDwarf())
@@ -250,6 +251,91 @@ llvm::Expected<AttributedProfile> Attributor::attribute(const Profile &P,
   if (Out.Samples == 0)
     return makeError("{0}: no samples", Source);
   return Out;
+}
+
+BinarySymbols findBinarySymbols(const BinaryProfile &B, llvm::ArrayRef<binary::Candidate> Cands,
+                                const binary::LocatePolicy &Policy, const WarningHandler &Warn) {
+  BinarySymbols Out;
+  binary::LocateResult L = binary::locateBinary(binary::BinaryRef::of(B), Cands, Policy, Warn);
+  if (!L.Found) {
+    Out.WhyNot = L.WhyNot;
+    return Out;
+  }
+  Out.ElfPath = L.Found->Path;
+  Out.Elf = std::move(L.Found->Elf);
+  llvm::Expected<binary::SymbolTable> S = binary::SymbolTable::load(Out.ElfPath);
+  if (S)
+    Out.Syms = std::move(*S);
+  else
+    Out.SymsError = llvm::toString(S.takeError());
+  return Out;
+}
+
+namespace {
+
+/// Adds samples and branches at one address of binary Idx (symbols R) to Out,
+/// keyed by (binary, "f:" symbol or "a:" address).
+void countAt(const BinaryProfile &B, const BinarySymbols *R, uint32_t Idx, uint64_t Addr,
+             uint64_t Samples, uint64_t Branches,
+             std::map<std::pair<uint32_t, std::string>, SymbolCount> &Out) {
+  bool IsOffset = B.Space == AddressSpace::FileOffset;
+  const binary::SymbolTable *Syms = R && R->Syms ? &*R->Syms : nullptr;
+  if (Syms && IsOffset) {
+    if (std::optional<uint64_t> V = fileOffsetToVaddr(R->Elf.Segments, Addr)) {
+      Addr = *V;
+      IsOffset = false;
+    }
+  }
+  const binary::SymbolInfo *S = Syms && !IsOffset ? Syms->lookup(Addr) : nullptr;
+  std::string Key = S ? "f:" + S->Name : "a:" + llvm::formatv("{0:x}", Addr).str();
+  SymbolCount &E = Out[{Idx, Key}];
+  E.Binary = Idx;
+  if (S)
+    E.Function = S->Name;
+  else {
+    E.Addr = Addr;
+    E.IsOffset = IsOffset;
+  }
+  E.Samples = llvm::SaturatingAdd(E.Samples, Samples);
+  E.Branches = llvm::SaturatingAdd(E.Branches, Branches);
+}
+
+} // namespace
+
+SymbolTop topSymbols(const Profile &P, llvm::ArrayRef<const BinarySymbols *> Bins, unsigned N) {
+  SymbolTop T;
+  uint64_t BinSamples = 0;
+  for (const BinaryProfile &B : P.Binaries) {
+    BinSamples = llvm::SaturatingAdd(BinSamples, B.totalSamples());
+    for (const BranchCount &Br : B.Branches)
+      T.TotalBranches = llvm::SaturatingAdd(T.TotalBranches, Br.Count);
+  }
+  T.TotalSamples = std::max(P.Meta.TotalSamples, BinSamples);
+  T.BySamples = BinSamples > 0 || T.TotalBranches == 0;
+
+  std::map<std::pair<uint32_t, std::string>, SymbolCount> Agg;
+  for (uint32_t I = 0; I < P.Binaries.size(); ++I) {
+    const BinaryProfile &B = P.Binaries[I];
+    const BinarySymbols *R = I < Bins.size() ? Bins[I] : nullptr;
+    for (const AddrCount &S : B.Samples)
+      countAt(B, R, I, S.Addr, S.Count, 0, Agg);
+    for (const BranchCount &Br : B.Branches)
+      if (Br.From != kExternalAddress)
+        countAt(B, R, I, Br.From, 0, Br.Count, Agg);
+  }
+  for (auto &[K, E] : Agg)
+    T.Entries.push_back(std::move(E));
+  std::stable_sort(T.Entries.begin(), T.Entries.end(),
+                   [&](const SymbolCount &A, const SymbolCount &B) {
+                     auto KA = T.BySamples ? std::pair(A.Samples, A.Branches)
+                                           : std::pair(A.Branches, A.Samples);
+                     auto KB = T.BySamples ? std::pair(B.Samples, B.Branches)
+                                           : std::pair(B.Branches, B.Samples);
+                     return KA > KB;
+                   });
+  if (T.Entries.size() > N)
+    T.Entries.resize(N);
+  return T;
 }
 
 } // namespace pgoctl::verify

@@ -23,6 +23,11 @@
 // pseudo-function "[file name]"; the kernel is "[kernel]", unmapped frames
 // "[unknown]". Names are interned in a NameTable shared by every profile of a
 // comparison, so ids agree across before and after.
+//
+// topSymbols() is `show`'s plainer view of one profile: IP samples and branch
+// counts per ELF symbol as the symbol table names it (no canonical names, no
+// stacks, no DWARF), addresses where no symbol is known. Both views find the
+// ELF and its symbols through findBinarySymbols().
 #pragma once
 
 #include "binary/Locate.h"
@@ -94,5 +99,46 @@ private:
   std::vector<binary::Candidate> Given;                        ///< the readable Binaries
   bool GivenRead = false;
 };
+
+/// A profile binary's ELF and its symbol table, found by binary/Locate.h's
+/// rule: what the Attributor and `show` start from.
+struct BinarySymbols {
+  std::string ElfPath; ///< empty: no ELF found (WhyNot says why)
+  std::string WhyNot;
+  binary::ElfInfo Elf;
+  std::optional<binary::SymbolTable> Syms; ///< empty with an ELF: SymsError says why
+  std::string SymsError;
+};
+
+/// Finds B's ELF among Cands (mismatches go to Warn) and reads its symbols.
+BinarySymbols findBinarySymbols(const BinaryProfile &B, llvm::ArrayRef<binary::Candidate> Cands,
+                                const binary::LocatePolicy &Policy, const WarningHandler &Warn);
+
+/// The IP samples and taken-branch counts of one ELF function symbol of a
+/// binary, or of one address where no symbol is known.
+struct SymbolCount {
+  uint32_t Binary = 0;  ///< index into the profile's binaries
+  std::string Function; ///< the symbol's name (not canonicalized); empty for an address
+  uint64_t Addr = 0;
+  bool IsOffset = false; ///< Addr is a raw file offset (no ELF to convert it)
+  uint64_t Samples = 0, Branches = 0;
+};
+
+/// `show`'s top list: counts per function symbol, ranked.
+struct SymbolTop {
+  bool BySamples = true;     ///< ranked by IP samples (else by branch counts)
+  uint64_t TotalSamples = 0; ///< percent base for samples
+  uint64_t TotalBranches = 0;
+  std::vector<SymbolCount> Entries;
+};
+
+/// The top N symbols of P. Bins[I] holds binary I's symbols (null, or no
+/// Syms: its addresses are listed instead). IP samples count at their
+/// address, branches at their source (branches from outside the binary are
+/// left out); file offsets become vaddrs through the ELF's segments. Ranked
+/// by samples, or by branch counts when P has branches and no IP samples;
+/// ties keep (binary, name) order. The sample total is P's recorded total,
+/// or the binaries' sum when that is larger (a share is never above 100%).
+SymbolTop topSymbols(const Profile &P, llvm::ArrayRef<const BinarySymbols *> Bins, unsigned N);
 
 } // namespace pgoctl::verify

@@ -1,0 +1,226 @@
+// convert/sample/IpFlow.cpp: raw block estimates, entries from the callers and
+// profi's flow over a Cfg (see IpFlow.h).
+#include "convert/sample/IpFlow.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace pgoctl::convert {
+
+namespace {
+/// Estimates are samples per instruction times a scale: without a usable
+/// period, this.
+constexpr double kDefaultScale = 100.0;
+} // namespace
+
+double countScale(const ProfileMetadata &M) {
+  llvm::StringRef E = M.Event;
+  E = E.take_until([](char C) { return C == ':' || C == '/'; });
+  bool Time = E == "cpu-clock" || E == "task-clock";
+  bool Cycles = E == "cycles" || E == "cpu-cycles";
+  bool Insts = E == "instructions";
+  if (M.SamplePeriod && (Time || Cycles || Insts))
+    return double(M.SamplePeriod);
+  if (M.SampleFreq && Time)
+    return 1e9 / double(M.SampleFreq);
+  if (M.SampleFreq && Cycles)
+    return 2e9 / double(M.SampleFreq);
+  return kDefaultScale;
+}
+
+/// LLVM 22's defaults for sample profiles (SampleProfileInference.cpp's
+/// options), except that decreasing a block's count costs what increasing it
+/// costs, not twice as much: the sample loader's counts err mostly low (a
+/// line not sampled), an IP estimate errs both ways (a block after a slow
+/// instruction is inflated, and pulled its loop up with it). Measurements:
+/// docs/ip-estimator-history.md.
+llvm::ProfiParams profiParams() {
+  llvm::ProfiParams P;
+  P.EvenFlowDistribution = true;
+  P.RebalanceUnknown = true;
+  P.JoinIslands = true;
+  P.CostBlockInc = 10;
+  P.CostBlockDec = 10; // LLVM: 20
+  P.CostBlockEntryInc = 40;
+  P.CostBlockEntryDec = 10;
+  P.CostBlockZeroInc = 11;
+  P.CostBlockUnknownInc = 0;
+  return P;
+}
+
+/// IP samples give block counts, not which way a branch went; where they
+/// leave a branch open, the compiler's layout (this binary's fall-throughs)
+/// is the likely way. profi tells a fall-through by index (node K to K + 1);
+/// the jumps out of an indirect jump are exempt (inferCounts()). Not used for
+/// sample PGO, where the same cost made builds slower. Measurements:
+/// docs/ip-estimator-history.md ("taken-jump cost").
+llvm::ProfiParams edgeProfiParams() {
+  llvm::ProfiParams P = profiParams();
+  P.CostJumpUnknownInc = P.CostBlockInc;
+  P.CostJumpUnknownFTInc = 0;
+  return P;
+}
+
+void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale) {
+  for (Cfg::Block &B : G.Blocks) {
+    uint64_t N = 0;
+    for (uint32_t I = B.Begin; I < B.End; ++I)
+      if (auto It = Samples.find(I); It != Samples.end())
+        N += It->second;
+    B.Weight = uint64_t(std::llround(Scale * double(N) / double(B.End - B.Begin)));
+  }
+}
+
+void entriesFromCallers(std::vector<Cfg> &Graphs, llvm::ArrayRef<EntryCall> Calls) {
+  std::vector<uint64_t> CallIn(Graphs.size(), 0);
+  for (const EntryCall &C : Calls)
+    CallIn[C.Callee] += Graphs[C.Caller].Blocks[C.Block].Weight;
+  for (size_t G = 0; G < Graphs.size(); ++G) {
+    if (!CallIn[G] || Graphs[G].Blocks.empty())
+      continue;
+    uint64_t &W = Graphs[G].Blocks[Graphs[G].Entry].Weight;
+    W = W ? std::min(W, CallIn[G]) : CallIn[G];
+  }
+}
+
+void inferCounts(Cfg &G, const llvm::ProfiParams &Params) {
+  size_t N = G.Blocks.size();
+  if (N <= 1)
+    return;
+  // Node 0: a source with an unknown weight; node K + 1: block K; node N + 1:
+  // a sink with an unknown weight after every indirect jump that reads no
+  // jump table (a tail call: without the sink, flow could not leave there,
+  // and the blocks before it, with no path to an exit, kept their raw
+  // estimates).
+  std::vector<std::vector<uint32_t>> Succs(N + 2), Preds(N + 2);
+  auto AddEdge = [&](uint32_t A, uint32_t B) {
+    Succs[A].push_back(B);
+    Preds[B].push_back(A);
+  };
+  std::vector<bool> HasPred(N, false);
+  for (uint32_t K = 0; K < N; ++K)
+    for (uint32_t T : G.Blocks[K].Succs)
+      HasPred[T] = true;
+  AddEdge(0, G.Entry + 1);
+  for (uint32_t K = 0; K < N; ++K) {
+    if (!HasPred[K] && K != G.Entry)
+      AddEdge(0, K + 1);
+    for (uint32_t T : G.Blocks[K].Succs)
+      AddEdge(K + 1, T + 1);
+    if (G.Blocks[K].UntabledJump)
+      AddEdge(K + 1, uint32_t(N + 1));
+  }
+  // Forward reachable from the source, backward reachable from an exit.
+  std::vector<bool> Fwd(N + 2, false), Bwd(N + 2, false);
+  std::vector<uint32_t> Work{0};
+  Fwd[0] = true;
+  while (!Work.empty()) {
+    uint32_t V = Work.back();
+    Work.pop_back();
+    for (uint32_t T : Succs[V])
+      if (!Fwd[T])
+        Fwd[T] = true, Work.push_back(T);
+  }
+  for (uint32_t V = 1; V <= N + 1; ++V)
+    if (Succs[V].empty())
+      Bwd[V] = true, Work.push_back(V);
+  while (!Work.empty()) {
+    uint32_t V = Work.back();
+    Work.pop_back();
+    for (uint32_t P : Preds[V])
+      if (!Bwd[P])
+        Bwd[P] = true, Work.push_back(P);
+  }
+  if (!Fwd[0] || !Bwd[0])
+    return;
+  std::vector<int64_t> Index(N + 2, -1);
+  llvm::FlowFunction Func;
+  for (uint32_t V = 0; V <= N + 1; ++V) {
+    if (!Fwd[V] || !Bwd[V])
+      continue;
+    Index[V] = int64_t(Func.Blocks.size());
+    llvm::FlowBlock B;
+    B.Index = Func.Blocks.size();
+    if (V > 0 && V <= N) {
+      B.Weight = G.Blocks[V - 1].Weight;
+      B.HasUnknownWeight = false;
+    }
+    Func.Blocks.push_back(B);
+  }
+  bool HasSamples = false;
+  for (const llvm::FlowBlock &B : Func.Blocks)
+    HasSamples |= B.Weight > 0;
+  if (!HasSamples || Func.Blocks.size() <= 2)
+    return;
+  // With a cost on taken jumps (edgeProfiParams()), the jumps out of an
+  // indirect jump are exempt: they have no fall-through to weigh against,
+  // and profi, which tells a fall-through by index, would take a table
+  // target placed right after the `jmp *` for one and send all of the
+  // table's flow there. They get a known weight of 1, which profi's jump
+  // costs for known weights (CostJumpInc/Dec, all 0 here) leave free to rise
+  // or fall to 0.
+  bool TakenCosts = Params.CostJumpUnknownInc != Params.CostJumpUnknownFTInc;
+  for (uint32_t V = 0; V <= N + 1; ++V)
+    if (Index[V] >= 0)
+      for (uint32_t T : Succs[V])
+        if (Index[T] >= 0) {
+          llvm::FlowJump J;
+          J.Source = uint64_t(Index[V]);
+          J.Target = uint64_t(Index[T]);
+          // Into a block without samples that ends in a call that never
+          // returns: flow there only when nothing else can carry it (such
+          // a block is an exit, the cheapest place to drop the excess of
+          // an inflated block before it).
+          J.IsUnlikely = T <= N && G.Blocks[T - 1].EndsInNoReturn && G.Blocks[T - 1].Weight == 0;
+          if (TakenCosts && V >= 1 && V <= N &&
+              (G.Blocks[V - 1].TableKnown || G.Blocks[V - 1].UntabledJump)) {
+            J.HasUnknownWeight = false;
+            J.Weight = 1;
+          }
+          Func.Jumps.push_back(J);
+        }
+  for (llvm::FlowJump &J : Func.Jumps) {
+    Func.Blocks[J.Source].SuccJumps.push_back(&J);
+    Func.Blocks[J.Target].PredJumps.push_back(&J);
+  }
+  Func.Entry = 0;
+  llvm::applyFlowInference(Params, Func);
+  for (uint32_t K = 0; K < N; ++K)
+    if (Index[K + 1] >= 0)
+      G.Blocks[K].Weight = Func.Blocks[size_t(Index[K + 1])].Flow;
+  // Edge flows, for the edge profile (estimateLbr).
+  for (uint32_t K = 0; K < N; ++K)
+    G.Blocks[K].SuccFlow.assign(G.Blocks[K].Succs.size(), 0);
+  std::vector<int64_t> BlockOfNode(Func.Blocks.size(), -1);
+  for (uint32_t K = 0; K < N; ++K)
+    if (Index[K + 1] >= 0)
+      BlockOfNode[size_t(Index[K + 1])] = K;
+  for (const llvm::FlowJump &J : Func.Jumps) {
+    int64_t K = BlockOfNode[J.Source];
+    if (K < 0)
+      continue;
+    Cfg::Block &B = G.Blocks[size_t(K)];
+    for (size_t E = 0; E < B.Succs.size(); ++E)
+      if (Index[B.Succs[E] + 1] == int64_t(J.Target)) {
+        B.SuccFlow[E] += J.Flow;
+        break;
+      }
+  }
+}
+
+InstCounts instCounts(llvm::ArrayRef<Cfg> Graphs) {
+  InstCounts Out;
+  for (const Cfg &G : Graphs)
+    for (const Cfg::Block &B : G.Blocks)
+      for (uint32_t I = B.Begin; I < B.End; ++I)
+        Out.emplace_back(I, B.Weight);
+  llvm::sort(Out);
+  Out.erase(std::unique(Out.begin(), Out.end(),
+                        [](const auto &A, const auto &B) { return A.first == B.first; }),
+            Out.end());
+  return Out;
+}
+
+} // namespace pgoctl::convert

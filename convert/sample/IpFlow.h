@@ -1,0 +1,61 @@
+// convert/sample/IpFlow.h: the IP estimator's block and edge counts (steps 2a
+// and 2 of ProfDataIp.cpp).
+//
+// A block's raw estimate is its IP samples divided by its number of
+// instructions, times countScale() (the instructions retired per sample
+// period), so estimates are execution counts. Step 2a: a direct call or tail
+// jump into a function runs its entry block once, so the callers' call blocks
+// estimate the entry count too; the entry takes that where it has no sample,
+// else the smaller of the two (a slow instruction only ever inflates a
+// block). Step 2: LLVM's profile inference (profi, a minimum-cost flow) makes
+// the estimates consistent: every block's count becomes the sum of its
+// incoming and of its outgoing edge flows, changing the raw estimates as
+// little as it can. Everything here works on Cfg (IpCfg.h) alone, so a test
+// can give it a hand-made graph.
+#pragma once
+
+#include "convert/sample/IpCfg.h"
+#include "convert/sample/SampleBuilder.h"
+
+#include "llvm/Transforms/Utils/SampleProfileInference.h"
+
+namespace pgoctl::convert {
+
+/// Instructions retired per sample period: an `instructions` event's period;
+/// a time event (cpu-clock, task-clock: a period in ns, or 1e9 / frequency)
+/// or `cycles` (frequency mode taken as a 2 GHz clock) at a nominal one
+/// instruction per ns or cycle; else 100.
+double countScale(const ProfileMetadata &M);
+
+/// profi's parameters for sample PGO block counts.
+llvm::ProfiParams profiParams();
+/// profi's parameters for BOLT's edges (estimateLbr): as profiParams(), and
+/// flow on a taken jump costs what a unit of change in a block's count costs,
+/// so that where the samples leave a branch open the binary's layout decides.
+llvm::ProfiParams edgeProfiParams();
+
+/// Each block's raw estimate: round(Scale x samples / instructions), from
+/// samples per instruction index.
+void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale);
+
+/// A direct call (or tail jump) from block Block of graph Caller into the
+/// entry of graph Callee.
+struct EntryCall {
+  uint32_t Caller = 0, Block = 0, Callee = 0;
+};
+
+/// Step 2a: each callee's entry block takes the sum of its calling blocks'
+/// raw estimates when it has no sample, else the smaller of the two.
+void entriesFromCallers(std::vector<Cfg> &Graphs, llvm::ArrayRef<EntryCall> Calls);
+
+/// Step 2: consistent block counts (Weight) and edge flows (SuccFlow) by
+/// profi. Flow enters at the entry and at blocks without a predecessor and
+/// leaves at blocks without successors and after indirect jumps whose table
+/// was not read. Blocks off every entry-to-exit path keep their raw estimate;
+/// a graph of one block, or without any sample, is left as it is.
+void inferCounts(Cfg &G, const llvm::ProfiParams &Params);
+
+/// Every instruction's count: its block's (sorted by index, unique).
+InstCounts instCounts(llvm::ArrayRef<Cfg> Graphs);
+
+} // namespace pgoctl::convert

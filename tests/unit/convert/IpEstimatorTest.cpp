@@ -1,0 +1,374 @@
+// tests/unit/convert/IpEstimatorTest.cpp: the IP estimator's CFG (IpCfg.h),
+// flow (IpFlow.h) and call arithmetic (IpCalls.h) on hand-written functions:
+// a table of instructions (kind, direct target) instead of an ELF. Every
+// expected block, edge and count is worked out by hand in the comments.
+#include "convert/sample/IpCalls.h"
+#include "convert/sample/IpCfg.h"
+#include "convert/sample/IpFlow.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+
+namespace pgoctl::convert {
+namespace {
+
+using K = InstKind;
+
+/// One instruction of a hand-written function.
+struct In {
+  InstKind Kind = K::Other;
+  std::optional<uint32_t> Target = std::nullopt;
+  bool NoReturn = false;
+  std::vector<uint32_t> Table = {};
+};
+
+/// A function of one span: instructions First, First + 1, ..., entry First.
+FunctionCode code(std::initializer_list<In> Insts, uint32_t First = 0) {
+  FunctionCode C;
+  FunctionCode::Span &S = C.Spans.emplace_back();
+  S.Begin = First;
+  for (const In &X : Insts)
+    S.Insts.push_back({X.Kind, X.Target, X.NoReturn, X.Table});
+  C.Entry = First;
+  return C;
+}
+
+struct Bl {
+  uint32_t Begin, End;
+  std::vector<uint32_t> Succs;
+};
+
+void expectBlocks(const Cfg &G, const std::vector<Bl> &Want) {
+  ASSERT_EQ(G.Blocks.size(), Want.size());
+  for (size_t K = 0; K < Want.size(); ++K) {
+    SCOPED_TRACE("block " + std::to_string(K));
+    EXPECT_EQ(G.Blocks[K].Begin, Want[K].Begin);
+    EXPECT_EQ(G.Blocks[K].End, Want[K].End);
+    EXPECT_EQ(G.Blocks[K].Succs, Want[K].Succs);
+  }
+}
+
+void setWeights(Cfg &G, std::initializer_list<uint64_t> W) {
+  ASSERT_EQ(G.Blocks.size(), W.size());
+  size_t K = 0;
+  for (uint64_t V : W)
+    G.Blocks[K++].Weight = V;
+}
+
+std::vector<uint64_t> weights(const Cfg &G) {
+  std::vector<uint64_t> Out;
+  for (const Cfg::Block &B : G.Blocks)
+    Out.push_back(B.Weight);
+  return Out;
+}
+
+/// The flow on edge From -> To (by block number), or nullopt without that edge.
+std::optional<uint64_t> flow(const Cfg &G, uint32_t From, uint32_t To) {
+  const Cfg::Block &B = G.Blocks[From];
+  for (size_t E = 0; E < B.Succs.size(); ++E)
+    if (B.Succs[E] == To)
+      return E < B.SuccFlow.size() ? B.SuccFlow[E] : 0;
+  return std::nullopt;
+}
+
+// if (c) x = 1; else x = 2; return x;
+//   0 cmp          A
+//   1 je 4
+//   2 mov          B
+//   3 jmp 5
+//   4 mov          C
+//   5 ret          D
+// Leaders: 0 (entry), 2 (after je), 4 (je's target, after jmp), 5 (jmp's
+// target). A -> B (fall-through), C (taken); B -> D; C -> D (fall-through).
+FunctionCode diamond() {
+  return code({{}, {K::CondBranch, 4}, {}, {K::UncondBranch, 5}, {}, {K::Return}});
+}
+
+TEST(IpCfg, Diamond) {
+  Cfg G = buildCfg(diamond());
+  expectBlocks(G, {{0, 2, {1, 2}}, {2, 4, {3}}, {4, 5, {3}}, {5, 6, {}}});
+  EXPECT_EQ(G.Entry, 0u);
+  for (const Cfg::Block &B : G.Blocks) {
+    EXPECT_FALSE(B.TableKnown);
+    EXPECT_FALSE(B.UntabledJump);
+    EXPECT_FALSE(B.EndsInNoReturn);
+  }
+}
+
+TEST(IpFlow, DiamondConsistentWeightsAreKept) {
+  // Weights that already satisfy flow conservation (100 = 70 + 30 in and
+  // out) cost nothing to keep; any change costs, so profi keeps them, and
+  // each edge carries its only possible share: A->B 70, A->C 30, B->D 70,
+  // C->D 30.
+  Cfg G = buildCfg(diamond());
+  setWeights(G, {100, 70, 30, 100});
+  inferCounts(G, profiParams());
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{100, 70, 30, 100}));
+  EXPECT_EQ(flow(G, 0, 1), 70u);
+  EXPECT_EQ(flow(G, 0, 2), 30u);
+  EXPECT_EQ(flow(G, 1, 3), 70u);
+  EXPECT_EQ(flow(G, 2, 3), 30u);
+  // The merged call sites of D are its predecessors with flow into it.
+  EXPECT_EQ(predecessorFlows(G, 3),
+            (std::vector<std::pair<uint32_t, uint64_t>>{{1, 70}, {2, 30}}));
+}
+
+// A loop: while (c) body; return.
+//   0 mov          E
+//   1 cmp          H (jmp 4's target)
+//   2 jne 5
+//   3 add          B
+//   4 jmp 1
+//   5 ret          X
+// E -> H; H -> B (fall-through), X; B -> H (back edge); X exit.
+FunctionCode loop() {
+  return code({{}, {}, {K::CondBranch, 5}, {}, {K::UncondBranch, 1}, {K::Return}});
+}
+
+TEST(IpCfg, Loop) {
+  expectBlocks(buildCfg(loop()), {{0, 1, {1}}, {1, 3, {2, 3}}, {3, 5, {1}}, {5, 6, {}}});
+}
+
+TEST(IpFlow, LoopBackEdgeCarriesTheIterations) {
+  // Entered 10 times, 100 iterations: H runs 110 times (10 entries + 100
+  // back edges), B 100, X 10. H's outflow 110 = 100 (to B) + 10 (to X).
+  Cfg G = buildCfg(loop());
+  setWeights(G, {10, 110, 100, 10});
+  inferCounts(G, profiParams());
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{10, 110, 100, 10}));
+  EXPECT_EQ(flow(G, 0, 1), 10u);
+  EXPECT_EQ(flow(G, 1, 2), 100u);
+  EXPECT_EQ(flow(G, 2, 1), 100u);
+  EXPECT_EQ(flow(G, 1, 3), 10u);
+}
+
+TEST(IpCfg, SelfLoop) {
+  //   0 mov   A
+  //   1 dec   L (its own jne's target)
+  //   2 jne 1
+  //   3 ret   X
+  expectBlocks(buildCfg(code({{}, {}, {K::CondBranch, 1}, {K::Return}})),
+               {{0, 1, {1}}, {1, 3, {1, 2}}, {3, 4, {}}});
+}
+
+// An unsampled block every path goes through, between two sampled ones:
+//   0 mov   A
+//   1 jmp 2
+//   2 mov   B
+//   3 jmp 4
+//   4 ret   C
+// A -> B -> C, a chain (each jmp targets the next block).
+TEST(IpFlow, UnsampledBlockOnTheOnlyPathGetsTheFlow) {
+  Cfg G = buildCfg(code({{}, {K::UncondBranch, 2}, {}, {K::UncondBranch, 4}, {K::Return}}));
+  expectBlocks(G, {{0, 2, {1}}, {2, 4, {2}}, {4, 5, {}}});
+  // Raw weights 100, 0, 100. Flow enters through the pseudo source before A
+  // and can leave only at C, so all three carry the same flow f. It lowers A
+  // and C by 100 - f each (CostBlockDec 10 per unit) and raises B from 0 by
+  // f (CostBlockZeroInc 11): cost 20(100 - f) + 11f, least at f = 100. So B
+  // gets 100 and A, C keep theirs.
+  setWeights(G, {100, 0, 100});
+  inferCounts(G, profiParams());
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{100, 100, 100}));
+}
+
+// An unsampled block that the flow can go around:
+//   0 mov   A
+//   1 je 4
+//   2 mov   B
+//   3 mov
+//   4 ret   C
+// A -> B (fall-through), C (taken); B -> C (fall-through).
+TEST(IpFlow, UnsampledBypassableBlockStaysCold) {
+  Cfg G = buildCfg(code({{}, {K::CondBranch, 4}, {}, {}, {K::Return}}));
+  expectBlocks(G, {{0, 2, {1, 2}}, {2, 4, {2}}, {4, 5, {}}});
+  // Raw 100, 0, 100: A -> C carries all 100 at no cost; any flow through B
+  // would cost CostBlockZeroInc per unit. B stays 0: cold code stays cold.
+  setWeights(G, {100, 0, 100});
+  inferCounts(G, profiParams());
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{100, 0, 100}));
+  EXPECT_EQ(flow(G, 0, 2), 100u);
+  EXPECT_EQ(flow(G, 0, 1), 0u);
+}
+
+TEST(IpCfg, CallDoesNotEndABlock) {
+  // 0 push; 1 call g; 2 mov; 3 ret: the code after the call runs as often
+  // as the call, so one block.
+  expectBlocks(buildCfg(code({{}, {K::Call}, {}, {K::Return}})), {{0, 4, {}}});
+}
+
+// A call that never returns (abort) ends its block without a fall-through:
+//   0 test   A
+//   1 je 4
+//   2 mov    B
+//   3 call abort
+//   4 mov    C
+//   5 ret
+TEST(IpCfg, NoReturnCallEndsBlockWithoutFallThrough) {
+  Cfg G = buildCfg(
+      code({{}, {K::CondBranch, 4}, {}, {K::Call, std::nullopt, true}, {}, {K::Return}}));
+  expectBlocks(G, {{0, 2, {1, 2}}, {2, 4, {}}, {4, 6, {}}});
+  EXPECT_TRUE(G.Blocks[1].EndsInNoReturn);
+  // The same call taken as returning falls through into C.
+  Cfg H = buildCfg(code({{}, {K::CondBranch, 4}, {}, {K::Call}, {}, {K::Return}}));
+  expectBlocks(H, {{0, 2, {1, 2}}, {2, 4, {2}}, {4, 6, {}}});
+}
+
+// switch (x) { case 0: a; break; case 1: b; break; default: c; } return:
+//   0 cmp         S
+//   1 jmp *table  -> 2, 4, 6
+//   2 mov         C0
+//   3 jmp 7
+//   4 mov         C1
+//   5 jmp 7
+//   6 mov         C2 (falls through)
+//   7 ret         X
+FunctionCode switchCode(bool TableRead) {
+  std::vector<uint32_t> Table;
+  if (TableRead)
+    Table = {2, 4, 6};
+  return code({{},
+               {K::IndirectJump, std::nullopt, false, Table},
+               {},
+               {K::UncondBranch, 7},
+               {},
+               {K::UncondBranch, 7},
+               {},
+               {K::Return}});
+}
+
+TEST(IpCfg, SwitchWithJumpTable) {
+  Cfg G = buildCfg(switchCode(true));
+  expectBlocks(G, {{0, 2, {1, 2, 3}}, {2, 4, {4}}, {4, 6, {4}}, {6, 7, {4}}, {7, 8, {}}});
+  EXPECT_TRUE(G.Blocks[0].TableKnown);
+  EXPECT_FALSE(G.Blocks[0].UntabledJump);
+}
+
+TEST(IpCfg, SwitchWithUnreadTableReachesOrphans) {
+  // Without the table the cases have no predecessor, so they become the
+  // successors of the one indirect jump whose table was not read.
+  Cfg G = buildCfg(switchCode(false));
+  expectBlocks(G, {{0, 2, {1, 2, 3}}, {2, 4, {4}}, {4, 6, {4}}, {6, 7, {4}}, {7, 8, {}}});
+  EXPECT_FALSE(G.Blocks[0].TableKnown);
+  EXPECT_TRUE(G.Blocks[0].UntabledJump);
+}
+
+TEST(IpFlow, SwitchSplitsByCaseWeights) {
+  // 100 dispatches: cases 60, 30, 10, all reaching the return: consistent.
+  Cfg G = buildCfg(switchCode(true));
+  setWeights(G, {100, 60, 30, 10, 100});
+  inferCounts(G, profiParams());
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{100, 60, 30, 10, 100}));
+  EXPECT_EQ(flow(G, 0, 1), 60u);
+  EXPECT_EQ(flow(G, 0, 2), 30u);
+  EXPECT_EQ(flow(G, 0, 3), 10u);
+  // The same with the edge parameters (a cost on taken jumps): the jumps out
+  // of a jump table are exempt, so the split still follows the cases.
+  Cfg E = buildCfg(switchCode(true));
+  setWeights(E, {100, 60, 30, 10, 100});
+  inferCounts(E, edgeProfiParams());
+  EXPECT_EQ(weights(E), (std::vector<uint64_t>{100, 60, 30, 10, 100}));
+  EXPECT_EQ(flow(E, 0, 1), 60u);
+  EXPECT_EQ(flow(E, 0, 3), 10u);
+}
+
+TEST(IpCfg, TwoSpansAndEntryInTheSecond) {
+  // A function in two ranges (a hot part at 10..12 whose entry it is, and a
+  // cold part at 0..1): each span starts a block; the entry is the block
+  // holding the entry instruction.
+  FunctionCode C;
+  C.Spans.push_back({0, {{K::UncondBranch, 12}}});
+  C.Spans.push_back({10, {{K::CondBranch, 0}, {}, {K::Return}}});
+  C.Entry = 10;
+  Cfg G = buildCfg(C);
+  // Leaders 0, 10, 11 (after the jcc), 12 (the cold part's jmp target).
+  expectBlocks(G, {{0, 1, {3}}, {10, 11, {0, 2}}, {11, 12, {3}}, {12, 13, {}}});
+  EXPECT_EQ(G.Entry, 1u);
+}
+
+TEST(IpCfg, TargetOutsideTheFunctionIsNoEdge) {
+  // A jmp to instruction 50 (another function: a tail call) starts no block
+  // and has no successor here.
+  expectBlocks(buildCfg(code({{}, {K::CondBranch, 50}, {K::Return}})),
+               {{0, 2, {1}}, {2, 3, {}}});
+}
+
+TEST(IpFlow, RawWeightsAreSamplesPerInstructionTimesScale) {
+  Cfg G = buildCfg(diamond());
+  // A (instructions 0, 1): 30 + 11 samples over 2 instructions x 10 = 205;
+  // B (2, 3): 0; C (4): 7 x 10 = 70; D (5): 1 x 10 = 10.
+  llvm::DenseMap<uint32_t, uint64_t> Samples{{0, 30}, {1, 11}, {4, 7}, {5, 1}};
+  setRawWeights(G, Samples, 10.0);
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{205, 0, 70, 10}));
+  // Rounded to the nearest: 41 / 2 x 0.5 = 10.25 -> 10; 7 x 0.5 = 3.5 -> 4.
+  setRawWeights(G, Samples, 0.5);
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{10, 0, 4, 1}));
+}
+
+TEST(IpFlow, CountScale) {
+  ProfileMetadata M;
+  M.Event = "cpu-clock:u";
+  M.SampleFreq = 4000; // 1e9 ns / 4000 = 250000 ns per sample
+  EXPECT_EQ(countScale(M), 250000.0);
+  M.Event = "cycles";
+  M.SampleFreq = 1000; // 2e9 cycles / 1000
+  EXPECT_EQ(countScale(M), 2e6);
+  M.Event = "instructions";
+  M.SamplePeriod = 100003;
+  EXPECT_EQ(countScale(M), 100003.0);
+  M.Event = "branch-misses"; // not a count of time or instructions
+  EXPECT_EQ(countScale(M), 100.0);
+}
+
+TEST(IpFlow, EntriesFromCallers) {
+  // Graph 0 calls graphs 1, 2 and 3 from its block 0 (raw 50) and graph 1
+  // from its block 1 (raw 20): 70 calls into graph 1, 50 into 2 and 3.
+  std::vector<Cfg> Gs(4);
+  for (Cfg &G : Gs)
+    G.Blocks.resize(2);
+  Gs[0].Blocks[0].Weight = 50;
+  Gs[0].Blocks[1].Weight = 20;
+  Gs[1].Blocks[0].Weight = 0;   // no sample: takes the callers' 70
+  Gs[2].Blocks[0].Weight = 400; // inflated (a stall): the smaller, 50
+  Gs[3].Blocks[0].Weight = 30;  // already smaller: kept
+  entriesFromCallers(Gs, {{0, 0, 1}, {0, 1, 1}, {0, 0, 2}, {0, 0, 3}});
+  EXPECT_EQ(Gs[1].Blocks[0].Weight, 70u);
+  EXPECT_EQ(Gs[2].Blocks[0].Weight, 50u);
+  EXPECT_EQ(Gs[3].Blocks[0].Weight, 30u);
+  EXPECT_EQ(Gs[0].Blocks[0].Weight, 50u); // nothing calls graph 0
+}
+
+TEST(IpFlow, InstCountsAreTheBlocksCounts) {
+  Cfg G = buildCfg(diamond());
+  setWeights(G, {100, 70, 30, 100});
+  EXPECT_EQ(instCounts({G}),
+            (InstCounts{{0, 100}, {1, 100}, {2, 70}, {3, 70}, {4, 30}, {5, 100}}));
+}
+
+TEST(IpCalls, IndirectCallSplitByEntryCounts) {
+  // At this call site the chains show A 30 times and B 10 times. A is seen
+  // only here (30 in all), B also elsewhere (40 in all). Entry counts: A 100,
+  // B 400. calls(here, A) = 100 x 30 / 30 = 100; calls(here, B) = 400 x 10 /
+  // 40 = 100: the call's 50 executions split 25 / 25 (by stack samples alone
+  // it would be 3 : 1).
+  std::map<llvm::StringRef, uint64_t> Here{{"A", 30}, {"B", 10}};
+  llvm::StringMap<uint64_t> Entry{{"A", 100}, {"B", 400}};
+  llvm::StringMap<uint64_t> ChainsTo{{"A", 30}, {"B", 40}};
+  auto W = callWeights(Here, Entry, ChainsTo);
+  ASSERT_EQ(W.size(), 2u);
+  EXPECT_EQ(W[0].second, 100.0);
+  EXPECT_EQ(W[1].second, 100.0);
+  EXPECT_EQ(splitCount(50, W),
+            (std::vector<std::pair<llvm::StringRef, uint64_t>>{{"A", 25}, {"B", 25}}));
+  // A target without an entry estimate counts as entered once: A 1 x 30 /
+  // 30 = 1 against B's 100, so of 202 calls A gets 2 and B 200.
+  Entry.erase("A");
+  W = callWeights(Here, Entry, ChainsTo);
+  EXPECT_EQ(splitCount(202, W),
+            (std::vector<std::pair<llvm::StringRef, uint64_t>>{{"A", 2}, {"B", 200}}));
+  // A share that rounds to 0 is dropped: 1 x 1 / 101 rounds to 0.
+  EXPECT_EQ(splitCount(1, W), (std::vector<std::pair<llvm::StringRef, uint64_t>>{{"B", 1}}));
+}
+
+} // namespace
+} // namespace pgoctl::convert
