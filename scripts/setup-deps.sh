@@ -12,6 +12,7 @@ PKGS=(
   libzstd-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
   linux-perf zstd
   chromium
+  cmark-gfm
 )
 
 missing=()
