@@ -86,6 +86,9 @@ public:
                    "Leave a function (name or glob) out of the hot set and the gate, "
                    "e.g. '[kernel]' (repeatable; still listed)")
         ->allow_extra_args(false);
+    App.add_flag("--gate-kernel", Opts.GateKernel,
+                 "Let [kernel] take part in the hot set and the gate (by default it is "
+                 "measured and listed only: its share moves with the machine's load)");
     App.add_option("--rows", Rows,
                    "Functions listed in the table, largest change first (default 20; 0: all)");
     App.add_option("--work-label", WorkLabel, "Label holding a profile's work (default work)");

@@ -412,8 +412,14 @@ void Comparer::selectIgnored(VerifyResult &R) {
                            llvm::toString(P.takeError()) + "): matched as an exact name");
   }
   std::string IgnoredList;
+  bool KernelSeen = false;
   for (uint32_t I : Ids) {
     llvm::StringRef N = Names.name(I);
+    if (N == "[kernel]" && !Opts.GateKernel && !llvm::is_contained(Opts.Ignore, N)) {
+      Ignored.insert(I);
+      KernelSeen = true;
+      continue;
+    }
     if (llvm::is_contained(Opts.Ignore, N) ||
         llvm::any_of(Globs, [&](const llvm::GlobPattern &G) { return G.match(N); })) {
       Ignored.insert(I);
@@ -423,6 +429,11 @@ void Comparer::selectIgnored(VerifyResult &R) {
   if (!Opts.Ignore.empty())
     R.Notes.push_back("left out of the hot set and the gate (--ignore): " +
                       (IgnoredList.empty() ? std::string("nothing matched") : IgnoredList));
+  if (KernelSeen)
+    R.Notes.push_back("[kernel] is measured and listed but left out of the hot set and the "
+                      "gate: its share moves with the machine's load (interrupts, page "
+                      "faults, scheduling) more than with the build; --gate-kernel includes "
+                      "it");
 }
 
 // Rankings are within a side, so plain counts rank as costs would.

@@ -55,6 +55,11 @@ struct VerifyOptions {
   /// kernel time is not what the build changed. They are still measured and
   /// listed in the table.
   std::vector<std::string> Ignore;
+  /// --gate-kernel: "[kernel]" takes part in the hot set and the gate. Off by
+  /// default: on a loaded machine the kernel's share of one unchanged
+  /// binary's samples moved by up to +154% between recordings (interrupts,
+  /// page faults, scheduling), which is the machine's drift, not the build's.
+  bool GateKernel = false;
   std::optional<double> WorkBefore, WorkAfter; ///< --work-before/--work-after
   /// --paired: before profile i and after profile i were recorded at the same
   /// time (side by side); the bootstrap resamples pairs (Statistics.h).

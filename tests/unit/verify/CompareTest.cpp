@@ -221,10 +221,11 @@ TEST(Compare, NewHotFunctionFails) {
 }
 
 // --ignore: the kernel's time triples (the machine, not the build); the
-// program's own code gets 20% cheaper. By hand: without --ignore, [kernel]
-// is in the hot set and regressed (FAIL); ignored, the hot set is main, f and
-// g, 5000 -> 4000 samples for the same work (PASS), and [kernel] is still
-// measured (3x, regressed) but not in the summary's list.
+// program's own code gets 20% cheaper. By hand: with --gate-kernel, [kernel]
+// is in the hot set and regressed (FAIL); by default it is not gated (PASS);
+// ignored, the hot set is main, f and g, 5000 -> 4000 samples for the same
+// work (PASS), and [kernel] is still measured (3x, regressed) but not in the
+// summary's list.
 TEST(Compare, IgnoredFunctionDoesNotGate) {
   Builder B;
   auto WithKernel = [&](AttributedProfile P, uint64_t N) {
@@ -239,12 +240,20 @@ TEST(Compare, IgnoredFunctionDoesNotGate) {
   };
   auto A = WithKernel(B.make({{"f", 2000}, {"g", 3000}}, 1000), 1000);
   auto C = WithKernel(B.make({{"f", 1000}, {"g", 3000}}, 1000), 3000);
-  auto R = compare({A}, {C}, B.Names, VerifyOptions{});
+  VerifyOptions GK;
+  GK.GateKernel = true;
+  auto R = compare({A}, {C}, B.Names, GK);
   ASSERT_TRUE(bool(R));
   EXPECT_EQ(R->Result, Verdict::Fail);
   EXPECT_TRUE(llvm::is_contained(R->Regressed, "[kernel]"));
+  // By default the kernel is the machine's: measured, not gated.
+  auto RD = compare({A}, {C}, B.Names, VerifyOptions{});
+  ASSERT_TRUE(bool(RD));
+  EXPECT_EQ(RD->Result, Verdict::Pass);
+  EXPECT_EQ(B.fn(*RD, "[kernel]").Self.Status, ChangeStatus::Regressed);
 
   VerifyOptions O;
+  O.GateKernel = true; // --ignore names it
   O.Ignore = {"[kernel]", "nothing*"};
   auto RI = compare({A}, {C}, B.Names, O);
   ASSERT_TRUE(bool(RI)) << llvm::toString(RI.takeError());
