@@ -235,14 +235,20 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
       DWARFUnit *Unit;
     };
     std::vector<Subprogram> Subprograms;
-    for (DWARFUnit *CU : Units)
+    for (DWARFUnit *CU : Units) {
+      std::optional<uint64_t> Lang =
+          dwarf::toUnsigned(CU->getUnitDIE(false).find(dwarf::DW_AT_language));
+      bool IsC = Lang && dwarf::isC(dwarf::SourceLanguage(*Lang));
       for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
         DWARFDie Die(CU, &Entry);
         if (!Die.isSubprogramDIE())
           continue;
         const char *Name = Die.getName(DINameKind::LinkageName);
+        const char *Short = Die.getName(DINameKind::ShortName);
+        if (Name && Short && IsC && StringRef(Name) != Short)
+          S->CNames.emplace_back(Name, Short);
         if (!Name)
-          Name = Die.getName(DINameKind::ShortName);
+          Name = Short;
         if (!Name)
           continue;
         Expected<DWARFAddressRangesVector> Rs = Die.getAddressRanges();
@@ -252,6 +258,8 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
         }
         Subprograms.push_back({Name, std::move(*Rs), CU});
       }
+    }
+    llvm::sort(S->CNames);
     // Cross-check with the symbol table: the function symbols at a
     // subprogram's entry must carry its name (a damaged .debug_str or
     // .debug_str_offsets turns `op_add` into `opPadd`). A subprogram whose

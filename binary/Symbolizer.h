@@ -137,6 +137,11 @@ public:
   /// First executable PT_LOAD's vaddr rounded down to 4 KiB (llvm-profgen's
   /// preferred base, the origin of --use-offset addresses).
   uint64_t preferredBase() const { return PreferredBase; }
+  /// The functions of C compile units whose linkage name is mangled (clang's
+  /// -funique-internal-linkage-names mangles C statics: `_ZL3fooi.__uniq.N`),
+  /// as (linkage name, DW_AT_name) sorted: callers print C functions without
+  /// C++ parameter lists.
+  llvm::ArrayRef<std::pair<std::string, std::string>> cFunctions() const { return CNames; }
   /// Where the debug info came from ("the binary", a path, or "none").
   const std::string &debugSource() const { return DebugSource; }
   const std::vector<std::string> &warnings() const { return Warnings; }
@@ -167,6 +172,8 @@ private:
   std::vector<JumpTable> JumpTables; ///< sorted by Jump
   std::vector<std::string> NameStore;
   std::vector<llvm::StringRef> Names;
+  /// C functions with mangled linkage names: linkage name -> DW_AT_name.
+  std::vector<std::pair<std::string, std::string>> CNames; ///< sorted
   /// Per instruction: 0 = no frames, kUnknown = not symbolized yet, else an
   /// index into StackBegin.
   std::vector<uint32_t> InstStack;

@@ -1,6 +1,7 @@
 // cli/CmdVerify.cpp: `pgoctl verify --before A [A2 ...] --after B [B2 ...]
 // [--binary-before P]... [--binary-after Q]... [--work-before N --work-after M]
-// [--top N] [--max-growth PCT] [--min-effect PCT] [--alpha A]
+// [--expect cheaper] [--top N] [--max-growth PCT] [--min-effect PCT] [--alpha A]
+// [--drift PCT] [--work-drift PCT]
 // [--json|--markdown] [--flamegraph OUT.html]`.
 //
 // Passes: load each input (a .pgoprof is read, anything else imported as
@@ -12,6 +13,7 @@
 #include "cli/Command.h"
 #include "cli/Options.h"
 #include "collect/Importer.h"
+#include "core/Error.h"
 #include "core/ProfileFormat.h"
 #include "verify/FlameGraph.h"
 #include "verify/Report.h"
@@ -49,10 +51,10 @@ public:
                  "The i-th --before and i-th --after profile were recorded at the same time "
                  "(side by side): the bootstrap resamples pairs, so drift of the machine "
                  "common to a pair cancels");
-    App.add_option("--top", Opts.Top, "Size of the hot set (default 10)")
+    App.add_option("--top", Opts.Top, "Size of the hot set (default 5)")
         ->check(CLI::Range(1u, 100000u));
     App.add_option("--max-growth", Opts.MaxGrowthPct,
-                   "Fail when a top-N function grows by more than PCT% (default 10)")
+                   "Fail when a top-N function grows by more than PCT% (default 15)")
         ->check(finiteRange(0, 1e6));
     App.add_option("--min-effect", Opts.MinEffectPct,
                    "Smallest change in % reported as real (default 5)")
@@ -64,12 +66,29 @@ public:
                    "Functions with fewer samples (both sides) are not tested (default 10)");
     App.add_flag("!--no-fail-on-new-hot", Opts.FailOnNewHot,
                  "Gate: do not fail when a function enters the top N by self cost");
-    App.add_flag("!--no-require-cheaper", Opts.RequireCheaper,
-                 "Gate: do not require the hot set to get cheaper");
+    App.add_option("--expect", Expect,
+                   "'cheaper': the release check of a PGO/BOLT build, which also fails "
+                   "unless the hot set got cheaper per unit of work (default: the deploy "
+                   "gate, which fails on regressions only)")
+        ->check(CLI::IsMember({"cheaper"}));
+    App.add_flag("--no-require-cheaper", NoRequireCheaper,
+                 "Gate: do not require the hot set to get cheaper (the default; undoes "
+                 "--expect cheaper)");
+    App.add_option("--drift", Opts.DriftPct,
+                   "Drift allowance in % for a function's cost relative to the rest of its "
+                   "profile, when a side has fewer than 3 profiles (default 5)")
+        ->check(finiteRange(0, 1e6));
+    App.add_option("--work-drift", Opts.WorkDriftPct,
+                   "Drift allowance in % for cost per unit of work, when a side has fewer "
+                   "than 3 profiles (default 25)")
+        ->check(finiteRange(0, 1e6));
     App.add_option("--ignore", Opts.Ignore,
                    "Leave a function (name or glob) out of the hot set and the gate, "
                    "e.g. '[kernel]' (repeatable; still listed)")
         ->allow_extra_args(false);
+    App.add_flag("--gate-kernel", Opts.GateKernel,
+                 "Let [kernel] take part in the hot set and the gate (by default it is "
+                 "measured and listed only: its share moves with the machine's load)");
     App.add_option("--rows", Rows,
                    "Functions listed in the table, largest change first (default 20; 0: all)");
     App.add_option("--work-label", WorkLabel, "Label holding a profile's work (default work)");
@@ -86,11 +105,12 @@ public:
       Opts.WorkBefore = *WorkBefore;
     if (WorkAfter)
       Opts.WorkAfter = *WorkAfter;
+    Opts.RequireCheaper = Expect == "cheaper" && !NoRequireCheaper;
     NameTable Names;
     std::vector<AttributedProfile> A, B;
-    if (llvm::Error E = loadSide(Ctx, Before, BinBefore, Names, A))
+    if (llvm::Error E = loadSide(Ctx, SideSource{Before, BinBefore}, Names, A))
       return std::move(E);
-    if (llvm::Error E = loadSide(Ctx, After, BinAfter, Names, B))
+    if (llvm::Error E = loadSide(Ctx, SideSource{After, BinAfter}, Names, B))
       return std::move(E);
     llvm::Expected<VerifyResult> R = [&] {
       Stats::Pass S(Ctx.PassStats, "compare");
@@ -98,11 +118,12 @@ public:
     }();
     if (!R)
       return R.takeError();
-    // spdlog writes to stdout: JSON and Markdown carry the warnings instead.
+    // Warnings go to stderr (stdout is the report, maybe a PR comment); JSON
+    // and Markdown carry them too.
     bool Log = !Json && !Markdown;
-    if (Log)
+    if (spdlog::default_logger()->should_log(spdlog::level::warn))
       for (const std::string &W : R->Warnings)
-        spdlog::warn("{}", W);
+        llvm::errs() << "warning: " << escapeForTerminal(W) << "\n";
     if (!FlameOut.empty()) {
       Stats::Pass S(Ctx.PassStats, "flame graph");
       if (llvm::Error E = writeFlameGraphFile(*R, FlameGraphOptions{}, FlameOut))
@@ -123,15 +144,23 @@ public:
   }
 
 private:
-  llvm::Error loadSide(CommandContext &Ctx, const std::vector<std::string> &Inputs,
-                       const std::vector<std::string> &Binaries, NameTable &Names,
+  /// A side's profiles, one per window, from wherever they live: the local
+  /// files given (a .pgoprof, or a perf.data imported against the side's
+  /// binaries). The store's windows (`--store`, issue 22 item 3) are another
+  /// SideSource: each yields (source name, profile) in order.
+  struct SideSource {
+    std::vector<std::string> Files;
+    std::vector<std::string> Binaries;
+  };
+
+  llvm::Error loadSide(CommandContext &Ctx, const SideSource &Side, NameTable &Names,
                        std::vector<AttributedProfile> &Out) {
     AttributionOptions AO;
-    AO.Binaries = Binaries;
+    AO.Binaries = Side.Binaries;
     AO.WorkLabel = WorkLabel;
     Attributor Attr(Names, AO);
-    for (const std::string &In : Inputs) {
-      llvm::Expected<Profile> P = load(Ctx, In, Binaries);
+    for (const std::string &In : Side.Files) {
+      llvm::Expected<Profile> P = load(Ctx, In, Side.Binaries);
       if (!P)
         return P.takeError();
       Stats::Pass S(Ctx.PassStats, "attribute " + In);
@@ -155,7 +184,8 @@ private:
 
   std::vector<std::string> Before, After, BinBefore, BinAfter;
   std::optional<double> WorkBefore, WorkAfter;
-  std::string FlameOut, WorkLabel = "work";
+  std::string FlameOut, WorkLabel = "work", Expect;
+  bool NoRequireCheaper = false;
   unsigned Rows = 20;
   bool Json = false, Markdown = false, KeepGoing = false;
   VerifyOptions Opts;

@@ -12,7 +12,7 @@ PKGS=(
   libzstd-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
   linux-perf zstd
   chromium
-  libcurl4-openssl-dev libexpat1-dev awscli zlib1g-dev nodejs
+  libcurl4-openssl-dev libexpat1-dev awscli zlib1g-dev nodejs cmark-gfm
 )
 
 # npm packages of the tests, pinned, in a prefix of their own (not npm's

@@ -37,8 +37,20 @@ struct Attributor::ResolvedElf {
   std::vector<LoadSegment> Segments; ///< to convert file offsets
   bool Offsets = false;              ///< the profile has file offsets
   bool Kernel = false;
+  /// C functions the demangler would give C++ parameter lists (clang's
+  /// -funique-internal-linkage-names mangles C statics): canonical C++ form
+  /// -> the C name, from the DWARF units' language.
+  llvm::StringMap<std::string> CForms;
   /// (address, is return address) -> interned names, outermost first.
   llvm::DenseMap<uint64_t, llvm::SmallVector<uint32_t, 4>> Memo;
+
+  /// The canonical name of a symbol or DWARF linkage name of this binary.
+  std::string canonical(llvm::StringRef Name) const {
+    std::string C = canonicalFunctionName(Name);
+    if (auto It = CForms.find(C); It != CForms.end())
+      return It->second;
+    return C;
+  }
 };
 
 Attributor::Attributor(NameTable &Names, AttributionOptions Opts)
@@ -93,8 +105,11 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
     Warnings.push_back(BS.SymsError);
   llvm::Expected<std::unique_ptr<binary::Symbolizer>> Sy =
       binary::Symbolizer::create(Path, binary::SymbolizerOptions{});
-  if (Sy && (*Sy)->hasDwarf())
+  if (Sy && (*Sy)->hasDwarf()) {
     R.Sym = std::move(*Sy);
+    for (const auto &[Linkage, Short] : R.Sym->cFunctions())
+      R.CForms[canonicalFunctionName(Linkage)] = Short;
+  }
   else if (!Sy)
     Warnings.push_back(llvm::toString(Sy.takeError()));
   else
@@ -105,6 +120,9 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
 }
 
 namespace {
+
+/// Marks a name id in a path as an inlined frame (Walker::add strips it).
+constexpr uint32_t kInlined = 1u << 31;
 
 /// Builds per-function counts of one profile.
 class Walker {
@@ -129,12 +147,12 @@ public:
     std::string Canon;
     const binary::SymbolInfo *SI = R.Syms ? R.Syms->lookup(Lookup) : nullptr;
     if (SI)
-      Canon = canonicalFunctionName(SI->Name);
+      Canon = R.canonical(SI->Name);
     if (R.Sym)
       if (std::optional<uint32_t> I = R.Sym->instContaining(Lookup)) {
         llvm::ArrayRef<binary::InlineFrame> Fr = R.Sym->frames(*I);
         if (!Fr.empty()) {
-          std::string Outer = canonicalFunctionName(R.Sym->name(Fr[0].Name));
+          std::string Outer = R.canonical(R.Sym->name(Fr[0].Name));
           // Another name for the same code is an alias, not stale DWARF: the
           // symbol table keeps one of the names at an address (libc's _exit,
           // DWARF's _Exit); the DWARF range is exactly the symbol's. The
@@ -143,9 +161,9 @@ public:
           bool Alias = FR && FR->Begin == SI->Start && FR->End == SI->Start + SI->Size;
           if (Canon.empty() || Outer == Canon || Alias) {
             for (const binary::InlineFrame &F : Fr)
-              V.push_back(Names.intern(&F == Fr.data() && Alias
-                                           ? Canon
-                                           : canonicalFunctionName(R.Sym->name(F.Name))));
+              V.push_back(&F == Fr.data()
+                              ? Names.intern(Alias ? Canon : R.canonical(R.Sym->name(F.Name)))
+                              : Names.intern(R.canonical(R.Sym->name(F.Name))) | kInlined);
             return V;
           }
           ++Out.StaleDwarfAddrs;
@@ -161,17 +179,28 @@ public:
   }
 
   /// Counts one root-first path.
-  void add(llvm::ArrayRef<uint32_t> Path, uint64_t Count) {
-    if (Path.empty() || Count == 0)
+  void add(llvm::ArrayRef<uint32_t> FlaggedPath, uint64_t Count) {
+    if (FlaggedPath.empty() || Count == 0)
       return;
+    std::vector<uint32_t> Path(FlaggedPath.begin(), FlaggedPath.end());
+    for (uint32_t &Id : Path)
+      Id &= ~kInlined;
     Out.Samples += Count;
     grow(Path);
     Out.Costs[Path.back()].Self += Count;
+    // Incl once per function; InclInlined when no frame of it is outlined.
     Seen.clear();
-    for (uint32_t Id : Path)
-      if (Seen.insert(Id).second)
-        Out.Costs[Id].Incl += Count;
-    Out.Folded[std::vector<uint32_t>(Path.begin(), Path.end())] += Count;
+    Outlined.clear();
+    for (size_t I = 0; I < Path.size(); ++I) {
+      if (Seen.insert(Path[I]).second)
+        Out.Costs[Path[I]].Incl += Count;
+      if (!(FlaggedPath[I] & kInlined))
+        Outlined.insert(Path[I]);
+    }
+    for (uint32_t Id : Seen)
+      if (!Outlined.count(Id))
+        Out.Costs[Id].InclInlined += Count;
+    Out.Folded[std::move(Path)] += Count;
   }
 
 private:
@@ -184,7 +213,7 @@ private:
   NameTable &Names;
   AttributedProfile &Out;
   llvm::SmallVector<uint32_t, 1> PseudoBuf;
-  llvm::DenseSet<uint32_t> Seen;
+  llvm::DenseSet<uint32_t> Seen, Outlined;
 };
 
 } // namespace

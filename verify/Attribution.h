@@ -58,6 +58,9 @@ private:
 
 struct FunctionCost {
   uint64_t Self = 0, Incl = 0;
+  /// Samples with the function on the stack as an inlined frame only (DWARF
+  /// inline stacks): tells a function inlined in one build from the other.
+  uint64_t InclInlined = 0;
 };
 
 /// One input profile, attributed.

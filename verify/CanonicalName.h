@@ -21,7 +21,8 @@ namespace pgoctl::verify {
 /// The symbol name with compiler and tool suffixes removed (still mangled).
 llvm::StringRef foldSuffixes(llvm::StringRef Name);
 
-/// foldSuffixes() then llvm::demangle().
+/// foldSuffixes() then llvm::demangle(); a name demangled already, with its
+/// suffixes printed by the demangler (`f(int) (.cold.0)`), folds to `f(int)`.
 std::string canonicalFunctionName(llvm::StringRef Name);
 
 } // namespace pgoctl::verify

@@ -1,16 +1,24 @@
 // verify/Compare.cpp: per-function changes, the hot set and their intervals
 // (see Verify.h for the decisions and Statistics.h for the model).
 //
-// Steps: check the inputs agree (event, sampling kind), choose the
-// normalization (work of every window, else shares) and each profile's
-// exposure, pool each side's counts per function, rank (top N before by
-// inclusive, by self before and after), count the tests for the Bonferroni
-// adjustment, then give every tested measure its exact interval, the
-// bootstrap interval when a side has several profiles, and a status.
+// Comparer::run's steps, in order: check the inputs agree (event, sampling
+// kind) and choose the normalization (work of every window, else shares) and
+// each profile's exposure; sum up each side; pool each side's counts per
+// function; apply --ignore; rank (top N before by inclusive and by self,
+// after by self and inclusive); count the tests for the Bonferroni
+// adjustment; find inlining churn; measure every function (relative to the
+// rest of its profile, and per unit of work), then the hot set (per unit of
+// work); fold the stacks for the flame graph; describe the model; gate.
+//
+// Drift: with fewer than kDriftProfiles profiles on a side no bootstrap can
+// see how the machine's speed moved between the windows, so intervals are
+// widened by a drift allowance (--drift for relative costs, --work-drift for
+// costs per unit of work); with more, the bootstrap over profiles covers it.
 #include "verify/Verify.h"
 
 #include "core/Support.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -18,6 +26,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace pgoctl::verify {
@@ -61,6 +70,10 @@ struct PerProfile {
   uint64_t sumB() const { return std::accumulate(B.begin(), B.end(), uint64_t(0)); }
 };
 
+/// Inlined in at least half of its samples on one side and in less than
+/// half on the other.
+bool mostlyInlined(const FunctionCost &C) { return C.Incl && 2 * C.InclInlined >= C.Incl; }
+
 class Comparer {
 public:
   Comparer(const std::vector<AttributedProfile> &Before,
@@ -73,9 +86,30 @@ public:
   llvm::Expected<VerifyResult> run();
 
 private:
+  llvm::Error checkInputs() const;
   llvm::Error normalize(VerifyResult &R);
-  void measure(const PerProfile &C, bool Tested, Change &Out) const;
+  void summarizeSides(VerifyResult &R) const;
+  void pool();
+  void selectIgnored(VerifyResult &R);
+  void rank();
+  void countTests(VerifyResult &R);
+  void findInlineChurn();
+  void chooseReference(VerifyResult &R);
+  void measureFunctions(VerifyResult &R);
+  void measureHotSet(VerifyResult &R);
+  void foldStacks(VerifyResult &R) const;
+  void describeModel(VerifyResult &R) const;
+
   PerProfile counts(uint32_t Id, bool Self) const;
+  PerProfile totals() const;
+  void measureRelative(const PerProfile &C, const PerProfile &Self, uint32_t Id, bool Tested,
+                       Change &Out) const;
+  void measurePerWork(const PerProfile &C, bool Tested, Change &Out) const;
+  void decide(Change &Out, double AllowancePct) const;
+  void confirm(Change &Rel, const Change &Work) const;
+  bool testable(uint64_t Before, uint64_t After) const {
+    return Before + After >= Opts.MinSamples;
+  }
 
   const std::vector<AttributedProfile> &Bf, &Af;
   const NameTable &Names;
@@ -83,6 +117,15 @@ private:
   ProfileBootstrap Boot;
   std::vector<double> ExpA, ExpB; ///< per profile
   double TotExpA = 0, TotExpB = 0, Scale = 1, AlphaAdj = 0.05;
+  bool ByWork = false, DriftCovered = false;
+  std::vector<FunctionCost> PA, PB; ///< pooled per name id
+  std::vector<uint32_t> Ids;        ///< functions with samples
+  uint32_t UnknownId = ~0u;
+  llvm::DenseSet<uint32_t> Ignored;
+  std::vector<uint32_t> TopInclA, TopSelfA, TopSelfB, TopInclB;
+  llvm::DenseMap<uint32_t, std::pair<uint32_t, std::string>> Churn; ///< id -> caller, text
+  llvm::DenseSet<uint32_t> Typical;  ///< the drift reference (chooseReference)
+  std::vector<uint64_t> RefA, RefB;  ///< the reference's self samples per profile
 };
 
 PerProfile Comparer::counts(uint32_t Id, bool Self) const {
@@ -94,24 +137,20 @@ PerProfile Comparer::counts(uint32_t Id, bool Self) const {
   return C;
 }
 
-void Comparer::measure(const PerProfile &C, bool Tested, Change &Out) const {
-  Out.Before = C.sumA();
-  Out.After = C.sumB();
-  Out.CostBefore = double(Out.Before) / TotExpA * Scale;
-  Out.CostAfter = double(Out.After) / TotExpB * Scale;
-  Out.Ratio = poissonRatio(Out.Before, Out.After, TotExpA, TotExpB);
-  if (!Tested || Out.Before + Out.After < Opts.MinSamples) {
-    Out.Status = ChangeStatus::NotTested;
-    Out.Exact = Out.CI = Interval{};
-    return;
-  }
-  Out.Exact = poissonRatioInterval(Out.Before, Out.After, TotExpA, TotExpB, AlphaAdj);
-  Out.CI = Out.Exact;
-  if (Boot.enabled()) {
-    Out.Bootstrap = Boot.interval(C.A, ExpA, C.B, ExpB, AlphaAdj);
-    Out.CI.Lo = std::min(Out.CI.Lo, Out.Bootstrap->Lo);
-    Out.CI.Hi = std::max(Out.CI.Hi, Out.Bootstrap->Hi);
-  }
+PerProfile Comparer::totals() const {
+  PerProfile T;
+  for (const AttributedProfile &P : Bf)
+    T.A.push_back(P.Samples);
+  for (const AttributedProfile &P : Af)
+    T.B.push_back(P.Samples);
+  return T;
+}
+
+void Comparer::decide(Change &Out, double AllowancePct) const {
+  Out.AllowancePct = AllowancePct;
+  double W = 1 + AllowancePct / 100;
+  Out.CI.Lo /= W;
+  Out.CI.Hi *= W;
   double Me = Opts.MinEffectPct / 100;
   bool Significant = !Out.CI.contains(1.0);
   if (Significant && Out.Ratio >= 1 + Me)
@@ -124,8 +163,103 @@ void Comparer::measure(const PerProfile &C, bool Tested, Change &Out) const {
     Out.Status = ChangeStatus::Unchanged;
   else {
     Out.Status = ChangeStatus::Undecided;
-    Out.MoreSamplesFactor = samplesFactorNeeded(Out.Before, Out.After, Me, AlphaAdj);
+    // More samples help only when the interval without the allowance is
+    // undecided too; else only more profiles per side do.
+    Interval Raw{Out.CI.Lo * W, Out.CI.Hi / W};
+    if (AllowancePct > 0 && !Raw.contains(1.0))
+      Out.WithinDrift = true;
+    else
+      Out.MoreSamplesFactor = samplesFactorNeeded(Out.Before, Out.After, Me, AlphaAdj);
   }
+}
+
+// The function against the drift reference (chooseReference): rho =
+// (b / ref_b) / (a / ref_a), the reference without the function itself. When
+// that reference holds under a tenth of the samples (one function dominates,
+// or nothing is typical), the rest of the profile is the reference. The
+// interval combines the exact intervals of b/a and of ref_b/ref_a at alpha/2
+// each (Bonferroni: both hold with 1 - alpha whatever their dependence), so
+// the reference's own sampling noise is covered.
+void Comparer::measureRelative(const PerProfile &C, const PerProfile &Self, uint32_t Id,
+                               bool Tested, Change &Out) const {
+  PerProfile T = totals(), Ref;
+  bool InRef = Typical.count(Id) > 0;
+  for (size_t I = 0; I < C.A.size(); ++I)
+    Ref.A.push_back(RefA[I] - (InRef ? Self.A[I] : 0));
+  for (size_t I = 0; I < C.B.size(); ++I)
+    Ref.B.push_back(RefB[I] - (InRef ? Self.B[I] : 0));
+  uint64_t NA = T.sumA(), NB = T.sumB();
+  if (10 * (Ref.sumA() + Ref.sumB()) < NA + NB) {
+    for (size_t I = 0; I < C.A.size(); ++I)
+      Ref.A[I] = T.A[I] - std::min(C.A[I], T.A[I]);
+    for (size_t I = 0; I < C.B.size(); ++I)
+      Ref.B[I] = T.B[I] - std::min(C.B[I], T.B[I]);
+  }
+  uint64_t A = C.sumA(), B = C.sumB(), RA = Ref.sumA(), RB = Ref.sumB();
+  Out.Before = A;
+  Out.After = B;
+  Out.CostBefore = NA ? 100.0 * double(A) / double(NA) : 0;
+  Out.CostAfter = NB ? 100.0 * double(B) / double(NB) : 0;
+  Out.Ratio = RA && RB ? poissonRatio(A, B, double(RA), double(RB)) : 1;
+  if (!Tested || !testable(A, B) || !testable(RA, RB) || !RA || !RB) {
+    Out.Status = ChangeStatus::NotTested;
+    Out.Exact = Out.CI = Interval{};
+    return;
+  }
+  Interval F = poissonRatioInterval(A, B, 1, 1, AlphaAdj / 2);
+  Interval RI = poissonRatioInterval(RA, RB, 1, 1, AlphaAdj / 2);
+  Out.Exact = Interval{RI.Hi > 0 ? F.Lo / RI.Hi : 0,
+                       RI.Lo > 0 ? F.Hi / RI.Lo : std::numeric_limits<double>::infinity()};
+  Out.CI = Out.Exact;
+  if (Boot.enabled()) {
+    std::vector<double> EA(Ref.A.begin(), Ref.A.end()), EB(Ref.B.begin(), Ref.B.end());
+    Out.Bootstrap = Boot.interval(C.A, EA, C.B, EB, AlphaAdj);
+    Out.CI.Lo = std::min(Out.CI.Lo, Out.Bootstrap->Lo);
+    Out.CI.Hi = std::max(Out.CI.Hi, Out.Bootstrap->Hi);
+  }
+  decide(Out, DriftCovered ? 0 : Opts.DriftPct);
+}
+
+// Cost per unit of work (or, without work counts, share of the side's
+// samples): Poisson counts with the windows' exposures.
+void Comparer::measurePerWork(const PerProfile &C, bool Tested, Change &Out) const {
+  Out.Before = C.sumA();
+  Out.After = C.sumB();
+  Out.CostBefore = double(Out.Before) / TotExpA * Scale;
+  Out.CostAfter = double(Out.After) / TotExpB * Scale;
+  Out.Ratio = poissonRatio(Out.Before, Out.After, TotExpA, TotExpB);
+  if (!Tested || !testable(Out.Before, Out.After)) {
+    Out.Status = ChangeStatus::NotTested;
+    Out.Exact = Out.CI = Interval{};
+    return;
+  }
+  Out.Exact = poissonRatioInterval(Out.Before, Out.After, TotExpA, TotExpB, AlphaAdj);
+  Out.CI = Out.Exact;
+  if (Boot.enabled()) {
+    Out.Bootstrap = Boot.interval(C.A, ExpA, C.B, ExpB, AlphaAdj);
+    Out.CI.Lo = std::min(Out.CI.Lo, Out.Bootstrap->Lo);
+    Out.CI.Hi = std::max(Out.CI.Hi, Out.Bootstrap->Hi);
+  }
+  decide(Out, DriftCovered ? 0 : ByWork ? Opts.WorkDriftPct : Opts.DriftPct);
+}
+
+void Comparer::confirm(Change &Rel, const Change &Work) const {
+  double Me = Opts.MinEffectPct / 100;
+  if ((Rel.Status == ChangeStatus::Regressed && Work.Ratio < 1 + Me) ||
+      (Rel.Status == ChangeStatus::Improved && Work.Ratio > 1 - Me)) {
+    Rel.Status = ChangeStatus::Undecided;
+    Rel.Unconfirmed = true;
+  }
+}
+
+llvm::Error Comparer::checkInputs() const {
+  if (Bf.empty() || Af.empty())
+    return makeError("verify needs at least one profile on each side");
+  if (Opts.Paired && Bf.size() != Af.size())
+    return makeError("--paired needs as many after profiles as before profiles (the i-th of "
+                     "each side recorded at the same time), got {0} before and {1} after",
+                     Bf.size(), Af.size());
+  return llvm::Error::success();
 }
 
 llvm::Error Comparer::normalize(VerifyResult &R) {
@@ -218,26 +352,18 @@ llvm::Error Comparer::normalize(VerifyResult &R) {
     R.CostUnit = "samples per unit of work";
   }
   R.CostScale = Scale;
-  if (R.ByWork && (Bf.size() < 2 || Af.size() < 2))
-    R.Notes.push_back("one profile on a side: the intervals cover sampling noise only, not "
-                      "run-to-run drift of the machine's speed (co-tenants, frequency), "
-                      "which changes cost per unit of work too; give several profiles per "
-                      "side (hosts, windows) for the bootstrap, or compare shares");
+  if (R.ByWork && (Bf.size() < kDriftProfiles || Af.size() < kDriftProfiles))
+    R.Notes.push_back(llvm::formatv(
+        "fewer than {0} profiles on a side: no bootstrap can see the run-to-run drift of the "
+        "machine's speed (co-tenants, frequency), which moves cost per unit of work, so "
+        "claims about it carry a drift allowance of {1}%; functions are judged against the "
+        "functions that changed alike, which drift does not move; give several profiles per "
+        "side (hosts, windows) to judge cost per unit of work",
+        kDriftProfiles, formatNum(Opts.WorkDriftPct)));
   return llvm::Error::success();
 }
 
-llvm::Expected<VerifyResult> Comparer::run() {
-  VerifyResult R;
-  R.Opts = Opts;
-  R.Names = &Names;
-  if (Bf.empty() || Af.empty())
-    return makeError("verify needs at least one profile on each side");
-  if (Opts.Paired && Bf.size() != Af.size())
-    return makeError("--paired needs as many after profiles as before profiles (the i-th of "
-                     "each side recorded at the same time), got {0} before and {1} after",
-                     Bf.size(), Af.size());
-  if (llvm::Error E = normalize(R))
-    return std::move(E);
+void Comparer::summarizeSides(VerifyResult &R) const {
   for (const auto &[Side, S] : {std::pair{&Bf, &R.Before}, std::pair{&Af, &R.After}})
     for (const AttributedProfile &P : *Side) {
       S->Sources.push_back(P.Source);
@@ -250,28 +376,32 @@ llvm::Expected<VerifyResult> Comparer::run() {
   if (!R.Before.FromStacks || !R.After.FromStacks)
     R.Notes.push_back("some inputs have no call stacks: inclusive cost is self cost plus "
                       "inline callers only (record with -g)");
+}
 
-  // Pooled costs per function.
+void Comparer::pool() {
   size_t NumNames = Names.size();
-  std::vector<FunctionCost> PA(NumNames), PB(NumNames);
+  PA.assign(NumNames, {});
+  PB.assign(NumNames, {});
   for (const auto &[Side, Pool] : {std::pair{&Bf, &PA}, std::pair{&Af, &PB}})
     for (const AttributedProfile &P : *Side)
       for (size_t I = 0; I < P.Costs.size(); ++I) {
         (*Pool)[I].Self += P.Costs[I].Self;
         (*Pool)[I].Incl += P.Costs[I].Incl;
+        (*Pool)[I].InclInlined += P.Costs[I].InclInlined;
       }
-  std::vector<uint32_t> Ids;
   for (uint32_t I = 0; I < NumNames; ++I)
     if (PA[I].Incl || PB[I].Incl)
       Ids.push_back(I);
-  uint32_t UnknownId = ~0u;
   for (uint32_t I : Ids)
     if (Names.name(I) == "[unknown]")
       UnknownId = I;
-  // --ignore: an exact name, else a glob ("[kernel]" is a name, not a
-  // character class, when a function has that name). A pattern that is not a
-  // glob (C++ names have brackets: `operator[]`) is matched as a name only,
-  // with a warning, so that a typo does not go unnoticed.
+}
+
+// --ignore: an exact name, else a glob ("[kernel]" is a name, not a
+// character class, when a function has that name). A pattern that is not a
+// glob (C++ names have brackets: `operator[]`) is matched as a name only,
+// with a warning, so that a typo does not go unnoticed.
+void Comparer::selectIgnored(VerifyResult &R) {
   std::vector<llvm::GlobPattern> Globs;
   for (const std::string &G : Opts.Ignore) {
     llvm::Expected<llvm::GlobPattern> P = llvm::GlobPattern::create(G);
@@ -281,10 +411,15 @@ llvm::Expected<VerifyResult> Comparer::run() {
       R.Warnings.push_back("--ignore '" + G + "' is not a glob (" +
                            llvm::toString(P.takeError()) + "): matched as an exact name");
   }
-  llvm::DenseSet<uint32_t> Ignored;
   std::string IgnoredList;
+  bool KernelSeen = false;
   for (uint32_t I : Ids) {
     llvm::StringRef N = Names.name(I);
+    if (N == "[kernel]" && !Opts.GateKernel && !llvm::is_contained(Opts.Ignore, N)) {
+      Ignored.insert(I);
+      KernelSeen = true;
+      continue;
+    }
     if (llvm::is_contained(Opts.Ignore, N) ||
         llvm::any_of(Globs, [&](const llvm::GlobPattern &G) { return G.match(N); })) {
       Ignored.insert(I);
@@ -294,6 +429,15 @@ llvm::Expected<VerifyResult> Comparer::run() {
   if (!Opts.Ignore.empty())
     R.Notes.push_back("left out of the hot set and the gate (--ignore): " +
                       (IgnoredList.empty() ? std::string("nothing matched") : IgnoredList));
+  if (KernelSeen)
+    R.Notes.push_back("[kernel] is measured and listed but left out of the hot set and the "
+                      "gate: its share moves with the machine's load (interrupts, page "
+                      "faults, scheduling) more than with the build; --gate-kernel includes "
+                      "it");
+}
+
+// Rankings are within a side, so plain counts rank as costs would.
+void Comparer::rank() {
   auto Ranked = [&](auto Key) {
     std::vector<uint32_t> V;
     for (uint32_t I : Ids)
@@ -306,53 +450,165 @@ llvm::Expected<VerifyResult> Comparer::run() {
       V.resize(Opts.Top);
     return V;
   };
-  std::vector<uint32_t> TopInclA = Ranked([&](uint32_t I) { return PA[I].Incl; });
-  std::vector<uint32_t> TopSelfA = Ranked([&](uint32_t I) { return PA[I].Self; });
-  // After: ranked by normalized self cost so a load change does not matter
-  // (the ranking is within a side, so plain counts do).
-  std::vector<uint32_t> TopSelfB = Ranked([&](uint32_t I) { return PB[I].Self; });
+  TopInclA = Ranked([&](uint32_t I) { return PA[I].Incl; });
+  TopSelfA = Ranked([&](uint32_t I) { return PA[I].Self; });
+  TopSelfB = Ranked([&](uint32_t I) { return PB[I].Self; });
+  TopInclB = Ranked([&](uint32_t I) { return PB[I].Incl; });
+}
 
-  // Number of tests: every function's self cost, the inclusive cost of the
-  // hot set's functions, and the hot set as a whole.
+// Number of tests: every function's self cost (relative, and per work when
+// work counts are given), the inclusive cost of the hot functions (before
+// top N by inclusive or self), and the hot set as a whole.
+void Comparer::countTests(VerifyResult &R) {
   unsigned M = 1;
   for (uint32_t I : Ids)
-    M += PA[I].Self + PB[I].Self >= Opts.MinSamples;
-  for (uint32_t I : TopInclA)
-    M += PA[I].Incl + PB[I].Incl >= Opts.MinSamples;
+    M += (ByWork ? 2 : 1) * testable(PA[I].Self, PB[I].Self);
+  llvm::DenseSet<uint32_t> InclTested(TopInclA.begin(), TopInclA.end());
+  InclTested.insert(TopSelfA.begin(), TopSelfA.end());
+  for (uint32_t I : InclTested)
+    M += testable(PA[I].Incl, PB[I].Incl);
   R.Tests = M;
   AlphaAdj = Opts.Alpha / double(M);
   R.AlphaPerTest = AlphaAdj;
   R.Bootstrapped = Boot.enabled();
+  R.DriftCovered = DriftCovered;
+}
 
-  llvm::DenseSet<uint32_t> Hot(TopInclA.begin(), TopInclA.end());
+// A function mostly inlined on one side and mostly outlined on the other
+// (DWARF inline stacks tell) changed its cost accounting, not necessarily its
+// cost: its caller is the frame most often right above it (both sides).
+void Comparer::findInlineChurn() {
+  std::vector<uint32_t> Candidates;
+  for (uint32_t I : Ids)
+    if (PA[I].Incl && PB[I].Incl && mostlyInlined(PA[I]) != mostlyInlined(PB[I]))
+      Candidates.push_back(I);
+  if (Candidates.empty())
+    return;
+  llvm::DenseSet<uint32_t> Want(Candidates.begin(), Candidates.end());
+  llvm::DenseMap<uint32_t, std::map<uint32_t, uint64_t>> Callers;
+  for (const auto *Side : {&Bf, &Af})
+    for (const AttributedProfile &P : *Side)
+      for (const auto &[Path, Count] : P.Folded)
+        for (size_t K = 1; K < Path.size(); ++K)
+          if (Want.count(Path[K]) && Path[K - 1] != Path[K])
+            Callers[Path[K]][Path[K - 1]] += Count;
+  for (uint32_t I : Candidates) {
+    uint32_t Caller = ~0u;
+    uint64_t Best = 0;
+    for (const auto &[C, N] : Callers[I])
+      if (N > Best)
+        Best = N, Caller = C;
+    Churn[I] = {Caller, mostlyInlined(PA[I]) ? "inlined before, not after"
+                                             : "inlined after, not before"};
+  }
+}
+
+// The drift reference: the functions that changed like the typical function.
+// Each testable function's self ratio after/before (inlining churn and
+// [unknown] left out) is weighted by its samples; the weighted median of the
+// log ratios is the typical change (drift moves every function alike, a code
+// change moves some), and the functions within kTypicalBand of it are the
+// reference. A change that touches under half of the samples thus leaves the
+// reference, and the others' numbers, alone.
+void Comparer::chooseReference(VerifyResult &R) {
+  constexpr double kTypicalBand = 0.10;
+  std::vector<std::pair<double, uint64_t>> V; // log ratio, weight
+  std::vector<std::pair<uint32_t, double>> Cand;
+  for (uint32_t I : Ids) {
+    if (I == UnknownId || Churn.count(I) || !PA[I].Self || !PB[I].Self ||
+        !testable(PA[I].Self, PB[I].Self))
+      continue;
+    double L = std::log(double(PB[I].Self) / double(PA[I].Self));
+    V.push_back({L, PA[I].Self + PB[I].Self});
+    Cand.push_back({I, L});
+  }
+  RefA.assign(Bf.size(), 0);
+  RefB.assign(Af.size(), 0);
+  if (V.empty())
+    return;
+  std::sort(V.begin(), V.end());
+  uint64_t Total = 0, Cum = 0;
+  for (const auto &[L, W] : V)
+    Total += W;
+  double Median = V.back().first;
+  for (size_t K = 0; K < V.size(); ++K) {
+    Cum += V[K].second;
+    if (2 * Cum >= Total) { // the lower weighted median
+      Median = V[K].first;
+      break;
+    }
+  }
+  for (const auto &[I, L] : Cand)
+    if (std::fabs(L - Median) <= std::log1p(kTypicalBand))
+      Typical.insert(I);
+  for (size_t P = 0; P < Bf.size(); ++P)
+    for (uint32_t I : Typical)
+      RefA[P] += Bf[P].cost(I).Self;
+  for (size_t P = 0; P < Af.size(); ++P)
+    for (uint32_t I : Typical)
+      RefB[P] += Af[P].cost(I).Self;
+  uint64_t RA = std::accumulate(RefA.begin(), RefA.end(), uint64_t(0));
+  uint64_t RB = std::accumulate(RefB.begin(), RefB.end(), uint64_t(0));
+  if (R.ByWork && RA && RB)
+    R.Notes.push_back(llvm::formatv(
+        "drift estimate: the {0} functions that changed alike ({1}% of the samples) cost {2} "
+        "per unit of work after; each function's change is measured against them",
+        Typical.size(),
+        formatNum(100.0 * double(RA + RB) / double(R.Before.Samples + R.After.Samples)),
+        formatPct((poissonRatio(RA, RB, TotExpA, TotExpB) - 1) * 100)));
+}
+
+void Comparer::measureFunctions(VerifyResult &R) {
+  llvm::DenseSet<uint32_t> InclTested(TopInclA.begin(), TopInclA.end());
+  InclTested.insert(TopSelfA.begin(), TopSelfA.end());
+  auto Rank = [](const std::vector<uint32_t> &V, uint32_t I) {
+    auto It = std::find(V.begin(), V.end(), I);
+    return It == V.end() ? -1 : int(It - V.begin());
+  };
   for (uint32_t I : Ids) {
     FunctionResult F;
     F.Name = Names.name(I).str();
-    auto Rank = [&](const std::vector<uint32_t> &V) {
-      auto It = std::find(V.begin(), V.end(), I);
-      return It == V.end() ? -1 : int(It - V.begin());
-    };
-    F.RankBeforeIncl = Rank(TopInclA);
-    F.RankBeforeSelf = Rank(TopSelfA);
-    F.RankAfterSelf = Rank(TopSelfB);
-    measure(counts(I, true), true, F.Self);
-    measure(counts(I, false), Hot.count(I) > 0, F.Incl);
-    if (F.Self.Status == ChangeStatus::Regressed && !Ignored.count(I))
-      R.Regressed.push_back(F.Name);
-    if (F.Self.Status == ChangeStatus::Improved && !Ignored.count(I))
-      R.Improved.push_back(F.Name);
+    F.RankBeforeIncl = Rank(TopInclA, I);
+    F.RankBeforeSelf = Rank(TopSelfA, I);
+    F.RankAfterSelf = Rank(TopSelfB, I);
+    F.RankAfterIncl = Rank(TopInclB, I);
+    PerProfile Self = counts(I, true), Incl = counts(I, false);
+    measureRelative(Self, Self, I, true, F.Self);
+    measureRelative(Incl, Self, I, InclTested.count(I) > 0, F.Incl);
+    // With work counts, a change against the reference must not contradict
+    // the change per unit of work (drift can move the latter, but not turn a
+    // real growth into a fall): when one function dominates, or a build
+    // changes most functions, the reference itself moved.
+    if (ByWork) {
+      F.SelfWork.emplace();
+      measurePerWork(Self, true, *F.SelfWork);
+      F.InclWork.emplace();
+      measurePerWork(Incl, InclTested.count(I) > 0, *F.InclWork);
+      confirm(F.Self, *F.SelfWork);
+      confirm(F.Incl, *F.InclWork);
+    }
+    if (auto It = Churn.find(I); It != Churn.end()) {
+      F.InlineChurn = true;
+      if (It->second.first != ~0u)
+        F.Caller = Names.name(It->second.first).str();
+      F.ChurnText = It->second.second;
+    }
+    if (!Ignored.count(I) && !F.InlineChurn) {
+      if (F.Self.Status == ChangeStatus::Regressed)
+        R.Regressed.push_back(F.Name);
+      if (F.Self.Status == ChangeStatus::Improved)
+        R.Improved.push_back(F.Name);
+    }
     R.Functions.push_back(std::move(F));
   }
-  std::sort(R.Functions.begin(), R.Functions.end(),
-            [](const FunctionResult &X, const FunctionResult &Y) {
-              double DX = std::fabs(X.Self.CostAfter - X.Self.CostBefore);
-              double DY = std::fabs(Y.Self.CostAfter - Y.Self.CostBefore);
-              return DX != DY ? DX > DY : X.Name < Y.Name;
-            });
   for (uint32_t I : TopInclA)
     R.HotSet.push_back(Names.name(I).str());
+}
 
-  // The hot set: samples with any hot function on their stack.
+// The hot set: samples with any hot function on their stack, per unit of
+// work (or as a share).
+void Comparer::measureHotSet(VerifyResult &R) {
+  llvm::DenseSet<uint32_t> Hot(TopInclA.begin(), TopInclA.end());
   PerProfile HC;
   auto HotSamples = [&](const AttributedProfile &P) {
     uint64_t N = 0;
@@ -365,9 +621,10 @@ llvm::Expected<VerifyResult> Comparer::run() {
     HC.A.push_back(HotSamples(P));
   for (const AttributedProfile &P : Af)
     HC.B.push_back(HotSamples(P));
-  measure(HC, true, R.HotSetCost);
+  measurePerWork(HC, true, R.HotSetCost);
+}
 
-  // Folded stacks of both sides, for the flame graph.
+void Comparer::foldStacks(VerifyResult &R) const {
   std::map<std::vector<uint32_t>, std::pair<uint64_t, uint64_t>> Folded;
   for (const AttributedProfile &P : Bf)
     for (const auto &[Path, Count] : P.Folded)
@@ -376,14 +633,35 @@ llvm::Expected<VerifyResult> Comparer::run() {
     for (const auto &[Path, Count] : P.Folded)
       Folded[Path].second += Count;
   R.Folded.assign(Folded.begin(), Folded.end());
+}
 
+void Comparer::describeModel(VerifyResult &R) const {
+  std::string Drift =
+      DriftCovered
+          ? llvm::formatv("; the bootstrap over {0}+{1} profiles covers the machine's drift",
+                          Bf.size(), Af.size())
+                .str()
+          : llvm::formatv("; fewer than {0} profiles on a side, so no bootstrap sees the "
+                          "machine's drift: intervals widened by a drift allowance of {1}% "
+                          "(relative costs){2}",
+                          kDriftProfiles, formatNum(Opts.DriftPct),
+                          ByWork ? " and " + formatNum(Opts.WorkDriftPct) +
+                                       "% (cost per unit of work)"
+                                 : std::string())
+                .str();
   R.Model = llvm::formatv(
-      "samples per function and window ~ Poisson (a sampling profiler's counts); "
-      "after/before ratio of cost per {0} with the exact conditional binomial "
-      "(Clopper-Pearson) interval; Bonferroni over {1} tests (level {2} each, family-wise "
-      "{3}){4}; real = interval excludes 0 and |change| >= {5}%",
-      R.ByWork ? "unit of work" : "sample (shares)", M, formatNum(AlphaAdj),
-      formatNum(Opts.Alpha),
+      "samples per function and window ~ Poisson (a sampling profiler's counts); a "
+      "function's change is its samples against those of the functions that changed "
+      "alike (within 10% of the samples-weighted median change: the drift estimate; "
+      "what scales the whole profile, such as the machine's speed, cancels), with the "
+      "exact conditional binomial (Clopper-Pearson) intervals of both counts' ratios at "
+      "half the level each{0}; Bonferroni over {1} tests (level {2} each, family-wise "
+      "{3}){4}{5}; real = interval excludes 0 and |change| >= {6}%",
+      R.ByWork ? "; a change is confirmed only when the cost per unit of work moved the "
+                 "same way by the minimum effect; the hot set's cost is per unit of work"
+               : "",
+      R.Tests,
+      formatNum(AlphaAdj), formatNum(Opts.Alpha),
       !R.Bootstrapped ? std::string()
       : Opts.Paired
           ? llvm::formatv("; widened to cover a paired percentile bootstrap over the {0} "
@@ -394,12 +672,70 @@ llvm::Expected<VerifyResult> Comparer::run() {
                           "profiles ({2} resamples)",
                           Bf.size(), Af.size(), Opts.BootstrapReplicates)
                 .str(),
-      formatNum(Opts.MinEffectPct));
+      Drift, formatNum(Opts.MinEffectPct));
+}
+
+llvm::Expected<VerifyResult> Comparer::run() {
+  VerifyResult R;
+  R.Opts = Opts;
+  R.Names = &Names;
+  if (llvm::Error E = checkInputs())
+    return std::move(E);
+  if (llvm::Error E = normalize(R))
+    return std::move(E);
+  ByWork = R.ByWork;
+  DriftCovered = Boot.enabled() && Bf.size() >= kDriftProfiles && Af.size() >= kDriftProfiles;
+  summarizeSides(R);
+  pool();
+  selectIgnored(R);
+  rank();
+  countTests(R);
+  findInlineChurn();
+  chooseReference(R);
+  measureFunctions(R);
+  measureHotSet(R);
+  foldStacks(R);
+  describeModel(R);
   evaluateGate(R);
+  orderForReading(R);
   return R;
 }
 
 } // namespace
+
+void orderForReading(VerifyResult &R) {
+  auto Key = [](const FunctionResult &F) {
+    int Tier = F.Decisive ? 0
+               : (F.RankBeforeSelf >= 0 || F.RankAfterSelf >= 0 || F.RankBeforeIncl >= 0 ||
+                  F.RankAfterIncl >= 0)
+                   ? 1
+                   : 2;
+    return std::pair{Tier, -std::fabs(F.Self.CostAfter - F.Self.CostBefore)};
+  };
+  std::vector<FunctionResult> Main, Churned;
+  for (FunctionResult &F : R.Functions)
+    (F.InlineChurn && !F.Decisive ? Churned : Main).push_back(std::move(F));
+  auto Less = [&](const FunctionResult &X, const FunctionResult &Y) {
+    auto KX = Key(X), KY = Key(Y);
+    return KX != KY ? KX < KY : X.Name < Y.Name;
+  };
+  std::sort(Main.begin(), Main.end(), Less);
+  std::sort(Churned.begin(), Churned.end(), Less);
+  R.Functions.clear();
+  std::vector<bool> Placed(Churned.size());
+  for (FunctionResult &F : Main) {
+    std::string Name = F.Name;
+    R.Functions.push_back(std::move(F));
+    for (size_t I = 0; I < Churned.size(); ++I)
+      if (!Placed[I] && Churned[I].Caller == Name) {
+        Placed[I] = true;
+        R.Functions.push_back(std::move(Churned[I]));
+      }
+  }
+  for (size_t I = 0; I < Churned.size(); ++I)
+    if (!Placed[I])
+      R.Functions.push_back(std::move(Churned[I]));
+}
 
 llvm::Expected<VerifyResult> compare(const std::vector<AttributedProfile> &Before,
                                      const std::vector<AttributedProfile> &After,

@@ -7,6 +7,7 @@
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,31 +48,38 @@ const char *kScript = R"JS(
   var root = 0, search = null;
   function name(i) { return D.names[D.nodes[i][0]]; }
   function fmt(v) { return v === 0 ? '0' : (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)); }
+  // The color is the table's verdict on the frame's function (D.change: by
+  // name index, [status, change in %]), so picture and table agree: red for a
+  // real growth, blue for a real shrinkage, the deeper the larger (full color
+  // at 2x or 1/2); grey for everything else (unchanged, undecided, inlining
+  // churn).
   function change(i) {
-    var b = D.nodes[i][4], a = D.nodes[i][5];
-    if (b === 0) return a > 0 ? Infinity : 0;
-    return a / b - 1;
+    var c = D.change[D.nodes[i][0]];
+    return c ? c : ['same', 0];
   }
   function color(i) {
     var c = change(i);
-    if (!isFinite(c)) return 'rgb(220,40,40)';
-    var r = Math.log(1 + c) / Math.log(2); // +1 at 2x, -1 at 1/2
-    var t = Math.min(1, Math.abs(r));
-    if (Math.abs(c) < 0.02) return 'rgb(215,215,215)';
+    if (c[0] !== 'regressed' && c[0] !== 'improved') return 'rgb(215,215,215)';
+    if (c[1] === null) return 'rgb(220,40,40)';
+    var r = Math.log(1 + c[1] / 100) / Math.log(2); // +1 at 2x, -1 at 1/2
+    var t = Math.max(0.25, Math.min(1, Math.abs(r)));
     var k = Math.round(215 - 175 * t);
     return r > 0 ? 'rgb(235,' + k + ',' + k + ')' : 'rgb(' + k + ',' + k + ',235)';
   }
+  // Width: the after-cost; a frame gone after keeps its before-cost.
+  function width(i) { var n = D.nodes[i]; return n[3] > 0 ? n[5] : n[4]; }
   function depth(i) { var d = 0; while (D.nodes[i][1] >= 0 && i !== root) { i = D.nodes[i][1]; d++; } return d; }
   function maxDepth(i) { var m = 0; kids[i].forEach(function (k) { m = Math.max(m, 1 + maxDepth(k)); }); return m; }
   function describe(i) {
     var n = D.nodes[i], c = change(i);
-    return name(i) + ': after ' + fmt(n[5]) + ' ' + D.unit + ' (' + n[3] + ' samples), before ' +
-      fmt(n[4]) + ' (' + n[2] + ' samples), change ' +
-      (isFinite(c) ? (c >= 0 ? '+' : '') + (100 * c).toFixed(1) + '%' : 'new');
+    return D.full[n[0]] + ': after ' + fmt(n[5]) + ' ' + D.unit + ' (' + n[3] +
+      ' samples), before ' + fmt(n[4]) + ' (' + n[2] + ' samples); verify: ' + c[0] +
+      (c[0] === 'same' ? '' : ' ' + (c[1] === null ? 'new' : (c[1] >= 0 ? '+' : '') + c[1].toFixed(1) + '%')) +
+      (n[3] === 0 ? ' (gone after: before width)' : '');
   }
   function draw() {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var levels = maxDepth(root) + 1, total = D.nodes[root][5] || 1;
+    var levels = maxDepth(root) + 1, total = width(root) || 1;
     svg.setAttribute('width', W); svg.setAttribute('height', levels * H + 4);
     // The path from the real root down to the zoomed frame, full width.
     var chain = [], j = root;
@@ -85,7 +93,7 @@ const char *kScript = R"JS(
       var r = document.createElementNS(NS, 'rect');
       r.setAttribute('x', x); r.setAttribute('y', y); r.setAttribute('width', w);
       r.setAttribute('height', H - 1); r.setAttribute('fill', color(i));
-      if (search && search.test(name(i))) { r.setAttribute('class', 'hit'); }
+      if (search && search.test(D.full[D.nodes[i][0]])) { r.setAttribute('class', 'hit'); }
       g.appendChild(r);
       if (w > 30) {
         var s = document.createElementNS(NS, 'text');
@@ -99,15 +107,17 @@ const char *kScript = R"JS(
       svg.appendChild(g);
     }
     function countHits(i, under) {
-      var hit = search && search.test(name(i));
-      if (hit && !under) matched += D.nodes[i][5];
+      var hit = search && search.test(D.full[D.nodes[i][0]]);
+      if (hit && !under) matched += width(i);
       kids[i].forEach(function (k) { countHits(k, under || hit); });
     }
     function layout(i, x, w, lvl) {
       put(i, x, w, lvl);
-      var n = D.nodes[i], cx = x;
+      var cx = x, sum = 0;
+      kids[i].forEach(function (k) { sum += width(k); });
+      var den = Math.max(width(i), sum);
       kids[i].forEach(function (k) {
-        var kw = n[5] > 0 ? w * D.nodes[k][5] / n[5] : 0;
+        var kw = den > 0 ? w * width(k) / den : 0;
         layout(k, cx, kw, lvl + 1); cx += kw;
       });
     }
@@ -171,9 +181,10 @@ void writeFlameGraph(const VerifyResult &R, const FlameGraphOptions &O, llvm::ra
     }
   }
   // Emit in depth-first order, children by name, dropping frames too narrow
-  // to see (and counting the vanished ones).
+  // to see on both sides (vanished frames keep their before width).
   double Scale = R.CostScale;
   uint64_t MinAfter = uint64_t(double(Nodes[0].After) * O.MinWidthFraction);
+  uint64_t MinBefore = uint64_t(double(Nodes[0].Before) * O.MinWidthFraction);
   unsigned Vanished = 0;
   nlohmann::json JNodes = nlohmann::json::array();
   std::vector<std::pair<uint32_t, int32_t>> Work{{0, -1}}; // node, emitted parent
@@ -181,12 +192,9 @@ void writeFlameGraph(const VerifyResult &R, const FlameGraphOptions &O, llvm::ra
     auto [I, Parent] = Work.back();
     Work.pop_back();
     const Node &N = Nodes[I];
-    if (I != 0 && N.After == 0) {
-      Vanished += N.Before > 0;
+    if (I != 0 && (N.After ? N.After < MinAfter : N.Before < MinBefore || N.Before == 0))
       continue;
-    }
-    if (I != 0 && N.After < MinAfter)
-      continue;
+    Vanished += I != 0 && N.After == 0;
     int32_t Me = int32_t(JNodes.size());
     JNodes.push_back({N.Name, Parent, N.Before, N.After,
                       double(N.Before) / R.Before.Exposure * Scale,
@@ -199,8 +207,28 @@ void writeFlameGraph(const VerifyResult &R, const FlameGraphOptions &O, llvm::ra
     for (const auto &[Name, C] : Kids)
       Work.emplace_back(C, Me);
   }
-  nlohmann::json Data;
-  Data["names"] = NameList;
+  // The table's verdict per function (Self: the status column), by name.
+  llvm::StringMap<const FunctionResult *> ByName;
+  for (const FunctionResult &F : R.Functions)
+    ByName[F.Name] = &F;
+  nlohmann::json Change = nlohmann::json::array();
+  std::vector<std::string> Short;
+  for (const std::string &N : NameList) {
+    Short.push_back(briefName(N));
+    const FunctionResult *F = ByName.lookup(N);
+    if (!F || F->InlineChurn ||
+        (F->Self.Status != ChangeStatus::Regressed && F->Self.Status != ChangeStatus::Improved)) {
+      Change.push_back({"same", 0});
+      continue;
+    }
+    double Pct = F->Self.pct();
+    Change.push_back({statusName(F->Self.Status),
+                      std::isinf(Pct) ? nlohmann::json(nullptr) : nlohmann::json(Pct)});
+  }
+  nlohmann::ordered_json Data; // names first: tests and readers find them at the top
+  Data["names"] = Short;
+  Data["full"] = NameList;
+  Data["change"] = Change;
   Data["nodes"] = JNodes;
   Data["unit"] = R.CostUnit;
   std::string Json = Data.dump();
@@ -215,14 +243,15 @@ void writeFlameGraph(const VerifyResult &R, const FlameGraphOptions &O, llvm::ra
   OS << "<h1>" << htmlEscape(O.Title) << "</h1>\n";
   OS << "<div>" << htmlEscape(R.Summary) << "</div>\n";
   OS << "<div id=\"legend\" style=\"font-size:12px;margin-top:4px\">width: after-cost ("
-     << htmlEscape(R.CostUnit) << "); color: change of inclusive cost "
+     << htmlEscape(R.CostUnit) << "); color: the table's verdict on the function "
+     << "(self cost against the rest of the profile) "
      << "<span style=\"background:rgb(235,40,40)\">2x or more</span>"
-     << "<span style=\"background:rgb(235,150,150)\">grew</span>"
-     << "<span style=\"background:rgb(215,215,215)\">within 2%</span>"
-     << "<span style=\"background:rgb(150,150,235)\">shrank</span>"
+     << "<span style=\"background:rgb(235,150,150)\">grew for real</span>"
+     << "<span style=\"background:rgb(215,215,215)\">no real change</span>"
+     << "<span style=\"background:rgb(150,150,235)\">shrank for real</span>"
      << "<span style=\"background:rgb(40,40,235);color:#fff\">1/2 or less</span>";
   if (Vanished)
-    OS << " (" << Vanished << " frames gone after: no width)";
+    OS << " (" << Vanished << " frames gone after: drawn at their before width)";
   OS << "</div>\n";
   OS << "<div id=\"bar\">search: <input id=\"q\" placeholder=\"name or regular expression\"> "
         "<button id=\"reset\">reset zoom</button> (click a frame to zoom)</div>\n";

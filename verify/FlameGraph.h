@@ -4,14 +4,18 @@
 //
 // The call tree merges the folded stacks of both sides by canonical name
 // (root at the bottom). A frame's width is its after-cost (inclusive, in the
-// report's unit: per unit of work, or share); its color is the change of its
-// inclusive cost from before to after: red for growth, blue for shrinkage,
-// the deeper the larger (full color at 2x or 1/2), grey when unchanged.
-// Frames that vanished have no after-cost and thus no width; the legend says
-// how many. Hovering shows the numbers (an SVG <title> per frame, so the
-// function names are in the DOM), clicking zooms into a frame, the search box
-// highlights frames whose name contains a string (or matches a regular
-// expression) and shows their share.
+// report's unit: per unit of work, or share); frames that vanished keep their
+// before-cost as width (the legend says how many). Its color is the table's
+// verdict on its function (the inline-aware, canonical-name, relative self
+// change of Verify.h): red for a real growth, blue for a real shrinkage, the
+// deeper the larger (full color at 2x or 1/2), grey for anything else, so
+// identical builds come out grey and picture and table agree. Labels are
+// short names (briefName); hovering shows the full name and the numbers (an
+// SVG <title> per frame, so the names are in the DOM), clicking zooms into a
+// frame, the search box highlights frames whose name contains a string (or
+// matches a regular expression) and shows their share. The page's data
+// (JSON in <script id="data">) has the short and full names and per name the
+// table's status and change.
 #pragma once
 
 #include "verify/Verify.h"

@@ -1,19 +1,25 @@
 // verify/Gate.cpp: the CI gate's rules and the verdict.
 //
-// Rules (each can be switched off by its option):
+// Rules (each can be switched off by its option). Changes are relative to
+// the rest of the profile (Verify.h), so the machine's drift does not move
+// them; inlining churn is left to its caller's inclusive cost.
 //   new-hot:         a function in the after top N by self cost that was not
 //                    in the before top N fails, when its self cost grew for
 //                    real (a rank swap within the noise does not count);
-//   max-growth:      a function of the hot set (before top N by inclusive
-//                    cost) whose inclusive cost grew for real by more than
-//                    --max-growth percent fails; an estimate above it that is
-//                    not significant is no evidence (small functions have
-//                    wide intervals) and is only named in the detail;
-//   hot-set-cheaper: the hot set's cost (samples with any hot function on
-//                    the stack) per unit of work must fall by at least the
-//                    minimum effect. Confidently not (the interval excludes a
-//                    fall of that size) fails; unknown is undecided. Without
-//                    work counts absolute cost cannot be judged: undecided.
+//   max-growth:      a hot function (before top N by self cost, or by
+//                    inclusive cost) whose self (resp. inclusive) cost grew
+//                    for real by more than --max-growth percent fails; an
+//                    estimate above it that is not significant is no evidence
+//                    (small functions have wide intervals) and is only named
+//                    in the detail;
+//   hot-set-cheaper: only with --expect cheaper (the PGO/BOLT release
+//                    check): the hot set's cost (samples with any hot
+//                    function on the stack) per unit of work must fall by at
+//                    least the minimum effect. Confidently not (the interval
+//                    excludes a fall of that size) fails; unknown is
+//                    undecided. Without work counts absolute cost cannot be
+//                    judged: undecided. Not cheaper is never a regression in
+//                    the default mode.
 // Verdict: FAIL if any rule fails, else INCONCLUSIVE if any is undecided,
 // else PASS.
 #include "verify/Verify.h"
@@ -33,27 +39,47 @@ void evaluateGate(VerifyResult &R) {
                 " by self cost with a real growth";
   Growth.Name = "max-growth";
   Growth.Text = "no top-" + std::to_string(O.Top) + " function grows by more than " +
-                formatNum(O.MaxGrowthPct) + "% (inclusive, significantly)";
+                formatNum(O.MaxGrowthPct) + "% (self or inclusive, significantly)";
   Cheaper.Name = "hot-set-cheaper";
   Cheaper.Text = "the top-" + std::to_string(O.Top) +
                  " functions' cost per unit of work falls by at least " +
-                 formatNum(O.MinEffectPct) + "%";
+                 formatNum(O.MinEffectPct) + "% (--expect cheaper)";
   NewHot.Status = O.FailOnNewHot ? RuleStatus::Pass : RuleStatus::Off;
   Growth.Status = RuleStatus::Pass;
   std::vector<std::string> Noisy; // estimate above the limit, not significant
-  for (const FunctionResult &F : R.Functions) {
+  for (FunctionResult &F : R.Functions) {
+    // Inlining churn moved cost between a function and its caller: it is
+    // judged through its caller's inclusive cost, not on its own.
+    if (F.InlineChurn)
+      continue;
     if (O.FailOnNewHot && F.RankAfterSelf >= 0 && F.RankBeforeSelf < 0 &&
         F.Self.Status == ChangeStatus::Regressed) {
       NewHot.Status = RuleStatus::Fail;
       NewHot.Functions.push_back(F.Name);
+      F.Decisive = true;
     }
-    if (F.RankBeforeIncl >= 0 && F.Incl.pct() > O.MaxGrowthPct) {
-      if (F.Incl.Status == ChangeStatus::Regressed) {
-        Growth.Status = RuleStatus::Fail;
-        Growth.Functions.push_back(F.Name);
-      } else if (F.Incl.Status != ChangeStatus::NotTested) {
-        Noisy.push_back(F.Name);
+    bool Grew = false, Above = false;
+    auto Judge = [&](bool Hot, const Change &C) {
+      if (Hot && C.pct() > O.MaxGrowthPct) {
+        Grew |= C.Status == ChangeStatus::Regressed;
+        Above |= C.Status != ChangeStatus::NotTested;
       }
+    };
+    Judge(F.RankBeforeSelf >= 0, F.Self);
+    Judge(F.RankBeforeIncl >= 0, F.Incl);
+    // Enough profiles per side for the bootstrap to cover drift: cost per
+    // unit of work is evidence too (a build slower everywhere alike).
+    if (R.DriftCovered && F.SelfWork && F.InclWork) {
+      Judge(F.RankBeforeSelf >= 0, *F.SelfWork);
+      Judge(F.RankBeforeIncl >= 0, *F.InclWork);
+    }
+    if (Grew) {
+      Growth.Status = RuleStatus::Fail;
+      Growth.Functions.push_back(F.Name);
+      F.Decisive = true;
+    } else if (Above) {
+      Noisy.push_back(F.Name);
+      F.Decisive = true;
     }
   }
   if (NewHot.Status == RuleStatus::Fail)
@@ -63,7 +89,7 @@ void evaluateGate(VerifyResult &R) {
   if (!Noisy.empty()) {
     std::string L;
     for (const std::string &N : Noisy)
-      L += (L.empty() ? "" : ", ") + N;
+      L += (L.empty() ? "" : ", ") + briefName(N);
     Growth.Detail += (Growth.Detail.empty() ? "" : "; ") +
                      ("estimate above the limit but not significant (no evidence): " + L);
   }
@@ -84,7 +110,11 @@ void evaluateGate(VerifyResult &R) {
   } else {
     Cheaper.Status = RuleStatus::Undecided;
     Cheaper.Detail = "cannot tell: " + formatChange(H);
-    if (H.MoreSamplesFactor > 1)
+    if (H.WithinDrift)
+      Cheaper.Detail += " (within the drift allowance of " + formatNum(H.AllowancePct) +
+                        "% for fewer than " + std::to_string(kDriftProfiles) +
+                        " profiles per side; several profiles per side decide it)";
+    else if (H.MoreSamplesFactor > 1)
       Cheaper.Detail += " (about " + formatNum(H.MoreSamplesFactor) +
                         "x the samples would decide a " + formatNum(O.MinEffectPct) +
                         "% change)";
@@ -113,26 +143,6 @@ void evaluateGate(VerifyResult &R) {
   S += "; regressed: " + (R.Regressed.empty() ? std::string("none") : List(R.Regressed));
   S += "; cheaper: " + (R.Improved.empty() ? std::string("none") : List(R.Improved));
   R.Summary = S;
-}
-
-std::string briefName(llvm::StringRef Name) {
-  if (Name.contains("operator") || (!Name.contains('<') && !Name.contains('(')))
-    return Name.str();
-  std::string Out;
-  int Depth = 0;
-  for (char C : Name) {
-    if (C == '<' || C == '(')
-      ++Depth;
-    else if ((C == '>' || C == ')') && Depth > 0)
-      --Depth;
-    else if (Depth == 0)
-      Out += C;
-  }
-  llvm::StringRef R = llvm::StringRef(Out).trim();
-  R.consume_back(" const");
-  if (size_t Sp = R.rfind(' '); Sp != llvm::StringRef::npos) // a return type
-    R = R.drop_front(Sp + 1);
-  return R.empty() ? Name.str() : R.str();
 }
 
 } // namespace pgoctl::verify

@@ -1,8 +1,12 @@
 // verify/Report.cpp: the three report forms (see Report.h). The table and
-// Markdown list the same rows: the largest self-cost changes up to the row
-// limit, and say how many regressed and improved functions that left out.
+// Markdown list the same rows in the order orderForReading gave: the
+// functions the gate named, the hot ones, then the largest changes, up to the
+// row limit (inlining churn under its caller), and say how many regressed and
+// improved functions that left out. Names are shortened for display
+// (briefName); JSON and the Markdown's hover titles carry the full names.
 #include "verify/Report.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <nlohmann/json.hpp>
@@ -39,6 +43,10 @@ std::string interval(const Change &C) {
 std::string cost(double V) { return V == 0 ? "0" : formatNum(V); }
 
 std::string statusText(const Change &C) {
+  if (C.Unconfirmed)
+    return "undecided (not confirmed per unit of work)";
+  if (C.WithinDrift)
+    return "undecided (within the drift allowance)";
   if (C.Status == ChangeStatus::Undecided && C.MoreSamplesFactor > 1) {
     char B[64];
     snprintf(B, sizeof(B), "undecided (~%.3gx samples)", C.MoreSamplesFactor);
@@ -57,7 +65,7 @@ struct RowSet {
 RowSet rows(const VerifyResult &R, unsigned Max) {
   RowSet Out;
   for (const FunctionResult &F : R.Functions) {
-    if (F.Self.Status == ChangeStatus::NotTested)
+    if (F.Self.Status == ChangeStatus::NotTested && !F.InlineChurn)
       continue;
     if (Max == 0 || Out.Listed.size() < Max)
       Out.Listed.push_back(&F);
@@ -83,8 +91,44 @@ std::string moreNote(const RowSet &Rs) {
       .str();
 }
 
-std::string ellipsize(const std::string &S, size_t N) {
-  return S.size() <= N ? S : S.substr(0, N - 3) + "...";
+/// Text as Markdown (GFM table cells included) shows it literally: HTML
+/// specials and Markdown punctuation as numeric character references.
+std::string markdownLiteral(llvm::StringRef S) {
+  std::string Out;
+  for (char C : S) {
+    if (llvm::StringRef("&<>\"'`*_[]|~\\#!{}").contains(C))
+      Out += "&#" + std::to_string(unsigned(C)) + ";";
+    else
+      Out += C;
+  }
+  return Out;
+}
+
+/// A function's table cell: its short name, the full name on hover.
+std::string markdownName(const FunctionResult &F) {
+  std::string Cell = F.InlineChurn && !F.Caller.empty() ? "&#8627; " : "";
+  return Cell + "<code title=\"" + markdownLiteral(F.Name) + "\">" +
+         markdownLiteral(briefName(F.Name, 90)) + "</code>";
+}
+
+std::string rowStatus(const FunctionResult &F) {
+  if (F.InlineChurn)
+    return "inlining churn: " + F.ChurnText +
+           (F.Caller.empty() ? "" : " (judged with its caller)");
+  return statusText(F.Self);
+}
+
+/// "a, b and 3 more", at most about Max characters.
+std::string nameList(const std::vector<std::string> &Names, size_t Max) {
+  std::string L;
+  for (size_t I = 0; I < Names.size(); ++I) {
+    std::string N = briefName(Names[I], 40);
+    std::string More = llvm::formatv(" and {0} more", Names.size() - I).str();
+    if (I && L.size() + 2 + N.size() + More.size() > Max)
+      return L + More;
+    L += (I ? ", " : "") + N;
+  }
+  return L;
 }
 
 std::string samplesNote(const VerifyResult &R) {
@@ -119,7 +163,7 @@ void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream
     if (!G.Detail.empty())
       OS << " -- " << G.Detail;
     for (size_t I = 0; I < G.Functions.size(); ++I)
-      OS << (I ? ", " : ": ") << G.Functions[I];
+      OS << (I ? ", " : ": ") << briefName(G.Functions[I], 60);
     OS << "\n";
   }
   const Change &H = R.HotSetCost;
@@ -127,18 +171,19 @@ void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream
                       R.Opts.Top, cost(H.CostBefore), cost(H.CostAfter), pct(H.pct()),
                       interval(H), statusText(H));
   OS << "\n";
-  OS << llvm::formatv("{0,-40} {1,10} {2,10} {3,9} {4,-20} {5,9} {6}\n", "function (self)",
-                      "before", "after", "change", "interval", "incl", "status");
+  OS << llvm::formatv("{0,-48} {1,9} {2,9} {3,9} {4,-20} {5,9} {6}\n", "function (self)",
+                      "before %", "after %", "change", "interval", "incl", "status");
   RowSet Rs = rows(R, O.Rows);
   for (const FunctionResult *F : Rs.Listed) {
     std::string Incl = F->Incl.Status == ChangeStatus::NotTested && F->Incl.Before == 0 &&
                                F->Incl.After == 0
                            ? "-"
                            : pct(F->Incl.pct());
-    OS << llvm::formatv("{0,-40} {1,10} {2,10} {3,9} {4,-20} {5,9} {6}\n",
-                        ellipsize(F->Name, 40), cost(F->Self.CostBefore),
-                        cost(F->Self.CostAfter), pct(F->Self.pct()), interval(F->Self), Incl,
-                        statusText(F->Self));
+    std::string Name = (F->InlineChurn && !F->Caller.empty() ? "  > " : "") +
+                       briefName(F->Name, F->InlineChurn ? 44 : 48);
+    OS << llvm::formatv("{0,-48} {1,9} {2,9} {3,9} {4,-20} {5,9} {6}\n", Name,
+                        cost(F->Self.CostBefore), cost(F->Self.CostAfter), pct(F->Self.pct()),
+                        interval(F->Self), Incl, rowStatus(*F));
   }
   if (std::string M = moreNote(Rs); !M.empty())
     OS << "... " << M << "\n";
@@ -157,28 +202,27 @@ void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostr
   OS << R.Summary << "\n\n";
   OS << "| gate rule | result | detail |\n|---|---|---|\n";
   for (const GateRule &G : R.Rules) {
-    std::string D = G.Detail;
-    for (size_t I = 0; I < G.Functions.size(); ++I)
-      D += (I ? ", `" : (D.empty() ? "`" : ": `")) + G.Functions[I] + "`";
-    OS << "| " << G.Text << " | " << ruleStatusName(G.Status) << " | " << D << " |\n";
+    std::string D = G.Detail.size() > 60 ? G.Detail.substr(0, 57) + "..." : G.Detail;
+    if (!G.Functions.empty())
+      D += (D.empty() ? "" : ": ") + nameList(G.Functions, 95 - D.size());
+    OS << "| " << markdownLiteral(G.Text) << " | " << ruleStatusName(G.Status) << " | "
+       << markdownLiteral(D) << " |\n";
   }
   const Change &H = R.HotSetCost;
   OS << "\n**Hot set** (top " << R.Opts.Top << " before by inclusive cost, " << R.CostUnit
      << "): " << cost(H.CostBefore) << " → " << cost(H.CostAfter) << ", **" << pct(H.pct())
      << "** " << interval(H) << " (" << statusText(H) << ")\n\n";
-  OS << "| function | before | after | self change | interval | inclusive change | status "
-        "|\n|---|---:|---:|---:|---|---:|---|\n";
+  OS << "Changes are each function's samples against those of the functions that changed "
+        "alike (the machine's speed cancels); shares in %. Full names on hover.\n\n";
+  OS << "| function | share before | share after | self change | interval | inclusive "
+        "change | status |\n|---|---:|---:|---:|---|---:|---|\n";
   RowSet Rs = rows(R, O.Rows);
   for (const FunctionResult *F : Rs.Listed) {
-    std::string Name = F->Name;
-    for (char &C : Name)
-      if (C == '|')
-        C = '/';
-    OS << "| `" << Name << "` | " << cost(F->Self.CostBefore) << " | "
+    OS << "| " << markdownName(*F) << " | " << cost(F->Self.CostBefore) << " | "
        << cost(F->Self.CostAfter) << " | " << pct(F->Self.pct()) << " | "
        << interval(F->Self) << " | "
        << (F->Incl.Before || F->Incl.After ? pct(F->Incl.pct()) : "-") << " | "
-       << statusText(F->Self) << " |\n";
+       << markdownLiteral(rowStatus(*F)) << " |\n";
   }
   if (std::string M = moreNote(Rs); !M.empty())
     OS << "\n" << M << "\n";
@@ -195,8 +239,14 @@ void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostr
     OS << "- " << N << "\n";
   for (const std::string &N : R.Notes)
     OS << "- " << N << "\n";
-  for (const std::string &W : R.Warnings)
-    OS << "- warning: " << W << "\n";
+  // A pull-request comment holds 65,536 characters: the warnings are capped.
+  for (size_t I = 0; I < R.Warnings.size() && I < 20; ++I)
+    OS << "- warning: "
+       << markdownLiteral(R.Warnings[I].size() > 300 ? R.Warnings[I].substr(0, 297) + "..."
+                                                     : R.Warnings[I])
+       << "\n";
+  if (R.Warnings.size() > 20)
+    OS << "- and " << R.Warnings.size() - 20 << " more warnings (--json has all)\n";
   OS << "\n</details>\n";
 }
 
@@ -221,8 +271,13 @@ void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
       J["exact_ci_ratio"] = {Num(C.Exact.Lo), Num(C.Exact.Hi)};
       if (C.Bootstrap)
         J["bootstrap_ci_ratio"] = {Num(C.Bootstrap->Lo), Num(C.Bootstrap->Hi)};
+      J["drift_allowance_pct"] = C.AllowancePct;
     }
     J["status"] = statusName(C.Status);
+    if (C.Unconfirmed)
+      J["unconfirmed_per_work"] = true;
+    if (C.WithinDrift)
+      J["within_drift_allowance"] = true;
     if (C.Status == ChangeStatus::Undecided)
       J["more_samples_factor"] = Num(C.MoreSamplesFactor);
     return J;
@@ -254,6 +309,12 @@ void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
   S["min_samples"] = R.Opts.MinSamples;
   S["bootstrap"] = R.Bootstrapped;
   S["paired"] = R.Opts.Paired;
+  S["drift_covered_by_bootstrap"] = R.DriftCovered;
+  S["drift_allowance_pct"] = R.Opts.DriftPct;
+  S["work_drift_allowance_pct"] = R.Opts.WorkDriftPct;
+  S["expect_cheaper"] = R.Opts.RequireCheaper;
+  S["top"] = R.Opts.Top;
+  S["max_growth_pct"] = R.Opts.MaxGrowthPct;
   J["statistics"] = S;
   Json Gate = Json::array();
   for (const GateRule &G : R.Rules) {
@@ -276,11 +337,22 @@ void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
   for (const FunctionResult &F : R.Functions) {
     Json X;
     X["name"] = F.Name;
+    X["display_name"] = briefName(F.Name);
     X["self"] = ChangeJson(F.Self);
+    if (F.SelfWork)
+      X["self_per_work"] = ChangeJson(*F.SelfWork);
+    if (F.InclWork)
+      X["inclusive_per_work"] = ChangeJson(*F.InclWork);
     X["inclusive"] = ChangeJson(F.Incl);
     X["rank_before_inclusive"] = F.RankBeforeIncl;
     X["rank_before_self"] = F.RankBeforeSelf;
     X["rank_after_self"] = F.RankAfterSelf;
+    X["rank_after_inclusive"] = F.RankAfterIncl;
+    X["decisive"] = F.Decisive;
+    if (F.InlineChurn) {
+      X["inline_churn"] = F.ChurnText;
+      X["caller"] = F.Caller;
+    }
     Fs.push_back(X);
   }
   J["functions"] = Fs;

@@ -2,6 +2,8 @@
 // BOLT produce them, each with the name a person would expect.
 #include "verify/CanonicalName.h"
 
+#include "llvm/Demangle/Demangle.h"
+
 #include <gtest/gtest.h>
 
 using namespace pgoctl::verify;
@@ -47,6 +49,19 @@ TEST(CanonicalName, DemanglesAfterFolding) {
   EXPECT_EQ(canonicalFunctionName("_ZN2ns5Klass6methodEv.llvm.99"), "ns::Klass::method()");
   EXPECT_EQ(canonicalFunctionName("_ZN2ns5Klass6methodEv/1"), "ns::Klass::method()");
   EXPECT_EQ(canonicalFunctionName("hash_block.cold"), "hash_block");
+  // Symbol tables hand out demangled names: the suffixes come after the
+  // parameter list, as the demangler prints them.
+  EXPECT_EQ(canonicalFunctionName("lookup(char const*, int) (.__uniq.3028819207215.cold.0)"),
+            "lookup(char const*, int)");
+  EXPECT_EQ(canonicalFunctionName(llvm::demangle("_ZL6lookupPKci.__uniq.302881.cold.0")),
+            "lookup(char const*, int)");
+  EXPECT_EQ(canonicalFunctionName("f(int) (.llvm.12)"), "f(int)");
+  EXPECT_EQ(canonicalFunctionName("f(int) (.part.0.isra.1)"), "f(int)");
+  EXPECT_EQ(canonicalFunctionName("f(int) (.weird)"), "f(int) (.weird)"); // unknown: kept
+  // `operator/` is no BOLT disambiguation.
+  EXPECT_EQ(canonicalFunctionName("operator/(V const&, V const&)"),
+            "operator/(V const&, V const&)");
+  EXPECT_EQ(canonicalFunctionName("_ZdvRK1VS1_"), "operator/(V const&, V const&)");
   // Overloads stay apart.
   EXPECT_NE(canonicalFunctionName("_Z3fooi"), canonicalFunctionName("_Z3fool"));
 }

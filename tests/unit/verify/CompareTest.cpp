@@ -1,6 +1,9 @@
 // compare() and the gate on synthetic attributed profiles whose counts are
-// chosen by hand: a planted 3x growth, twice the work with twice the samples,
-// a function new in the top N, shares without work, and the exit codes.
+// chosen by hand: a planted 3x growth, twice the work with twice the samples
+// (drift, with one profile per side), a function new in the top N, shares
+// without work, inlining churn, and the exit codes. Changes are relative to
+// the drift reference (the functions that changed like the samples-weighted
+// median; Compare.cpp), so each expected ratio below is worked out by hand.
 #include "verify/Verify.h"
 
 #include <gtest/gtest.h>
@@ -45,6 +48,12 @@ struct Builder {
 
 } // namespace
 
+// f triples; g and h are unchanged and are the reference (the weighted
+// median change is g's and h's 0): f's ratio is (6000/4000)/(2000/4000) = 3.
+// Its interval: b/a = 3 with log s.e. sqrt(1/2000 + 1/6000) = 0.026, the
+// reference's 4000/4000 with sqrt(2/4000) = 0.022, each at alpha/22 (11 tests,
+// half the level each: z ~ 3.05), so about [2.59, 3.48] before the 5% drift
+// allowance, [2.47, 3.65] after it.
 TEST(Compare, PlantedGrowthFails) {
   Builder B;
   auto A = B.make({{"f", 2000}, {"g", 3000}, {"h", 1000}}, 1000);
@@ -54,30 +63,42 @@ TEST(Compare, PlantedGrowthFails) {
   const FunctionResult &F = B.fn(*R, "f");
   EXPECT_DOUBLE_EQ(F.Self.Ratio, 3.0);
   EXPECT_EQ(F.Self.Status, ChangeStatus::Regressed);
-  EXPECT_GT(F.Self.CI.Lo, 2.5);
-  EXPECT_LT(F.Self.CI.Hi, 3.6);
-  // g: 3000 vs 3000, log-ratio s.e. sqrt(2/3000) = 0.026; at the Bonferroni
-  // level (about 7 tests) the interval is about +-7%: wider than the 5%
-  // minimum effect, so undecided, not unchanged.
-  EXPECT_EQ(B.fn(*R, "g").Self.Status, ChangeStatus::Undecided);
+  EXPECT_GT(F.Self.CI.Lo, 2.35);
+  EXPECT_LT(F.Self.CI.Lo, 2.6);
+  EXPECT_GT(F.Self.CI.Hi, 3.45);
+  EXPECT_LT(F.Self.CI.Hi, 3.8);
+  EXPECT_EQ(F.Self.AllowancePct, 5);
+  EXPECT_EQ(R->Tests, 11u);
+  // g against h: (3000/1000)/(3000/1000) = 1, not the -57% a comparison
+  // with the rest of the profile (f included) would read.
+  EXPECT_DOUBLE_EQ(B.fn(*R, "g").Self.Ratio, 1.0);
   EXPECT_TRUE(B.fn(*R, "g").Self.CI.contains(1.0));
   EXPECT_EQ(R->Regressed, std::vector<std::string>{"f"});
   EXPECT_TRUE(R->Improved.empty());
   // Hot set = everything here: 6000 -> 10000 samples for the same work.
   EXPECT_NEAR(R->HotSetCost.Ratio, 10000.0 / 6000.0, 1e-12);
+  EXPECT_EQ(R->Rules[1].Name, "max-growth");
+  EXPECT_EQ(R->Rules[1].Status, RuleStatus::Fail);
+  EXPECT_TRUE(llvm::is_contained(R->Rules[1].Functions, "f"));
   EXPECT_EQ(R->Result, Verdict::Fail);
   EXPECT_EQ(exitCode(R->Result), 1);
+  // The rows a reviewer reads first are the ones the gate named.
+  EXPECT_TRUE(R->Functions.front().Decisive);
 }
 
+// Every function costs twice as much per unit of work: with one profile per
+// side that is what a machine twice as slow looks like, so the default gate
+// passes (relative changes are 1), the cost per work says 2x, and only
+// --expect cheaper fails (2x is beyond the 25% work drift allowance).
 TEST(Compare, TwiceTheWorkIsNoChange) {
   Builder B;
   auto A = B.make({{"f", 2000}, {"g", 3000}}, 1000);
   auto C = B.make({{"f", 4000}, {"g", 6000}}, 2000);
   VerifyOptions O;
-  O.RequireCheaper = false;
   auto R = compare({A}, {C}, B.Names, O);
   ASSERT_TRUE(bool(R));
   EXPECT_DOUBLE_EQ(B.fn(*R, "f").Self.Ratio, 1.0);
+  EXPECT_DOUBLE_EQ(B.fn(*R, "f").SelfWork->Ratio, 1.0);
   EXPECT_TRUE(R->Regressed.empty());
   EXPECT_EQ(R->Result, Verdict::Pass);
   EXPECT_EQ(exitCode(R->Result), 0);
@@ -86,19 +107,101 @@ TEST(Compare, TwiceTheWorkIsNoChange) {
   O.WorkAfter = 1000;
   auto R2 = compare({A}, {C}, B.Names, O);
   ASSERT_TRUE(bool(R2));
-  EXPECT_DOUBLE_EQ(B.fn(*R2, "f").Self.Ratio, 2.0);
-  EXPECT_EQ(R2->Result, Verdict::Fail);
+  EXPECT_DOUBLE_EQ(B.fn(*R2, "f").Self.Ratio, 1.0);
+  EXPECT_DOUBLE_EQ(B.fn(*R2, "f").SelfWork->Ratio, 2.0);
+  EXPECT_EQ(B.fn(*R2, "f").SelfWork->AllowancePct, 25);
+  EXPECT_EQ(R2->Result, Verdict::Pass);
+  O.RequireCheaper = true;
+  auto R3 = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(R3));
+  EXPECT_EQ(R3->Rules[2].Status, RuleStatus::Fail);
+  EXPECT_EQ(R3->Result, Verdict::Fail);
 }
 
+// f halves, g stays. Two functions of equal weight: the lower weighted median
+// is f's change, so f is the reference and g reads (3000/2000)/(3000/4000) =
+// 2x against it; per unit of work g did not change, which contradicts that:
+// undecided, not a regression. f against the rest (g) is 0.5, confirmed.
 TEST(Compare, FasterHotSetPasses) {
   Builder B;
   auto A = B.make({{"f", 4000}, {"g", 3000}}, 1000);
   auto C = B.make({{"f", 2000}, {"g", 3000}}, 1000);
   auto R = compare({A}, {C}, B.Names, VerifyOptions{});
   ASSERT_TRUE(bool(R));
+  EXPECT_DOUBLE_EQ(B.fn(*R, "f").Self.Ratio, 0.5);
   EXPECT_EQ(B.fn(*R, "f").Self.Status, ChangeStatus::Improved);
+  EXPECT_DOUBLE_EQ(B.fn(*R, "g").Self.Ratio, 2.0);
+  EXPECT_EQ(B.fn(*R, "g").Self.Status, ChangeStatus::Undecided);
+  EXPECT_TRUE(B.fn(*R, "g").Self.Unconfirmed);
   EXPECT_NEAR(R->HotSetCost.Ratio, 5000.0 / 7000.0, 1e-12);
+  EXPECT_EQ(R->Rules[2].Status, RuleStatus::Off);
   EXPECT_EQ(R->Result, Verdict::Pass);
+  // The release check: 5000/7000 = -29% is beyond the 25% allowance.
+  VerifyOptions O;
+  O.RequireCheaper = true;
+  auto RC = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(RC));
+  EXPECT_EQ(RC->Rules[2].Status, RuleStatus::Pass);
+  EXPECT_EQ(RC->Result, Verdict::Pass);
+}
+
+// With one profile per side (work given), a drop of 10% in cost per work
+// cannot be told from a faster machine: --expect cheaper is inconclusive.
+TEST(Compare, OneProfilePerSideCannotClaimCheaper) {
+  Builder B;
+  auto A = B.make({{"f", 4000}, {"g", 3000}}, 1000);
+  auto C = B.make({{"f", 3600}, {"g", 2700}}, 1000);
+  VerifyOptions O;
+  O.RequireCheaper = true;
+  auto R = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(R));
+  EXPECT_EQ(R->Rules[2].Status, RuleStatus::Undecided);
+  EXPECT_EQ(R->Result, Verdict::Inconclusive);
+  // Three windows per side: the bootstrap over them sees how cost per unit of
+  // work varies (here: not at all), so no allowance applies and -10% is clear.
+  auto R3 = compare({A, A, A}, {C, C, C}, B.Names, O);
+  ASSERT_TRUE(bool(R3));
+  EXPECT_TRUE(R3->DriftCovered);
+  EXPECT_EQ(R3->HotSetCost.AllowancePct, 0);
+  EXPECT_EQ(R3->Rules[2].Status, RuleStatus::Pass);
+}
+
+// h was inlined into g before (DWARF inline frames) and is a call after: its
+// self cost "grows" 10x and it enters the top 2, but that is inlining churn,
+// judged with its caller g, whose inclusive cost did not change.
+TEST(Compare, InliningChurnIsNotNewHot) {
+  Builder B;
+  VerifyOptions O;
+  O.Top = 2;
+  auto Make = [&](uint64_t GSelf, uint64_t HSelf, bool HInlined) {
+    AttributedProfile P = B.make({{"f", 5000}}, 1000);
+    uint32_t Main = B.Names.intern("main"), G = B.Names.intern("g"), H = B.Names.intern("h");
+    P.Costs.resize(std::max<size_t>(P.Costs.size(), std::max(G, H) + 1));
+    P.Costs[G].Self += GSelf;
+    P.Costs[G].Incl += GSelf + HSelf;
+    P.Costs[H].Self += HSelf;
+    P.Costs[H].Incl += HSelf;
+    P.Costs[H].InclInlined += HInlined ? HSelf : 0;
+    P.Costs[Main].Incl += GSelf + HSelf;
+    P.Folded[{Main, G}] += GSelf;
+    P.Folded[{Main, G, H}] += HSelf;
+    P.Samples += GSelf + HSelf;
+    return P;
+  };
+  auto A = Make(3000, 300, true);
+  auto C = Make(300, 3000, false);
+  auto R = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(R));
+  const FunctionResult &H = B.fn(*R, "h");
+  EXPECT_TRUE(H.InlineChurn);
+  EXPECT_EQ(H.Caller, "g");
+  EXPECT_EQ(H.ChurnText, "inlined before, not after");
+  EXPECT_EQ(R->Rules[0].Status, RuleStatus::Pass);
+  EXPECT_EQ(R->Result, Verdict::Pass);
+  // Listed right under its caller.
+  for (size_t I = 0; I + 1 < R->Functions.size(); ++I)
+    if (R->Functions[I + 1].Name == "h")
+      EXPECT_EQ(R->Functions[I].Name, "g");
 }
 
 TEST(Compare, NewHotFunctionFails) {
@@ -118,10 +221,11 @@ TEST(Compare, NewHotFunctionFails) {
 }
 
 // --ignore: the kernel's time triples (the machine, not the build); the
-// program's own code gets 20% cheaper. By hand: without --ignore, [kernel]
-// is in the hot set and regressed (FAIL); ignored, the hot set is main, f and
-// g, 5000 -> 4000 samples for the same work (PASS), and [kernel] is still
-// measured (3x, regressed) but not in the summary's list.
+// program's own code gets 20% cheaper. By hand: with --gate-kernel, [kernel]
+// is in the hot set and regressed (FAIL); by default it is not gated (PASS);
+// ignored, the hot set is main, f and g, 5000 -> 4000 samples for the same
+// work (PASS), and [kernel] is still measured (3x, regressed) but not in the
+// summary's list.
 TEST(Compare, IgnoredFunctionDoesNotGate) {
   Builder B;
   auto WithKernel = [&](AttributedProfile P, uint64_t N) {
@@ -136,12 +240,20 @@ TEST(Compare, IgnoredFunctionDoesNotGate) {
   };
   auto A = WithKernel(B.make({{"f", 2000}, {"g", 3000}}, 1000), 1000);
   auto C = WithKernel(B.make({{"f", 1000}, {"g", 3000}}, 1000), 3000);
-  auto R = compare({A}, {C}, B.Names, VerifyOptions{});
+  VerifyOptions GK;
+  GK.GateKernel = true;
+  auto R = compare({A}, {C}, B.Names, GK);
   ASSERT_TRUE(bool(R));
   EXPECT_EQ(R->Result, Verdict::Fail);
   EXPECT_TRUE(llvm::is_contained(R->Regressed, "[kernel]"));
+  // By default the kernel is the machine's: measured, not gated.
+  auto RD = compare({A}, {C}, B.Names, VerifyOptions{});
+  ASSERT_TRUE(bool(RD));
+  EXPECT_EQ(RD->Result, Verdict::Pass);
+  EXPECT_EQ(B.fn(*RD, "[kernel]").Self.Status, ChangeStatus::Regressed);
 
   VerifyOptions O;
+  O.GateKernel = true; // --ignore names it
   O.Ignore = {"[kernel]", "nothing*"};
   auto RI = compare({A}, {C}, B.Names, O);
   ASSERT_TRUE(bool(RI)) << llvm::toString(RI.takeError());
@@ -174,8 +286,15 @@ TEST(Compare, SharesWithoutWorkAreInconclusive) {
   EXPECT_FALSE(R->ByWork);
   EXPECT_EQ(R->CostUnit, "% of samples");
   EXPECT_NEAR(B.fn(*R, "f").Self.CostBefore, 40.0, 1e-9);
-  EXPECT_EQ(R->Result, Verdict::Inconclusive);
-  EXPECT_EQ(exitCode(R->Result), 2);
+  // The deploy gate needs no work counts: nothing grew.
+  EXPECT_EQ(R->Result, Verdict::Pass);
+  // The release check does: absolute cost cannot be judged from shares.
+  VerifyOptions O;
+  O.RequireCheaper = true;
+  auto RC = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(RC));
+  EXPECT_EQ(RC->Result, Verdict::Inconclusive);
+  EXPECT_EQ(exitCode(RC->Result), 2);
 }
 
 TEST(Compare, TooFewSamplesSaysHowMany) {
@@ -203,7 +322,7 @@ TEST(Compare, InconsistentInputsAreErrors) {
   llvm::consumeError(R.takeError());
 }
 
-// The gate's one-line summary names functions briefly (hand-written cases).
+// Display names as perf report and pprof shorten them (hand-written cases).
 TEST(Compare, BriefNames) {
   EXPECT_EQ(briefName("parse_request"), "parse_request");
   EXPECT_EQ(briefName("kvsvc::Store::get(std::basic_string_view<char, std::char_traits<char> >, "
@@ -214,5 +333,25 @@ TEST(Compare, BriefNames) {
                       "_M_realloc_insert<bool&>(__gnu_cxx::__normal_iterator<int*>, bool&)"),
             "std::vector::_M_realloc_insert");
   EXPECT_EQ(briefName("std::vector<int>::~vector()"), "std::vector::~vector");
-  EXPECT_EQ(briefName("bool operator<<(a, b)"), "bool operator<<(a, b)");
+  EXPECT_EQ(briefName("bool operator<<(a, b)"), "operator<<");
+  EXPECT_EQ(briefName("ns::V::operator()(int) const"), "ns::V::operator()");
+  EXPECT_EQ(briefName("std::vector<int>::operator[](unsigned long)"), "std::vector::operator[]");
+  EXPECT_EQ(briefName("operator new(unsigned long)"), "operator new");
+  EXPECT_EQ(briefName("std::string std::operator+<char, std::char_traits<char>>(char const*, "
+                      "std::string&&)"),
+            "std::operator+");
+  EXPECT_EQ(briefName("std::ostream& std::operator<< <std::char_traits<char> >(std::ostream&, "
+                      "char const*)"),
+            "std::operator<<");
+  EXPECT_EQ(briefName("(anonymous namespace)::Parser::run(int)"), "(anon)::Parser::run");
+  EXPECT_EQ(briefName("kvsvc::(anonymous namespace)::route<int>(char const*)"),
+            "kvsvc::(anon)::route");
+  EXPECT_EQ(briefName("main::$_0::operator()(int) const"), "main::$_0::operator()");
+  EXPECT_EQ(briefName("[kernel]"), "[kernel]");
+  EXPECT_EQ(briefName("lookup"), "lookup");
+  // At most MaxLen characters, the end kept (it names the function).
+  std::string Long = "ns" + std::string(200, 'x') + "::f(int)";
+  EXPECT_EQ(briefName(Long).size(), 100u);
+  EXPECT_EQ(briefName(Long).substr(0, 3), "...");
+  EXPECT_EQ(briefName(Long).substr(97), "::f");
 }
