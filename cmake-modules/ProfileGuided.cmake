@@ -405,10 +405,10 @@ endfunction()
 # --- pgo_install -------------------------------------------------------------------
 
 # pgo_install(<target> [DESTINATION <dir>] [COMPONENT <component>]): installs
-# what to deploy, under the target's own file name: the BOLTed file when
-# pgo_target(<target> MODE BOLT ...) (called before) has a profile, else the
-# target as linked. DESTINATION defaults to GNUInstallDirs' bin (executables)
-# or lib (shared libraries).
+# what to deploy, under the target's own file name: the target itself
+# (install(TARGETS); BOLTed in place when pgo_target(<target> MODE BOLT ...)
+# has a profile), or the BOLT_OUTPUT file when one was given. DESTINATION
+# defaults to GNUInstallDirs' bin (executables) or lib (shared libraries).
 function(pgo_install target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DESTINATION;COMPONENT" "")
   if(ARG_UNPARSED_ARGUMENTS OR NOT TARGET ${target})
