@@ -47,7 +47,7 @@ lz4_build() {  # <dir> <cmake -D args...>
   local dir=$1
   shift
   cmake -S "$here/lz4" -B "$work/$dir" -G Ninja -DCMAKE_C_COMPILER=clang-22 \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLZ4_SOURCE_DIR="$src" -DPGO_PGOCTL="$pgoctl" "$@" >"$work/$dir.configure.log" 2>&1 ||
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLZ4_SRC="$src" -DPGO_PGOCTL="$pgoctl" "$@" >"$work/$dir.configure.log" 2>&1 ||
     { cat "$work/$dir.configure.log"; exit 1; }
   sed -n '/pgo_target summary/,/^-- Configuring/p' "$work/$dir.configure.log" | grep -v Configuring | sed 's/^/   /'
   cmake --build "$work/$dir" >"$work/$dir.build.log" 2>&1 || { tail -40 "$work/$dir.build.log"; exit 1; }
