@@ -5,7 +5,7 @@
 #  2. build the plain (recording) build: examples/real/lz4 with PROFILE "";
 #  3. record its training load (lz4/train.sh: `lz4 -1` and `lz4 -d` of a
 #     training input, REAL_TRAIN_RUNS times) with `perf record -e cpu-clock
-#     -g` (IP samples with call chains);
+#     -g` (IP samples with call chains; -N: no ~/.debug build-id cache);
 #  4. pgoctl import, convert --to profdata, lock; the SAMPLE build;
 #  5. the instrumented build: lz4-train (instrumented lz4 and liblz4) on the
 #     same training input, lz4-train-profdata, the INSTRUMENTED build;
@@ -59,7 +59,7 @@ lz4_build plain -DLZ4_SAMPLE_PROFILE= -DLZ4_INSTR_PROFILE=
 builds=(plain)
 for r in $(seq 1 "$recs"); do
   echo "== 3. record the plain lz4 compressing and decompressing the training input $runs times (recording $r)"
-  perf record -q -e cpu-clock -F "$freq" -g -o "$work/rec$r.data" -- \
+  perf record -q -N -e cpu-clock -F "$freq" -g -o "$work/rec$r.data" -- \
     bash "$here/lz4/train.sh" "$work/plain/lz4/lz4" "$train" "$work/train.tmp" "$runs" >>"$log" 2>&1 ||
     { echo "perf record failed: kernel.perf_event_paranoid <= 1, or root?" >&2; exit 1; }
   echo "== 4. pgoctl import, convert, lock; SAMPLE build sample$r"
