@@ -61,7 +61,7 @@ for r in $(seq 1 "$recs"); do
   echo "== 3. record the plain lz4 compressing and decompressing the training input $runs times (recording $r)"
   perf record -q -N -e cpu-clock -F "$freq" -g -o "$work/rec$r.data" -- \
     bash "$here/lz4/train.sh" "$work/plain/lz4/lz4" "$train" "$work/train.tmp" "$runs" >>"$log" 2>&1 ||
-    { echo "perf record failed: kernel.perf_event_paranoid <= 1, or root?" >&2; exit 1; }
+    { echo "perf record failed (see $log; kernel.perf_event_paranoid <= 1, or root?)" >&2; exit 1; }
   echo "== 4. pgoctl import, convert, lock; SAMPLE build sample$r"
   "$pgoctl" import "$work/rec$r.data" -o "$work/rec$r.pgoprof" --binary "$work/plain/lz4/lz4" \
     --label project=lz4 --label "build=plain" 2>>"$log"
@@ -105,7 +105,7 @@ done
 # (0 when instrumented PGO gains nothing on that benchmark).
 awk 'NR == 1 { next } { c[$1] = $2; d[$1] = $3; n[NR] = $1 }
   END {
-    for (i in n) if (n[i] ~ /^sample/) {
+    for (i = 2; i in n; i++) if (n[i] ~ /^sample/) {
       b = n[i]
       printf "%-10s compress %+.2f%% (yield %.0f%%), decompress %+.2f%% (yield %.0f%%)\n", b,
         100 * (c[b] - c["plain"]) / c["plain"],
