@@ -1,7 +1,7 @@
 # ProfileGuided.cmake: build a target with a pinned production profile.
 #
 #   include(ProfileGuided)
-#   pgo_target(<target> MODE SAMPLE|INSTRUMENTED|BOLT PROFILE <file.pgolock | profile>
+#   pgo_target(<target>... MODE SAMPLE|INSTRUMENTED|BOLT PROFILE <file.pgolock | profile>
 #              [REQUIRED] [MAX_AGE_DAYS <n>]
 #              [BOLT_FLAGS <flag>...] [BOLT_OUTPUT <path>])
 #   pgo_training_target(<new target> FROM <target> [PROFILE_DIR <dir>])
@@ -10,18 +10,22 @@
 # pgo_target() resolves the profile at configure time (a `.pgolock` file names
 # it by version and sha256 and says where to fetch it; any other path is the
 # profile itself), checks the sha256, caches it in the build tree under
-# `pgo-profiles/<sha256>/`, and adds the flags of the mode to the target only:
+# `pgo-profiles/<sha256>/`, and adds the flags of the mode to the targets only
+# (every target that compiles hot code: the executable, its libraries,
+# vendored ones included):
 #   SAMPLE        -fprofile-sample-use=<cached .profdata> -fdebug-info-for-profiling
-#                 -funique-internal-linkage-names (the last two also without a
-#                 profile, so the binary you deploy is ready to be profiled),
+#                 -funique-internal-linkage-names -fno-omit-frame-pointer
+#                 -mno-omit-leaf-frame-pointer (all but the first also without
+#                 a profile, so the binary you deploy is ready to be profiled),
 #                 -mllvm -profile-summary-hot-count=<the profile's count at
 #                 PGO_SAMPLE_HOT_CUTOFF, from `pgoctl summary`>; with LTO the
 #                 link gets the profile and the -mllvm options too
 #   INSTRUMENTED  -fprofile-use=<cached .profdata> (from pgo_training_target)
-#   BOLT          -Wl,--emit-relocs, and a post-link `llvm-bolt` step writing
-#                 <linked file>.bolt beside the un-BOLTed one (target
-#                 `<target>-bolt`, part of ALL); call pgo_target twice for
-#                 SAMPLE or INSTRUMENTED plus BOLT.
+#   BOLT          -Wl,--emit-relocs, and a POST_BUILD `llvm-bolt` step that
+#                 rewrites the linked file in place (the linker's output kept
+#                 as <file>.prebolt), or writes BOLT_OUTPUT; a .yaml profile
+#                 gets -infer-stale-profile. Call pgo_target twice for SAMPLE
+#                 or INSTRUMENTED plus BOLT.
 # The cached path holds the sha256, so the compile flags change with the
 # profile: Ninja/Make rebuild and ccache misses whenever the profile changes.
 #
@@ -31,13 +35,16 @@
 # (pgo-profiles/<sha256>/profile.<kind>), never one from the lock; a bad lock
 # is a configure error naming the lock, the line and what is wrong. Write
 # locks with `pgoctl lock`. A missing, unreadable, mismatched or wrong-kind
-# profile is a loud warning naming the file and the target builds without
-# that profile; with REQUIRED it is a configure error. A profile older than
+# profile, or a compiler that cannot use it (SAMPLE and INSTRUMENTED need
+# clang for the languages the target compiles), is a configure error naming
+# the file; with PGO_ON_UNAVAILABLE=WARN a loud warning, and the target builds
+# without that profile (REQUIRED: an error either way). A profile older than
 # MAX_AGE_DAYS (default PGO_PROFILE_MAX_AGE_DAYS, 0 = never) is reported as
-# stale. SAMPLE and
-# INSTRUMENTED need clang; other compilers get a message and no profile flags.
+# stale. Configure ends with a summary: one line per pgo_target (target,
+# mode, profile version, sha256, age, or why it has none).
 #
-# Cache variables: PGO_DISABLE (no profile flags at all), PGO_PROFILE_MAX_AGE_DAYS,
+# Cache variables: PGO_DISABLE (no profile flags at all), PGO_ON_UNAVAILABLE
+# (ERROR or WARN), PGO_FRAME_POINTERS (ON), PGO_PROFILE_MAX_AGE_DAYS,
 # PGO_PROFILE_STORE (a local folder lock sources may name besides the
 # repository), PGO_PROFILE_MAX_BYTES (largest profile read, default 1 GiB),
 # PGO_SAMPLE_FLAGS (extra compiler flags of MODE SAMPLE with a profile),
@@ -47,8 +54,8 @@
 # .fdata), PGO_LLVM_BOLT, PGO_LLVM_PROFDATA.
 # Target properties set: PGO_MODES, PGO_PROFILE_<MODE> (cached profile or
 # empty), PGO_PROFILE_SHA256_<MODE>, PGO_SAMPLE_HOT_COUNT (the hot count
-# passed, or unset), PGO_BOLT_OUTPUT (the binary to deploy: the BOLTed one, or
-# the plain one when BOLT has no profile).
+# passed, or unset), PGO_BOLT_OUTPUT (the BOLTed file: the target's own file
+# unless BOLT_OUTPUT is given), PGO_TRAINING_COPY (a library's training copy).
 # See cmake-modules/README.md for the lock file format, docs/cmake-module.md
 # for why the defaults are what they are (measured on examples/kvsvc). The
 # helpers live in internal/ (pgo_lockfile.cmake, pgo_flags.cmake).
@@ -103,15 +110,124 @@ set(PGO_DEFAULT_BOLT_FLAGS_NO_LBR
 set(PGO_BOLT_FLAGS "" CACHE STRING
     "llvm-bolt flags of pgo_target(... MODE BOLT), a ;-list (empty: PGO_DEFAULT_BOLT_FLAGS); BOLT_FLAGS overrides per target")
 
+# A build meant to use PGO that cannot (missing or mismatched profile, a
+# compiler that cannot read it, no llvm-bolt) stops the configure; WARN builds
+# such targets without the profile and says so in the summary. REQUIRED on a
+# pgo_target() call is an error either way.
+set(PGO_ON_UNAVAILABLE "ERROR" CACHE STRING
+    "When a pgo_target() profile cannot be used: ERROR (stop the configure) or WARN (build without it)")
+set_property(CACHE PGO_ON_UNAVAILABLE PROPERTY STRINGS ERROR WARN)
+# MODE SAMPLE builds are the next recording's binaries: frame pointers make
+# `perf record -g` call chains complete (leaf functions included).
+option(PGO_FRAME_POINTERS "MODE SAMPLE: -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer for call chains" ON)
+
 # --- pgo_target ----------------------------------------------------------------
 
-function(pgo_target target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "REQUIRED" "MODE;PROFILE;MAX_AGE_DAYS;BOLT_OUTPUT" "BOLT_FLAGS")
-  if(ARG_UNPARSED_ARGUMENTS)
-    message(FATAL_ERROR "pgo_target(${target}): unknown arguments `${ARG_UNPARSED_ARGUMENTS}`")
+# pgo_target(<target>... MODE <mode> PROFILE <lock|profile> [options]): the
+# same mode and profile on each target (an executable and the libraries that
+# compile its hot code, vendored ones included). Each target is handled as
+# if it had its own call.
+function(pgo_target)
+  set(keywords MODE PROFILE REQUIRED MAX_AGE_DAYS BOLT_FLAGS BOLT_OUTPUT)
+  set(targets "")
+  set(n 0)
+  while(n LESS ARGC AND NOT "${ARGV${n}}" IN_LIST keywords)
+    list(APPEND targets "${ARGV${n}}")
+    math(EXPR n "${n} + 1")
+  endwhile()
+  if(NOT targets)
+    message(FATAL_ERROR "pgo_target(<target>... MODE <mode> PROFILE <profile>): no target given")
   endif()
+  cmake_parse_arguments(PARSE_ARGV ${n} ARG "REQUIRED" "MODE;PROFILE;MAX_AGE_DAYS;BOLT_OUTPUT" "BOLT_FLAGS")
+  list(LENGTH targets count)
+  if(count GREATER 1 AND ARG_BOLT_OUTPUT)
+    message(FATAL_ERROR "pgo_target(${targets}): BOLT_OUTPUT names one file; give it in a call per target")
+  endif()
+  set(has_profile_arg OFF)
+  if("PROFILE" IN_LIST ARGN)
+    set(has_profile_arg ON)
+  endif()
+  foreach(t IN LISTS targets)
+    _pgo_target_one(${t})
+  endforeach()
+endfunction()
+
+# _pgo_summary_add(<target> <mode> <state>): one line of the configure summary.
+function(_pgo_summary_add target mode state)
+  get_property(started GLOBAL PROPERTY _PGO_SUMMARY_DEFERRED)
+  if(NOT started)
+    set_property(GLOBAL PROPERTY _PGO_SUMMARY_DEFERRED ON)
+    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _pgo_print_summary)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY _PGO_SUMMARY "${target}|${mode}|${state}")
+endfunction()
+
+# _pgo_print_summary(): at the end of the top-level CMakeLists.txt, one line
+# per pgo_target: target, mode, profile version, sha256 and age, or why none.
+function(_pgo_print_summary)
+  get_property(lines GLOBAL PROPERTY _PGO_SUMMARY)
+  set(text "pgo_target summary (target, mode, profile):")
+  foreach(line IN LISTS lines)
+    string(REPLACE "|" ";" f "${line}")
+    list(GET f 0 target)
+    list(GET f 1 mode)
+    list(GET f 2 state)
+    string(APPEND text "\n  ${target}  ${mode}  ${state}")
+  endforeach()
+  message(STATUS "${text}")
+endfunction()
+
+# _pgo_languages(<target> <out>): the languages among C and CXX that the
+# target's sources compile (their LANGUAGE property, else the extensions of
+# the folder that defines the target), or C and CXX when its sources are not
+# all known (generator expressions, none yet).
+function(_pgo_languages target out)
+  get_target_property(srcs ${target} SOURCES)
+  get_target_property(dir ${target} SOURCE_DIR)
+  foreach(l C CXX)
+    get_directory_property(ext_${l} DIRECTORY "${dir}" DEFINITION CMAKE_${l}_SOURCE_FILE_EXTENSIONS)
+  endforeach()
+  set(langs "")
+  set(unknown OFF)
+  if(NOT srcs)
+    set(unknown ON)
+    set(srcs "")
+  endif()
+  foreach(s IN LISTS srcs)
+    if(s MATCHES "^\\$<")
+      set(unknown ON)
+      continue()
+    endif()
+    get_source_file_property(lang "${s}" TARGET_DIRECTORY ${target} LANGUAGE)
+    if(NOT lang)
+      get_filename_component(ext "${s}" LAST_EXT)
+      string(REGEX REPLACE "^\\." "" ext "${ext}")
+      foreach(l C CXX)
+        if(ext IN_LIST ext_${l})
+          set(lang ${l})
+        endif()
+      endforeach()
+    endif()
+    if(lang MATCHES "^(C|CXX)$")
+      list(APPEND langs ${lang})
+    endif()
+  endforeach()
+  if(unknown OR NOT langs)
+    list(APPEND langs C CXX)
+  endif()
+  list(REMOVE_DUPLICATES langs)
+  set(${out} "${langs}" PARENT_SCOPE)
+endfunction()
+
+# _pgo_target_one(<target>): pgo_target() on one target; reads ARG_*,
+# has_profile_arg from the caller.
+function(_pgo_target_one target)
   if(NOT TARGET ${target})
     message(FATAL_ERROR "pgo_target(${target}): no such target (call pgo_target after add_executable/add_library)")
+  endif()
+  get_target_property(aliased ${target} ALIASED_TARGET)
+  if(aliased)
+    set(target "${aliased}")
   endif()
   if(NOT ARG_MODE MATCHES "^(SAMPLE|INSTRUMENTED|BOLT)$")
     message(FATAL_ERROR "pgo_target(${target}): MODE must be SAMPLE, INSTRUMENTED or BOLT (got `${ARG_MODE}`)")
@@ -119,7 +235,7 @@ function(pgo_target target)
   # PROFILE "" (e.g. an unset cache variable): the build the profile comes
   # from, with the mode's build flags (names, relocations) but no profile.
   set(no_profile OFF)
-  if(NOT "PROFILE" IN_LIST ARGN)
+  if(NOT has_profile_arg)
     message(FATAL_ERROR "pgo_target(${target} MODE ${ARG_MODE}): PROFILE <lock file or profile> is required (PROFILE \"\" for a build to be profiled)")
   elseif(NOT DEFINED ARG_PROFILE OR ARG_PROFILE STREQUAL "")
     set(no_profile ON)
@@ -131,6 +247,10 @@ function(pgo_target target)
   if(NOT ARG_MAX_AGE_DAYS MATCHES "^[0-9]+$")
     message(FATAL_ERROR "pgo_target(${target}): MAX_AGE_DAYS must be a number of days (got `${ARG_MAX_AGE_DAYS}`)")
   endif()
+  if(NOT PGO_ON_UNAVAILABLE MATCHES "^(ERROR|WARN)$")
+    message(FATAL_ERROR "PGO_ON_UNAVAILABLE must be ERROR or WARN (got `${PGO_ON_UNAVAILABLE}`)")
+  endif()
+  get_target_property(type ${target} TYPE)
   get_target_property(modes ${target} PGO_MODES)
   if(NOT modes)
     set(modes "")
@@ -147,42 +267,63 @@ function(pgo_target target)
   set(C_OR_CXX "$<COMPILE_LANGUAGE:C,CXX>")
 
   if(mode STREQUAL "BOLT")
+    if(NOT type STREQUAL "EXECUTABLE" AND NOT type STREQUAL "SHARED_LIBRARY")
+      message(FATAL_ERROR "pgo_target(${target} MODE BOLT): BOLT optimizes linked binaries; ${target} is a ${type} (give BOLT the executable or shared library that links it)")
+    endif()
     # Relocations for BOLT go in with or without a profile: the binary that is
     # deployed and profiled must be BOLT-able.
     target_link_options(${target} PRIVATE "LINKER:--emit-relocs")
-    get_target_property(type ${target} TYPE)
-    if(NOT type STREQUAL "EXECUTABLE" AND NOT type STREQUAL "SHARED_LIBRARY")
-      message(FATAL_ERROR "pgo_target(${target} MODE BOLT): BOLT optimizes linked binaries; ${target} is a ${type}")
-    endif()
     set_property(TARGET ${target} PROPERTY PGO_BOLT_OUTPUT "$<TARGET_FILE:${target}>")
   else()
-    # Source-location discriminators and unique names for internal functions:
-    # needed when the profile is used and when the profiled binary is built.
-    _pgo_non_clang(bad)
+    # Only the languages the target compiles, with the compilers of the
+    # folder that defines it (a vendored project() may enable others).
+    _pgo_non_clang(${target} bad)
     if(bad)
       _pgo_problem("${ARG_REQUIRED}"
         "pgo_target(${target} MODE ${mode}): ${bad}: MODE ${mode} needs clang (it reads LLVM .profdata; GCC's -fauto-profile/-fprofile-use read other formats). MODE BOLT works with any compiler.")
+      _pgo_summary_add(${target} ${mode} "NO PROFILE: compiler is not clang (PGO_ON_UNAVAILABLE=WARN)")
       return()
     endif()
     if(mode STREQUAL "SAMPLE")
-      target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:-fdebug-info-for-profiling;-funique-internal-linkage-names>")
+      # Discriminators and unique names for internal functions, and frame
+      # pointers for call chains: for the profile's use and for the
+      # recording of this build.
+      set(build_flags -fdebug-info-for-profiling -funique-internal-linkage-names)
+      if(PGO_FRAME_POINTERS)
+        list(APPEND build_flags -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer)
+      endif()
+      target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:${build_flags}>")
     endif()
   endif()
 
   if(PGO_DISABLE)
     message(STATUS "pgo_target(${target} MODE ${mode}): PGO_DISABLE is ON, no profile")
+    _pgo_summary_add(${target} ${mode} "no profile: PGO_DISABLE=ON")
     return()
   endif()
   if(no_profile)
     message(STATUS "pgo_target(${target} MODE ${mode}): no profile given (PROFILE \"\"): a build to be profiled")
+    _pgo_summary_add(${target} ${mode} "no profile (PROFILE \"\"): a build to be profiled")
     return()
   endif()
   _pgo_resolve(${target} ${mode} "${ARG_PROFILE}" "${ARG_REQUIRED}" "${ARG_MAX_AGE_DAYS}" profile sha)
   if(NOT profile)
+    _pgo_summary_add(${target} ${mode} "NO PROFILE: unavailable, see the warning above (PGO_ON_UNAVAILABLE=WARN)")
     return()
   endif()
   set_property(TARGET ${target} PROPERTY PGO_PROFILE_${mode} "${profile}")
   set_property(TARGET ${target} PROPERTY PGO_PROFILE_SHA256_${mode} "${sha}")
+  # _pgo_resolve's lock data: the version is a validated label, the age a number.
+  string(SUBSTRING "${sha}" 0 12 short)
+  set(state "sha256 ${short}")
+  if(_pgo_resolved_version)
+    set(state "version ${_pgo_resolved_version}, ${state}")
+  endif()
+  if(NOT "${_pgo_resolved_age_days}" STREQUAL "")
+    string(APPEND state ", ${_pgo_resolved_age_days} days old")
+  else()
+    string(APPEND state ", age unknown")
+  endif()
 
   if(mode STREQUAL "SAMPLE")
     target_compile_options(${target} PRIVATE "$<${C_OR_CXX}:-fprofile-sample-use=${profile}>")
@@ -205,79 +346,69 @@ function(pgo_target target)
     _pgo_find_llvm_tool(PGO_LLVM_BOLT llvm-bolt)
     if(NOT PGO_LLVM_BOLT)
       _pgo_problem("${ARG_REQUIRED}" "pgo_target(${target} MODE BOLT): llvm-bolt not found (apt-get install bolt-22, or set PGO_LLVM_BOLT)")
+      _pgo_summary_add(${target} ${mode} "NO PROFILE: llvm-bolt not found (PGO_ON_UNAVAILABLE=WARN)")
       return()
     endif()
-    if(DEFINED ARG_BOLT_FLAGS)
-      set(flags "${ARG_BOLT_FLAGS}")
-    elseif(PGO_BOLT_FLAGS)
-      set(flags "${PGO_BOLT_FLAGS}")
-    else()
-      # The first line (file(READ ... LIMIT 6) in text mode can return the
-      # newline too).
-      file(STRINGS "${profile}" head LIMIT_COUNT 1)
-      if(head MATCHES "^no_lbr( |$)")
-        set(flags "${PGO_DEFAULT_BOLT_FLAGS_NO_LBR}")
-        message(STATUS "pgo_target(${target} MODE BOLT): the .fdata has no branch records (no_lbr: IP samples only): BOLT can only reorder functions (docs/cmake-module.md). Without LBR, `pgoctl convert --to fdata --infer-edges` writes the edges pgoctl infers from IP samples instead")
-      else()
-        set(flags "${PGO_DEFAULT_BOLT_FLAGS}")
-      endif()
-    endif()
-    if(ARG_BOLT_OUTPUT)
-      get_filename_component(out "${ARG_BOLT_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
-    else()
-      # Beside the linked file (OUTPUT may not use $<TARGET_FILE>): its
-      # output folder, name, prefix and suffix, and with a multi-config
-      # generator the configuration's folder (Debug/svc.bolt, Release/...).
-      if(type STREQUAL "EXECUTABLE")
-        set(kind RUNTIME)
-        set(prefix "")
-        set(suffix "${CMAKE_EXECUTABLE_SUFFIX}")
-      else()
-        set(kind LIBRARY)
-        set(prefix "${CMAKE_SHARED_LIBRARY_PREFIX}")
-        set(suffix "${CMAKE_SHARED_LIBRARY_SUFFIX}")
-      endif()
-      get_target_property(dir ${target} ${kind}_OUTPUT_DIRECTORY)
-      if(NOT dir)
-        set(dir "${CMAKE_CURRENT_BINARY_DIR}")
-      endif()
-      get_property(multi GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
-      if(multi)
-        string(APPEND dir "/$<CONFIG>")
-      endif()
-      foreach(p OUTPUT_NAME PREFIX SUFFIX)
-        get_target_property(v ${target} ${p})
-        if(v)
-          string(TOLOWER "${p}" var)
-          set(${var} "${v}")
-        endif()
-      endforeach()
-      if(NOT output_name)
-        set(output_name "${target}")
-      endif()
-      set(out "${dir}/${prefix}${output_name}${suffix}.bolt")
-    endif()
-    string(REPLACE ";" "$<SEMICOLON>" flags_arg "${flags}")
-    string(SUBSTRING "${sha}" 0 12 short)
-    add_custom_command(OUTPUT "${out}"
-      COMMAND "${CMAKE_COMMAND}" "-DBOLT=${PGO_LLVM_BOLT}" "-DINPUT=$<TARGET_FILE:${target}>"
-              "-DOUTPUT=${out}" "-DPROFILE=${profile}" "-DFLAGS=${flags_arg}"
-              -P "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
-      DEPENDS ${target} "${profile}" "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
-      COMMENT "BOLT: ${target} -> ${target}.bolt (profile sha256 ${short})"
-      VERBATIM)
-    add_custom_target(${target}-bolt ALL DEPENDS "${out}")
-    set_property(TARGET ${target} PROPERTY PGO_BOLT_OUTPUT "${out}")
+    _pgo_bolt_step(${target} "${profile}" "${sha}")
   endif()
+  _pgo_summary_add(${target} ${mode} "${state}")
+endfunction()
+
+# _pgo_bolt_step(<target> <cached profile> <sha256>): llvm-bolt as a
+# POST_BUILD step of <target>, so building the target's own name gives the
+# BOLTed file. By default it rewrites the linked file in place (through a
+# temporary file) and keeps the linker's output as <file>.prebolt; with
+# BOLT_OUTPUT the BOLTed copy goes there and the linked file stays as it is.
+# The profile is a link dependency, so a new profile re-links and re-BOLTs.
+function(_pgo_bolt_step target profile sha)
+  if(DEFINED ARG_BOLT_FLAGS)
+    set(flags "${ARG_BOLT_FLAGS}")
+  elseif(PGO_BOLT_FLAGS)
+    set(flags "${PGO_BOLT_FLAGS}")
+  else()
+    # The first line (file(READ ... LIMIT 6) in text mode can return the
+    # newline too).
+    file(STRINGS "${profile}" head LIMIT_COUNT 1)
+    if(head MATCHES "^no_lbr( |$)")
+      set(flags "${PGO_DEFAULT_BOLT_FLAGS_NO_LBR}")
+      message(STATUS "pgo_target(${target} MODE BOLT): the .fdata has no branch records (no_lbr: IP samples only): BOLT can only reorder functions (docs/cmake-module.md). Without LBR, `pgoctl convert --to fdata --infer-edges` writes the edges pgoctl infers from IP samples instead")
+    else()
+      set(flags "${PGO_DEFAULT_BOLT_FLAGS}")
+    endif()
+  endif()
+  # A YAML profile (perf2bolt -w, llvm-bolt -w) may be of an older build:
+  # llvm-bolt matches its functions and blocks to this binary by hash.
+  if(profile MATCHES "\\.yaml$" AND NOT "-infer-stale-profile" IN_LIST flags)
+    list(APPEND flags -infer-stale-profile)
+  endif()
+  set(file "$<TARGET_FILE:${target}>")
+  if(ARG_BOLT_OUTPUT)
+    get_filename_component(out "${ARG_BOLT_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    set(args "-DINPUT=${file}" "-DOUTPUT=${out}")
+    set(shown "${out}")
+  else()
+    set(out "${file}")
+    set(args "-DINPUT=${file}" "-DOUTPUT=${file}" "-DPREBOLT=${file}.prebolt")
+    set(shown "in place (${target}.prebolt kept)")
+  endif()
+  string(REPLACE ";" "$<SEMICOLON>" flags_arg "${flags}")
+  string(SUBSTRING "${sha}" 0 12 short)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND "${CMAKE_COMMAND}" "-DBOLT=${PGO_LLVM_BOLT}" ${args} "-DPROFILE=${profile}" "-DFLAGS=${flags_arg}"
+            -P "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
+    COMMENT "BOLT: ${target} ${shown} (profile sha256 ${short})"
+    VERBATIM)
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${profile}" "${_PGO_MODULE_DIR}/pgo_bolt.cmake")
+  set_property(TARGET ${target} PROPERTY PGO_BOLT_OUTPUT "${out}")
 endfunction()
 
 # --- pgo_install -------------------------------------------------------------------
 
 # pgo_install(<target> [DESTINATION <dir>] [COMPONENT <component>]): installs
-# what to deploy, under the target's own file name: the BOLTed file when
-# pgo_target(<target> MODE BOLT ...) (called before) has a profile, else the
-# target as linked. DESTINATION defaults to GNUInstallDirs' bin (executables)
-# or lib (shared libraries).
+# what to deploy, under the target's own file name: the target itself
+# (install(TARGETS); BOLTed in place when pgo_target(<target> MODE BOLT ...)
+# has a profile), or the BOLT_OUTPUT file when one was given. DESTINATION
+# defaults to GNUInstallDirs' bin (executables) or lib (shared libraries).
 function(pgo_install target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "DESTINATION;COMPONENT" "")
   if(ARG_UNPARSED_ARGUMENTS OR NOT TARGET ${target})
@@ -306,13 +437,19 @@ endfunction()
 
 # --- pgo_training_target ---------------------------------------------------------
 
-# pgo_training_target(<new> FROM <target> [PROFILE_DIR <dir>]): a copy of the
-# executable <target> (sources, include dirs, definitions, options, features,
-# link libraries and options as set when this is called) built with
+# pgo_training_target(<new> FROM <target> [PROFILE_DIR <dir>]): a copy of
+# <target> (an executable, or a static or shared library; sources, include
+# dirs, definitions, options, features, link libraries and options, and a
+# library's INTERFACE_* properties, as set when this is called) built with
 # -fprofile-generate=<dir> (default <build>/pgo-training/<new>); not part of
-# ALL, build it by name. Run it on a
-# training load, then build target `<new>-profdata`, which merges the .profraw
-# files into <dir>.profdata for pgo_target(... MODE INSTRUMENTED).
+# ALL, build it by name. Its link libraries that have a training copy made
+# before (pgo_training_target on the library first) are replaced by that
+# copy, so `pgo_training_target(lib-train FROM lib)` then
+# `pgo_training_target(app-train FROM app)` gives an instrumented app with
+# the instrumented library inside. Run it on a training load, then build
+# `<new>-profdata`: it merges the .profraw files of <dir> and of the training
+# copies it links into <dir>.profdata, one profile for
+# `pgo_target(app lib MODE INSTRUMENTED PROFILE <dir>.profdata)`.
 function(pgo_training_target name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "FROM;PROFILE_DIR" "")
   if(ARG_UNPARSED_ARGUMENTS OR NOT ARG_FROM)
@@ -322,10 +459,10 @@ function(pgo_training_target name)
     message(FATAL_ERROR "pgo_training_target(${name}): FROM ${ARG_FROM} is not a target")
   endif()
   get_target_property(type ${ARG_FROM} TYPE)
-  if(NOT type STREQUAL "EXECUTABLE")
-    message(FATAL_ERROR "pgo_training_target(${name}): ${ARG_FROM} is a ${type}; the training variant copies an executable")
+  if(NOT type MATCHES "^(EXECUTABLE|STATIC_LIBRARY|SHARED_LIBRARY)$")
+    message(FATAL_ERROR "pgo_training_target(${name}): ${ARG_FROM} is a ${type}; the training variant copies an executable or a static or shared library")
   endif()
-  _pgo_non_clang(bad)
+  _pgo_non_clang(${ARG_FROM} bad)
   if(bad)
     message(WARNING "pgo_training_target(${name}): ${bad}: the training variant needs clang "
                     "(GCC's -fprofile-generate writes .gcda, which llvm-profdata cannot read); not adding ${name}")
@@ -346,27 +483,70 @@ function(pgo_training_target name)
       list(APPEND abs_srcs "${src_dir}/${s}")
     endif()
   endforeach()
-  add_executable(${name} EXCLUDE_FROM_ALL ${abs_srcs})
+  if(type STREQUAL "EXECUTABLE")
+    add_executable(${name} EXCLUDE_FROM_ALL ${abs_srcs})
+  elseif(type STREQUAL "STATIC_LIBRARY")
+    add_library(${name} STATIC EXCLUDE_FROM_ALL ${abs_srcs})
+  else()
+    add_library(${name} SHARED EXCLUDE_FROM_ALL ${abs_srcs})
+  endif()
+  # The profile folders of what the copy links, merged with its own.
+  set(dirs "${dir}")
   foreach(prop INCLUDE_DIRECTORIES COMPILE_DEFINITIONS COMPILE_OPTIONS COMPILE_FEATURES
                LINK_LIBRARIES LINK_OPTIONS LINK_DIRECTORIES
+               INTERFACE_INCLUDE_DIRECTORIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES INTERFACE_COMPILE_DEFINITIONS
+               INTERFACE_COMPILE_OPTIONS INTERFACE_COMPILE_FEATURES INTERFACE_LINK_LIBRARIES INTERFACE_LINK_OPTIONS
                C_STANDARD C_STANDARD_REQUIRED C_EXTENSIONS
                CXX_STANDARD CXX_STANDARD_REQUIRED CXX_EXTENSIONS POSITION_INDEPENDENT_CODE)
     get_target_property(v ${ARG_FROM} ${prop})
     if(NOT v STREQUAL "v-NOTFOUND")
-      if(prop MATCHES "^(COMPILE|LINK)_OPTIONS$")
+      if(prop MATCHES "^(INTERFACE_)?(COMPILE|LINK)_OPTIONS$")
         # Not the profile-use flags of pgo_target() (and their hot count).
-        list(FILTER v EXCLUDE REGEX "-fprofile-(sample-)?use=|profile-summary-hot-count=")
+        list(FILTER v EXCLUDE REGEX "-fprofile-(sample-)?use=|profile-summary-hot-count=|plugin-opt=")
+      elseif(prop MATCHES "LINK_LIBRARIES$")
+        set(swapped "")
+        foreach(lib IN LISTS v)
+          if(TARGET "${lib}")
+            get_target_property(copy "${lib}" PGO_TRAINING_COPY)
+            if(copy)
+              set(lib "${copy}")
+              get_target_property(copy_dirs "${copy}" PGO_TRAINING_DIRS)
+              list(APPEND dirs ${copy_dirs})
+            endif()
+          endif()
+          list(APPEND swapped "${lib}")
+        endforeach()
+        set(v "${swapped}")
       endif()
       set_property(TARGET ${name} PROPERTY ${prop} "${v}")
     endif()
   endforeach()
+  list(REMOVE_DUPLICATES dirs)
+  # The copy lives in this folder: flags a vendored project added to its own
+  # folder's CMAKE_<LANG>_FLAGS are added to the copy's options.
+  foreach(lang C CXX)
+    get_directory_property(theirs DIRECTORY "${src_dir}" DEFINITION CMAKE_${lang}_FLAGS)
+    if(NOT "${theirs}" STREQUAL "${CMAKE_${lang}_FLAGS}")
+      separate_arguments(theirs UNIX_COMMAND "${theirs}")
+      target_compile_options(${name} PRIVATE "$<$<COMPILE_LANGUAGE:${lang}>:${theirs}>")
+    endif()
+  endforeach()
   target_compile_options(${name} PRIVATE "$<$<COMPILE_LANGUAGE:C,CXX>:-fprofile-generate=${dir}>")
   target_link_options(${name} PRIVATE "-fprofile-generate=${dir}")
+  if(NOT type STREQUAL "EXECUTABLE")
+    # What links a static copy needs the profile runtime too.
+    target_link_options(${name} INTERFACE "-fprofile-generate=${dir}")
+    set_property(TARGET ${ARG_FROM} PROPERTY PGO_TRAINING_COPY ${name})
+  endif()
+  set_property(TARGET ${name} PROPERTY PGO_TRAINING_DIRS "${dirs}")
+  foreach(d IN LISTS dirs)  # llvm-profdata merge wants each folder to exist
+    file(MAKE_DIRECTORY "${d}")
+  endforeach()
 
   _pgo_find_llvm_tool(PGO_LLVM_PROFDATA llvm-profdata)
   if(PGO_LLVM_PROFDATA)
     add_custom_target(${name}-profdata
-      COMMAND "${PGO_LLVM_PROFDATA}" merge -o "${dir}.profdata" "${dir}"
+      COMMAND "${PGO_LLVM_PROFDATA}" merge -o "${dir}.profdata" ${dirs}
       COMMENT "llvm-profdata merge ${dir}/*.profraw -> ${dir}.profdata"
       VERBATIM)
   endif()

@@ -1,19 +1,31 @@
 # pgo_bolt.cmake: the post-link BOLT step of pgo_target(... MODE BOLT), run as
-#   cmake -DBOLT=<llvm-bolt> -DINPUT=<binary> -DOUTPUT=<binary.bolt>
-#         -DPROFILE=<.fdata> -DFLAGS=<;-list> -P pgo_bolt.cmake
-# Writes OUTPUT (through a temporary file, so a failed run leaves no half
-# binary), keeps llvm-bolt's log in OUTPUT.log, prints one summary line, and on
-# failure prints the end of the log. INPUT stays as it is beside OUTPUT.
+#   cmake -DBOLT=<llvm-bolt> -DINPUT=<linked file> -DOUTPUT=<BOLTed file>
+#         [-DPREBOLT=<copy>] -DPROFILE=<.fdata|.yaml> -DFLAGS=<;-list> -P pgo_bolt.cmake
+# With PREBOLT (in place: OUTPUT is INPUT) the linked file is first copied to
+# PREBOLT, which llvm-bolt then reads. OUTPUT is written through a temporary
+# file, so a failed run leaves no half binary (in place: the linked file
+# stays, and the failed build step re-links and re-runs next time). The log
+# goes to OUTPUT.bolt.log (in place) or OUTPUT.log; one summary line is
+# printed, and on failure the end of the log.
 cmake_minimum_required(VERSION 3.20)
 foreach(v BOLT INPUT OUTPUT PROFILE)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "pgo_bolt.cmake: -D${v}=... is required")
   endif()
 endforeach()
+set(log_file "${OUTPUT}.log")
+get_filename_component(out_dir "${OUTPUT}" DIRECTORY)
+file(MAKE_DIRECTORY "${out_dir}")
+if(DEFINED PREBOLT)
+  file(COPY_FILE "${INPUT}" "${PREBOLT}.tmp")
+  file(RENAME "${PREBOLT}.tmp" "${PREBOLT}")
+  set(INPUT "${PREBOLT}")
+  set(log_file "${OUTPUT}.bolt.log")
+endif()
 execute_process(
   COMMAND "${BOLT}" "${INPUT}" -o "${OUTPUT}.tmp" "-data=${PROFILE}" ${FLAGS}
   RESULT_VARIABLE rc OUTPUT_VARIABLE log ERROR_VARIABLE log)
-file(WRITE "${OUTPUT}.log" "${BOLT} ${INPUT} -o ${OUTPUT} -data=${PROFILE} ${FLAGS}\n${log}")
+file(WRITE "${log_file}" "${BOLT} ${INPUT} -o ${OUTPUT} -data=${PROFILE} ${FLAGS}\n${log}")
 if(NOT rc EQUAL 0)
   string(LENGTH "${log}" n)
   if(n GREATER 4000)
@@ -21,7 +33,7 @@ if(NOT rc EQUAL 0)
     string(SUBSTRING "${log}" ${from} -1 log)
   endif()
   file(REMOVE "${OUTPUT}.tmp")
-  message(FATAL_ERROR "llvm-bolt failed (${rc}) on ${INPUT} with ${PROFILE}; log ${OUTPUT}.log:\n${log}")
+  message(FATAL_ERROR "llvm-bolt failed (${rc}) on ${INPUT} with ${PROFILE}; log ${log_file}:\n${log}")
 endif()
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")
 set(summary "")
@@ -30,5 +42,5 @@ if(log MATCHES "BOLT-INFO: ([0-9]+ out of [0-9]+ functions in the binary \\([0-9
 endif()
 message(STATUS "BOLT: wrote ${OUTPUT}${summary}")
 if(log MATCHES "BOLT-WARNING: ([^\n]*stale[^\n]*)")
-  message(WARNING "BOLT: ${CMAKE_MATCH_1} (see ${OUTPUT}.log)")
+  message(WARNING "BOLT: ${CMAKE_MATCH_1} (see ${log_file})")
 endif()

@@ -5,14 +5,27 @@
 # helpers put on a command line is one the module made (the cached profile).
 include_guard(GLOBAL)
 
-# _pgo_non_clang(<out>): "<lang> compiler <id> <version>" for each enabled C/C++
-# compiler that is not clang, or empty.
-function(_pgo_non_clang out)
+# _pgo_non_clang(<target> <out>): "<lang> compiler <id> <version>" for each
+# language among C and CXX that <target> compiles (_pgo_languages) whose
+# compiler is not clang, or empty. The compiler is the one of the folder that
+# defines the target: a vendored project() can enable languages (and pick
+# compilers) the calling folder does not see.
+function(_pgo_non_clang target out)
   set(bad "")
-  get_property(langs GLOBAL PROPERTY ENABLED_LANGUAGES)
-  foreach(lang C CXX)
-    if(lang IN_LIST langs AND NOT CMAKE_${lang}_COMPILER_ID MATCHES "^(Clang|AppleClang)$")
-      list(APPEND bad "${lang} compiler ${CMAKE_${lang}_COMPILER_ID} ${CMAKE_${lang}_COMPILER_VERSION}")
+  get_property(enabled GLOBAL PROPERTY ENABLED_LANGUAGES)
+  _pgo_languages(${target} langs)
+  get_target_property(dir ${target} SOURCE_DIR)
+  foreach(lang IN LISTS langs)
+    if(NOT lang IN_LIST enabled)
+      continue()
+    endif()
+    get_directory_property(id DIRECTORY "${dir}" DEFINITION CMAKE_${lang}_COMPILER_ID)
+    get_directory_property(version DIRECTORY "${dir}" DEFINITION CMAKE_${lang}_COMPILER_VERSION)
+    if(NOT id MATCHES "^(Clang|AppleClang)$")
+      if(id STREQUAL "")
+        set(id "(unknown)")
+      endif()
+      list(APPEND bad "${lang} compiler ${id} ${version}")
     endif()
   endforeach()
   string(REPLACE ";" ", " bad "${bad}")

@@ -19,13 +19,17 @@ include_guard(GLOBAL)
 
 set(_PGO_LOCK_MAX_BYTES 65536)
 
-# _pgo_problem(<required> <message>): a configure error with REQUIRED, else a
-# loud warning; the caller then builds without the profile.
+# _pgo_problem(<required> <message>): a profile cannot be used. A configure
+# error with REQUIRED or PGO_ON_UNAVAILABLE=ERROR (the default), else a loud
+# warning; the caller then builds without the profile.
 function(_pgo_problem required msg)
   if(required)
     message(FATAL_ERROR "${msg}\n(REQUIRED: refusing to build without the profile)")
+  elseif(NOT PGO_ON_UNAVAILABLE STREQUAL "WARN")
+    message(FATAL_ERROR "${msg}\nA build meant to use PGO cannot: stopping (configure with "
+                        "-DPGO_ON_UNAVAILABLE=WARN to build without the profile, or -DPGO_DISABLE=ON for no PGO).")
   else()
-    message(WARNING "${msg}\nBuilding without this profile (pass REQUIRED to make this an error).")
+    message(WARNING "${msg}\nBuilding without this profile (PGO_ON_UNAVAILABLE=WARN).")
   endif()
 endfunction()
 set(_PGO_LOCK_KEYS format version kind sha256 source created)
@@ -510,6 +514,7 @@ function(_pgo_resolve target mode spec required max_age out_path out_sha)
   endif()
   _pgo_epoch("${created}" then)
   set(age_note "")
+  set(age_days "")
   if(then)
     string(TIMESTAMP now "%s" UTC)
     if(then GREATER now)
@@ -550,6 +555,9 @@ function(_pgo_resolve target mode spec required max_age out_path out_sha)
   endif()
   string(SUBSTRING "${sha}" 0 12 short)
   message(STATUS "${who}: ${name}${version} sha256 ${short}${age_note}")
+  # For pgo_target's configure summary (a validated label, a number).
+  set(_pgo_resolved_version "${L_VERSION}" PARENT_SCOPE)
+  set(_pgo_resolved_age_days "${age_days}" PARENT_SCOPE)
   set(${out_path} "${cached}" PARENT_SCOPE)
   set(${out_sha} "${sha}" PARENT_SCOPE)
 endfunction()

@@ -148,7 +148,8 @@ def case_source_sample(a):
     assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
     svc = c.commands()["main.cpp"]
     for f in ("-fdebug-info-for-profiling", "-funique-internal-linkage-names",
-              "-mllvm -inline-enable-cost-benefit-analysis=true"):
+              "-mllvm -inline-enable-cost-benefit-analysis=true",
+              "-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer"):
         check(f in svc, f + " in svc's compile command", svc)
     for other in ("util.cpp", "tool.cpp"):
         check("-inline-enable-cost-benefit-analysis" not in c.commands()[other],
@@ -297,71 +298,103 @@ def case_package(a):
     check("-mllvm -profile-summary-hot-count=40" in c.commands()["main.cpp"],
           "svc gets the installed pgoctl's hot count", c.commands()["main.cpp"])
     c.ninja()
-    check(has_bolt_note(os.path.join(c.build, "svc.bolt")), "svc.bolt is BOLT-processed")
+    check(has_bolt_note(os.path.join(c.build, "svc")), "svc is BOLT-processed in place")
 
 
 def case_bolt(a):
-    """BOLT: --emit-relocs on svc's link only, svc.bolt marked by llvm-bolt,
-    the un-BOLTed svc beside it, and both run; a shared library; one .bolt
-    per configuration with a multi-config generator; pgo_install."""
+    """BOLT: --emit-relocs on svc's link only; building svc's own target
+    rewrites svc in place (llvm-bolt's note in svc, the linker's output kept
+    as svc.prebolt), both run alike; an incremental rebuild re-BOLTs, an
+    up-to-date one does nothing; install() picks up the BOLTed file;
+    BOLT_OUTPUT puts the copy elsewhere; a shared library; a multi-config
+    generator; pgo_install."""
     c = Consumer(a, "bolt")
     fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
-    c.configure(CONSUMER_BOLT=fd)
-    c.ninja()
+    out = c.configure(CONSUMER_BOLT=fd)
+    check(re.search(r"pgo_target summary.*svc BOLT sha256 %s, \d+ days old" % sha256(fd)[:12], out) is not None,
+          "the configure summary lists svc's BOLT profile", out)
+    out = c.ninja("svc")
+    check("BOLT: wrote" in out, "building the target svc runs BOLT", out)
     link = c.link_command("svc")
     check("--emit-relocs" in link, "svc links with --emit-relocs", link)
     check("--emit-relocs" not in c.link_command("tool"), "tool does not")
-    svc, bolted = os.path.join(c.build, "svc"), os.path.join(c.build, "svc.bolt")
-    check(os.path.isfile(bolted) and has_bolt_note(bolted), "svc.bolt has .note.bolt_info")
-    check(not has_bolt_note(svc), "the un-BOLTed svc stays beside it")
-    check(run([bolted, "1000"]).stdout == run([svc, "1000"]).stdout, "both give the same output")
-    log = open(bolted + ".log").read()
+    svc, pre = os.path.join(c.build, "svc"), os.path.join(c.build, "svc.prebolt")
+    check(has_bolt_note(svc), "svc (the target's own file) has .note.bolt_info")
+    check(os.path.isfile(pre) and not has_bolt_note(pre), "the linker's output is kept as svc.prebolt")
+    check(run([svc, "1000"]).stdout == run([pre, "1000"]).stdout, "both give the same output")
+    check(not os.path.exists(svc + ".bolt"), "no svc.bolt beside it")
+    log = open(svc + ".bolt.log").read()
     check("non-empty execution profile" in log and "BOLT-ERROR" not in log, "BOLT used the profile", log)
-    check("no work to do" in c.ninja(), "an up-to-date BOLT step does not re-run")
+    out = c.ninja()  # the rest (tool)
+    check("BOLT: wrote" not in out and "no work to do" in c.ninja(), "an up-to-date BOLT step does not re-run", out)
     check("-update-debug-sections" in log.splitlines()[0] and "-reorder-blocks=none" in log.splitlines()[0]
           and "-split-functions" not in log.splitlines()[0],
           "a no_lbr .fdata gets the module's no_lbr flags (functions reordered only)", log.splitlines()[0])
-    # An LBR-mode .fdata (branch records) gets the full default set.
+    # An incremental rebuild: a changed source re-links svc and BOLTs the new link.
+    with open(os.path.join(c.src, "main.cpp"), "a") as f:
+        f.write("int unused_after_edit() { return 3; }\n")
+    out = c.ninja("svc")
+    check("main.cpp.o" in out and "BOLT: wrote" in out, "a changed source re-links and re-BOLTs svc", out)
+    check(has_bolt_note(svc) and not has_bolt_note(pre), "svc is BOLTed again, svc.prebolt is the new link")
+    check("no work to do" in c.ninja("svc"), "then it is up to date")
+    # install(TARGETS) (pgo_install without BOLT_OUTPUT) installs the BOLTed svc.
+    c.configure(CONSUMER_BOLT=fd, CONSUMER_INSTALL="ON")
+    c.ninja()
+    prefix = os.path.join(c.dir, "prefix-inplace")
+    run(["cmake", "--install", c.build, "--prefix", prefix])
+    installed = os.path.join(prefix, "bin", "svc")
+    check(has_bolt_note(installed) and run([installed, "1000"]).stdout == run([pre, "1000"]).stdout,
+          "install() installs the BOLTed svc, and it runs", installed)
+    # An LBR-mode .fdata (branch records) gets the full default set; a new
+    # profile re-links and re-BOLTs svc.
     lbr_fd = write(os.path.join(c.src, "profiles/svc-lbr.fdata"), FDATA_LBR)
     c.configure(CONSUMER_BOLT=lbr_fd)
-    c.ninja()
-    first = open(bolted + ".log").read().splitlines()[0]
+    out = c.ninja("svc")
+    check("BOLT: wrote" in out, "a new BOLT profile re-BOLTs svc", out)
+    first = open(svc + ".bolt.log").read().splitlines()[0]
     check("-reorder-blocks=ext-tsp" in first and "-split-functions" in first and "-update-debug-sections" in first,
           "an LBR .fdata gets the default BOLT flags", first)
     # PGO_BOLT_FLAGS overrides the defaults, and a new command re-runs BOLT.
     c.configure(CONSUMER_BOLT=fd, PGO_BOLT_FLAGS="-reorder-blocks=reverse")
     out = c.ninja()
-    first = open(bolted + ".log").read().splitlines()[0]
-    check("BOLT: svc" in out and "-reorder-blocks=reverse" in first and "ext-tsp" not in first,
+    first = open(svc + ".bolt.log").read().splitlines()[0]
+    check("BOLT: wrote" in out and "-reorder-blocks=reverse" in first and "ext-tsp" not in first,
           "PGO_BOLT_FLAGS replaces the default flags", out + first)
-    check(has_bolt_note(bolted), "still BOLT-processed")
-    # A shared library: lib<name>.so.bolt beside lib<name>.so.
-    c.configure(CONSUMER_BOLT="", CONSUMER_UTIL_SHARED="ON", CONSUMER_BOLT_UTIL=fd, PGO_BOLT_FLAGS="")
+    check(has_bolt_note(svc), "still BOLT-processed")
+    # BOLT_OUTPUT: the BOLTed copy there, the linked svc left as it is.
+    other = os.path.join(c.build, "deploy", "svc-opt")
+    c.configure(CONSUMER_BOLT=fd, PGO_BOLT_FLAGS="", CONSUMER_BOLT_OUTPUT=other)
+    out = c.ninja("svc")
+    check(os.path.isfile(other) and has_bolt_note(other) and not has_bolt_note(svc),
+          "BOLT_OUTPUT: the BOLTed copy there, svc as linked", out)
+    prefix = os.path.join(c.dir, "prefix-output")
+    run(["cmake", "--install", c.build, "--prefix", prefix])
+    check(has_bolt_note(os.path.join(prefix, "bin", "svc")), "pgo_install installs BOLT_OUTPUT's file as bin/svc")
+    # A shared library: libutil.so BOLTed in place.
+    c.configure(CONSUMER_BOLT="", CONSUMER_BOLT_OUTPUT="", CONSUMER_INSTALL="OFF", CONSUMER_UTIL_SHARED="ON",
+                CONSUMER_BOLT_UTIL=fd)
     c.ninja()
     lib = os.path.join(c.build, "libutil.so")
     check("--emit-relocs" in c.link_command("util"), "libutil.so links with --emit-relocs", c.link_command("util"))
-    check(os.path.isfile(lib + ".bolt") and has_bolt_note(lib + ".bolt") and not has_bolt_note(lib),
-          "libutil.so.bolt is BOLT-processed, "
-          "libutil.so stays beside it")
-    # A multi-config generator: each configuration's binary gets its own .bolt.
+    check(has_bolt_note(lib) and os.path.isfile(lib + ".prebolt") and not has_bolt_note(lib + ".prebolt"),
+          "libutil.so is BOLTed in place, libutil.so.prebolt kept")
+    check(run([svc, "1000"]).stdout == run([pre, "1000"]).stdout, "svc runs with the BOLTed libutil.so")
+    # A multi-config generator: each configuration's binary is BOLTed.
     mc = Consumer(a, "bolt-multi-config")
     fd = write(os.path.join(mc.src, "profiles/svc.fdata"), FDATA)
     run(["cmake", "-S", mc.src, "-B", mc.build, "-G", "Ninja Multi-Config", "-DCMAKE_CXX_COMPILER=" + CXX,
-         "-DPGOCTL_SOURCE_DIR=" + a.source, "-DCONSUMER_BOLT=" + fd])
+         "-DPGOCTL_SOURCE_DIR=" + a.source, "-DCONSUMER_BOLT=" + fd, "-DCONSUMER_INSTALL=ON"])
     for cfg in ("Debug", "Release"):
         run(["cmake", "--build", mc.build, "--config", cfg])
     for cfg in ("Debug", "Release"):
-        out = os.path.join(mc.build, cfg, "svc.bolt")
-        check(os.path.isfile(out) and has_bolt_note(out), "multi-config: %s/svc.bolt is BOLT-processed" % cfg)
-    check(not os.path.exists(os.path.join(mc.build, "svc.bolt")), "and no shared svc.bolt outside them")
-    # pgo_install: the BOLTed file installed under the target's own name.
-    run(["cmake", "-S", mc.src, "-B", mc.build, "-DCONSUMER_INSTALL=ON"])
-    run(["cmake", "--build", mc.build, "--config", "Release"])
+        out = os.path.join(mc.build, cfg, "svc")
+        check(has_bolt_note(out) and not has_bolt_note(out + ".prebolt"),
+              "multi-config: %s/svc is BOLT-processed" % cfg)
     prefix = os.path.join(mc.dir, "prefix")
     run(["cmake", "--install", mc.build, "--config", "Release", "--prefix", prefix])
     installed = os.path.join(prefix, "bin", "svc")
-    check(os.path.isfile(installed) and has_bolt_note(installed), "pgo_install installs Release/svc.bolt as bin/svc")
-    check(run([installed, "1000"]).stdout == run([os.path.join(mc.build, "Release", "svc"), "1000"]).stdout,
+    check(os.path.isfile(installed) and has_bolt_note(installed), "pgo_install installs Release/svc as bin/svc")
+    check(run([installed, "1000"]).stdout == run([os.path.join(mc.build, "Release", "svc.prebolt"), "1000"]).stdout,
           "and it runs with the same output")
     # Without a BOLT profile it installs the target as linked.
     c.configure(CONSUMER_BOLT="", CONSUMER_UTIL_SHARED="OFF", CONSUMER_BOLT_UTIL="", CONSUMER_INSTALL="ON")
@@ -378,7 +411,7 @@ def case_missing(a):
     without the profile (but ready to be profiled)."""
     c = Consumer(a, "missing")
     lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "gone.prof.txt", "ab" * 32)
-    out = c.configure(CONSUMER_SAMPLE=lk)
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=lk)
     gone = os.path.join(c.src, "profiles", "gone.prof.txt")
     check("CMake Warning" in out and gone in out and "does not exist" in out, "warning names the missing file", out)
     check("Building without this profile" in out, "warning says the build goes on without it", out)
@@ -387,12 +420,12 @@ def case_missing(a):
     check(all("-fprofile-sample-use" not in v for v in cmds.values()), "no -fprofile-sample-use anywhere", str(cmds))
     check("-funique-internal-linkage-names" in cmds["main.cpp"], "svc is still built ready for profiling")
     # Neither a lock nor a profile there.
-    out = c.configure(CONSUMER_SAMPLE=os.path.join(c.src, "nope.profdata"))
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=os.path.join(c.src, "nope.profdata"))
     check("CMake Warning" in out and "nope.profdata" in out, "a missing plain profile path warns too", out)
     # A source the module cannot fetch from yet.
     lk = write(os.path.join(c.src, "profiles/store.pgolock"),
                "format = pgolock-1\nsha256 = %s\nsource = store://kv/svc@v3\n" % ("cd" * 32))
-    out = c.configure(CONSUMER_SAMPLE=lk)
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=lk)
     check("not supported yet" in out and "store://" in out, "an unsupported source scheme warns", out)
 
 
@@ -412,10 +445,10 @@ def case_sha_mismatch(a):
     pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
     pinned = hashlib.sha256(SAMPLE_B.encode()).hexdigest()
     lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", pinned)
-    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="ON")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", expect_ok=False, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="ON")
     check("CMake Error" in out and pinned in out and sha256(pa) in out and "mismatch" in out,
           "the error names both hashes", out)
-    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF")
     check("CMake Warning" in out and pinned in out and sha256(pa) in out, "the warning names both hashes", out)
     c.ninja()
     check(all("-fprofile-sample-use" not in v for v in c.commands().values()), "no profile flags")
@@ -443,11 +476,11 @@ def case_wrong_kind(a):
     c = Consumer(a, "wrong-kind")
     fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
     pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
-    out = c.configure(CONSUMER_BOLT=pa, CONSUMER_INSTRUMENTED=fd)
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_BOLT=pa, CONSUMER_INSTRUMENTED=fd)
     check("is not a BOLT .fdata profile" in out, "a sample profile for BOLT warns", out)
     check("is not an indexed instrumentation profile" in out, "an .fdata for INSTRUMENTED warns", out)
     c.ninja()
-    check(not os.path.exists(os.path.join(c.build, "svc.bolt")), "no BOLT step without a BOLT profile")
+    check(not os.path.exists(os.path.join(c.build, "svc.prebolt")), "no BOLT step without a BOLT profile")
 
 
 def case_instrumented(a):
@@ -487,12 +520,12 @@ def case_gcc(a):
     c = Consumer(a, "gcc")
     pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
     fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA)
-    out = c.configure(cxx="g++", CONSUMER_SAMPLE=pa, CONSUMER_BOLT=fd, CONSUMER_TRAINING="ON")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", cxx="g++", CONSUMER_SAMPLE=pa, CONSUMER_BOLT=fd, CONSUMER_TRAINING="ON")
     check("MODE SAMPLE needs clang" in out and "GNU" in out, "SAMPLE with GCC: a clear message", out)
     check("the training variant needs clang" in out, "training variant with GCC: a clear message", out)
     c.ninja()
     check(all("-fprofile" not in v for v in c.commands().values()), "no profile flags with GCC")
-    check(has_bolt_note(os.path.join(c.build, "svc.bolt")), "BOLT works on GCC's binary")
+    check(has_bolt_note(os.path.join(c.build, "svc")), "BOLT works on GCC's binary")
 
 
 # --- lock files are data: hostile names and sources (issue 18, finding 1) ----
@@ -585,17 +618,17 @@ def case_lock_fifo(a):
     os.makedirs(os.path.dirname(fifo), exist_ok=True)
     os.mkfifo(fifo)
     lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "p.fifo", "ab" * 32)
-    out = c.configure(timeout=60, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", timeout=60, CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF")
     check("not a regular file" in out and fifo in out, "a FIFO source is refused, naming it", out)
-    out = c.configure(expect_ok=False, timeout=60, CONSUMER_SAMPLE=fifo, CONSUMER_REQUIRED="ON")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", expect_ok=False, timeout=60, CONSUMER_SAMPLE=fifo, CONSUMER_REQUIRED="ON")
     check("not a regular file" in out, "a FIFO as plain profile path too", out)
     # Sizes are bounded: a profile over PGO_PROFILE_MAX_BYTES is not read.
     pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
     lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa))
-    out = c.configure(CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF", PGO_PROFILE_MAX_BYTES="10")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=lk, CONSUMER_REQUIRED="OFF", PGO_PROFILE_MAX_BYTES="10")
     check("has %d bytes, over PGO_PROFILE_MAX_BYTES (10)" % len(SAMPLE_A) in out, "a profile over the cap is refused", out)
     check(all("-fprofile-sample-use" not in v for v in c.commands().values()), "and not used")
-    out = c.configure(CONSUMER_SAMPLE=lk, PGO_PROFILE_MAX_BYTES="1073741824")
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=lk, PGO_PROFILE_MAX_BYTES="1073741824")
     check("Warning" not in out, "under the cap it is used", out)
 
 
@@ -605,7 +638,7 @@ def case_lock_sha_not_profile(a):
     c = Consumer(a, "lock-sha-not-profile")
     secret = write(os.path.join(c.src, "profiles", "secret.txt"), "password = hunter2\n")
     lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "secret.txt", "ab" * 32)
-    out = c.configure(CONSUMER_SAMPLE=lk)
+    out = c.configure(PGO_ON_UNAVAILABLE="WARN", CONSUMER_SAMPLE=lk)
     check(sha256(secret) not in out, "the file's sha256 is not printed", out)
     check("CMake Warning" in out and "secret.txt" in out and "not a sample profile" in out,
           "a warning naming the file and what is wrong", out)
@@ -798,6 +831,132 @@ def case_store_fetch(a):
                     holding.append(os.path.join(d, f))
     check(not holding, "no file holds the secret", str(holding))
     check(secret not in out and secret not in out2, "no output holds the secret")
+
+
+# --- issue 23: libraries, several targets, vendored projects, errors -----------
+
+def compiles(c, name, target=None):
+    """The compile command of source `name` (of `target` when given)."""
+    if target is None:
+        return c.commands()[name]
+    with open(os.path.join(c.build, "compile_commands.json")) as f:
+        for e in json.load(f):
+            cmd = e.get("command") or " ".join(e["arguments"])
+            if os.path.basename(e["file"]) == name and "CMakeFiles/%s.dir/" % target in cmd:
+                return cmd
+    raise Failure("no compile command of %s for %s" % (name, target))
+
+
+def case_library(a):
+    """pgo_target(svc util ...): one call gives the profile to the executable
+    and to the static (then shared) library that holds its hot code; the
+    summary lists each. pgo_training_target on the library, then on svc:
+    svc-train links the instrumented util-train, and the merged profile
+    (llvm-profdata show) has the library's function; MODE INSTRUMENTED on
+    both uses it."""
+    c = Consumer(a, "library")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa), version="2026-12-01.2")
+    out = c.configure(CONSUMER_SAMPLE_MULTI=lk)
+    for f in ("main.cpp", "util.cpp"):
+        cmd = compiles(c, f)
+        check("-fprofile-sample-use=%s/pgo-profiles/%s/profile.profdata" % (c.build, sha256(pa)) in cmd
+              and "-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer" in cmd,
+              "%s (svc, static util) gets the profile and frame pointers" % f, cmd)
+    check("-fprofile" not in compiles(c, "tool.cpp"), "tool gets nothing")
+    for t in ("svc", "util"):
+        check(re.search(r"pgo_target summary.* %s SAMPLE version 2026-12-01\.2, sha256 %s, 0 days old"
+                        % (t, sha256(pa)[:12]), out) is not None, "the summary has %s's line" % t, out)
+    c.ninja()
+    out = c.configure(CONSUMER_SAMPLE_MULTI=lk, CONSUMER_UTIL_SHARED="ON")
+    check("-fprofile-sample-use=" in compiles(c, "util.cpp"), "a shared util gets it too")
+    c.ninja()
+    # Training: the library's copy first, then svc's, which links it.
+    out = c.configure(CONSUMER_SAMPLE_MULTI="", CONSUMER_UTIL_SHARED="OFF", CONSUMER_TRAINING_LIB="ON",
+                      CONSUMER_TRAINING="ON")
+    with open(os.path.join(c.build, "compile_commands.json")) as f:
+        entries = json.load(f)
+    util_train = [e["command"] for e in entries if "CMakeFiles/util-train.dir/" in e["command"]]
+    check(len(util_train) == 1 and "-fprofile-generate=" in util_train[0], "util-train compiles util.cpp instrumented",
+          str(util_train))
+    link = c.link_command("svc-train")
+    check("libutil-train.a" in link and "libutil.a" not in link, "svc-train links util-train, not util", link)
+    c.ninja("svc-train")
+    run([os.path.join(c.build, "svc-train"), "20000"])
+    c.ninja("svc-train-profdata")
+    prof = os.path.join(c.build, "pgo-training", "svc-train.profdata")
+    show = run([LLVM_BIN + "/llvm-profdata", "show", "--all-functions", prof]).stdout
+    check("_Z8checksumPKci" in show and "main" in show, "the merged profile has util's checksum and svc's main", show)
+    out = c.configure(CONSUMER_TRAINING_LIB="ON", CONSUMER_TRAINING="ON", CONSUMER_INSTRUMENTED_MULTI=prof)
+    for f, t in (("main.cpp", "svc"), ("util.cpp", "util")):
+        check("-fprofile-use=" in compiles(c, f, t), "%s built with -fprofile-use" % f, compiles(c, f, t))
+    out = c.ninja("svc")
+    check("warning" not in out.lower(), "svc and util build with the profile without warnings", out)
+
+
+def case_vendored_language(a):
+    """A vendored C project whose project() enables C and CXX: pgo_target on
+    its C targets checks the C compiler only (the top level's CXX is g++), and
+    the compiler of the folder that defines them (clang-22)."""
+    if not shutil.which("g++") or not shutil.which("gcc"):
+        print("UNSUPPORTED: no g++/gcc")
+        return
+    c = Consumer(a, "vendored-language")
+    prof = write(os.path.join(c.src, "profiles/vz.prof.txt"), "vz_sum:5000:10\n 1: 10\n 3: 4000\n")
+    out = c.configure(cxx="g++", CMAKE_C_COMPILER="clang-22", CONSUMER_VENDORED="ON",
+                      CONSUMER_SAMPLE_VENDORED=prof, CONSUMER_REQUIRED="ON")
+    check("needs clang" not in out and "Warning" not in out, "no compiler complaint for a C target", out)
+    for f in ("vz.c", "vzbench.c"):
+        check("-fprofile-sample-use=" in compiles(c, f), "%s gets the profile" % f, compiles(c, f))
+    check(re.search(r"pgo_target summary.* vzbench SAMPLE sha256 .* vz SAMPLE sha256 ", out) is not None,
+          "the summary lists both", out)
+    c.ninja("vzbench")
+    # The same targets built by GCC: a configure error naming the C compiler.
+    c2 = Consumer(a, "vendored-language-gcc")
+    prof = write(os.path.join(c2.src, "profiles/vz.prof.txt"), "vz_sum:5000:10\n 1: 10\n 3: 4000\n")
+    out = c2.configure(expect_ok=False, CMAKE_C_COMPILER="gcc", CONSUMER_VENDORED="ON",
+                       CONSUMER_SAMPLE_VENDORED=prof)
+    check("C compiler GNU" in out and "needs clang" in out and "CXX compiler Clang" not in out,
+          "GCC for a C target: an error naming the C compiler only", out)
+
+
+def case_unavailable(a):
+    """A build meant to use PGO that cannot is a configure error by default;
+    PGO_ON_UNAVAILABLE=WARN builds without the profile and the summary says so."""
+    c = Consumer(a, "unavailable")
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "gone.prof.txt", "ab" * 32)
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+    check("CMake Error" in out and "gone.prof.txt" in out and "does not exist" in out
+          and "PGO_ON_UNAVAILABLE=WARN" in out, "a missing profile stops the configure and names the option", out)
+    out = c.configure(CONSUMER_SAMPLE=lk, PGO_ON_UNAVAILABLE="WARN")
+    check("CMake Warning" in out and "Building without this profile" in out, "WARN: a warning", out)
+    check(re.search(r"pgo_target summary.* svc SAMPLE NO PROFILE", out) is not None,
+          "the summary says svc has no profile", out)
+    c.ninja()
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk, PGO_ON_UNAVAILABLE="WARN", CONSUMER_REQUIRED="ON")
+    check("REQUIRED" in out, "REQUIRED is an error even with WARN", out)
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk, PGO_ON_UNAVAILABLE="MAYBE", CONSUMER_REQUIRED="OFF")
+    check("PGO_ON_UNAVAILABLE must be ERROR or WARN" in out, "a bad PGO_ON_UNAVAILABLE is refused", out)
+
+
+def case_bolt_yaml(a):
+    """A BOLT YAML profile (llvm-bolt -w, the stale-matching kind): MODE BOLT
+    passes -infer-stale-profile, and svc is BOLTed with it."""
+    c = Consumer(a, "bolt-yaml")
+    c.configure(CONSUMER_BOLT="")
+    c.ninja("svc")
+    svc = os.path.join(c.build, "svc")
+    fd = write(os.path.join(c.src, "profiles/svc.fdata"), FDATA_LBR)
+    yaml = os.path.join(c.src, "profiles/svc.yaml")
+    run([LLVM_BIN + "/llvm-bolt", svc, "-o", os.path.join(c.dir, "scratch"), "-data=" + fd, "-w", yaml])
+    check(open(yaml).read().startswith("---"), "llvm-bolt wrote a YAML profile")
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "svc.yaml", sha256(yaml), kind="yaml")
+    out = c.configure(CONSUMER_BOLT=lk)
+    check("Warning" not in out, "the yaml lock is taken", out)
+    out = c.ninja("svc")
+    first = open(svc + ".bolt.log").read().splitlines()[0]
+    check("-infer-stale-profile" in first and "profile.yaml" in first, "llvm-bolt gets -infer-stale-profile", first)
+    check(has_bolt_note(svc), "svc is BOLTed with the YAML profile")
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
