@@ -127,13 +127,14 @@ TEST(ProfileFormat, UntracedRangesAreRangesMinusTraces) {
 
 // A version 1 file (written before traces) is a version 2 body without trace
 // columns, its range columns holding every range: it reads as ranges without
-// traces.
+// traces. A profile without traces (or function counts) is still written as
+// version 1, so that older readers read it.
 TEST(ProfileFormat, VersionOneReadsAsRangesWithoutTraces) {
   Profile P = sampleProfile();
-  P.Binaries[0].Traces.clear();
+  for (BinaryProfile &B : P.Binaries)
+    B.Traces.clear();
   std::string Bytes = serialized(P);
-  EXPECT_EQ(llvm::support::endian::read32le(Bytes.data() + 8), 2u);
-  llvm::support::endian::write32le(Bytes.data() + 8, 1);
+  EXPECT_EQ(llvm::support::endian::read32le(Bytes.data() + 8), 1u);
   llvm::Expected<Profile> Back = parseProfile(Bytes, "v1.pgoprof");
   ASSERT_TRUE(bool(Back)) << errorText(Back.takeError());
   expectEqual(P, *Back);
@@ -412,6 +413,8 @@ TEST(Canonicalize, FoldsDuplicatesAndRenumbersFrames) {
 // version 2, one without them is still written as version 1.
 TEST(ProfileFormat, FunctionCountsAreVersion2AndRoundTrip) {
   Profile P = sampleProfile();
+  for (BinaryProfile &B : P.Binaries)
+    B.Traces.clear(); // traces alone would make it version 2
   std::string V1 = serialized(P);
   EXPECT_EQ(llvm::support::endian::read32le(V1.data() + 8), 1u);
   P.Binaries[0].Functions = {{"main", 0, 5}, {"hot", 3, 3}, {"hot", 1, 2}};
