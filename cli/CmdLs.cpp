@@ -32,13 +32,10 @@ public:
     if (!Service.empty())
       if (llvm::Error E = store::checkKeyPart(Service, "--service"))
         return std::move(E);
-    int64_t Cutoff = 0;
-    if (!Since.empty()) {
-      llvm::Expected<int64_t> D = store::parseDuration(Since, "--since");
-      if (!D)
-        return D.takeError();
-      Cutoff = int64_t(std::time(nullptr)) - *D;
-    }
+    llvm::Expected<int64_t> CutoffOr = sinceCutoff(Since);
+    if (!CutoffOr)
+      return CutoffOr.takeError();
+    int64_t Cutoff = *CutoffOr;
     llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
     if (!S)
       return S.takeError();

@@ -55,13 +55,10 @@ public:
     llvm::Expected<std::map<std::string, std::string>> Want = parseLabels(Labels);
     if (!Want)
       return Want.takeError();
-    int64_t Cutoff = 0;
-    if (!Since.empty()) {
-      llvm::Expected<int64_t> D = store::parseDuration(Since, "--since");
-      if (!D)
-        return D.takeError();
-      Cutoff = int64_t(std::time(nullptr)) - *D;
-    }
+    llvm::Expected<int64_t> CutoffOr = sinceCutoff(Since);
+    if (!CutoffOr)
+      return CutoffOr.takeError();
+    int64_t Cutoff = *CutoffOr;
     llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
     if (!S)
       return S.takeError();

@@ -1,5 +1,8 @@
 // cli/StoreOptions.cpp: see StoreOptions.h.
 #include "cli/StoreOptions.h"
+#include "store/Layout.h"
+
+#include <ctime>
 
 #include <CLI/CLI.hpp>
 
@@ -49,6 +52,15 @@ llvm::Expected<std::unique_ptr<store::Store>> openStoreArgs(const StoreArgs &A) 
 llvm::Expected<std::unique_ptr<store::Store>> openStoreArgs(const StoreArgs &A,
                                                             llvm::StringRef Url) {
   return store::openStore(Url, storeOptions(A));
+}
+
+llvm::Expected<int64_t> sinceCutoff(llvm::StringRef Since) {
+  if (Since.empty())
+    return 0;
+  llvm::Expected<int64_t> D = store::parseDuration(Since, "--since");
+  if (!D)
+    return D.takeError();
+  return int64_t(std::time(nullptr)) - *D;
 }
 
 } // namespace pgoctl::cli

@@ -30,6 +30,9 @@ void addStoreOptions(CLI::App &App, StoreArgs &A, bool StoreRequired = true);
 store::StoreOptions storeOptions(const StoreArgs &A);
 /// Opens A.Url.
 llvm::Expected<std::unique_ptr<store::Store>> openStoreArgs(const StoreArgs &A);
+/// --since 7d: the oldest start time (seconds since 1970) it admits; 0 when
+/// Since is empty (everything).
+llvm::Expected<int64_t> sinceCutoff(llvm::StringRef Since);
 /// Opens another URL with the same S3 options.
 llvm::Expected<std::unique_ptr<store::Store>> openStoreArgs(const StoreArgs &A,
                                                             llvm::StringRef Url);
