@@ -53,7 +53,9 @@ std::vector<RangeCount> BinaryProfile::untracedRanges() const {
     while (J < Traced.size() && Key(Traced[J]) < Key(R))
       ++J;
     uint64_t Covered = J < Traced.size() && Key(Traced[J]) == Key(R) ? Traced[J].Count : 0;
-    if (R.Count > Covered)
+    // A range no trace covers is kept whatever its count (a zero count read
+    // from a file too, so that writing it back gives the same profile).
+    if (R.Count > Covered || Covered == 0)
       Out.push_back({R.Begin, R.End, R.Count - Covered});
   }
   return Out;
