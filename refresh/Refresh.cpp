@@ -1,0 +1,2 @@
+// refresh/Refresh.cpp: see Refresh.h.
+#include "refresh/Refresh.h"
