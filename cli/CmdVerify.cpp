@@ -107,10 +107,11 @@ public:
       Opts.WorkAfter = *WorkAfter;
     Opts.RequireCheaper = Expect == "cheaper" && !NoRequireCheaper;
     NameTable Names;
+    SymbolizerCache Symbolizers; // libraries both sides ran are read once
     std::vector<AttributedProfile> A, B;
-    if (llvm::Error E = loadSide(Ctx, SideSource{Before, BinBefore}, Names, A))
+    if (llvm::Error E = loadSide(Ctx, SideSource{Before, BinBefore}, Names, Symbolizers, A))
       return std::move(E);
-    if (llvm::Error E = loadSide(Ctx, SideSource{After, BinAfter}, Names, B))
+    if (llvm::Error E = loadSide(Ctx, SideSource{After, BinAfter}, Names, Symbolizers, B))
       return std::move(E);
     llvm::Expected<VerifyResult> R = [&] {
       Stats::Pass S(Ctx.PassStats, "compare");
@@ -154,11 +155,11 @@ private:
   };
 
   llvm::Error loadSide(CommandContext &Ctx, const SideSource &Side, NameTable &Names,
-                       std::vector<AttributedProfile> &Out) {
+                       SymbolizerCache &Symbolizers, std::vector<AttributedProfile> &Out) {
     AttributionOptions AO;
     AO.Binaries = Side.Binaries;
     AO.WorkLabel = WorkLabel;
-    Attributor Attr(Names, AO);
+    Attributor Attr(Names, AO, &Symbolizers);
     for (const std::string &In : Side.Files) {
       llvm::Expected<Profile> P = load(Ctx, In, Side.Binaries);
       if (!P)
