@@ -446,7 +446,18 @@ private:
         Info.BuildIds.push_back(B.BuildId);
     for (const HostStat &H : A.Hosts)
       Info.Hosts.push_back(H.Host);
-    Info.Inputs = A.Keys;
+    // The windows by key; beyond kMaxListed, per day (a version's .json is
+    // read with a 1 MiB bound: store/Versions.h).
+    constexpr size_t kMaxListed = 2000;
+    if (A.Keys.size() <= kMaxListed) {
+      Info.Inputs = A.Keys;
+    } else {
+      std::map<std::string, uint64_t> PerDay;
+      for (const std::string &K : A.Keys)
+        ++PerDay[llvm::StringRef(K).rsplit('/').first.str() + "/"];
+      for (const auto &[Day, N] : PerDay)
+        Info.Inputs.push_back(Day + " (" + std::to_string(N) + " windows)");
+    }
     Info.WindowStart = A.FirstStart;
     Info.WindowEnd = A.LastStart;
     Info.Samples = A.Samples;
@@ -456,8 +467,9 @@ private:
     Info.Quality["weights.host-weight-equal"] = W.Hosts == HostWeight::Equal ? 1 : 0;
     Info.Quality["weights.now"] = double(W.Now);
     Info.Quality["weights.period-seconds"] = double(SinceSec);
-    for (const HostStat &H : A.Hosts)
-      Info.Quality["weights.host." + H.Host] = effectiveWeight(H.S);
+    if (A.Hosts.size() <= kMaxListed)
+      for (const HostStat &H : A.Hosts)
+        Info.Quality["weights.host." + H.Host] = effectiveWeight(H.S);
     Info.Quality["samples-in-service"] = double(A.SamplesInService);
     Info.Quality["samples-of-builds-used"] = double(R->SamplesUsed);
     Info.Quality["windows"] = double(A.Windows);

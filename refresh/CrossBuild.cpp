@@ -17,7 +17,8 @@ llvm::Expected<CrossBuildResult> mergeAcrossBuilds(const Accumulated &A, BinaryS
     U.BuildId = B.BuildId;
     U.Windows = B.Windows;
     U.Samples = B.Samples;
-    const BinaryProfile *BP = B.BuildId == "none" ? nullptr : A.P.findBinary(B.BuildId);
+    const BinaryProfile *BP =
+        B.BuildId == "none" ? nullptr : A.P.findBinary("buildid:" + B.BuildId);
     auto share = [&] {
       return llvm::formatv("{0:F1}%", A.Samples ? 100.0 * double(B.Samples) / double(A.Samples)
                                                 : 0.0)
@@ -72,10 +73,15 @@ llvm::Expected<CrossBuildResult> mergeAcrossBuilds(const Accumulated &A, BinaryS
     R.Builds.push_back(U);
   }
   R.Warnings.insert(R.Warnings.end(), Src.warnings().begin(), Src.warnings().end());
-  if (R.Matches.empty())
+  if (R.Matches.empty()) {
+    std::string Why;
+    for (const std::string &W : R.Warnings)
+      Why += "\n  " + W;
     return makeKindError(ErrorKind::Input,
                          "no build of the period has a binary (give --binary, push binaries to "
-                         "the store, or --debuginfod): nothing to merge");
+                         "the store, or --debuginfod): nothing to merge{0}",
+                         Why);
+  }
   convert::ConvertSummary Sum;
   llvm::Expected<convert::SampleMap> M =
       convert::buildSampleMap(A.P, R.Matches, O.ProfData, Sum);

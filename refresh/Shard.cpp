@@ -52,7 +52,13 @@ uint64_t samplesInService(const Profile &P, llvm::StringRef BuildId) {
   return uint64_t((unsigned __int128)P.Meta.TotalSamples * Main / All);
 }
 
-uint64_t readLimit(uint64_t MaxMemory) { return MaxMemory ? MaxMemory : uint64_t(1) << 30; }
+uint64_t readLimit(uint64_t MaxMemory) { return MaxMemory ? MaxMemory : defaultMaxMemory(); }
+ProfileReadOptions readOptions(uint64_t MaxMemory) {
+  ProfileReadOptions O;
+  if (MaxMemory)
+    O.MaxMemory = MaxMemory;
+  return O;
+}
 
 } // namespace
 
@@ -69,6 +75,8 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
     HostStat HS;
     HS.Host = Host;
     std::vector<const WindowRef *> Used;
+    std::vector<uint64_t> UsedSamples;
+    uint64_t HostInService = 0;
     for (size_t I : Idx) {
       const WindowRef &W = Sel.Windows[I];
       uint64_t D = decayWeight(W.W.Start, O.Weights);
@@ -80,7 +88,7 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
       if (!Body)
         return Body.takeError();
       llvm::Expected<Profile> P =
-          parseProfile(*Body, S.objectUrl(W.Key), ProfileReadOptions{O.MaxMemory});
+          parseProfile(*Body, S.objectUrl(W.Key), readOptions(O.MaxMemory));
       if (!P)
         return P.takeError();
       uint64_t Samples = P->Meta.TotalSamples;
@@ -91,13 +99,9 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
         return std::move(E);
       ++HS.Windows;
       HS.Samples = llvm::SaturatingAdd(HS.Samples, Samples);
-      A.SamplesInService = llvm::SaturatingAdd(A.SamplesInService, InService);
-      BuildStat &B = Builds[W.W.BuildId];
-      B.BuildId = W.W.BuildId;
-      ++B.Windows;
-      B.Samples = llvm::SaturatingAdd(B.Samples, Samples);
-      B.Keys.push_back(W.Key);
+      HostInService = llvm::SaturatingAdd(HostInService, InService);
       Used.push_back(&W);
+      UsedSamples.push_back(Samples);
     }
     if (HS.Windows == 0)
       continue;
@@ -120,7 +124,15 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
                            Host, Sat, hostWeightName(O.Weights.Hosts));
     if (llvm::Error E = All.add({std::move(*HP), 1, "host " + Host}))
       return std::move(E);
-    for (const WindowRef *W : Used) {
+    // The host counts: its windows enter the statistics.
+    A.SamplesInService = llvm::SaturatingAdd(A.SamplesInService, HostInService);
+    for (size_t I = 0; I < Used.size(); ++I) {
+      const WindowRef *W = Used[I];
+      BuildStat &B = Builds[W->W.BuildId];
+      B.BuildId = W->W.BuildId;
+      ++B.Windows;
+      B.Samples = llvm::SaturatingAdd(B.Samples, UsedSamples[I]);
+      B.Keys.push_back(W->Key);
       A.Keys.push_back(W->Key);
       A.FirstStart = First ? W->W.Start : std::min(A.FirstStart, W->W.Start);
       A.LastStart = First ? W->W.Start : std::max(A.LastStart, W->W.Start);
@@ -329,7 +341,7 @@ llvm::Expected<Accumulated> reducePartials(store::Store &S, llvm::StringRef Serv
       if (!Body)
         return Body.takeError();
       llvm::Expected<Profile> P =
-          parseProfile(*Body, S.objectUrl(PKey), ProfileReadOptions{MaxMemory});
+          parseProfile(*Body, S.objectUrl(PKey), readOptions(MaxMemory));
       if (!P)
         return P.takeError();
       if (llvm::Error E = All.add({std::move(*P), 1, PKey}))

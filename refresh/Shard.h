@@ -71,7 +71,7 @@ struct Accumulated {
 struct AccumulateOptions {
   WeightOptions Weights;
   ShardSpec Shard;
-  uint64_t MaxMemory = 0; ///< bound of one window's bytes (0: the format's default)
+  uint64_t MaxMemory = 0; ///< bound of one window's read (0: defaultMaxMemory())
 };
 
 llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &Sel,
