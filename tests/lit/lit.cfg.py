@@ -103,3 +103,5 @@ if shutil.which("node") and os.path.isfile(
 # Debian's debuginfod (refresh-debuginfod.test: binaries by build-id).
 if shutil.which("debuginfod"):
     config.available_features.add("debuginfod")
+if shutil.which("systemd-analyze"):
+    config.available_features.add("systemd-analyze")
