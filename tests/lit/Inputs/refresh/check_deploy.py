@@ -45,7 +45,8 @@ def check_refresh_args(where, args):
             continue
         seen.add(a)
         i += 1 if a in VALUELESS or "=" in a else 2
-    for need in ("--store", "--service", "--lock"):
+    # --lock names the file the refresh rewrites: every step but a shard's.
+    for need in ("--store", "--service") + (() if "--partial" in seen else ("--lock",)):
         if need not in seen:
             problem(where, f"no {need}")
     for a in args:
@@ -141,6 +142,10 @@ else:
     rseen = check_refresh_args(p + " (reduce)", rargs)
     if not {"--reduce", "--run"} <= rseen or "--shard" in rseen:
         problem(p, "the reduce has no --reduce --run (or has --shard)")
+    # The reduce takes the period and the weights from the partials.
+    for f in ("--since", "--now", "--half-life", "--host-weight"):
+        if f in rseen:
+            problem(p, f"the reduce gives {f} (it comes from the partials)")
     run = lambda a: a[a.index("--run") + 1] if "--run" in a else None
     if run(margs) != run(rargs):
         problem(p, "map and reduce name different runs")
