@@ -1,8 +1,9 @@
 // cli/CmdLs.cpp: `pgoctl ls --store URL [--service S] [--since 7d] [--json]`:
 // what a store holds, by service: raw windows (service, start, host,
 // build-id, size), versions (from their .json: created, samples, forms) and
-// channels (the version each names). --since keeps raw windows that started
-// and versions created that long ago or later. Text from the store reaches
+// channels (the version each names), and without --service the binaries
+// pushed with `push --binary` (build-id, file name, size). --since keeps raw
+// windows that started and versions created that long ago or later. Text from the store reaches
 // the terminal escaped; --json prints one JSON document.
 #include "cli/Command.h"
 #include "cli/StoreOptions.h"
@@ -41,7 +42,7 @@ public:
       return S.takeError();
     store::Store &St = **S;
     nlohmann::json Raw = nlohmann::json::array(), Versions = nlohmann::json::array(),
-                   Channels = nlohmann::json::array();
+                   Channels = nlohmann::json::array(), Binaries = nlohmann::json::array();
     std::string Sub = Service.empty() ? "" : Service + "/";
     if (llvm::Error E = St.list("raw/" + Sub, [&](const store::ObjectInfo &O) -> llvm::Error {
           std::optional<store::RawWindow> W = store::parseRawKey(O.Key);
@@ -83,11 +84,20 @@ public:
           return llvm::Error::success();
         }))
       return std::move(E);
+    // Binaries belong to no service: listed when every service is.
+    if (Service.empty())
+      if (llvm::Error E = St.list("binaries/", [&](const store::ObjectInfo &O) -> llvm::Error {
+            if (std::optional<store::BinaryObject> B = store::parseBinaryKey(O.Key))
+              Binaries.push_back({{"build_id", B->BuildId}, {"name", B->Name},
+                                  {"size", O.Size}, {"key", O.Key}});
+            return llvm::Error::success();
+          }))
+        return std::move(E);
 
     llvm::raw_ostream &OS = llvm::outs();
     if (Json) {
       nlohmann::json J = {{"store", St.url()}, {"raw", Raw}, {"versions", Versions},
-                          {"channels", Channels}};
+                          {"channels", Channels}, {"binaries", Binaries}};
       OS << J.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return 0;
     }
@@ -103,6 +113,9 @@ public:
     for (const auto &R : Raw)
       OS << "raw     " << str(R["service"]) << " " << str(R["start_utc"]) << "  host "
          << str(R["host"]) << "  build-id " << str(R["build_id"]) << "  " << str(R["size"])
+         << " bytes\n";
+    for (const auto &B : Binaries)
+      OS << "binary  " << str(B["build_id"]) << " " << str(B["name"]) << "  " << str(B["size"])
          << " bytes\n";
     return 0;
   }

@@ -12,16 +12,21 @@
 //             file's modification time (what `perf report` shows as
 //             "captured on": perf.data holds no wall-clock time).
 // Each value is checked (store/Layout.h: no `/`, `..`, control characters).
-// Prints the key of each window pushed.
+// `--binary FILE` (repeatable) uploads ELF files under
+// binaries/<build-id>/<file name>, where the refresh finds a build's binary
+// (refresh/BinarySource.h); a file without a build-id is refused, since
+// nothing could find it. Prints the key of each object pushed.
 #include "cli/Command.h"
 #include "cli/StoreOptions.h"
 #include "core/Error.h"
 #include "core/Input.h"
 #include "core/ProfileFormat.h"
+#include "binary/Symbols.h"
 #include "store/Layout.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <CLI/CLI.hpp>
@@ -48,7 +53,9 @@ std::string mainBuildId(const Profile &P) {
 class PushCommand : public Command {
 public:
   void addOptions(CLI::App &App) override {
-    App.add_option("files", Files, ".pgoprof windows to upload")->required();
+    App.add_option("files", Files, ".pgoprof windows to upload");
+    App.add_option("--binary", Binaries,
+                   "ELF files to upload under binaries/<build-id>/<file name>");
     addStoreOptions(App, SA);
     App.add_option("--service", Service, "service name (else the profile's `service` label)");
     App.add_option("--host", Host, "host name (else the `host` label)");
@@ -57,9 +64,14 @@ public:
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (Files.empty() && Binaries.empty())
+      return makeKindError(ErrorKind::Usage, "push: give .pgoprof windows or --binary files");
     llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
     if (!S)
       return S.takeError();
+    for (const std::string &F : Binaries)
+      if (llvm::Error E = pushBinary(**S, F, Ctx))
+        return std::move(E);
     for (const std::string &F : Files) {
       llvm::Expected<InputFile> In = InputFile::open(F);
       if (!In)
@@ -108,6 +120,35 @@ public:
   }
 
 private:
+  /// Uploads one ELF file under its build-id, bytes unchanged.
+  static llvm::Error pushBinary(store::Store &S, const std::string &F, CommandContext &Ctx) {
+    llvm::Expected<binary::ElfInfo> Elf = binary::readElfInfo(F);
+    if (!Elf)
+      return Elf.takeError();
+    if (Elf->BuildId.empty())
+      return makeKindError(ErrorKind::Input,
+                           "{0}: has no build-id (link with -Wl,--build-id), so no refresh "
+                           "could find it by one; not pushed",
+                           F);
+    llvm::Expected<std::string> Key =
+        store::binaryKey(Elf->BuildId, llvm::sys::path::filename(F));
+    if (!Key)
+      return addContext(Key.takeError(), F);
+    llvm::Expected<InputFile> In = InputFile::open(F);
+    if (!In)
+      return In.takeError();
+    llvm::Expected<std::string> Bytes = In->readAll(Ctx.MaxMemory);
+    if (!Bytes)
+      return addContext(Bytes.takeError(), F);
+    {
+      Stats::Pass Pass(Ctx.PassStats, "upload");
+      if (llvm::Error E = S.put(*Key, *Bytes))
+        return addContext(std::move(E), F);
+    }
+    llvm::outs() << *Key << "\n";
+    return llvm::Error::success();
+  }
+
   static std::string pick(const std::string &Flag, const std::map<std::string, std::string> &L,
                           const char *Label) {
     if (!Flag.empty())
@@ -116,7 +157,7 @@ private:
     return It == L.end() ? "" : It->second;
   }
 
-  std::vector<std::string> Files;
+  std::vector<std::string> Files, Binaries;
   StoreArgs SA;
   std::string Service, Host, Start;
 };

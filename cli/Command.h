@@ -75,5 +75,6 @@ std::unique_ptr<Command> makeGcCommand();
 std::unique_ptr<Command> makeStoreGetCommand();
 std::unique_ptr<Command> makeCollectCommand();
 std::unique_ptr<Command> makeRefreshCommand();
+std::unique_ptr<Command> makeDebugFindBinaryCommand();
 
 } // namespace pgoctl::cli

@@ -58,6 +58,9 @@ llvm::ArrayRef<CommandEntry> commandTable() {
        makeDebugSamplesCommand},
       {"debug", "profile", "Print every count of a .pgoprof as sorted text",
        makeDebugProfileCommand},
+      {"debug", "find-binary",
+       "Find a build's ELF by build-id as refresh does (--binary, store, debuginfod)",
+       makeDebugFindBinaryCommand},
   };
   return Table;
 }

@@ -77,6 +77,43 @@ std::optional<RawWindow> parseRawKey(llvm::StringRef Key) {
   return W;
 }
 
+llvm::Error checkBuildId(llvm::StringRef BuildId, llvm::StringRef What) {
+  bool Hex = llvm::all_of(BuildId, [](char C) { return llvm::isDigit(C) || (C >= 'a' && C <= 'f'); });
+  if (!Hex || BuildId.size() < 2 || BuildId.size() > 128 || BuildId.size() % 2)
+    return makeKindError(ErrorKind::Usage,
+                         "{0} `{1}` is not a build-id (2 to 128 lowercase hex digits, whole bytes)",
+                         What, escapeForTerminal(BuildId, 140));
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::string> binariesPrefix(llvm::StringRef BuildId) {
+  if (BuildId.empty())
+    return std::string("binaries/");
+  if (llvm::Error E = checkBuildId(BuildId, "build-id"))
+    return std::move(E);
+  return ("binaries/" + BuildId + "/").str();
+}
+
+llvm::Expected<std::string> binaryKey(llvm::StringRef BuildId, llvm::StringRef Name) {
+  if (llvm::Error E = checkBuildId(BuildId, "build-id"))
+    return std::move(E);
+  if (llvm::Error E = checkKeyPart(Name, "binary file name"))
+    return std::move(E);
+  return ("binaries/" + BuildId + "/" + Name).str();
+}
+
+std::optional<BinaryObject> parseBinaryKey(llvm::StringRef Key) {
+  llvm::SmallVector<llvm::StringRef, 4> Parts;
+  Key.split(Parts, '/');
+  if (Parts.size() != 3 || Parts[0] != "binaries")
+    return std::nullopt;
+  if (llvm::Error E = llvm::joinErrors(checkBuildId(Parts[1], ""), checkKeyPart(Parts[2], ""))) {
+    llvm::consumeError(std::move(E));
+    return std::nullopt;
+  }
+  return BinaryObject{Parts[1].str(), Parts[2].str()};
+}
+
 std::string versionsPrefix(llvm::StringRef Service) { return ("profiles/" + Service + "/").str(); }
 std::string versionKey(llvm::StringRef Service, llvm::StringRef Sha256, llvm::StringRef Form) {
   return (versionsPrefix(Service) + Sha256 + "." + Form).str();

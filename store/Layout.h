@@ -12,6 +12,8 @@
 //        written last, so a version is listed only once all its objects exist
 //   channels/<service>/<name>            JSON naming a version (ChannelInfo);
 //        moved by compare-and-swap (Store::putIf)
+//   binaries/<build-id>/<file name>      an ELF uploaded by `pgoctl push --binary`,
+//        found by build-id when a refresh symbolizes that build's windows
 //
 // Every part of a key that comes from a user or a file (service, host,
 // build-id, channel name, label values) passes checkKeyPart(): 1 to 128
@@ -79,6 +81,21 @@ struct ChannelInfo {
 };
 std::string renderChannelInfo(const ChannelInfo &C);
 llvm::Expected<ChannelInfo> parseChannelInfo(llvm::StringRef Text, llvm::StringRef Name);
+
+/// Refuses a build-id that is not 2 to 128 lowercase hex digits of whole bytes
+/// (GNU build-ids are 8, 16 or 20 bytes); the error (kind usage) names What.
+/// Checked before a build-id reaches a key, a path or a URL.
+llvm::Error checkBuildId(llvm::StringRef BuildId, llvm::StringRef What);
+
+/// `binaries/<build-id>/<name>` (both parts checked; Name is a file name).
+llvm::Expected<std::string> binaryKey(llvm::StringRef BuildId, llvm::StringRef Name);
+/// `binaries/<build-id>/`, or `binaries/` for an empty BuildId (checked otherwise).
+llvm::Expected<std::string> binariesPrefix(llvm::StringRef BuildId);
+struct BinaryObject {
+  std::string BuildId, Name;
+};
+/// A stored binary's parts from its key, or nothing when the key is not one.
+std::optional<BinaryObject> parseBinaryKey(llvm::StringRef Key);
 
 /// `7d`, `12h`, `30m`, `90s` or a plain number of days: seconds.
 llvm::Expected<int64_t> parseDuration(llvm::StringRef Text, llvm::StringRef Flag);

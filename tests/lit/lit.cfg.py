@@ -100,3 +100,8 @@ if shutil.which("node") and os.path.isfile(
     config.available_features.add("pprof-format")
     if os.path.isfile(os.path.join(npm_prefix, "node_modules", "@parca", "client", "package.json")):
         config.available_features.add("parca-client")
+# Debian's debuginfod (refresh-debuginfod.test: binaries by build-id).
+if shutil.which("debuginfod"):
+    config.available_features.add("debuginfod")
+if shutil.which("systemd-analyze"):
+    config.available_features.add("systemd-analyze")

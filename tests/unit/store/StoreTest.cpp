@@ -50,6 +50,36 @@ TEST(StoreLayout, RawKeyRoundTrip) {
   consumeError(rawKey(W).takeError());
 }
 
+TEST(StoreLayout, BinaryKeys) {
+  // Build-ids: lowercase hex of whole bytes, 1 to 64 bytes.
+  for (const char *Bad : {"", "0", "abc", "ABCD", "00ff0g", "../00", "00 ff", "none"})
+    EXPECT_FALSE(errText(checkBuildId(Bad, "build-id")).empty()) << Bad;
+  EXPECT_FALSE(errText(checkBuildId(std::string(130, 'a'), "build-id")).empty());
+  for (const std::string &Good : {std::string("00"), std::string("c25ed5c2b782254ff699ce2fdd201207846e9696"),
+                                  std::string(128, 'f')})
+    EXPECT_EQ(errText(checkBuildId(Good, "build-id")), "") << Good;
+
+  llvm::Expected<std::string> K = binaryKey("00ff", "kvsvc");
+  ASSERT_TRUE(bool(K)) << errText(K.takeError());
+  EXPECT_EQ(*K, "binaries/00ff/kvsvc");
+  std::optional<BinaryObject> B = parseBinaryKey(*K);
+  ASSERT_TRUE(B.has_value());
+  EXPECT_EQ(B->BuildId, "00ff");
+  EXPECT_EQ(B->Name, "kvsvc");
+  EXPECT_EQ(*binariesPrefix("00ff"), "binaries/00ff/");
+  EXPECT_EQ(*binariesPrefix(""), "binaries/");
+  for (const char *Bad : {"binaries/00ff", "binaries/00FF/kvsvc", "binaries/00ff/a/b",
+                          "binaries/00ff/..", "raw/00ff/kvsvc"})
+    EXPECT_FALSE(parseBinaryKey(Bad).has_value()) << Bad;
+  for (auto [Id, Name] : {std::pair{"00ff", "../x"}, std::pair{"../00", "kvsvc"},
+                          std::pair{"00ff", ""}}) {
+    llvm::Expected<std::string> Bad = binaryKey(Id, Name);
+    EXPECT_FALSE(bool(Bad)) << Id << " " << Name;
+    if (!Bad)
+      consumeError(Bad.takeError());
+  }
+}
+
 TEST(StoreLayout, Durations) {
   EXPECT_EQ(*parseDuration("7d", "--since"), 7 * 86400);
   EXPECT_EQ(*parseDuration("12h", "--since"), 12 * 3600);
