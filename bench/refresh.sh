@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/refresh.sh: `pgoctl refresh` on a week of windows from 100 hosts
+# (issue 21), in a file:// store, against two anchors on the same windows:
+# `pgoctl merge` (the .pgoprof merge alone, no symbolization) and
+# `llvm-profdata merge --sample` of one .profdata per window (what converting
+# each window and merging with LLVM's tool would cost, conversion not counted).
+# Wall time and peak RSS from /usr/bin/time -v; ratios printed.
+#
+# The windows are derived from real recordings: `pgoctl collect --event
+# cpu-clock --freq 3000 --window 1` of kvsvc release 1 and release 2 (the
+# plain builds of bench/refresh-yield.sh, which must have run in WORK), so a
+# window holds about what the agent's default (cpu-clock every 10 ms, 30 s
+# of every 300 s: examples/deploy/pgoctl-collect.service) gives for one busy
+# CPU. Each host gets PER_DAY windows a day, copies of those recordings in
+# turn: release 1 for the first 4 days, release 2 for the last 3 (a release
+# mid-week), starts spread over the day.
+# usage: bench/refresh.sh BUILD_DIR WORK [HOSTS=100] [DAYS=7] [PER_DAY=24]
+# Results and the arithmetic for 10,000 hosts: bench/refresh.md.
+set -euo pipefail
+build=$(cd "${1:?usage: bench/refresh.sh BUILD_DIR WORK [HOSTS] [DAYS] [PER_DAY]}" && pwd)
+yield_work=$(cd "${2:?WORK: the folder of bench/refresh-yield.sh}" && pwd)
+hosts=${3:-100}
+days=${4:-7}
+per_day=${5:-24}
+pgoctl=$build/cli/pgoctl
+llvm=/usr/lib/llvm-22/bin
+w=$yield_work/week
+rm -rf "$w"
+mkdir -p "$w/real" "$w/win" "$w/pd"
+for b in 1 2; do
+  [ -x "$yield_work/plain$b/kvsvc" ] || { echo "no $yield_work/plain$b/kvsvc: run bench/refresh-yield.sh first" >&2; exit 1; }
+done
+log() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+log "real windows: pgoctl collect --freq 3000 --window 1 of release 1 and release 2"
+for b in 1 2; do
+  "$pgoctl" -q collect --event cpu-clock --freq 3000 --window 1 --service kvsvc --label host=rec \
+    --spool "$w/real/b$b" -- "$yield_work/plain$b/kvsvc" --requests 200000 --rounds 20 >/dev/null
+  # The last window is a part of a second: left out.
+  ls "$w/real/b$b"/*.pgoprof | tail -1 | xargs rm -f
+  for f in "$w/real/b$b"/*.pgoprof; do
+    "$pgoctl" -q convert "$f" --binary "$yield_work/plain$b/kvsvc" --to profdata -o "${f%.pgoprof}.profdata"
+  done
+done
+n1=$(ls "$w/real/b1"/*.pgoprof | wc -l)
+n2=$(ls "$w/real/b2"/*.pgoprof | wc -l)
+bytes=$(cat "$w"/real/b*/*.pgoprof | wc -c)
+nreal=$((n1 + n2))
+samples=$(for f in "$w"/real/b*/*.pgoprof; do "$pgoctl" show "$f" 2>/dev/null |
+  sed -n 's/^samples: \([0-9]*\) total.*/\1/p'; done | awk '{s += $1} END {print s}')
+log "real windows: $n1 of release 1, $n2 of release 2; $((bytes / nreal)) bytes and $((samples / nreal)) samples each on average"
+
+log "the week: $hosts hosts x $days days x $per_day windows a day"
+now=$(date -u +%s)
+start=$(( (now / 86400 - days) * 86400 ))
+mapfile -t real1 < <(ls "$w/real/b1"/*.pgoprof)
+mapfile -t real2 < <(ls "$w/real/b2"/*.pgoprof)
+k=0
+for h in $(seq -w 1 "$hosts"); do
+  mkdir -p "$w/win/h$h"
+  for d in $(seq 0 $((days - 1))); do
+    for i in $(seq 0 $((per_day - 1))); do
+      if [ "$d" -lt $(( (days * 4 + 6) / 7 )) ]; then src=${real1[$((k % n1))]}; else src=${real2[$((k % n2))]}; fi
+      t=$((start + d * 86400 + i * 86400 / per_day + 10#$h * 7))
+      # A copy, not a link: push takes the window's start from its mtime.
+      cp "$src" "$w/win/h$h/$t.pgoprof"
+      touch -d "@$t" "$w/win/h$h/$t.pgoprof"
+      ln "${src%.pgoprof}.profdata" "$w/pd/h$h-$t.profdata"
+      k=$((k + 1))
+    done
+  done
+  "$pgoctl" -q push "$w/win/h$h"/*.pgoprof --store "file://$w/store" --service kvsvc --host "host$h" >/dev/null
+  rm -rf "$w/win/h$h"
+done
+nwin=$(find "$w/store/raw" -name '*.pgoprof' | wc -l)
+wbytes=$(find "$w/store/raw" -name '*.pgoprof' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+log "store: $nwin windows, $wbytes bytes"
+
+measure() {  # <label> <cmd...>: wall s and peak RSS KiB into $w/<label>.time
+  local label=$1
+  shift
+  /usr/bin/time -v -o "$w/$label.time" "$@" >"$w/$label.out" 2>"$w/$label.err" ||
+    { cat "$w/$label.err"; echo "$label failed" >&2; exit 1; }
+  local wall rss
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$w/$label.time" |
+    awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$w/$label.time")
+  printf '%s %s %s\n' "$label" "$wall" "$rss" >>"$w/results.txt"
+  printf '%-28s %10.2f s %10d KiB peak RSS\n' "$label" "$wall" "$rss"
+}
+: >"$w/results.txt"
+find "$w/store/raw" -name '*.pgoprof' | sort >"$w/windows.txt"
+find "$w/pd" -name '*.profdata' | sort >"$w/profdata.txt"
+if "$pgoctl" refresh --help >/dev/null 2>&1; then
+  measure refresh "$pgoctl" refresh --store "file://$w/store" --service kvsvc --lock "$w/kvsvc.pgolock" \
+    --no-git --binary "$yield_work/plain1/kvsvc" --binary "$yield_work/plain2/kvsvc" --to profdata \
+    --since "${days}d" --stats
+else
+  log "pgoctl refresh: not in this pgoctl yet, skipped"
+fi
+# pgoctl merge reads its inputs from the command line: through xargs in one
+# call when the list fits (it does for 100 x 7 x 24 paths).
+measure pgoctl-merge xargs -a "$w/windows.txt" "$pgoctl" -q merge -o "$w/merged.pgoprof"
+measure llvm-profdata-merge "$llvm/llvm-profdata" merge --sample --extbinary -f "$w/profdata.txt" \
+  -o "$w/merged.profdata"
+awk -v n="$nwin" -v b="$wbytes" '{ t[$1] = $2; m[$1] = $3 }
+  END {
+    for (k in t) printf "%-22s %8.1f windows/s %8.1f MB/s of windows\n", k, n / t[k], b / t[k] / 1e6
+    if ("refresh" in t) {
+      printf "refresh / pgoctl merge:        time %.2fx, peak RSS %.2fx\n", t["refresh"] / t["pgoctl-merge"], m["refresh"] / m["pgoctl-merge"]
+      printf "refresh / llvm-profdata merge: time %.2fx, peak RSS %.2fx\n", t["refresh"] / t["llvm-profdata-merge"], m["refresh"] / m["llvm-profdata-merge"]
+    }
+    printf "pgoctl merge / llvm-profdata merge: time %.2fx, peak RSS %.2fx\n", t["pgoctl-merge"] / t["llvm-profdata-merge"], m["pgoctl-merge"] / m["llvm-profdata-merge"]
+  }' "$w/results.txt" | tee "$w/ratios.txt"
