@@ -58,6 +58,8 @@ kvsvc_build() {  # <src> <name> <sample lock or "">
 # windows pushed to the store dated <days ago>.
 hosts() {
   local b=$1 bin=$2 days=$3 pids=() h f i base
+  rm -rf "$work/spool/b$b"
+  mkdir -p "$work/store"
   for h in 1 2 3; do
     mkdir -p "$work/spool/b$b/host$h"
     "$pgoctl" collect --event cpu-clock --freq "$freq" --window 1 --service kvsvc --label "host=host$h" \
@@ -84,9 +86,11 @@ log "plain builds of release 1 and 2"
 kvsvc_build "$work/src1" plain1 ""
 kvsvc_build "$work/src2" plain2 ""
 log "three hosts run each release under pgoctl collect (--freq $freq, $requests x $rounds each)"
-if [ ! -d "$work/store" ]; then
+if [ ! -f "$work/hosts.done" ]; then
+  rm -rf "$work/store"
   hosts 1 "$work/plain1/kvsvc" 5
   hosts 2 "$work/plain2/kvsvc" 1
+  touch "$work/hosts.done"
 fi
 
 log "b: build 2's windows alone (merge, convert with build 2)"
@@ -99,7 +103,7 @@ log "d: build 1's windows as is (merge, convert with build 1)"
 lock_local d
 
 have_refresh=0
-if "$pgoctl" refresh --help >/dev/null 2>&1; then
+if "$pgoctl" refresh --help 2>/dev/null | grep -- --lock >/dev/null; then
   have_refresh=1
   log "c: pgoctl refresh over both releases' windows"
   rc=0

@@ -6,12 +6,12 @@
 # each window and merging with LLVM's tool would cost, conversion not counted).
 # Wall time and peak RSS from /usr/bin/time -v; ratios printed.
 #
-# The windows are derived from real recordings: `pgoctl collect --event
-# cpu-clock --freq 3000 --window 1` of kvsvc release 1 and release 2 (the
-# plain builds of bench/refresh-yield.sh, which must have run in WORK), so a
-# window holds about what the agent's default (cpu-clock every 10 ms, 30 s
-# of every 300 s: examples/deploy/pgoctl-collect.service) gives for one busy
-# CPU. Each host gets PER_DAY windows a day, copies of those recordings in
+# The windows are derived from real recordings: REFRESH_BENCH_RECORDINGS
+# (default 8) runs of kvsvc release 1 and of release 2 (the plain builds of
+# bench/refresh-yield.sh, which must have run in WORK; load seeds 1..N), each
+# under `pgoctl collect --event cpu-clock --freq 6000`, so a window holds
+# about the 3,000 samples the agent's default (cpu-clock every 10 ms, 30 s of
+# every 300 s: examples/deploy/pgoctl-collect.service) gives one busy CPU. Each host gets PER_DAY windows a day, copies of those recordings in
 # turn: release 1 for the first 4 days, release 2 for the last 3 (a release
 # mid-week), starts spread over the day.
 # usage: bench/refresh.sh BUILD_DIR WORK [HOSTS=100] [DAYS=7] [PER_DAY=24]
@@ -22,37 +22,43 @@ yield_work=$(cd "${2:?WORK: the folder of bench/refresh-yield.sh}" && pwd)
 hosts=${3:-100}
 days=${4:-7}
 per_day=${5:-24}
+nreal=${REFRESH_BENCH_RECORDINGS:-8}
 pgoctl=$build/cli/pgoctl
 llvm=/usr/lib/llvm-22/bin
 w=$yield_work/week
-rm -rf "$w"
-mkdir -p "$w/real" "$w/win" "$w/pd"
 for b in 1 2; do
   [ -x "$yield_work/plain$b/kvsvc" ] || { echo "no $yield_work/plain$b/kvsvc: run bench/refresh-yield.sh first" >&2; exit 1; }
 done
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
+# REFRESH_BENCH_REUSE=1: measure again on the store an earlier run made.
+if [ "${REFRESH_BENCH_REUSE:-0}" = 1 ] && [ -f "$w/generated" ]; then
+  log "reusing the windows of $w"
+  cat "$w/real-windows.txt"
+else
+rm -rf "$w"
+mkdir -p "$w/real" "$w/win" "$w/pd" "$w/store"
 
-log "real windows: pgoctl collect --freq 3000 --window 1 of release 1 and release 2"
+log "real windows: $nreal runs of each release under pgoctl collect --freq 6000"
 for b in 1 2; do
-  "$pgoctl" -q collect --event cpu-clock --freq 3000 --window 1 --service kvsvc --label host=rec \
-    --spool "$w/real/b$b" -- "$yield_work/plain$b/kvsvc" --requests 200000 --rounds 20 >/dev/null
-  # The last window is a part of a second: left out.
-  ls "$w/real/b$b"/*.pgoprof | tail -1 | xargs rm -f
-  for f in "$w/real/b$b"/*.pgoprof; do
-    "$pgoctl" -q convert "$f" --binary "$yield_work/plain$b/kvsvc" --to profdata -o "${f%.pgoprof}.profdata"
+  mkdir -p "$w/real/b$b"
+  for i in $(seq 1 "$nreal"); do
+    f=$w/real/b$b/w$i
+    "$pgoctl" -q collect --event cpu-clock --freq 6000 --service kvsvc --label host=rec -o "$f.pgoprof" -- \
+      "$yield_work/plain$b/kvsvc" --requests 100000 --rounds 3 --seed "$i" >/dev/null
+    "$pgoctl" -q convert "$f.pgoprof" --binary "$yield_work/plain$b/kvsvc" --to profdata -o "$f.profdata"
   done
 done
 n1=$(ls "$w/real/b1"/*.pgoprof | wc -l)
 n2=$(ls "$w/real/b2"/*.pgoprof | wc -l)
 bytes=$(cat "$w"/real/b*/*.pgoprof | wc -c)
-nreal=$((n1 + n2))
 samples=$(for f in "$w"/real/b*/*.pgoprof; do "$pgoctl" show "$f" 2>/dev/null |
   sed -n 's/^samples: \([0-9]*\) total.*/\1/p'; done | awk '{s += $1} END {print s}')
-log "real windows: $n1 of release 1, $n2 of release 2; $((bytes / nreal)) bytes and $((samples / nreal)) samples each on average"
+log "real windows: $n1 of release 1, $n2 of release 2; $((bytes / (n1 + n2))) bytes and $((samples / (n1 + n2))) samples each on average" |
+  tee "$w/real-windows.txt"
 
 log "the week: $hosts hosts x $days days x $per_day windows a day"
 now=$(date -u +%s)
-start=$(( (now / 86400 - days) * 86400 ))
+start=$((now - days * 86400 + 60))
 mapfile -t real1 < <(ls "$w/real/b1"/*.pgoprof)
 mapfile -t real2 < <(ls "$w/real/b2"/*.pgoprof)
 k=0
@@ -72,6 +78,8 @@ for h in $(seq -w 1 "$hosts"); do
   "$pgoctl" -q push "$w/win/h$h"/*.pgoprof --store "file://$w/store" --service kvsvc --host "host$h" >/dev/null
   rm -rf "$w/win/h$h"
 done
+touch "$w/generated"
+fi
 nwin=$(find "$w/store/raw" -name '*.pgoprof' | wc -l)
 wbytes=$(find "$w/store/raw" -name '*.pgoprof' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
 log "store: $nwin windows, $wbytes bytes"
@@ -89,18 +97,20 @@ measure() {  # <label> <cmd...>: wall s and peak RSS KiB into $w/<label>.time
   printf '%-28s %10.2f s %10d KiB peak RSS\n' "$label" "$wall" "$rss"
 }
 : >"$w/results.txt"
-find "$w/store/raw" -name '*.pgoprof' | sort >"$w/windows.txt"
+(cd "$w/store" && find raw -name '*.pgoprof' | sort) >"$w/windows.txt"
 find "$w/pd" -name '*.profdata' | sort >"$w/profdata.txt"
-if "$pgoctl" refresh --help >/dev/null 2>&1; then
+if "$pgoctl" refresh --help 2>/dev/null | grep -- --lock >/dev/null; then
   measure refresh "$pgoctl" refresh --store "file://$w/store" --service kvsvc --lock "$w/kvsvc.pgolock" \
     --no-git --binary "$yield_work/plain1/kvsvc" --binary "$yield_work/plain2/kvsvc" --to profdata \
     --since "${days}d" --stats
 else
   log "pgoctl refresh: not in this pgoctl yet, skipped"
 fi
-# pgoctl merge reads its inputs from the command line: through xargs in one
-# call when the list fits (it does for 100 x 7 x 24 paths).
-measure pgoctl-merge xargs -a "$w/windows.txt" "$pgoctl" -q merge -o "$w/merged.pgoprof"
+# pgoctl merge reads its inputs from the command line: one call (-x: xargs
+# fails rather than split the list), paths relative to the store (100 x 7 x
+# 24 of them take 1.4 MB of the 2 MB ARG_MAX).
+measure pgoctl-merge env -C "$w/store" xargs -s 2000000 -x -a "$w/windows.txt" "$pgoctl" -q merge \
+  -o "$w/merged.pgoprof"
 measure llvm-profdata-merge "$llvm/llvm-profdata" merge --sample --extbinary -f "$w/profdata.txt" \
   -o "$w/merged.profdata"
 awk -v n="$nwin" -v b="$wbytes" '{ t[$1] = $2; m[$1] = $3 }

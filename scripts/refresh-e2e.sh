@@ -176,7 +176,7 @@ hosts 2 "$work/build2/kvsvc" 1
 
 # --- 6. refresh ----------------------------------------------------------------
 echo "== 6. pgoctl refresh --store $store --service kvsvc --lock kvsvc.pgolock --to profdata,yaml"
-if ! "$pgoctl" refresh --help >/dev/null 2>&1; then
+if ! "$pgoctl" refresh --help 2>/dev/null | grep -- --lock >/dev/null; then
   echo "STOPPED before the refresh: this pgoctl ($pgoctl) has no 'refresh' command yet" \
     "(issue 21, branch rcore); steps 1-5 passed."
   exit 3
