@@ -30,14 +30,20 @@ for b in 1 2; do
   [ -x "$yield_work/plain$b/kvsvc" ] || { echo "no $yield_work/plain$b/kvsvc: run bench/refresh-yield.sh first" >&2; exit 1; }
 done
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
-# REFRESH_BENCH_REUSE=1: measure again on the store an earlier run made.
-if [ "${REFRESH_BENCH_REUSE:-0}" = 1 ] && [ -f "$w/generated" ]; then
+# REFRESH_BENCH_REUSE=1: measure again on what an earlier run made (its
+# recordings, and its store when that is whole).
+reuse=${REFRESH_BENCH_REUSE:-0}
+if [ "$reuse" = 1 ] && [ -f "$w/generated" ]; then
   log "reusing the windows of $w"
+  cat "$w/real-windows.txt"
+else
+if [ "$reuse" = 1 ] && [ -f "$w/real-windows.txt" ]; then
+  rm -rf "$w/win" "$w/pd" "$w/store"
+  mkdir -p "$w/win" "$w/pd" "$w/store"
   cat "$w/real-windows.txt"
 else
 rm -rf "$w"
 mkdir -p "$w/real" "$w/win" "$w/pd" "$w/store"
-
 log "real windows: $nreal runs of each release under pgoctl collect --freq 6000"
 for b in 1 2; do
   mkdir -p "$w/real/b$b"
@@ -55,26 +61,33 @@ samples=$(for f in "$w"/real/b*/*.pgoprof; do "$pgoctl" show "$f" 2>/dev/null |
   sed -n 's/^samples: \([0-9]*\) total.*/\1/p'; done | awk '{s += $1} END {print s}')
 log "real windows: $n1 of release 1, $n2 of release 2; $((bytes / (n1 + n2))) bytes and $((samples / (n1 + n2))) samples each on average" |
   tee "$w/real-windows.txt"
+fi
 
 log "the week: $hosts hosts x $days days x $per_day windows a day"
 now=$(date -u +%s)
 start=$((now - days * 86400 + 60))
-mapfile -t real1 < <(ls "$w/real/b1"/*.pgoprof)
-mapfile -t real2 < <(ls "$w/real/b2"/*.pgoprof)
-k=0
-for h in $(seq -w 1 "$hosts"); do
-  mkdir -p "$w/win/h$h"
-  for d in $(seq 0 $((days - 1))); do
-    for i in $(seq 0 $((per_day - 1))); do
-      if [ "$d" -lt $(( (days * 4 + 6) / 7 )) ]; then src=${real1[$((k % n1))]}; else src=${real2[$((k % n2))]}; fi
-      t=$((start + d * 86400 + i * 86400 / per_day + 10#$h * 7))
-      # A copy, not a link: push takes the window's start from its mtime.
-      cp "$src" "$w/win/h$h/$t.pgoprof"
-      touch -d "@$t" "$w/win/h$h/$t.pgoprof"
-      ln "${src%.pgoprof}.profdata" "$w/pd/h$h-$t.profdata"
-      k=$((k + 1))
-    done
-  done
+# One process makes the copies (a fork per file is slow here); push per host.
+python3 - "$w" "$hosts" "$days" "$per_day" "$start" <<'PY'
+import glob, os, shutil, sys
+w, hosts, days, per_day, start = sys.argv[1], *map(int, sys.argv[2:])
+real = [sorted(glob.glob(os.path.join(w, "real", "b%d" % b, "*.pgoprof"))) for b in (1, 2)]
+k = 0
+for h in range(1, hosts + 1):
+    d_host = os.path.join(w, "win", "h%03d" % h)
+    os.makedirs(d_host, exist_ok=True)
+    for d in range(days):
+        rel = real[0] if d < (days * 4 + 6) // 7 else real[1]
+        for i in range(per_day):
+            src = rel[k % len(rel)]
+            t = start + d * 86400 + i * 86400 // per_day + h * 7
+            # A copy, not a link: push takes the window's start from its mtime.
+            dst = os.path.join(d_host, "%d.pgoprof" % t)
+            shutil.copyfile(src, dst)
+            os.utime(dst, (t, t))
+            os.link(src[:-len(".pgoprof")] + ".profdata", os.path.join(w, "pd", "h%03d-%d.profdata" % (h, t)))
+            k += 1
+PY
+for h in $(seq -f %03g 1 "$hosts"); do
   "$pgoctl" -q push "$w/win/h$h"/*.pgoprof --store "file://$w/store" --service kvsvc --host "host$h" >/dev/null
   rm -rf "$w/win/h$h"
 done

@@ -96,8 +96,10 @@ echo "== 1. s3rver on a free loopback port: store $store"
 repo=$work/kvsvc-repo
 mkdir -p "$repo"
 cp -r "$root/examples/kvsvc/src" "$root/examples/kvsvc/CMakeLists.txt" "$repo/"
-git() { command git -c user.name=kvsvc-ci -c user.email=ci@kvsvc.invalid -c init.defaultBranch=main \
-  -c commit.gpgsign=false "$@"; }
+# The CI's identity, for these commits and the refresh's (git run by pgoctl).
+export GIT_AUTHOR_NAME=kvsvc-ci GIT_AUTHOR_EMAIL=ci@kvsvc.invalid
+export GIT_COMMITTER_NAME=kvsvc-ci GIT_COMMITTER_EMAIL=ci@kvsvc.invalid
+git() { command git -c init.defaultBranch=main -c commit.gpgsign=false "$@"; }
 git -C "$repo" init -q
 git -C "$repo" add -A
 git -C "$repo" commit -q -m "kvsvc release 1"
