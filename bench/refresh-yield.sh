@@ -107,6 +107,7 @@ if "$pgoctl" refresh --help 2>/dev/null | grep -- --lock >/dev/null; then
   have_refresh=1
   log "c: pgoctl refresh over both releases' windows"
   rc=0
+  rm -f "$work/c-store.pgolock"
   "$pgoctl" refresh --store "$store" --service kvsvc --lock "$work/c-store.pgolock" --no-git \
     --binary "$work/plain1/kvsvc" --binary "$work/plain2/kvsvc" --current "$work/plain2/kvsvc" \
     --to profdata --stats >"$work/refresh.out" 2>"$work/refresh.err" || rc=$?
@@ -130,6 +131,8 @@ fi
 
 log "callgrind, $cg_requests requests x $cg_rounds rounds per build"
 for n in "${builds[@]}"; do
+  # Kept from an earlier run (YIELD_REUSE) when the binary did not change.
+  [ -s "$work/$n.ir" ] && [ "$work/$n.ir" -nt "$work/$n/kvsvc" ] && continue
   PYTHONDONTWRITEBYTECODE=1 python3 - "$here/example-pgo.py" "$work/$n/kvsvc" "$cg_requests" "$cg_rounds" "$work" \
     >"$work/$n.ir" <<'EOF'
 import importlib.util, sys
