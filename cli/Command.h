@@ -69,5 +69,6 @@ std::unique_ptr<Command> makePublishCommand();
 std::unique_ptr<Command> makeGcCommand();
 std::unique_ptr<Command> makeStoreGetCommand();
 std::unique_ptr<Command> makeCollectCommand();
+std::unique_ptr<Command> makeDoctorCommand();
 
 } // namespace pgoctl::cli

@@ -100,3 +100,8 @@ if shutil.which("node") and os.path.isfile(
     config.available_features.add("pprof-format")
     if os.path.isfile(os.path.join(npm_prefix, "node_modules", "@parca", "client", "package.json")):
         config.available_features.add("parca-client")
+# A core PMU in sysfs (hardware events); doctor-live.test checks the case
+# without one (a VM).
+if any(os.path.exists(os.path.join("/sys/bus/event_source/devices", p, "type"))
+       for p in ("cpu", "cpu_core", "cpu_atom", "armv8_pmuv3_0", "armv8_pmuv3")):
+    config.available_features.add("core-pmu")
