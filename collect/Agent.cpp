@@ -491,6 +491,9 @@ public:
                     std::chrono::system_clock::time_point Start) {
     if (PendingDropped)
       Meta["pgoctl.spool-dropped-windows"] = std::to_string(PendingDropped);
+    // The wall-clock start in seconds since 1970: the `start` a store key
+    // takes (store/PushWindow.h), whoever uploads the file and when.
+    Meta["start"] = std::to_string(std::chrono::system_clock::to_time_t(Start));
     applyLabels(P, O, Service, Meta);
     llvm::Expected<std::string> Bytes = serializeProfile(P);
     if (!Bytes)
@@ -918,6 +921,13 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
   if (llvm::Error E = writeWindow(true))
     return std::move(E);
   return Result;
+}
+
+std::vector<std::string> spoolWindows(llvm::StringRef Dir) {
+  std::vector<std::string> Out;
+  for (SpoolFile &F : listSpool(Dir.str()))
+    Out.push_back(std::move(F.Path));
+  return Out;
 }
 
 llvm::Expected<WindowReport> replayThroughRing(llvm::StringRef PerfData, const AgentOptions &O) {
