@@ -1,10 +1,22 @@
 // cli/CmdCollect.cpp: `pgoctl collect`, the sampling agent (collect/Agent.h).
+//
+// With --store URL, each window is uploaded as `pgoctl push` would upload it
+// (store/PushWindow.h: the same key). With --spool, a window file stays in
+// the spool until its upload succeeded: after each window, every window left
+// in the spool is tried again, oldest first, and removed once stored (the
+// spool's size bound drops the oldest ones while the store is away). With -o,
+// the file is uploaded at the end and kept.
 #include "cli/Command.h"
 #include "cli/Options.h"
+#include "cli/StoreOptions.h"
 #include "collect/Agent.h"
 #include "collect/Events.h"
+#include "store/Layout.h"
+#include "store/PushWindow.h"
+#include "store/Store.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -72,6 +84,43 @@ std::string describeHost(const collect::HostFacts &H) {
   return S;
 }
 
+/// Uploads windows to the store of --store; failures are warnings, the
+/// files stay where they are for the next try.
+class Uploader {
+public:
+  Uploader(std::unique_ptr<store::Store> S, store::PushKeyOptions K, uint64_t MaxMemory)
+      : S(std::move(S)), K(std::move(K)), MaxMemory(MaxMemory) {}
+
+  /// Uploads File; with Remove, deletes it once stored.
+  llvm::Error upload(const std::string &File, bool Remove) {
+    llvm::Expected<std::string> Key = store::pushWindowFile(*S, File, K, MaxMemory);
+    if (!Key)
+      return Key.takeError();
+    spdlog::info("{}: stored as {}", File, *Key);
+    if (Remove)
+      if (std::error_code EC = llvm::sys::fs::remove(File))
+        spdlog::warn("{}: stored but not removed from the spool: {}", File, EC.message());
+    return llvm::Error::success();
+  }
+  /// Every window in the spool, oldest first; stops at the first failure
+  /// (the store is away: the next window tries again).
+  void drainSpool(const std::string &Dir) {
+    for (const std::string &F : collect::spoolWindows(Dir))
+      if (llvm::Error E = upload(F, /*Remove=*/true)) {
+        spdlog::warn("{}: not uploaded to {}: {}; kept in the spool, tried again after the "
+                     "next window",
+                     F, S->url(), escapeLinesForTerminal(llvm::toString(std::move(E))));
+        return;
+      }
+  }
+  const std::string &url() const { return S->url(); }
+
+private:
+  std::unique_ptr<store::Store> S;
+  store::PushKeyOptions K;
+  uint64_t MaxMemory;
+};
+
 class CollectCommand : public Command {
 public:
   void addOptions(CLI::App &App) override {
@@ -103,7 +152,9 @@ public:
     App.add_option("--spool-max-mb", SpoolMaxMb,
                    "Keep the spool under this size: the oldest windows are dropped")
         ->check(finiteRange(0.001, 1e9));
-    App.add_option("--service", Opts.Service, "Service name for labels and spool file names");
+    App.add_option("--service", Opts.Service,
+                   "Service name for labels, spool file names and store keys");
+    addStoreOptions(App, SA, /*StoreRequired=*/false);
     App.add_option("--label", LabelArgs, "key=value label; repeatable");
     App.add_option("--label-allow", Opts.LabelAllow,
                    "Only labels whose key matches this regex leave the host (the agent's "
@@ -151,6 +202,19 @@ public:
     Opts.Binaries = Bins.Paths;
     Opts.IgnoreBuildId = Bins.IgnoreBuildId;
 
+    std::unique_ptr<Uploader> Up;
+    if (!SA.Url.empty()) {
+      if (Opts.Service.empty())
+        return usageError("--store needs --service (the store's folder for this service)");
+      if (llvm::Error E = store::checkKeyPart(Opts.Service, "--service"))
+        return E;
+      auto S = openStoreArgs(SA);
+      if (!S)
+        return S.takeError();
+      Up = std::make_unique<Uploader>(std::move(*S), store::PushKeyOptions{Opts.Service, "", ""},
+                                      Ctx.MaxMemory);
+    }
+
     if (!Replay.empty()) {
       if (Opts.Output.empty())
         return usageError("--replay needs -o");
@@ -160,6 +224,9 @@ public:
       for (const std::string &W : R->Warnings)
         spdlog::warn("{}", W);
       spdlog::info("{}: replayed through the ring buffer path: {} samples", R->Path, R->Samples);
+      if (Up)
+        if (llvm::Error E = Up->upload(Opts.Output, /*Remove=*/false))
+          return addContext(std::move(E), "written to " + Opts.Output + ", not stored");
       return 0;
     }
 
@@ -181,16 +248,21 @@ public:
 
     StopSignals Sig;
     Opts.StopFd = Sig.fd();
-    auto R = collect::runAgent(Opts, H, [](const collect::WindowReport &W) {
+    auto R = collect::runAgent(Opts, H, [&](const collect::WindowReport &W) {
       for (const std::string &Msg : W.Warnings)
         spdlog::warn("{}", Msg);
       spdlog::info("{}: {} samples ({} unmapped), {} lost, {} throttled; agent CPU {:.3f} s "
                    "in {:.1f} s",
                    W.Path, W.Samples, W.Unmapped, W.Lost, W.Throttles, W.AgentCpuSeconds,
                    W.WallSeconds);
+      if (Up && !Opts.SpoolDir.empty())
+        Up->drainSpool(Opts.SpoolDir);
     });
     if (!R)
       return R.takeError();
+    if (Up && Opts.SpoolDir.empty())
+      if (llvm::Error E = Up->upload(Opts.Output, /*Remove=*/false))
+        return addContext(std::move(E), "written to " + Opts.Output + ", not stored");
     spdlog::debug("event {}: {}", R->EventName, R->EventWhy);
     if (R->CommandExit)
       spdlog::warn("the command exited with status {}", R->CommandExit);
@@ -205,6 +277,7 @@ private:
   double SpoolMaxMb = 0;
   std::vector<std::string> LabelArgs;
   BinaryArgs Bins;
+  StoreArgs SA;
 };
 } // namespace
 

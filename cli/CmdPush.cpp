@@ -2,16 +2,8 @@
 // [--start T]`: uploads .pgoprof windows as raw windows of the store
 // (raw/<service>/<yyyy-mm-dd>/<host>-<build-id>-<start>.pgoprof, store/Layout.h).
 //
-// Each file is read (bounded by --max-memory) and parsed first, so only a
-// valid profile is uploaded; its bytes go up unchanged. The key's parts:
-//   service   --service, else the profile's `service` label;
-//   host      --host, else the `host` label, else the first input's host;
-//   build-id  the `build-id` label, else that of the user-space binary with the
-//             most samples, else `none`;
-//   start     --start (seconds since 1970), else the `start` label, else the
-//             file's modification time (what `perf report` shows as
-//             "captured on": perf.data holds no wall-clock time).
-// Each value is checked (store/Layout.h: no `/`, `..`, control characters).
+// The key of each window and what is checked before it goes up are in
+// store/PushWindow.h (`pgoctl collect --store` uploads the same way).
 // `--binary FILE` (repeatable) uploads ELF files under
 // binaries/<build-id>/<file name>, where the refresh finds a build's binary
 // (refresh/BinarySource.h); a file without a build-id is refused, since
@@ -20,12 +12,10 @@
 #include "cli/StoreOptions.h"
 #include "core/Error.h"
 #include "core/Input.h"
-#include "core/ProfileFormat.h"
 #include "binary/Symbols.h"
 #include "store/Layout.h"
+#include "store/PushWindow.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -33,22 +23,6 @@
 
 namespace pgoctl::cli {
 namespace {
-
-/// The build-id of the user-space binary with the most samples.
-std::string mainBuildId(const Profile &P) {
-  std::string Best;
-  uint64_t BestN = 0;
-  for (const BinaryProfile &B : P.Binaries) {
-    if (B.IsKernel || B.BuildId.empty())
-      continue;
-    uint64_t N = B.totalSamples();
-    for (const BranchCount &Br : B.Branches)
-      N = llvm::SaturatingAdd(N, Br.Count);
-    if (Best.empty() || N > BestN)
-      Best = B.BuildId, BestN = N;
-  }
-  return Best.empty() ? "none" : Best;
-}
 
 class PushCommand : public Command {
 public:
@@ -72,48 +46,12 @@ public:
     for (const std::string &F : Binaries)
       if (llvm::Error E = pushBinary(**S, F, Ctx))
         return std::move(E);
+    store::PushKeyOptions K{Service, Host, Start};
     for (const std::string &F : Files) {
-      llvm::Expected<InputFile> In = InputFile::open(F);
-      if (!In)
-        return In.takeError();
-      llvm::Expected<std::string> Bytes = In->readAll(Ctx.MaxMemory);
-      if (!Bytes)
-        return addContext(Bytes.takeError(), F);
-      llvm::Expected<Profile> P =
-          parseProfile(*Bytes, F, ProfileReadOptions{Ctx.MaxMemory});
-      if (!P)
-        return P.takeError();
-      store::RawWindow W;
-      W.Service = pick(Service, P->Meta.Labels, "service");
-      W.Host = pick(Host, P->Meta.Labels, "host");
-      if (W.Host.empty() && !P->Meta.Inputs.empty())
-        W.Host = P->Meta.Inputs.front().Host;
-      if (W.Service.empty())
-        return makeKindError(ErrorKind::Usage, "{0}: no `service` label; give --service", F);
-      if (W.Host.empty())
-        return makeKindError(ErrorKind::Usage, "{0}: no `host` label or host; give --host", F);
-      auto BL = P->Meta.Labels.find("build-id");
-      W.BuildId = BL != P->Meta.Labels.end() ? BL->second : mainBuildId(*P);
-      std::string StartText = pick(Start, P->Meta.Labels, "start");
-      if (!StartText.empty()) {
-        if (llvm::StringRef(StartText).getAsInteger(10, W.Start) || W.Start < 0)
-          return makeKindError(ErrorKind::Usage,
-                               "{0}: start `{1}` is not seconds since 1970", F,
-                               escapeForTerminal(StartText, 64));
-      } else {
-        llvm::sys::fs::file_status St;
-        if (std::error_code EC = llvm::sys::fs::status(F, St))
-          return makeKindError(ErrorKind::Input, "{0}: {1}", F, EC.message());
-        W.Start = llvm::sys::toTimeT(St.getLastModificationTime());
-      }
-      llvm::Expected<std::string> Key = store::rawKey(W);
+      Stats::Pass Pass(Ctx.PassStats, "upload");
+      llvm::Expected<std::string> Key = store::pushWindowFile(**S, F, K, Ctx.MaxMemory);
       if (!Key)
-        return addContext(Key.takeError(), F);
-      {
-        Stats::Pass Pass(Ctx.PassStats, "upload");
-        if (llvm::Error E = (*S)->put(*Key, *Bytes))
-          return addContext(std::move(E), F);
-      }
+        return Key.takeError();
       llvm::outs() << *Key << "\n";
     }
     return 0;
@@ -147,14 +85,6 @@ private:
     }
     llvm::outs() << *Key << "\n";
     return llvm::Error::success();
-  }
-
-  static std::string pick(const std::string &Flag, const std::map<std::string, std::string> &L,
-                          const char *Label) {
-    if (!Flag.empty())
-      return Flag;
-    auto It = L.find(Label);
-    return It == L.end() ? "" : It->second;
   }
 
   std::vector<std::string> Files, Binaries;

@@ -76,5 +76,6 @@ std::unique_ptr<Command> makeStoreGetCommand();
 std::unique_ptr<Command> makeCollectCommand();
 std::unique_ptr<Command> makeRefreshCommand();
 std::unique_ptr<Command> makeDebugFindBinaryCommand();
+std::unique_ptr<Command> makeDoctorCommand();
 
 } // namespace pgoctl::cli

@@ -445,20 +445,11 @@ void applyLabels(Profile &P, const AgentOptions &O, llvm::StringRef Service,
     L[K] = V;
 }
 
-/// The build-id of the service's executable, for file names: the user-space
-/// binary with most samples that is not a shared library (name *.so*), else
-/// the library with most samples.
+/// The build-id of the service's executable (core's mainBinary), shortened
+/// for file names.
 std::string mainBuildId(const Profile &P) {
-  auto isLib = [](const BinaryProfile &B) {
-    return llvm::sys::path::filename(B.Path).contains(".so");
-  };
-  const BinaryProfile *Best = nullptr;
-  for (const BinaryProfile &B : P.Binaries)
-    if (!B.IsKernel && !llvm::StringRef(B.Path).starts_with("[") &&
-        (!Best || std::make_pair(!isLib(B), B.totalSamples()) >
-                      std::make_pair(!isLib(*Best), Best->totalSamples())))
-      Best = &B;
-  return Best && !Best->BuildId.empty() ? Best->BuildId.substr(0, 16) : "nobuildid";
+  const BinaryProfile *B = mainBinary(P);
+  return B && !B->BuildId.empty() ? B->BuildId.substr(0, 16) : "nobuildid";
 }
 
 /// Spool files (*.pgoprof) oldest first, with sizes.
@@ -496,6 +487,9 @@ public:
                     std::chrono::system_clock::time_point Start) {
     if (PendingDropped)
       Meta["pgoctl.spool-dropped-windows"] = std::to_string(PendingDropped);
+    // The wall-clock start in seconds since 1970: the `start` a store key
+    // takes (store/PushWindow.h), whoever uploads the file and when.
+    Meta["start"] = std::to_string(std::chrono::system_clock::to_time_t(Start));
     applyLabels(P, O, Service, Meta);
     llvm::Expected<std::string> Bytes = serializeProfile(P);
     if (!Bytes)
@@ -922,6 +916,13 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
   if (llvm::Error E = writeWindow(true))
     return std::move(E);
   return Result;
+}
+
+std::vector<std::string> spoolWindows(llvm::StringRef Dir) {
+  std::vector<std::string> Out;
+  for (SpoolFile &F : listSpool(Dir.str()))
+    Out.push_back(std::move(F.Path));
+  return Out;
 }
 
 llvm::Expected<WindowReport> replayThroughRing(llvm::StringRef PerfData, const AgentOptions &O) {

@@ -95,6 +95,9 @@ struct AgentResult {
 llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
                                      const std::function<void(const WindowReport &)> &OnWindow);
 
+/// The windows in a spool folder (*.pgoprof, whole files only), oldest first.
+std::vector<std::string> spoolWindows(llvm::StringRef Dir);
+
 /// The test hook of the ring-buffer path: the kernel records of a perf.data
 /// file (with its attrs) go through a ring buffer in memory, the agent's
 /// reader, time ordering and decoder, into one profile written to

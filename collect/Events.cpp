@@ -66,16 +66,6 @@ bool isAmdBranchPmu(llvm::StringRef Pmu) {
   return Pmu.starts_with("amd64_fam19h_zen") || Pmu.starts_with("amd64_fam1ah_zen");
 }
 
-/// The taken-branch event of a core PMU, by libpfm4 name; empty if none known.
-llvm::StringRef takenBranchEvent(llvm::StringRef Pmu) {
-  if (isAmdBranchPmu(Pmu))
-    return "RETIRED_TAKEN_BRANCH_INSTRUCTIONS";
-  if (Pmu.empty() || Pmu.starts_with("amd64") || Pmu.starts_with("arm") || Pmu == "perf" ||
-      Pmu == "netburst" || Pmu == "netburst_p")
-    return "";
-  return "BR_INST_RETIRED:NEAR_TAKEN"; // Intel core PMUs
-}
-
 /// Fields every attr the agent opens shares: side-band records (mmap2 with
 /// exec comms, forks), timestamps on them, and the event starts disabled.
 void commonAttr(perf_event_attr &A, const HostFacts &H) {
@@ -168,6 +158,25 @@ std::string bitNames(uint64_t V, llvm::ArrayRef<const char *> Names) {
 
 } // namespace
 
+llvm::StringRef takenBranchEvent(llvm::StringRef Pmu) {
+  if (isAmdBranchPmu(Pmu))
+    return "RETIRED_TAKEN_BRANCH_INSTRUCTIONS";
+  if (Pmu.empty() || Pmu.starts_with("amd64") || Pmu.starts_with("arm") || Pmu == "perf" ||
+      Pmu == "netburst" || Pmu == "netburst_p")
+    return "";
+  return "BR_INST_RETIRED:NEAR_TAKEN"; // Intel core PMUs
+}
+
+llvm::StringRef branchRecordKind(llvm::StringRef Pmu) {
+  if (Pmu == "amd64_fam19h_zen3")
+    return "BRS"; // Branch Sampling, 16 entries
+  if (isAmdBranchPmu(Pmu))
+    return "LbrExtV2"; // Zen 4 and later
+  if (Pmu.starts_with("arm"))
+    return "BRBE";
+  return takenBranchEvent(Pmu).empty() ? "" : "LBR";
+}
+
 HostFacts probeHost(const HostProbeOptions &O) {
   HostFacts H;
   for (const char *Name : {"cpu", "cpu_core", "cpu_atom", "armv8_pmuv3_0", "armv8_pmuv3"}) {
@@ -181,14 +190,15 @@ HostFacts probeHost(const HostProbeOptions &O) {
   }
   H.PerfEventParanoid = readIntFile(O.ProcSysKernel + "/perf_event_paranoid");
   H.KptrRestrict = readIntFile(O.ProcSysKernel + "/kptr_restrict");
-  // Effective capabilities: CAP_SYS_ADMIN is bit 21, CAP_PERFMON bit 38.
-  if (std::optional<std::string> St = readSmallFile("/proc/self/status")) {
+  // Effective capabilities: CAP_SYS_ADMIN is bit 21, CAP_SYSLOG 34, CAP_PERFMON 38.
+  if (std::optional<std::string> St = readSmallFile(O.ProcSelfStatus)) {
     for (llvm::StringRef Line : llvm::split(*St, '\n'))
       if (Line.consume_front("CapEff:")) {
         uint64_t Caps = 0;
         if (!Line.trim().getAsInteger(16, Caps)) {
           H.CapSysAdmin = Caps >> 21 & 1;
           H.CapPerfmon = Caps >> 38 & 1;
+          H.CapSyslog = Caps >> 34 & 1;
         }
       }
   }
@@ -225,6 +235,9 @@ HostFacts probeHost(const HostProbeOptions &O) {
     A.sample_period = kDefaultCyclesPeriod;
     A.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_CALLCHAIN;
     H.CyclesProbeOk = probeOpen(A, H.CyclesProbeError);
+  } else if (O.AssumeProbesSucceed) {
+    H.BranchProbeOk = H.BranchDepth > 0;
+    H.CyclesProbeOk = !H.SysfsCorePmu.empty();
   }
   return H;
 }

@@ -43,9 +43,14 @@ inline constexpr uint64_t kDefaultCpuClockPeriodNs = 10000019;
 struct HostProbeOptions {
   std::string SysfsPmuDir = "/sys/bus/event_source/devices";
   std::string ProcSysKernel = "/proc/sys/kernel";
+  std::string ProcSelfStatus = "/proc/self/status"; ///< its CapEff line
   /// Try perf_event_open for branch stacks and hardware cycles (a few
   /// microseconds; off only for tests on a fake tree).
   bool OpenProbes = true;
+  /// With OpenProbes off: take what sysfs advertises as what would open (a
+  /// core PMU: cycles; caps/branches: the branch stack), so that tests on a
+  /// fake tree see the choice a host with that PMU gets.
+  bool AssumeProbesSucceed = false;
 };
 
 /// Facts about this host that decide what can be sampled and how.
@@ -68,6 +73,7 @@ struct HostFacts {
   /// kernel.perf_event_paranoid and kernel.kptr_restrict (nullopt: unreadable).
   std::optional<int> PerfEventParanoid, KptrRestrict;
   bool CapPerfmon = false, CapSysAdmin = false;
+  bool CapSyslog = false; ///< reads kernel addresses under kptr_restrict=1
   unsigned OnlineCpus = 0;
 
   bool privileged() const { return CapPerfmon || CapSysAdmin; }
@@ -82,6 +88,13 @@ struct HostFacts {
 };
 
 HostFacts probeHost(const HostProbeOptions &O = {});
+
+/// The libpfm4 name of the taken-branch event of a libpfm4 core PMU
+/// ("BR_INST_RETIRED:NEAR_TAKEN" on Intel, "RETIRED_TAKEN_BRANCH_INSTRUCTIONS"
+/// on AMD Zen 3 and later), empty when none is known; and the name of the
+/// PMU's branch record facility ("LBR", "BRS", "LbrExtV2", "BRBE"; empty).
+llvm::StringRef takenBranchEvent(llvm::StringRef PfmPmu);
+llvm::StringRef branchRecordKind(llvm::StringRef PfmPmu);
 
 enum class EventKind { Lbr, Cycles, CpuClock, Named };
 

@@ -1,6 +1,8 @@
 // core/Profile.cpp: canonical ordering of a profile (sorted, deduplicated).
 #include "core/Profile.h"
 
+#include "llvm/Support/Path.h"
+
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -32,6 +34,25 @@ uint64_t BinaryProfile::totalSamples() const {
   for (const AddrCount &S : Samples)
     N = llvm::SaturatingAdd(N, S.Count);
   return N;
+}
+
+const BinaryProfile *mainBinary(const Profile &P) {
+  auto isLib = [](const BinaryProfile &B) {
+    return llvm::sys::path::filename(B.Path).contains(".so");
+  };
+  auto weight = [](const BinaryProfile &B) {
+    uint64_t N = B.totalSamples();
+    for (const BranchCount &Br : B.Branches)
+      N = llvm::SaturatingAdd(N, Br.Count);
+    return N;
+  };
+  const BinaryProfile *Best = nullptr;
+  for (const BinaryProfile &B : P.Binaries)
+    if (!B.IsKernel && !llvm::StringRef(B.Path).starts_with("[") &&
+        (!Best || std::make_pair(!isLib(B), weight(B)) >
+                      std::make_pair(!isLib(*Best), weight(*Best))))
+      Best = &B;
+  return Best;
 }
 
 std::vector<RangeCount> rangesOfTraces(llvm::ArrayRef<TraceCount> Traces) {

@@ -169,6 +169,14 @@ struct Profile {
   const BinaryProfile *findBinary(llvm::StringRef Key) const;
 };
 
+/// The service's executable among P's binaries, the one whose build-id names
+/// a window (collect's spool files, the store's keys): the user-space binary
+/// with the most IP samples and branch records that is not a shared library
+/// (a file name with ".so" in it), else the library with the most; null when
+/// P has none. So a window that spent its time in libc is still named after
+/// the program that ran.
+const BinaryProfile *mainBinary(const Profile &P);
+
 /// pgoctl's own version string, recorded in every profile it writes.
 llvm::StringRef toolVersion();
 

@@ -433,3 +433,30 @@ TEST(ProfileFormat, FunctionCountsAreVersion2AndRoundTrip) {
   EXPECT_EQ(B->Functions[1].Total, 5u);
 }
 // --- end function-level counts ---
+
+// mainBinary names a window after its program, not after the library it
+// spent most time in (libc in a load generator's first window), nor the
+// kernel; a program without a build-id is still the main binary.
+TEST(MainBinary, ProgramBeforeLibrariesAndKernel) {
+  Profile P;
+  BinaryProfile Libc, App, Kernel;
+  Libc.Path = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  Libc.BuildId = "aa";
+  Libc.Samples = {{0x1000, 900}};
+  App.Path = "/srv/app";
+  App.Samples = {{0x2000, 10}};
+  App.Branches = {{0x2000, 0x2010, 5, 0}};
+  Kernel.Path = "[kernel.kallsyms]";
+  Kernel.IsKernel = true;
+  Kernel.Samples = {{0xffffffff81000000, 5000}};
+  P.Binaries = {Libc, App, Kernel};
+  const BinaryProfile *M = mainBinary(P);
+  ASSERT_NE(M, nullptr);
+  EXPECT_EQ(M->Path, "/srv/app");
+  P.Binaries = {Libc, Kernel};
+  M = mainBinary(P);
+  ASSERT_NE(M, nullptr);
+  EXPECT_EQ(M->Path, Libc.Path);
+  P.Binaries = {Kernel};
+  EXPECT_EQ(mainBinary(P), nullptr);
+}
