@@ -104,7 +104,8 @@ bool isHexId(llvm::StringRef S) {
 
 llvm::Expected<std::string> commitFileOnBranch(const GitCommitRequest &R) {
   auto Fail = [&](llvm::Error E) {
-    return addContext(std::move(E), "cannot commit " + R.RepoFile + " on branch " +
+    return addContext(std::move(E), "cannot commit " + escapeForTerminal(R.RepoFile, 512) +
+                                        " on branch " +
                                         escapeForTerminal(R.Branch, 200));
   };
   llvm::ErrorOr<std::string> Git = llvm::sys::findProgramByName("git");
@@ -116,6 +117,9 @@ llvm::Expected<std::string> commitFileOnBranch(const GitCommitRequest &R) {
   llvm::SmallString<256> Dir(llvm::sys::path::parent_path(R.RepoFile));
   if (Dir.empty())
     Dir = ".";
+  if (!llvm::sys::fs::is_directory(Dir))
+    return Fail(makeKindError(ErrorKind::Input, "folder {0} does not exist",
+                              escapeForTerminal(Dir, 512)));
   llvm::StringRef FileName = llvm::sys::path::filename(R.RepoFile);
   if (FileName.empty() || FileName == "." || FileName == "..")
     return Fail(makeKindError(ErrorKind::Usage, "`{0}` does not name a file", R.RepoFile));
@@ -145,8 +149,10 @@ llvm::Expected<std::string> commitFileOnBranch(const GitCommitRequest &R) {
     return Fail(Prefix.takeError());
   std::string Path = *Prefix + FileName.str();
   llvm::Expected<std::string> Head = G.check({"rev-parse", "--verify", "--quiet", "HEAD^{commit}"});
-  if (!Head)
+  if (!Head) {
+    llvm::consumeError(Head.takeError());
     return Fail(makeKindError(ErrorKind::Input, "the repository has no commit at HEAD"));
+  }
   std::string RefName = "refs/heads/" + R.Branch;
   if (llvm::Expected<GitResult> Exists = G.run({"rev-parse", "--verify", "--quiet", RefName});
       !Exists)

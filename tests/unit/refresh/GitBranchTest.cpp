@@ -137,6 +137,20 @@ TEST_F(GitBranch, BadBranchNames) {
   EXPECT_EQ(git("for-each-ref"), Refs);
 }
 
+TEST_F(GitBranch, NoFolderNoRepositoryNoCommit) {
+  auto ErrorOf = [](const std::string &File) {
+    llvm::Expected<std::string> C = commitFileOnBranch({File, "pgo/x", "x\n", "m"});
+    return C ? std::string("no error") : llvm::toString(C.takeError());
+  };
+  EXPECT_NE(ErrorOf(Repo + "/nope/x.pgolock").find("does not exist"), std::string::npos);
+  llvm::sys::fs::create_directories(Dir + "/plain");
+  EXPECT_NE(ErrorOf((Dir + "/plain/x.pgolock").str()).find("not a git repository"),
+            std::string::npos);
+  git("init -q -b main " + (Dir + "/empty").str(), /*InRepo=*/false);
+  EXPECT_NE(ErrorOf((Dir + "/empty/x.pgolock").str()).find("no commit at HEAD"),
+            std::string::npos);
+}
+
 TEST_F(GitBranch, ConfiguredIdentityAndNewFile) {
   git("config user.name Ann");
   git("config user.email ann@example.invalid");
