@@ -279,7 +279,11 @@ llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Nam
 }
 
 LockFile pinNew(const LockFile &Old, LockFile New) {
-  New.Previous = PreviousPin{Old.Sha256, Old.Source, Old.Created, Old.Version};
+  // An Old without a pin (no lock before: the first refresh) leaves none.
+  if (Old.Sha256.empty())
+    New.Previous.reset();
+  else
+    New.Previous = PreviousPin{Old.Sha256, Old.Source, Old.Created, Old.Version};
   return New;
 }
 

@@ -54,7 +54,8 @@ struct LockFile {
 };
 
 /// New, keeping Old's pin as its Previous (Old's own Previous is dropped:
-/// one step back is kept).
+/// one step back is kept); an Old without a sha256 (no lock yet) leaves New
+/// without a Previous.
 LockFile pinNew(const LockFile &Old, LockFile New);
 
 /// L with its pin and its Previous swapped (a second rollback undoes the
