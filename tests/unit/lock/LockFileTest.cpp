@@ -242,6 +242,11 @@ TEST(LockFile, PinNewAndRollBack) {
   EXPECT_EQ(P.Previous->Source, "../../profiles/mysvc-2026-11-20.profdata");
   EXPECT_EQ(P.Previous->Created, "2026-11-20T08:58:41Z");
   EXPECT_EQ(P.Previous->Version, "2026-11-20.3");
+  // No lock before (the first refresh): no previous pin, and it renders.
+  LockFile First = pinNew(LockFile{}, New);
+  EXPECT_FALSE(First.Previous.has_value());
+  llvm::Expected<std::string> FirstText = renderLockFile(First);
+  EXPECT_TRUE(bool(FirstText)) << (FirstText ? "" : llvm::toString(FirstText.takeError()));
   // One step back only: pinning again drops the oldest.
   LockFile Q = pinNew(P, *Old);
   EXPECT_EQ(Q.Previous->Sha256, OtherSha);
