@@ -12,10 +12,21 @@
 // is downloaded, its sha256 computed (and checked against the version's .json)
 // and its kind checked from its bytes; the lock's source is the object's URL
 // (s3://bucket/prefix/profiles/S/SHA.profdata) and its version the sha256.
+//
+// `pgoctl lock --check svc.pgolock [--max-age 10d] [--now T]` is the
+// staleness monitor for CI: exit 1 with one line why when the lock's
+// `created` is older than --max-age (or missing, or in the future) or its
+// source is gone (s3:// and file:// asked with the store's head, http(s)://
+// with a HEAD request, a path checked on disk, relative to the lock's folder);
+// 0 otherwise. `pgoctl lock --rollback svc.pgolock` swaps the pin and the
+// previous one the lock keeps (`previous_*`, written by `pgoctl refresh`), so
+// a second rollback undoes the first.
 #include "cli/Command.h"
 #include "cli/StoreOptions.h"
 #include "core/Error.h"
 #include "lock/LockFile.h"
+#include "store/Http.h"
+#include "store/Layout.h"
 #include "store/Versions.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -75,6 +86,120 @@ public:
     addStoreOptions(App, SA, /*StoreRequired=*/false);
     App.add_option("--service", Service, "with --store: the service");
     App.add_option("--channel", Channel, "with --store: pin the version this channel names");
+    App.add_option("--check", Check, "exit 1 (one line why) when the lock is older than "
+                                     "--max-age or its source is gone");
+    App.add_option("--max-age", MaxAge, "with --check: the oldest `created` allowed (default 10d)");
+    App.add_option("--now", Now, "with --check: the time to measure age from (UTC "
+                                 "YYYY-MM-DDTHH:MM:SSZ; default now)");
+    App.add_option("--rollback", Rollback, "swap the lock's pin and its previous one");
+  }
+
+  /// Why L's source is gone ("" when it is there).
+  llvm::Expected<std::string> sourceGone(const lock::LockFile &L) {
+    llvm::StringRef Src = L.Source;
+    if (Src.starts_with("http://") || Src.starts_with("https://")) {
+      store::HttpOptions HO;
+      HO.Retry.MaxAttempts = SA.Attempts;
+      HO.LowSpeedTimeoutSec = SA.TimeoutSec;
+      store::HttpClient C(HO);
+      store::HttpRequest Req;
+      Req.Method = "HEAD";
+      Req.Url = L.Source;
+      llvm::Expected<store::HttpResponse> R = C.send(Req);
+      if (!R)
+        return R.takeError();
+      if (R->Status >= 200 && R->Status < 300)
+        return "";
+      return llvm::formatv("source {0} answered HTTP {1} to HEAD", Src, R->Status).str();
+    }
+    if (Src.starts_with("s3://") || Src.starts_with("file://")) {
+      llvm::Expected<store::ObjectUrl> U = store::splitObjectUrl(Src);
+      if (!U)
+        return U.takeError();
+      llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA, U->StoreUrl);
+      if (!S)
+        return S.takeError();
+      llvm::Expected<std::optional<store::ObjectInfo>> H = (*S)->head(U->Key);
+      if (!H)
+        return H.takeError();
+      return *H ? std::string() : llvm::formatv("source {0} is gone from the store", Src).str();
+    }
+    if (Src.contains("://"))
+      return makeKindError(ErrorKind::Input, "{0}: source `{1}`: cannot check this scheme "
+                                             "(s3://, file://, http(s):// or a path)",
+                           Check, Src);
+    llvm::SmallString<256> P(Src);
+    if (!llvm::sys::path::is_absolute(P)) {
+      P = llvm::sys::path::parent_path(Check);
+      llvm::sys::path::append(P, Src);
+    }
+    llvm::sys::fs::file_status St;
+    if (llvm::sys::fs::status(P, St) || !llvm::sys::fs::exists(St))
+      return llvm::formatv("source {0} does not exist", escapeForTerminal(P, 512)).str();
+    if (St.type() != llvm::sys::fs::file_type::regular_file)
+      return llvm::formatv("source {0} is not a regular file", escapeForTerminal(P, 512)).str();
+    return "";
+  }
+
+  llvm::Expected<int> runCheck() {
+    llvm::Expected<lock::LockFile> L = lock::readLockFile(Check);
+    if (!L)
+      return L.takeError();
+    llvm::Expected<int64_t> Max = store::parseDuration(MaxAge, "--max-age");
+    if (!Max)
+      return Max.takeError();
+    int64_t NowT = int64_t(std::time(nullptr));
+    if (!Now.empty()) {
+      llvm::Expected<int64_t> T = lock::parseCreated(Now);
+      if (!T)
+        return makeKindError(ErrorKind::Usage, "--now: {0}", llvm::toString(T.takeError()));
+      NowT = *T;
+    }
+    // Every value passed the reader's checks: printable ASCII only; the
+    // lock's name is escaped.
+    std::string Name = escapeForTerminal(Check, 512);
+    auto Stale = [&](const std::string &Why) {
+      llvm::outs() << "pgoctl lock --check: " << Name << ": " << Why << "\n";
+      return 1;
+    };
+    if (L->Created.empty())
+      return Stale("no `created` time: its age is unknown");
+    llvm::Expected<int64_t> Created = lock::parseCreated(L->Created);
+    if (!Created)
+      return Created.takeError();
+    if (*Created > NowT)
+      return Stale(llvm::formatv("created {0}, in the future (a clock or the lock is wrong)",
+                                 L->Created)
+                       .str());
+    int64_t Age = NowT - *Created;
+    if (Age > *Max)
+      return Stale(llvm::formatv("stale: created {0}, {1} days ago, older than --max-age {2}",
+                                 L->Created, Age / 86400, MaxAge)
+                       .str());
+    llvm::Expected<std::string> Gone = sourceGone(*L);
+    if (!Gone)
+      return Gone.takeError();
+    if (!Gone->empty())
+      return Stale(*Gone);
+    llvm::outs() << "pgoctl lock --check: " << Name << ": ok: created " << L->Created << ", "
+                 << Age / 86400 << " days ago (--max-age " << MaxAge << "), source there\n";
+    return 0;
+  }
+
+  llvm::Expected<int> runRollback() {
+    llvm::Expected<lock::LockFile> L = lock::readLockFile(Rollback);
+    if (!L)
+      return L.takeError();
+    llvm::Expected<lock::LockFile> Back = lock::rollBack(*L, Rollback);
+    if (!Back)
+      return Back.takeError();
+    Output = Rollback;
+    if (llvm::Error E = writeLock(*Back))
+      return std::move(E);
+    llvm::errs() << "pgoctl lock: " << escapeForTerminal(Rollback, 512) << ": back to sha256 "
+                 << llvm::StringRef(Back->Sha256).take_front(12) << " (was "
+                 << llvm::StringRef(L->Sha256).take_front(12) << "; --rollback again undoes it)\n";
+    return 0;
   }
 
   /// The locked kind as detected from a file's first bytes.
@@ -147,6 +272,15 @@ public:
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (!Check.empty() || !Rollback.empty()) {
+      if (!Check.empty() + !Rollback.empty() + !Show.empty() > 1 || !Profile.empty() ||
+          !Output.empty() || !SA.Url.empty())
+        return makeKindError(ErrorKind::Usage, "usage: pgoctl lock --check LOCK [--max-age 10d] "
+                                               "[--now T], or pgoctl lock --rollback LOCK");
+      return Check.empty() ? runRollback() : runCheck();
+    }
+    if (MaxAge != "10d" || !Now.empty())
+      return makeKindError(ErrorKind::Usage, "--max-age and --now go with --check");
     if (!SA.Url.empty())
       return runStore(Ctx);
     if (!Service.empty() || !Channel.empty())
@@ -164,6 +298,11 @@ public:
          << "sha256:  " << L->Sha256 << "\n"
          << "source:  " << L->Source << "\n"
          << "created: " << L->Created << "\n";
+      if (const std::optional<lock::PreviousPin> &P = L->Previous)
+        OS << "previous version: " << P->Version << "\n"
+           << "previous sha256:  " << P->Sha256 << "\n"
+           << "previous source:  " << P->Source << "\n"
+           << "previous created: " << P->Created << "\n";
       return 0;
     }
     if (Profile.empty() || Output.empty() || Kind.empty())
@@ -201,6 +340,7 @@ public:
 private:
   std::string Profile, Kind, Version, Source, Created, Output, Show;
   std::string Service, Channel;
+  std::string Check, Rollback, MaxAge = "10d", Now;
   StoreArgs SA;
   uint64_t MaxBytes = uint64_t(1) << 30;
 };

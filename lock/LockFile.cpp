@@ -67,9 +67,29 @@ int64_t daysFromCivil(int64_t Y, unsigned M, unsigned D) {
   return Era * 146097 + Doe - 719468;
 }
 
+const char *const Keys[] = {"format",          "version",          "kind",
+                            "sha256",          "source",           "created",
+                            "previous_sha256", "previous_source",  "previous_created",
+                            "previous_version"};
+constexpr size_t NumKeys = std::size(Keys);
+
+std::string keyList() {
+  std::string L;
+  for (const char *K : Keys)
+    L += (L.empty() ? "" : ", ") + std::string(K);
+  return L;
+}
+
 // Printable ASCII and tab: what a value may hold (the file check already
 // refused everything else).
 std::string checkValue(llvm::StringRef Key, llvm::StringRef Value) {
+  // The previous pin's values follow the rules of the current ones.
+  if (Key.consume_front("previous_")) {
+    if (Key != "sha256" && Key != "source" && Key != "created" && Key != "version")
+      return llvm::formatv("unknown key `previous_{0}` (the keys are {1})", Key, keyList()).str();
+    std::string Why = checkValue(Key, Value);
+    return Why.empty() ? Why : "previous_" + Why;
+  }
   if (Key == "format") {
     if (!Value.starts_with("pgolock-") || !isDigits(Value.drop_front(8)))
       return llvm::formatv("format must be `pgolock-1`, got `{0}`", Value).str();
@@ -113,10 +133,7 @@ std::string checkValue(llvm::StringRef Key, llvm::StringRef Value) {
       return llvm::toString(T.takeError());
     return "";
   }
-  return llvm::formatv("unknown key `{0}` (the keys are format, version, kind, sha256, source, "
-                       "created)",
-                       Key)
-      .str();
+  return llvm::formatv("unknown key `{0}` (the keys are {1})", Key, keyList()).str();
 }
 
 } // namespace
@@ -181,8 +198,8 @@ llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Nam
   }
 
   LockFile L;
-  std::array<size_t, 6> Seen{}; // the line of each key, 0 when absent
-  static const char *const Keys[] = {"format", "version", "kind", "sha256", "source", "created"};
+  std::array<size_t, NumKeys> Seen{}; // the line of each key, 0 when absent
+  PreviousPin Prev;
   llvm::SmallVector<llvm::StringRef, 0> Lines;
   Text.split(Lines, '\n');
   for (size_t N = 1; N <= Lines.size(); ++N) {
@@ -227,6 +244,18 @@ llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Nam
     case 5:
       L.Created = Value.str();
       break;
+    case 6:
+      Prev.Sha256 = Value.lower();
+      break;
+    case 7:
+      Prev.Source = Value.str();
+      break;
+    case 8:
+      Prev.Created = Value.str();
+      break;
+    case 9:
+      Prev.Version = Value.str();
+      break;
     default:
       break; // format: checked above
     }
@@ -237,7 +266,38 @@ llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Nam
                                    "and created are optional)",
                                    Keys[K])
                          .str());
+  if (Seen[6] || Seen[7] || Seen[8] || Seen[9]) {
+    for (size_t K : {size_t(6), size_t(7)})
+      if (!Seen[K])
+        return Fail(0, llvm::formatv("no `{0}`: a previous pin has previous_sha256 and "
+                                     "previous_source",
+                                     Keys[K])
+                           .str());
+    L.Previous = std::move(Prev);
+  }
   return L;
+}
+
+LockFile pinNew(const LockFile &Old, LockFile New) {
+  // An Old without a pin (no lock before: the first refresh) leaves none.
+  if (Old.Sha256.empty())
+    New.Previous.reset();
+  else
+    New.Previous = PreviousPin{Old.Sha256, Old.Source, Old.Created, Old.Version};
+  return New;
+}
+
+llvm::Expected<LockFile> rollBack(const LockFile &L, llvm::StringRef Name) {
+  if (!L.Previous)
+    return makeError("{0}: no previous pin to roll back to (the lock has no previous_sha256)",
+                     Name);
+  LockFile R = L;
+  R.Sha256 = L.Previous->Sha256;
+  R.Source = L.Previous->Source;
+  R.Created = L.Previous->Created;
+  R.Version = L.Previous->Version;
+  R.Previous = PreviousPin{L.Sha256, L.Source, L.Created, L.Version};
+  return R;
 }
 
 namespace {
@@ -310,6 +370,19 @@ llvm::Expected<std::string> renderLockFile(const LockFile &L) {
   if (!L.Created.empty())
     if (llvm::Error E = Field("created", "", L.Created))
       return std::move(E);
+  if (const std::optional<PreviousPin> &P = L.Previous) {
+    Out += "# the pin this one replaced (pgoctl lock --rollback goes back to it)\n";
+    if (!P->Version.empty())
+      if (llvm::Error E = Field("previous_version", "", P->Version))
+        return std::move(E);
+    if (llvm::Error E = Field("previous_sha256", " ", P->Sha256))
+      return std::move(E);
+    if (llvm::Error E = Field("previous_source", " ", P->Source))
+      return std::move(E);
+    if (!P->Created.empty())
+      if (llvm::Error E = Field("previous_created", "", P->Created))
+        return std::move(E);
+  }
   return Out;
 }
 
@@ -324,8 +397,5 @@ llvm::Expected<ProfileFacts> inspectProfile(llvm::StringRef Path, uint64_t MaxBy
   F.Sha256 = llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(Data)), /*LowerCase=*/true);
   return F;
 }
-
-// STUB until refresh-gate lands.
-LockFile pinNew(const LockFile &, LockFile New) { return New; }
 
 } // namespace pgoctl::lock

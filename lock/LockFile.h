@@ -6,7 +6,10 @@
 // text of at most 64 KiB, `key = value` lines with `#` comments, known keys
 // once each, every value checked; an error names the lock, the line and what
 // is wrong. The layout is the one pgo_lock.cmake has always written, so old
-// locks stay readable.
+// locks stay readable. A lock may also keep the pin it replaced
+// (`previous_sha256`, `previous_source`, `previous_created`,
+// `previous_version`, checked as their current counterparts) for `pgoctl lock
+// --rollback`; builds ignore it.
 #pragma once
 
 #include "core/FileKind.h"
@@ -33,17 +36,31 @@ inline constexpr uint64_t MaxLockBytes = 64 * 1024;
 /// The format version this reader knows (`format = pgolock-1`).
 inline constexpr unsigned FormatVersion = 1;
 
+/// The pin a lock had before it was refreshed (`previous_*` keys).
+struct PreviousPin {
+  std::string Sha256;  ///< 64 lowercase hex digits
+  std::string Source;  ///< a path relative to the lock, or a URL
+  std::string Created; ///< optional
+  std::string Version; ///< optional
+};
+
 struct LockFile {
   std::string Version;              ///< a label (optional)
   std::optional<ProfileKind> Kind;  ///< optional in old locks
   std::string Sha256;               ///< 64 lowercase hex digits
   std::string Source;               ///< a path relative to the lock, or a URL
   std::string Created;              ///< UTC `YYYY-MM-DD[THH:MM[:SS]][Z]` (optional)
+  std::optional<PreviousPin> Previous; ///< the pin this one replaced (optional)
 };
 
-/// New with Old as the version it replaces.
-/// STUB until refresh-gate lands (Previous fields, `previous_*` keys): returns New.
+/// New, keeping Old's pin as its Previous (Old's own Previous is dropped:
+/// one step back is kept); an Old without a sha256 (no lock yet) leaves New
+/// without a Previous.
 LockFile pinNew(const LockFile &Old, LockFile New);
+
+/// L with its pin and its Previous swapped (a second rollback undoes the
+/// first); an error when L has no Previous.
+llvm::Expected<LockFile> rollBack(const LockFile &L, llvm::StringRef Name);
 
 /// Parses a lock file's text; errors read `<Name>:<line>: <what>`.
 llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Name);

@@ -91,19 +91,6 @@ std::string moreNote(const RowSet &Rs) {
       .str();
 }
 
-/// Text as Markdown (GFM table cells included) shows it literally: HTML
-/// specials and Markdown punctuation as numeric character references.
-std::string markdownLiteral(llvm::StringRef S) {
-  std::string Out;
-  for (char C : S) {
-    if (llvm::StringRef("&<>\"'`*_[]|~\\#!{}").contains(C))
-      Out += "&#" + std::to_string(unsigned(C)) + ";";
-    else
-      Out += C;
-  }
-  return Out;
-}
-
 /// A function's table cell: its short name, the full name on hover.
 std::string markdownName(const FunctionResult &F) {
   std::string Cell = F.InlineChurn && !F.Caller.empty() ? "&#8627; " : "";
@@ -144,6 +131,17 @@ std::string samplesNote(const VerifyResult &R) {
 }
 
 } // namespace
+
+std::string markdownLiteral(llvm::StringRef S) {
+  std::string Out;
+  for (char C : S) {
+    if (llvm::StringRef("&<>\"'`*_[]|~\\#!{}").contains(C))
+      Out += "&#" + std::to_string(unsigned(C)) + ";";
+    else
+      Out += C;
+  }
+  return Out;
+}
 
 std::string formatChange(const Change &C) { return pct(C.pct()) + " " + interval(C); }
 

@@ -212,4 +212,9 @@ void orderForReading(VerifyResult &R);
 /// characters (the start elided: the end names the function). DisplayName.cpp.
 std::string briefName(llvm::StringRef Name, size_t MaxLen = 100);
 
+/// Text as Markdown (GFM table cells included) shows it literally: HTML
+/// specials and Markdown punctuation as numeric character references.
+/// Report.cpp; the refresh change note uses it too.
+std::string markdownLiteral(llvm::StringRef S);
+
 } // namespace pgoctl::verify

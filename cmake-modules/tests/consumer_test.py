@@ -728,6 +728,32 @@ def case_lock_bad_fields(a):
     check("Error" not in out and "Warning" not in out, "a lock in the old layout still reads", out)
 
 
+def case_lock_previous(a):
+    """A lock that keeps the pin it replaced (previous_* keys, as `pgoctl
+    refresh` writes them and `pgoctl lock --rollback` swaps them): the build
+    uses the current pin only, even when the previous profile is gone; a bad
+    previous value is a configure error naming the line."""
+    c = Consumer(a, "lock-previous")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    pb = write(os.path.join(c.src, "profiles/b.prof.txt"), "main:900:1\n 1: 900\n")
+    sha_b = sha256(pb)
+    base = "format = pgolock-1\nkind = profdata\nsha256 = %s\nsource = a.prof.txt\ncreated = %s\n" % (
+        sha256(pa), now_utc())
+    prev = "previous_version = v0\nprevious_sha256 = %s\nprevious_source = b.prof.txt\n" \
+           "previous_created = 2026-11-01T00:00:00Z\n" % sha_b
+    lk = write(os.path.join(c.src, "profiles/svc.pgolock"), base + prev)
+    os.remove(pb)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "Error" not in out, "previous_* keys are accepted", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+    check(sha_b not in c.commands()["main.cpp"], "the previous pin is not used", c.commands()["main.cpp"])
+    lk = write(os.path.join(c.src, "profiles/svc.pgolock"),
+               base + prev.replace("previous_sha256 = %s" % sha_b, "previous_sha256 = abc"))
+    out = c.configure(expect_ok=False, CONSUMER_SAMPLE=lk)
+    check("%s:7:" % lk in out and "previous_sha256 must be 64 hex digits" in out,
+          "a bad previous_sha256: error at its line", out)
+
+
 def case_pgoctl_lock(a):
     """`pgoctl lock` writes a lock the module reads: its sha256 is the one
     coreutils' sha256sum gives, the kind is checked against the file, and

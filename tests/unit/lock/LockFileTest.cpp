@@ -180,6 +180,95 @@ TEST(LockFile, WriterRoundTrips) {
 }
 
 // Files written by llvm-profdata (the oracle for LLVM's formats).
+// The pin a refresh replaced: previous_* keys, read and written, checked like
+// the current ones; pinNew keeps one step back; rollBack swaps, twice is none.
+const char *const OtherSha = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+TEST(LockFile, PreviousPinReadAndWritten) {
+  std::string Text = goodLock() + "previous_version = 2026-11-13.1\nprevious_sha256 = " +
+                     OtherSha + "\nprevious_source = s3://b/profiles/svc/old.profdata\n"
+                                "previous_created = 2026-11-13T08:00:00Z\n";
+  llvm::Expected<LockFile> L = parseLockFile(Text, "x.pgolock");
+  ASSERT_TRUE(bool(L)) << llvm::toString(L.takeError());
+  ASSERT_TRUE(L->Previous.has_value());
+  EXPECT_EQ(L->Previous->Sha256, OtherSha);
+  EXPECT_EQ(L->Previous->Source, "s3://b/profiles/svc/old.profdata");
+  EXPECT_EQ(L->Previous->Created, "2026-11-13T08:00:00Z");
+  EXPECT_EQ(L->Previous->Version, "2026-11-13.1");
+  llvm::Expected<std::string> Out = renderLockFile(*L);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  llvm::Expected<LockFile> Back = parseLockFile(*Out, "y.pgolock");
+  ASSERT_TRUE(bool(Back)) << llvm::toString(Back.takeError());
+  ASSERT_TRUE(Back->Previous.has_value());
+  EXPECT_EQ(Back->Previous->Sha256, OtherSha);
+  EXPECT_EQ(Back->Previous->Source, L->Previous->Source);
+  EXPECT_EQ(Back->Previous->Created, L->Previous->Created);
+  EXPECT_EQ(Back->Previous->Version, L->Previous->Version);
+  // Old locks have none, and are written without one.
+  llvm::Expected<LockFile> Old = parseLockFile(goodLock(), "x.pgolock");
+  ASSERT_TRUE(bool(Old));
+  EXPECT_FALSE(Old->Previous.has_value());
+  llvm::Expected<std::string> OldOut = renderLockFile(*Old);
+  ASSERT_TRUE(bool(OldOut));
+  EXPECT_EQ(OldOut->find("previous"), std::string::npos);
+}
+
+TEST(LockFile, PreviousPinChecked) {
+  EXPECT_EQ(errorOf(goodLock() + "previous_sha256 = abc\nprevious_source = x\n"),
+            "x.pgolock:8: previous_sha256 must be 64 hex digits, got `abc`");
+  EXPECT_EQ(errorOf(goodLock() + "previous_sha256 = " + OtherSha +
+                    "\nprevious_source = x\nprevious_created = yesterday\n"),
+            "x.pgolock:10: previous_created `yesterday` is not a UTC date and time "
+            "YYYY-MM-DD[THH:MM[:SS]][Z] (from 1970 on)");
+  EXPECT_EQ(errorOf(goodLock() + "previous_sha256 = " + OtherSha + "\n"),
+            "x.pgolock: no `previous_source`: a previous pin has previous_sha256 and "
+            "previous_source");
+  EXPECT_NE(errorOf(goodLock() + "previous_kind = fdata\n").find("unknown key `previous_kind`"),
+            std::string::npos);
+}
+
+TEST(LockFile, PinNewAndRollBack) {
+  llvm::Expected<LockFile> Old = parseLockFile(goodLock(), "x.pgolock");
+  ASSERT_TRUE(bool(Old));
+  LockFile New = *Old;
+  New.Sha256 = OtherSha;
+  New.Source = "s3://b/profiles/svc/new.profdata";
+  New.Created = "2026-12-05T10:00:00Z";
+  New.Version = "2026-12-05.1";
+  LockFile P = pinNew(*Old, New);
+  EXPECT_EQ(P.Sha256, OtherSha);
+  ASSERT_TRUE(P.Previous.has_value());
+  EXPECT_EQ(P.Previous->Sha256, Sha);
+  EXPECT_EQ(P.Previous->Source, "../../profiles/mysvc-2026-11-20.profdata");
+  EXPECT_EQ(P.Previous->Created, "2026-11-20T08:58:41Z");
+  EXPECT_EQ(P.Previous->Version, "2026-11-20.3");
+  // No lock before (the first refresh): no previous pin, and it renders.
+  LockFile First = pinNew(LockFile{}, New);
+  EXPECT_FALSE(First.Previous.has_value());
+  llvm::Expected<std::string> FirstText = renderLockFile(First);
+  EXPECT_TRUE(bool(FirstText)) << (FirstText ? "" : llvm::toString(FirstText.takeError()));
+  // One step back only: pinning again drops the oldest.
+  LockFile Q = pinNew(P, *Old);
+  EXPECT_EQ(Q.Previous->Sha256, OtherSha);
+
+  llvm::Expected<LockFile> R = rollBack(P, "x.pgolock");
+  ASSERT_TRUE(bool(R));
+  EXPECT_EQ(R->Sha256, Sha);
+  EXPECT_EQ(R->Source, "../../profiles/mysvc-2026-11-20.profdata");
+  EXPECT_EQ(R->Version, "2026-11-20.3");
+  EXPECT_EQ(R->Previous->Sha256, OtherSha);
+  llvm::Expected<LockFile> RR = rollBack(*R, "x.pgolock");
+  ASSERT_TRUE(bool(RR));
+  EXPECT_EQ(RR->Sha256, OtherSha);
+  EXPECT_EQ(RR->Created, "2026-12-05T10:00:00Z");
+  EXPECT_EQ(RR->Previous->Sha256, Sha);
+
+  llvm::Expected<LockFile> None = rollBack(*Old, "x.pgolock");
+  ASSERT_FALSE(bool(None));
+  EXPECT_EQ(llvm::toString(None.takeError()),
+            "x.pgolock: no previous pin to roll back to (the lock has no previous_sha256)");
+}
+
 class ProfileKinds : public ::testing::Test {
 protected:
   llvm::SmallString<128> Dir;
