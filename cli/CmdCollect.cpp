@@ -111,6 +111,9 @@ public:
     addBinaryOptions(App, Bins, "ELF file to normalize against (as import); repeatable");
     App.add_option("--ring-pages", Opts.RingPages, "Data pages per CPU ring buffer (power of 2)")
         ->capture_default_str();
+    App.add_flag("--mmap-build-ids", Opts.MmapBuildIds,
+                 "Have the kernel put build-ids in mapping records (off: some kernels then "
+                 "corrupt the records of a perf record running on the same process)");
     App.add_flag("--dry-run,--print-attr", DryRun,
                  "Print the host facts, the chosen event and its perf_event_attr; open nothing");
     App.add_flag("--list-events", ListEvents, "List the events this host offers");

@@ -10,15 +10,26 @@
 // and b). The output gets the labels `window-start` and `window-end`: the
 // first and the last window start pulled (seconds since 1970), which
 // `publish` records as the version's window. Written atomically.
+//
+// `--from pyroscope+http(s)://HOST` or `--from parca+http(s)://HOST` pulls
+// one merged profile of the period from a fleet profiler instead
+// (store/Fleet.h) and imports it as `pgoctl import` does a pprof file
+// (collect/Pprof.h; --binary to normalize addresses). Only the labels given
+// with --label reach the output: the query's selector and the pprof's sample
+// labels do not (they can hold user or request identifiers).
 #include "cli/Command.h"
 #include "cli/Options.h"
 #include "cli/StoreOptions.h"
 #include "core/Error.h"
 #include "core/ProfileFormat.h"
 #include "merge/Merge.h"
+#include "collect/Pprof.h"
+#include "store/Fleet.h"
 #include "store/Layout.h"
 
 #include "llvm/Support/raw_ostream.h"
+
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 
@@ -40,8 +51,16 @@ bool labelMatches(const std::map<std::string, std::string> &Have, const std::str
 class PullCommand : public Command {
 public:
   void addOptions(CLI::App &App) override {
-    addStoreOptions(App, SA);
-    App.add_option("--service", Service, "service whose windows to pull")->required();
+    addStoreOptions(App, SA, /*StoreRequired=*/false);
+    App.add_option("--service", Service, "service whose windows to pull");
+    App.add_option("--from", From, "a fleet profiler instead of a store: "
+                                   "pyroscope+http(s)://HOST or parca+http(s)://HOST");
+    App.add_option("--query", Query, "--from: label selector, e.g. {service_name=\"api\"}");
+    App.add_option("--profile-type", ProfileType,
+                   "--from: name:type:unit:period_type:period_unit, e.g. "
+                   "process_cpu:cpu:nanoseconds:cpu:nanoseconds");
+    App.add_option("--tenant", Tenant, "--from pyroscope: the tenant (X-Scope-OrgID)");
+    addBinaryOptions(App, Bins, "--from: ELF file to normalize addresses against; repeatable");
     App.add_option("--since", Since, "only windows that started this long ago or later "
                                      "(7d, 12h, 30m)");
     App.add_option("--build-id", BuildId, "only windows of this build-id (main binary)");
@@ -50,6 +69,10 @@ public:
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (!From.empty())
+      return runFleet(Ctx);
+    if (SA.Url.empty() || Service.empty())
+      return usageError("pull needs --store and --service (or --from a fleet profiler)");
     if (llvm::Error E = store::checkKeyPart(Service, "--service"))
       return std::move(E);
     llvm::Expected<std::map<std::string, std::string>> Want = parseLabels(Labels);
@@ -124,8 +147,71 @@ public:
   }
 
 private:
+  /// --from: one merged profile of the period from Pyroscope or Parca.
+  llvm::Expected<int> runFleet(CommandContext &Ctx) {
+    if (!SA.Url.empty() || !BuildId.empty())
+      return usageError("--from pulls from a fleet profiler: --store and --build-id do not "
+                        "apply");
+    llvm::Expected<store::FleetSource> Src = store::parseFleetUrl(From);
+    if (!Src)
+      return Src.takeError();
+    llvm::Expected<std::map<std::string, std::string>> Lbl = parseLabels(Labels);
+    if (!Lbl)
+      return Lbl.takeError();
+    int64_t Now = int64_t(time(nullptr));
+    llvm::Expected<int64_t> Span = store::parseDuration(Since.empty() ? "1h" : Since, "--since");
+    if (!Span)
+      return Span.takeError();
+    store::FleetQuery Q;
+    Q.ProfileType = ProfileType;
+    Q.Selector = Query;
+    Q.Tenant = Tenant;
+    Q.EndMs = Now * 1000;
+    Q.StartMs = (Now - *Span) * 1000;
+    Q.MaxBytes = Ctx.MaxMemory;
+    store::fleetCredentialsFromEnv(Q);
+    store::HttpOptions HO;
+    HO.Retry.MaxAttempts = SA.Attempts;
+    HO.LowSpeedTimeoutSec = SA.TimeoutSec;
+    store::HttpClient Http(HO);
+    std::string Name = llvm::StringRef(From).split('+').first.str() + " " + Src->BaseUrl;
+    llvm::Expected<std::string> Bytes = [&] {
+      Stats::Pass P(Ctx.PassStats, "query");
+      return store::fetchFleetProfile(*Src, Q, Http);
+    }();
+    if (!Bytes)
+      return Bytes.takeError();
+    ImportOptions IO;
+    IO.Binaries = Bins.Paths;
+    IO.IgnoreBuildId = Bins.IgnoreBuildId;
+    IO.MaxMemory = Ctx.MaxMemory;
+    ImportSummary Sum;
+    llvm::Expected<Profile> P = [&] {
+      Stats::Pass Pa(Ctx.PassStats, "import");
+      return importPprofBytes(*Bytes, Name, IO, Sum);
+    }();
+    if (!P)
+      return P.takeError();
+    for (const std::string &W : Sum.Warnings)
+      spdlog::warn("{}", escapeForTerminal(W));
+    P->Meta.Labels = *Lbl;
+    P->Meta.Labels["window-start"] = std::to_string(Now - *Span);
+    P->Meta.Labels["window-end"] = std::to_string(Now);
+    if (!Service.empty())
+      P->Meta.Labels["service"] = Service;
+    {
+      Stats::Pass Pa(Ctx.PassStats, "write");
+      if (llvm::Error E = writeProfileFile(*P, Output))
+        return std::move(E);
+    }
+    llvm::errs() << "pgoctl pull: " << P->Meta.TotalSamples << " samples from "
+                 << escapeForTerminal(Name) << " into " << escapeForTerminal(Output) << "\n";
+    return 0;
+  }
+
   StoreArgs SA;
-  std::string Service, Since, BuildId, Output;
+  BinaryArgs Bins;
+  std::string Service, Since, BuildId, Output, From, Query, ProfileType, Tenant;
   std::vector<std::string> Labels;
 };
 

@@ -3,6 +3,10 @@
 // [--expect cheaper] [--top N] [--max-growth PCT] [--min-effect PCT] [--alpha A]
 // [--drift PCT] [--work-drift PCT]
 // [--json|--markdown] [--flamegraph OUT.html]`.
+// With `--store URL --service S [--since 7d]`, each --before/--after is a
+// stored side instead of a file: `build-id:X` (every raw window of that main
+// binary, each one profile for the bootstrap), `version:SHA` or
+// `channel:NAME` (a published version's merged profile).
 //
 // Passes: load each input (a .pgoprof is read, anything else imported as
 // perf.data against that side's binaries), attribute each to canonical
@@ -12,9 +16,12 @@
 // 1 FAIL, 2 INCONCLUSIVE; usage and input errors are 3 (main).
 #include "cli/Command.h"
 #include "cli/Options.h"
+#include "cli/StoreOptions.h"
 #include "collect/Importer.h"
 #include "core/Error.h"
 #include "core/ProfileFormat.h"
+#include "store/Layout.h"
+#include "store/Versions.h"
 #include "verify/FlameGraph.h"
 #include "verify/Report.h"
 
@@ -96,21 +103,41 @@ public:
     auto *M = App.add_flag("--markdown", Markdown, "Print the verdict as Markdown (PR comment)");
     J->excludes(M);
     App.add_option("--flamegraph", FlameOut, "Write a differential flame graph (HTML)");
+    addStoreOptions(App, SA, /*StoreRequired=*/false);
+    App.add_option("--service", Service, "--store: the service whose windows or versions to "
+                                         "compare");
+    App.add_option("--since", Since, "--store: only windows that started this long ago or "
+                                     "later (7d, 12h)");
     App.add_flag("--keep-going", KeepGoing,
                  "perf.data inputs: on damage keep what was read before it");
   }
 
   llvm::Expected<int> run(CommandContext &Ctx) override {
+    if (!SA.Url.empty()) {
+      if (llvm::Error E = store::checkKeyPart(Service, "--service"))
+        return std::move(E);
+      llvm::Expected<int64_t> C = sinceCutoff(Since);
+      if (!C)
+        return C.takeError();
+      Cutoff = *C;
+      llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
+      if (!S)
+        return S.takeError();
+      Store = std::move(*S);
+    } else if (!Service.empty() || !Since.empty()) {
+      return usageError("--service and --since select stored windows: give --store too");
+    }
     if (WorkBefore)
       Opts.WorkBefore = *WorkBefore;
     if (WorkAfter)
       Opts.WorkAfter = *WorkAfter;
     Opts.RequireCheaper = Expect == "cheaper" && !NoRequireCheaper;
     NameTable Names;
+    SymbolizerCache Symbolizers; // libraries both sides ran are read once
     std::vector<AttributedProfile> A, B;
-    if (llvm::Error E = loadSide(Ctx, SideSource{Before, BinBefore}, Names, A))
+    if (llvm::Error E = loadSide(Ctx, SideSource{Before, BinBefore}, Names, Symbolizers, A))
       return std::move(E);
-    if (llvm::Error E = loadSide(Ctx, SideSource{After, BinAfter}, Names, B))
+    if (llvm::Error E = loadSide(Ctx, SideSource{After, BinAfter}, Names, Symbolizers, B))
       return std::move(E);
     llvm::Expected<VerifyResult> R = [&] {
       Stats::Pass S(Ctx.PassStats, "compare");
@@ -146,29 +173,94 @@ public:
 private:
   /// A side's profiles, one per window, from wherever they live: the local
   /// files given (a .pgoprof, or a perf.data imported against the side's
-  /// binaries). The store's windows (`--store`, issue 22 item 3) are another
-  /// SideSource: each yields (source name, profile) in order.
+  /// binaries), or with --store the specs of stored windows or versions.
   struct SideSource {
     std::vector<std::string> Files;
     std::vector<std::string> Binaries;
   };
 
   llvm::Error loadSide(CommandContext &Ctx, const SideSource &Side, NameTable &Names,
-                       std::vector<AttributedProfile> &Out) {
+                       SymbolizerCache &Symbolizers, std::vector<AttributedProfile> &Out) {
     AttributionOptions AO;
     AO.Binaries = Side.Binaries;
     AO.WorkLabel = WorkLabel;
-    Attributor Attr(Names, AO);
-    for (const std::string &In : Side.Files) {
-      llvm::Expected<Profile> P = load(Ctx, In, Side.Binaries);
-      if (!P)
-        return P.takeError();
-      Stats::Pass S(Ctx.PassStats, "attribute " + In);
-      llvm::Expected<AttributedProfile> AP = Attr.attribute(*P, In);
+    Attributor Attr(Names, AO, &Symbolizers);
+    auto Add = [&](const std::string &Name, const Profile &P) -> llvm::Error {
+      Stats::Pass S(Ctx.PassStats, "attribute " + Name);
+      llvm::Expected<AttributedProfile> AP = Attr.attribute(P, Name);
       if (!AP)
         return AP.takeError();
       Out.push_back(std::move(*AP));
+      return llvm::Error::success();
+    };
+    for (const std::string &In : Side.Files) {
+      if (Store) {
+        if (llvm::Error E = loadStored(Ctx, In, Add))
+          return E;
+        continue;
+      }
+      llvm::Expected<Profile> P = load(Ctx, In, Side.Binaries);
+      if (!P)
+        return P.takeError();
+      if (llvm::Error E = Add(In, *P))
+        return E;
     }
+    return llvm::Error::success();
+  }
+
+  /// One stored side: `build-id:X` (each raw window of that build since the
+  /// cutoff), `version:SHA` or `channel:NAME` (the version's merged profile).
+  llvm::Error
+  loadStored(CommandContext &Ctx, const std::string &Spec,
+             const std::function<llvm::Error(const std::string &, const Profile &)> &Add) {
+    auto [Kind, Value] = llvm::StringRef(Spec).split(':');
+    std::string Body;
+    store::Sink Into{[&](llvm::StringRef C) {
+                       Body.append(C.data(), C.size());
+                       return llvm::Error::success();
+                     },
+                     [&] { Body.clear(); }};
+    auto Fetch = [&](const std::string &Key) -> llvm::Expected<Profile> {
+      Body.clear();
+      Stats::Pass P(Ctx.PassStats, "download");
+      if (llvm::Error E = Store->get(Key, Into, Ctx.MaxMemory))
+        return std::move(E);
+      return parseProfile(Body, Store->objectUrl(Key), ProfileReadOptions{Ctx.MaxMemory});
+    };
+    if (Kind == "version" || Kind == "channel") {
+      llvm::Expected<store::VersionInfo> V =
+          store::resolveVersion(*Store, Service, Kind == "channel" ? Value : "",
+                                Kind == "version" ? Value : "");
+      if (!V)
+        return V.takeError();
+      std::string Key = store::versionKey(Service, V->Version, "pgoprof");
+      llvm::Expected<Profile> P = Fetch(Key);
+      if (!P)
+        return P.takeError();
+      return Add(Store->objectUrl(Key), *P);
+    }
+    if (Kind != "build-id" || Value.empty())
+      return usageError("with --store, a side is build-id:ID, version:SHA or channel:NAME, "
+                        "not `{0}`",
+                        escapeForTerminal(Spec, 200));
+    unsigned Windows = 0;
+    llvm::Error E = Store->list(store::rawPrefix(Service), [&](const store::ObjectInfo &O)
+                                                                -> llvm::Error {
+      std::optional<store::RawWindow> W = store::parseRawKey(O.Key);
+      if (!W || W->BuildId != Value || W->Start < Cutoff)
+        return llvm::Error::success();
+      llvm::Expected<Profile> P = Fetch(O.Key);
+      if (!P)
+        return P.takeError();
+      ++Windows;
+      return Add(Store->objectUrl(O.Key), *P);
+    });
+    if (E)
+      return E;
+    if (!Windows)
+      return makeKindError(ErrorKind::Input, "{0}: no window of service {1} with build-id {2}{3}",
+                           Store->url(), Service, escapeForTerminal(Value, 200),
+                           Since.empty() ? "" : " since " + Since);
     return llvm::Error::success();
   }
 
@@ -182,6 +274,10 @@ private:
     return loadProfileOrImport(Input, IO, Ctx.PassStats);
   }
 
+  StoreArgs SA;
+  std::string Service, Since;
+  int64_t Cutoff = 0;
+  std::unique_ptr<store::Store> Store; ///< --store: the sides are stored windows
   std::vector<std::string> Before, After, BinBefore, BinAfter;
   std::optional<double> WorkBefore, WorkAfter;
   std::string FlameOut, WorkLabel = "work", Expect;

@@ -9,6 +9,7 @@
 // program name and picks the exit code from the error's kind (core/Error.h).
 #pragma once
 
+#include "core/Error.h"
 #include "core/Support.h"
 
 #include "llvm/Support/Error.h"
@@ -40,6 +41,10 @@ public:
   /// Returns the process exit code on success (0 unless the command defines
   /// others, like verify's gate), or an error (exit code 3... see main).
   virtual llvm::Expected<int> run(CommandContext &Ctx) = 0;
+  /// The exit code of an error of kind K, usage errors included (default:
+  /// core/Error.h's table). A command with its own codes for a scheduler
+  /// (refresh: 2 and 3 mean "nothing new" and "refused") maps every error to 1.
+  virtual int exitCodeForError(ErrorKind K) const { return exitCodeFor(K); }
 };
 
 struct CommandEntry {
@@ -69,5 +74,6 @@ std::unique_ptr<Command> makePublishCommand();
 std::unique_ptr<Command> makeGcCommand();
 std::unique_ptr<Command> makeStoreGetCommand();
 std::unique_ptr<Command> makeCollectCommand();
+std::unique_ptr<Command> makeRefreshCommand();
 
 } // namespace pgoctl::cli

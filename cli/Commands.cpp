@@ -46,6 +46,10 @@ llvm::ArrayRef<CommandEntry> commandTable() {
        makePullCommand},
       {"", "publish", "Store a merged profile and its converted forms as a version",
        makePublishCommand},
+      {"", "refresh",
+       "The weekly refresh: a period's windows, weighted and merged across builds, gated, "
+       "published and pinned",
+       makeRefreshCommand},
       {"", "gc", "Remove old windows and versions from a store (never a channel's)",
        makeGcCommand},
       {"store", "get", "Download one object of a store (s3://, file://) to a file",

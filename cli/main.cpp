@@ -82,7 +82,12 @@ int main(int argc, char **argv) {
     App.parse(argc, argv);
   } catch (const CLI::ParseError &E) {
     int RC = App.exit(E);
-    return RC == 0 ? 0 : exitCodeFor(ErrorKind::Usage);
+    if (RC == 0)
+      return 0;
+    for (auto &[Sub, Cmd] : Cmds)
+      if (Sub->parsed())
+        return Cmd->exitCodeForError(ErrorKind::Usage);
+    return exitCodeFor(ErrorKind::Usage);
   }
   auto Logger = std::make_shared<spdlog::logger>("pgoctl", std::make_shared<EscapingStderrSink>());
   spdlog::set_default_logger(Logger);
@@ -117,7 +122,7 @@ int main(int argc, char **argv) {
                              : Sub->get_name();
       fprintf(stderr, "pgoctl %s: error: %s\n", Name.c_str(),
               escapeLinesForTerminal(M.Message).c_str());
-      return exitCodeFor(M.Kind);
+      return Cmd->exitCodeForError(M.Kind);
     }
     return *RC;
   }

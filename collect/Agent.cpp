@@ -284,7 +284,8 @@ struct Session {
 /// on a CPU gets a ring, later ones write into it.
 llvm::Error openUnit(Session &S, const EventChoice &Ev, const HostFacts &H, pid_t Pid,
                      int Cpu, unsigned long Flags, bool OnExec, bool Inherit,
-                     std::vector<int> &RingOfCpu, unsigned RingPages) {
+                     std::vector<int> &RingOfCpu, const AgentOptions &O) {
+  const unsigned RingPages = O.RingPages;
   perf_event_attr Side = Ev.Attr;
   Side.type = PERF_TYPE_SOFTWARE;
   Side.config = PERF_COUNT_SW_DUMMY;
@@ -299,7 +300,11 @@ llvm::Error openUnit(Session &S, const EventChoice &Ev, const HostFacts &H, pid_
   Side.inherit = Inherit;
   Side.watermark = 1;
   Side.wakeup_watermark = uint32_t(RingPages * getpagesize() / 2);
-  Side.build_id = 1; // MMAP2 records carry the build-id (Linux 5.12+)
+  // MMAP2 records carry the build-id (Linux 5.12+) only when asked: the
+  // kernel leaks the flag into the MMAP2 records of other tools' events on
+  // the same task (perf record then reads maj/min/ino as a build-id and
+  // aborts), so by default build-ids come from the files, as perf's do.
+  Side.build_id = O.MmapBuildIds;
   perf_event_attr Smp = Ev.Attr;
   Smp.mmap = Smp.comm = Smp.task = Smp.mmap2 = Smp.comm_exec = 0;
   Smp.disabled = OnExec ? 1 : 0;
@@ -307,7 +312,7 @@ llvm::Error openUnit(Session &S, const EventChoice &Ev, const HostFacts &H, pid_
   Smp.inherit = Inherit;
   Flags |= PERF_FLAG_FD_CLOEXEC;
   long SideFd = perfEventOpen(&Side, Pid, Cpu, -1, Flags);
-  if (SideFd < 0 && errno == EINVAL) { // a kernel before build-ids in MMAP2
+  if (SideFd < 0 && errno == EINVAL && Side.build_id) { // a kernel before build-ids in MMAP2
     Side.build_id = 0;
     SideFd = perfEventOpen(&Side, Pid, Cpu, -1, Flags);
   }
@@ -705,8 +710,7 @@ llvm::Expected<AgentResult> runAgent(const AgentOptions &O, const HostFacts &H,
   auto openAllCpus = [&](pid_t Pid, unsigned long Flags, bool Inherit) -> llvm::Error {
     bool Any = false;
     for (unsigned C = 0; C < NCpus; ++C) {
-      llvm::Error E = openUnit(S, Ev, H, Pid, int(C), Flags, OnExec, Inherit, RingOfCpu,
-                               O.RingPages);
+      llvm::Error E = openUnit(S, Ev, H, Pid, int(C), Flags, OnExec, Inherit, RingOfCpu, O);
       if (E) {
         // An offline CPU (ENODEV) is skipped; anything else is the answer.
         std::string Msg = llvm::toString(std::move(E));

@@ -66,6 +66,11 @@ struct AgentOptions {
   std::vector<std::string> Binaries; ///< --binary, as import
   bool IgnoreBuildId = false;
   unsigned RingPages = 64; ///< data pages per ring (a power of two)
+  /// --mmap-build-ids: the kernel writes each mapping's build-id into its
+  /// MMAP2 record (a binary replaced on disk while it runs is still matched
+  /// by build-id). Off by default: kernels leak the flag into other tools'
+  /// records on the same task (see openUnit).
+  bool MmapBuildIds = false;
   /// Readable when the run should stop (the CLI's signalfd); -1: none.
   int StopFd = -1;
 };

@@ -454,6 +454,11 @@ llvm::Expected<Profile> finishProfile(SampleAggregator &AggRef, const ProcessMap
     Sum.Warnings.push_back(std::to_string(RS.UnknownRecords) +
                            " records of a type this pgoctl does not know were skipped (a "
                            "newer perf, or damage: perf script refuses such a file)");
+  if (RS.BogusMmapBuildIds)
+    Sum.Warnings.push_back(std::to_string(RS.BogusMmapBuildIds) +
+                           " mapping records are flagged with a build-id that is not one "
+                           "(a kernel leak from another tool's events on the process); "
+                           "those binaries were matched by path");
   if (OutsideSegments)
     Sum.Warnings.push_back(std::to_string(OutsideSegments) +
                            " addresses fell outside every PT_LOAD segment of their "

@@ -196,6 +196,10 @@ struct ReadStats {
   std::vector<uint64_t> SamplesPerAttr; ///< index: PerfHeader::Attrs
   uint64_t RecordsByType[128] = {};
   uint64_t UnknownRecords = 0;
+  /// MMAP2 records flagged as carrying a build-id whose build-id part is not
+  /// one (size over 20 or reserved bytes set: the kernel leaked the flag from
+  /// another event onto maj/min/ino); read as records without a build-id.
+  uint64_t BogusMmapBuildIds = 0;
   uint64_t Lost = 0;        ///< events lost (PERF_RECORD_LOST)
   uint64_t LostSamples = 0; ///< PERF_RECORD_LOST_SAMPLES
   uint64_t Throttles = 0;   ///< PERF_RECORD_THROTTLE

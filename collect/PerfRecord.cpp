@@ -269,8 +269,13 @@ RecordDecoder::Result RecordDecoder::decode(const char *R, uint16_t Size, uint64
     E.Pgoff = C.u64();
     if (E.IsMmap2) {
       const char *Id = C.take(24);
-      if (Id && (Misc & kMiscMmapBuildId))
-        E.BuildId.assign(Id + 4, std::min<size_t>(uint8_t(Id[0]), 20));
+      if (Id && (Misc & kMiscMmapBuildId)) {
+        // u8 size, u8 + u16 reserved (zero), then up to 20 bytes.
+        if (uint8_t(Id[0]) <= 20 && !Id[1] && !Id[2] && !Id[3])
+          E.BuildId.assign(Id + 4, uint8_t(Id[0]));
+        else
+          ++S.BogusMmapBuildIds;
+      }
       E.Prot = C.u32();
       E.MapFlags = C.u32();
       E.Executable = (E.Prot & 4) != 0; // PROT_EXEC

@@ -41,6 +41,10 @@ struct LockFile {
   std::string Created;              ///< UTC `YYYY-MM-DD[THH:MM[:SS]][Z]` (optional)
 };
 
+/// New with Old as the version it replaces.
+/// STUB until refresh-gate lands (Previous fields, `previous_*` keys): returns New.
+LockFile pinNew(const LockFile &Old, LockFile New);
+
 /// Parses a lock file's text; errors read `<Name>:<line>: <what>`.
 llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Name);
 

@@ -1,6 +1,8 @@
 // store/Http.cpp: HttpClient on one libcurl easy handle (see Http.h).
 #include "store/Http.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include "core/Error.h"
 #include "core/Support.h"
 
@@ -180,7 +182,10 @@ llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink
     // header it was told to remove (with an empty value) and the signature
     // no longer matches what the server sees.
     curl_slist *Hdrs = nullptr;
-    if (Req.Method == "PUT" || Req.Method == "POST")
+    bool TypeGiven = llvm::any_of(Req.Headers, [](const HttpHeader &X) {
+      return llvm::StringRef(X.Name).equals_insensitive("content-type");
+    });
+    if ((Req.Method == "PUT" || Req.Method == "POST") && !TypeGiven)
       Hdrs = curl_slist_append(Hdrs, "Content-Type: application/octet-stream");
     for (const HttpHeader &X : Req.Headers)
       Hdrs = curl_slist_append(Hdrs, (X.Name + ": " + X.Value).c_str());

@@ -33,7 +33,7 @@ uint32_t NameTable::intern(llvm::StringRef Name) {
 struct Attributor::ResolvedElf {
   std::string PseudoName; ///< "[file]" when there is no ELF or no symbol
   std::optional<binary::SymbolTable> Syms;
-  std::unique_ptr<binary::Symbolizer> Sym;
+  std::shared_ptr<binary::Symbolizer> Sym;
   std::vector<LoadSegment> Segments; ///< to convert file offsets
   bool Offsets = false;              ///< the profile has file offsets
   bool Kernel = false;
@@ -53,8 +53,21 @@ struct Attributor::ResolvedElf {
   }
 };
 
-Attributor::Attributor(NameTable &Names, AttributionOptions Opts)
-    : Names(Names), Opts(std::move(Opts)) {}
+llvm::Expected<std::shared_ptr<binary::Symbolizer>>
+SymbolizerCache::get(const std::string &ElfPath, llvm::StringRef BuildId) {
+  std::shared_ptr<binary::Symbolizer> &Slot = Map[{ElfPath, BuildId.str()}];
+  if (!Slot) {
+    llvm::Expected<std::unique_ptr<binary::Symbolizer>> S =
+        binary::Symbolizer::create(ElfPath, binary::SymbolizerOptions{});
+    if (!S)
+      return S.takeError();
+    Slot = std::move(*S);
+  }
+  return Slot;
+}
+
+Attributor::Attributor(NameTable &Names, AttributionOptions Opts, SymbolizerCache *Shared)
+    : Names(Names), Opts(std::move(Opts)), Symbolizers(Shared ? Shared : &OwnSymbolizers) {}
 Attributor::~Attributor() = default;
 
 Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
@@ -103,8 +116,8 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
     R.Syms = std::move(BS.Syms);
   else
     Warnings.push_back(BS.SymsError);
-  llvm::Expected<std::unique_ptr<binary::Symbolizer>> Sy =
-      binary::Symbolizer::create(Path, binary::SymbolizerOptions{});
+  llvm::Expected<std::shared_ptr<binary::Symbolizer>> Sy =
+      Symbolizers->get(Path, BS.Elf.BuildId);
   if (Sy && (*Sy)->hasDwarf()) {
     R.Sym = std::move(*Sy);
     for (const auto &[Linkage, Short] : R.Sym->cFunctions())

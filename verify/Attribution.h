@@ -31,6 +31,7 @@
 #pragma once
 
 #include "binary/Locate.h"
+#include "binary/Symbolizer.h"
 #include "core/Profile.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -84,10 +85,23 @@ struct AttributionOptions {
   std::string WorkLabel = "work";    ///< label holding the work done in the window
 };
 
-/// Attributes profiles; keeps each binary's symbols across calls.
+/// Symbolizers shared by the Attributors of one comparison, by ELF file and
+/// build-id: a library both sides ran (libc with its separate debug info) is
+/// disassembled and its DWARF read once, not once per side.
+class SymbolizerCache {
+public:
+  llvm::Expected<std::shared_ptr<binary::Symbolizer>> get(const std::string &ElfPath,
+                                                          llvm::StringRef BuildId);
+
+private:
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<binary::Symbolizer>> Map;
+};
+
+/// Attributes profiles; keeps each binary's symbols across calls (and across
+/// Attributors sharing a SymbolizerCache).
 class Attributor {
 public:
-  Attributor(NameTable &Names, AttributionOptions Opts);
+  Attributor(NameTable &Names, AttributionOptions Opts, SymbolizerCache *Shared = nullptr);
   ~Attributor();
   llvm::Expected<AttributedProfile> attribute(const Profile &P, llvm::StringRef Source);
 
@@ -101,6 +115,8 @@ private:
   std::map<std::string, std::unique_ptr<ResolvedElf>> Cache; ///< by BinaryProfile::key()
   std::vector<binary::Candidate> Given;                        ///< the readable Binaries
   bool GivenRead = false;
+  SymbolizerCache OwnSymbolizers;
+  SymbolizerCache *Symbolizers; ///< the shared cache, or OwnSymbolizers
 };
 
 /// A profile binary's ELF and its symbol table, found by binary/Locate.h's

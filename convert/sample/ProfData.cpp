@@ -2,9 +2,10 @@
 // profdata|unsymbolized`).
 //
 // writeProfData() symbolizes each given binary once (binary/Symbolizer.h),
-// adds its counts to one profile map (LBR: ProfDataLbr.cpp, llvm-profgen's
-// semantics; IP samples: ProfDataIp.cpp, an estimator documented there),
-// and writes the map with LLVM's SampleProfileWriter (text or extbinary,
+// turns its counts into a profile map of its own (LBR: ProfDataLbr.cpp,
+// llvm-profgen's semantics; IP samples: ProfDataIp.cpp, an estimator
+// documented there), sums the binaries' maps as llvm-profdata merge does
+// (buildSampleMap), and writes the sum with LLVM's SampleProfileWriter (text or extbinary,
 // optional MD5 names and profile symbol list) to a temporary file renamed
 // over the output. Profiles whose addresses are file offsets (the binary was
 // missing at import) are converted to ELF vaddrs through the given binary's
@@ -196,16 +197,16 @@ void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary
 
 // --- writeProfData -------------------------------------------------------------
 
-static Error writeMap(SampleBuilder &SB, ArrayRef<std::unique_ptr<Symbolizer>> Syms,
-                      const ProfDataOptions &Opts, StringRef OutPath, ConvertSummary &Sum) {
+Expected<std::string> serializeSampleMap(SampleMap &M, const ProfDataOptions &Opts,
+                                         StringRef Name, ConvertSummary &Sum) {
   SampleProfileFormat Fmt =
       Opts.Fmt == ProfDataOptions::Format::Text ? SPF_Text : SPF_Ext_Binary;
-  // Serialized in memory, then written by the one atomic writer.
+  FunctionSamples::ProfileIsFS = M.FSDiscriminators;
   SmallString<0> Bytes;
   std::unique_ptr<raw_ostream> OS = std::make_unique<raw_svector_ostream>(Bytes);
   ErrorOr<std::unique_ptr<SampleProfileWriter>> W = SampleProfileWriter::create(OS, Fmt);
   if (!W)
-    return makeError("{0}: {1}", OutPath, W.getError().message());
+    return makeError("{0}: {1}", Name, W.getError().message());
   if (Opts.UseMD5) {
     if (Fmt == SPF_Ext_Binary)
       (*W)->setUseMD5();
@@ -215,7 +216,7 @@ static Error writeMap(SampleBuilder &SB, ArrayRef<std::unique_ptr<Symbolizer>> S
   ProfileSymbolList SymbolList;
   if (Opts.ProfileSymbolList) {
     if (Fmt == SPF_Ext_Binary) {
-      for (const std::unique_ptr<Symbolizer> &S : Syms)
+      for (const std::unique_ptr<Symbolizer> &S : M.Syms)
         for (const BinaryFunction &F : S->functions())
           SymbolList.add(S->name(F.Name));
       (*W)->setProfileSymbolList(&SymbolList);
@@ -224,10 +225,10 @@ static Error writeMap(SampleBuilder &SB, ArrayRef<std::unique_ptr<Symbolizer>> S
                              "(extbinary only)");
     }
   }
-  if (std::error_code EC = (*W)->write(SB.Map))
-    return makeError("{0}: writing the profile: {1}", OutPath, EC.message());
+  if (std::error_code EC = (*W)->write(M.Map))
+    return makeError("{0}: writing the profile: {1}", Name, EC.message());
   W->reset(); // flushes the stream
-  return writeFileAtomic(OutPath, Bytes);
+  return std::string(Bytes.str());
 }
 
 /// The --debug-binary applies to the binary with its build-id, or to the only one.
@@ -243,11 +244,10 @@ static std::string debugBinaryFor(const BinaryMatch &M, size_t NumBinaries,
   return Info->BuildId == M.Elf.BuildId ? DebugBinary : "";
 }
 
-Error writeProfData(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
-                    const ProfDataOptions &Opts, StringRef OutPath, ConvertSummary &Sum) {
+Expected<SampleMap> buildSampleMap(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
+                                   const ProfDataOptions &Opts, ConvertSummary &Sum) {
   Profile P = withVaddrs(P0, Binaries);
-  SampleBuilder SB;
-  std::vector<std::unique_ptr<Symbolizer>> Syms;
+  SampleMap Out;
   for (const BinaryMatch &M : Binaries) {
     uint32_t Idx = uint32_t(M.Profile - P0.Binaries.data());
     const BinaryProfile &B = P.Binaries[Idx];
@@ -257,30 +257,48 @@ Error writeProfData(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
     if (!S)
       return S.takeError();
     Sum.Warnings.insert(Sum.Warnings.end(), (*S)->warnings().begin(), (*S)->warnings().end());
-    SB.FSDiscriminators |= (*S)->usesFSDiscriminators();
+    // One builder per binary: llvm-profgen's maximum over the instructions
+    // of a location holds within one binary; across binaries (two builds of
+    // one source, a function both an executable and its library define) the
+    // maps are summed below, as llvm-profdata merge sums them.
+    SampleBuilder SB;
+    SB.FSDiscriminators = (*S)->usesFSDiscriminators();
+    Out.FSDiscriminators |= SB.FSDiscriminators;
     if (hasLbr(P, B))
       addLbrSamples(B, **S, SB, Sum);
     else
       addIpSamples(P, Idx, **S, SB, Sum);
     if (!B.Functions.empty())
       addFunctionCounts(B, SB, Sum);
-    Syms.push_back(std::move(*S));
+    // A call site's body count is at least its call targets' sum (top-level
+    // profiles only, as llvm-profgen's updateCallsiteSamples).
+    for (auto &[Key, FS] : SB.Map)
+      FS.updateCallsiteSamples();
+    SB.filterAmbiguous();
+    for (auto &[Key, FS] : SB.Map)
+      Out.Map.create(FS.getContext()).merge(FS);
+    Out.Syms.push_back(std::move(*S));
   }
-  // A call site's body count is at least its call targets' sum (top-level
-  // profiles only, as llvm-profgen's updateCallsiteSamples).
-  for (auto &[Key, FS] : SB.Map)
-    FS.updateCallsiteSamples();
-  SB.filterAmbiguous();
-  FunctionSamples::ProfileIsFS = SB.FSDiscriminators;
-  for (const auto &[Key, FS] : SB.Map)
+  for (const auto &[Key, FS] : Out.Map)
     if (FS.getTotalSamples() > 0)
       ++Sum.FunctionsCovered;
-  if (SB.Map.empty())
+  if (Out.Map.empty())
     Sum.Warnings.push_back("the profile is empty: no sample fell into a function with debug "
                            "info or symbols");
+  return std::move(Out);
+}
+
+Error writeProfData(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
+                    const ProfDataOptions &Opts, StringRef OutPath, ConvertSummary &Sum) {
+  Expected<SampleMap> M = buildSampleMap(P0, Binaries, Opts, Sum);
+  if (!M)
+    return M.takeError();
   if (Error E = checkAttribution(Sum, OutPath, Opts.AllowEmpty))
     return E;
-  return writeMap(SB, Syms, Opts, OutPath, Sum);
+  Expected<std::string> Bytes = serializeSampleMap(*M, Opts, OutPath, Sum);
+  if (!Bytes)
+    return Bytes.takeError();
+  return writeFileAtomic(OutPath, *Bytes);
 }
 
 // --- writeUnsymbolized ---------------------------------------------------------

@@ -14,8 +14,33 @@
 
 #include "convert/Convert.h"
 
+#include "llvm/ProfileData/SampleProf.h"
+
+#include <memory>
+
 namespace pgoctl::convert {
 
+/// A sample profile in memory; its function names live in Syms.
+struct SampleMap {
+  llvm::sampleprof::SampleProfileMap Map;
+  bool FSDiscriminators = false;
+  std::vector<std::unique_ptr<Symbolizer>> Syms;
+};
+
+/// The sample profile of P's given binaries: each binary symbolized and
+/// turned into a map of its own (llvm-profgen's maximum over the
+/// instructions of a source location holds within one binary), then the
+/// maps summed as `llvm-profdata merge` sums them. So several builds of one
+/// source merge at source level, and a function two binaries define counts
+/// the samples of both.
+llvm::Expected<SampleMap> buildSampleMap(const Profile &P, llvm::ArrayRef<BinaryMatch> Binaries,
+                                         const ProfDataOptions &Opts, ConvertSummary &Sum);
+
+/// The bytes of M as Opts says (text or extbinary); Name is for messages.
+llvm::Expected<std::string> serializeSampleMap(SampleMap &M, const ProfDataOptions &Opts,
+                                               llvm::StringRef Name, ConvertSummary &Sum);
+
+/// buildSampleMap, checkAttribution, serializeSampleMap, written atomically.
 llvm::Error writeProfData(const Profile &P, llvm::ArrayRef<BinaryMatch> Binaries,
                           const ProfDataOptions &Opts, llvm::StringRef OutPath,
                           ConvertSummary &Sum);

@@ -11,6 +11,8 @@
 // points of the uncompressed byte stream, so records straddle the cuts).
 #pragma once
 
+#include <cstring>
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -172,6 +174,8 @@ public:
   uint64_t recordOffset(size_t I, bool Pipe = false) const;
   size_t numRecords() const { return Records.size(); }
   const std::string &record(size_t I) const { return Records[I]; }
+  /// Overwrites record I's header misc field (a record a kernel got wrong).
+  void setMisc(size_t I, uint16_t Misc) { memcpy(&Records[I][4], &Misc, 2); }
   /// The bytes of the data section as written (records after any edit).
   std::string dataBytes() const;
 

@@ -9,8 +9,9 @@ an address belongs to the defined text symbol at or below it. Samples outside
 the given binaries count as "[other]". The bound: the two shares are
 independent binomial estimates, so their difference has standard deviation
 sqrt(p(1-p)(1/n1 + 1/n2)) (p the pooled share); we accept |p1 - p2| within 4
-of those (a false alarm in about 1 of 16000 comparisons) plus 0.5% for
-run-to-run differences of the program itself. Only functions or chains with
+of those (a false alarm in about 1 of 16000 comparisons). Both profiles
+sample one run (collect_same_run.py), so the program's run-to-run variation
+is not in the difference. Only functions or chains with
 at least 3% in either profile are compared, and each of those must appear in
 both. Prints every comparison; exits 1 on a difference."""
 import bisect, math, os, subprocess, sys
@@ -73,7 +74,7 @@ def compare(what, a, na, b, nb):
         if max(pa, pb) < 0.03 or k == "[other]":
             continue
         p = (a.get(k, 0) + b.get(k, 0)) / (na + nb)
-        bound = 4 * math.sqrt(p * (1 - p) * (1 / na + 1 / nb)) + 0.005
+        bound = 4 * math.sqrt(p * (1 - p) * (1 / na + 1 / nb))
         good = abs(pa - pb) <= bound and pa > 0 and pb > 0
         ok &= good
         print(f"{what} {k}: ours {pa:.3f} perf {pb:.3f} bound {bound:.3f} {'ok' if good else 'DIFFERENT'}")

@@ -496,6 +496,24 @@ TEST(PerfReaderSideband, NoSampleIdAllMeansNoTime) {
   EXPECT_EQ(R.V.Mmaps[0].E.Time, 0u);
 }
 
+// A kernel that leaks PERF_RECORD_MISC_MMAP_BUILD_ID from another tool's
+// event onto this one's MMAP2 record leaves maj/min/ino where the build-id
+// would be: maj 0xfe reads as a 254-byte build-id. Not a build-id: the record
+// is read without one (matched by path), and counted.
+TEST(PerfReaderSideband, Mmap2LeakedBuildIdFlagIsNotABuildId) {
+  PerfDataBuilder B;
+  B.addAttr(simpleAttr(kSampleIp));
+  size_t I = B.addMmap2(1, 0x1000, 0x1000, 0, "/lib/libx.so", 5); // maj 0xfe, min 1
+  B.setMisc(I, 2 | kMiscMmapBuildId);
+  ReadRun R;
+  readBytes(B.fileMode(), R);
+  ASSERT_EQ(R.Error, "");
+  ASSERT_EQ(R.V.Mmaps.size(), 1u);
+  EXPECT_TRUE(R.V.Mmaps[0].E.BuildId.empty());
+  EXPECT_EQ(R.V.Mmaps[0].File, "/lib/libx.so");
+  EXPECT_EQ(R.S.BogusMmapBuildIds, 1u);
+}
+
 TEST(PerfReaderSideband, Mmap2BuildIdAndDataMappings) {
   PerfDataBuilder B;
   B.addAttr(simpleAttr(kSampleIp));

@@ -1,0 +1,233 @@
+// tests/unit/refresh: refresh's weights (decay, per-host normalization),
+// core's exact count scaling, and the sharded sum against the single one.
+// Expected values are hand-computed in the comments (2^24 = 16777216,
+// 2^32 = 4294967296), never taken from the code under test.
+#include "core/ProfileFormat.h"
+#include "core/ProfileScale.h"
+#include "refresh/Shard.h"
+#include "refresh/Weights.h"
+#include "refresh/Windows.h"
+#include "store/Layout.h"
+#include "store/Store.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <gtest/gtest.h>
+
+using namespace pgoctl;
+using namespace pgoctl::refresh;
+
+namespace {
+
+std::string errText(llvm::Error E) { return llvm::toString(std::move(E)); }
+
+constexpr int64_t Day = 86400;
+constexpr int64_t Now = 1764892800; // 2025-12-05T00:00:00Z
+
+TEST(RefreshWeights, DecayHalvesEachHalfLife) {
+  WeightOptions O;
+  O.Now = Now;
+  O.HalfLife = 3 * Day;
+  EXPECT_EQ(decayWeight(Now, O), 16777216u);           // age 0: 2^24
+  EXPECT_EQ(decayWeight(Now + 100, O), 16777216u);     // a start after --now is age 0
+  EXPECT_EQ(decayWeight(Now - 3 * Day, O), 8388608u);  // one half-life: 2^23
+  EXPECT_EQ(decayWeight(Now - 6 * Day, O), 4194304u);  // two: 2^22
+  // Half a half-life: 2^24 / sqrt(2) = 11863283.2 -> 11863283.
+  O.HalfLife = 2 * Day;
+  EXPECT_EQ(decayWeight(Now - Day, O), 11863283u);
+  // Beyond 24 half-lives the window does not count.
+  EXPECT_EQ(decayWeight(Now - 25 * 2 * Day, O), 0u);
+}
+
+TEST(RefreshWeights, HostScales) {
+  WeightOptions O;
+  O.Hosts = HostWeight::None;
+  Scale S = hostScale(12345, O);
+  EXPECT_EQ(S.Num, 1u);
+  EXPECT_EQ(S.Den, 16777216u);
+  EXPECT_DOUBLE_EQ(effectiveWeight(S), 1.0);
+  O.Hosts = HostWeight::Equal;
+  S = hostScale(12345, O);
+  EXPECT_EQ(S.Num, 4294967296u);
+  EXPECT_EQ(S.Den, 12345u);
+  EXPECT_EQ(errText(parseHostWeight("maybe").takeError()).find("equal or none") !=
+                std::string::npos,
+            true);
+}
+
+TEST(ProfileScale, ExactAndSaturating) {
+  bool Sat = false;
+  // 2^63 * 2^32 / 2^32 needs 95 bits in between: exact, not wrapped.
+  EXPECT_EQ(scaleCount(uint64_t(1) << 63, uint64_t(1) << 32, uint64_t(1) << 32, Sat),
+            uint64_t(1) << 63);
+  EXPECT_FALSE(Sat);
+  EXPECT_EQ(scaleCount(7, 1, 2, Sat), 3u); // floor(3.5)
+  EXPECT_EQ(scaleCount(uint64_t(1) << 63, 4, 1, Sat), UINT64_MAX);
+  EXPECT_TRUE(Sat);
+}
+
+TEST(ProfileScale, RangesStayTheSumsOfTheirTraces) {
+  Profile P;
+  P.Meta.TotalSamples = 9;
+  P.Meta.LostSamples = 3;
+  BinaryProfile B;
+  B.BuildId = "ab";
+  // Two traces of range [0x10, 0x20] (3 each) and 1 untraced: range count 7.
+  B.Traces = {{0x1, 0x10, 0x20, 3}, {0x2, 0x10, 0x20, 3}};
+  B.Ranges = {{0x10, 0x20, 7}};
+  B.Branches = {{0x1, 0x10, 3, 1}, {0x5, 0x6, 1, 1}};
+  B.Samples = {{0x40, 5}};
+  P.Binaries.push_back(B);
+  P.Stacks = {{{{0, 0x40}}, 1}};
+  P.canonicalize();
+  EXPECT_EQ(scaleCounts(P, 1, 2), 0u);
+  const BinaryProfile &S = P.Binaries[0];
+  // Traces 3 -> 1 each; the untraced 1 -> 0; so the range is 2 (not
+  // floor(7/2) = 3, which would leave an untraced 1 no input had).
+  ASSERT_EQ(S.Traces.size(), 2u);
+  EXPECT_EQ(S.Traces[0].Count, 1u);
+  EXPECT_EQ(S.Traces[1].Count, 1u);
+  ASSERT_EQ(S.Ranges.size(), 1u);
+  EXPECT_EQ(S.Ranges[0].Count, 2u);
+  EXPECT_TRUE(S.untracedRanges().empty());
+  // Branch 3 (1 mispredicted) -> 1 (0); branch 1 -> 0: dropped.
+  ASSERT_EQ(S.Branches.size(), 1u);
+  EXPECT_EQ(S.Branches[0].Count, 1u);
+  EXPECT_EQ(S.Branches[0].Mispreds, 0u);
+  EXPECT_EQ(S.Samples[0].Count, 2u);
+  EXPECT_TRUE(P.Stacks.empty()); // 1 -> 0
+  EXPECT_EQ(P.Meta.TotalSamples, 4u);
+  EXPECT_EQ(P.Meta.LostSamples, 1u);
+}
+
+/// A window of one binary with IP samples at the given addresses.
+Profile window(uint64_t Total, std::vector<AddrCount> Samples, const std::string &Host) {
+  Profile P;
+  P.Meta.Mode = ProfileMode::IpSamples;
+  P.Meta.Event = "cpu-clock";
+  P.Meta.TotalSamples = Total;
+  P.Meta.Labels["host"] = Host;
+  BinaryProfile B;
+  B.BuildId = "ab12";
+  B.Path = "/srv/kv";
+  B.Samples = std::move(Samples);
+  P.Binaries.push_back(std::move(B));
+  P.canonicalize();
+  return P;
+}
+
+class RefreshStoreTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    llvm::SmallString<128> Dir;
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("pgoctl-refresh-test", Dir));
+    Root = std::string(Dir);
+    auto S = store::openStore("file://" + Root, store::StoreOptions{});
+    ASSERT_TRUE(bool(S)) << errText(S.takeError());
+    St = std::move(*S);
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(Root); }
+  void push(const std::string &Host, int64_t Start, const Profile &P) {
+    auto K = store::rawKey({"kv", "", Host, "ab12", Start});
+    ASSERT_TRUE(bool(K)) << errText(K.takeError());
+    auto Bytes = serializeProfile(P);
+    ASSERT_TRUE(bool(Bytes)) << errText(Bytes.takeError());
+    ASSERT_EQ(errText(St->put(*K, *Bytes)), "");
+  }
+  Accumulated sum(HostWeight HW, ShardSpec Shard = {}) {
+    auto Sel = selectWindows(*St, WindowOptions{"kv", Now, 7 * Day});
+    EXPECT_TRUE(bool(Sel)) << errText(Sel.takeError());
+    AccumulateOptions O;
+    O.Weights.Now = Now;
+    O.Weights.HalfLife = 3 * Day;
+    O.Weights.Hosts = HW;
+    O.Shard = Shard;
+    auto A = accumulate(*St, *Sel, O);
+    EXPECT_TRUE(bool(A)) << errText(A.takeError());
+    return std::move(*A);
+  }
+  static uint64_t at(const Profile &P, uint64_t Addr) {
+    for (const AddrCount &S : P.Binaries.at(0).Samples)
+      if (S.Addr == Addr)
+        return S.Count;
+    return 0;
+  }
+  std::string Root;
+  std::unique_ptr<store::Store> St;
+};
+
+TEST_F(RefreshStoreTest, DecayAndHostNormalization) {
+  // web-1: 100 samples at 0x10 now, 100 at 0x20 one half-life ago.
+  // web-2: 300 samples at 0x30 now. web-3: a window 8 days old (outside 7d).
+  push("web-1", Now, window(100, {{0x10, 100}}, "web-1"));
+  push("web-1", Now - 3 * Day, window(100, {{0x20, 100}}, "web-1"));
+  push("web-2", Now, window(300, {{0x30, 300}}, "web-2"));
+  push("web-3", Now - 8 * Day, window(50, {{0x40, 50}}, "web-3"));
+
+  // none: raw samples, decayed: 100, 100/2, 300.
+  Accumulated N = sum(HostWeight::None);
+  EXPECT_EQ(N.Windows, 3u);
+  EXPECT_EQ(N.Samples, 500u);
+  EXPECT_EQ(at(N.P, 0x10), 100u);
+  EXPECT_EQ(at(N.P, 0x20), 50u);
+  EXPECT_EQ(at(N.P, 0x30), 300u);
+  EXPECT_EQ(at(N.P, 0x40), 0u);
+
+  // equal: web-1's decayed total is 100*2^24 + 100*2^23; 0x10 gets
+  // 2^32 * 2/3 = 2863311530.67 -> 2863311530, 0x20 2^32/3 -> 1431655765;
+  // web-2's one location gets all of 2^32.
+  Accumulated E = sum(HostWeight::Equal);
+  EXPECT_EQ(at(E.P, 0x10), 2863311530u);
+  EXPECT_EQ(at(E.P, 0x20), 1431655765u);
+  EXPECT_EQ(at(E.P, 0x30), 4294967296u);
+  EXPECT_EQ(E.P.Meta.TotalSamples, 2 * 4294967296u);
+  ASSERT_EQ(E.Hosts.size(), 2u);
+  EXPECT_EQ(E.Hosts[0].Host, "web-1");
+  EXPECT_EQ(E.Hosts[0].Windows, 2u);
+  EXPECT_EQ(E.Hosts[0].Samples, 200u);
+}
+
+TEST_F(RefreshStoreTest, ShardsThenReduceGiveTheSingleBytes) {
+  const char *Hosts[] = {"a", "b", "c", "d", "e", "f", "g"};
+  uint64_t Seed = 7;
+  for (int H = 0; H < 7; ++H)
+    for (int D = 0; D < 5; ++D) {
+      std::vector<AddrCount> S;
+      for (int I = 0; I < 6; ++I) {
+        Seed = Seed * 6364136223846793005ull + 1442695040888963407ull;
+        S.push_back({0x1000 + (Seed >> 59) * 16, 1 + (Seed >> 40) % 1000});
+      }
+      uint64_t Total = 0;
+      for (const AddrCount &X : S)
+        Total += X.Count;
+      push(Hosts[H], Now - D * Day - H * 3600, window(Total, S, Hosts[H]));
+    }
+  Accumulated One = sum(HostWeight::Equal);
+  auto OneBytes = serializeProfile(One.P);
+  ASSERT_TRUE(bool(OneBytes));
+  for (unsigned N : {2u, 3u}) {
+    for (unsigned I = 0; I < N; ++I) {
+      Accumulated Part = sum(HostWeight::Equal, ShardSpec{I, N});
+      PartialHeader H{"kv", "run" + std::to_string(N), {I, N}, Now, 7 * Day, 3 * Day,
+                      HostWeight::Equal};
+      ASSERT_EQ(errText(writePartial(*St, H, Part)), "");
+    }
+    PartialHeader Got;
+    auto R = reducePartials(*St, "kv", "run" + std::to_string(N), 0, Got);
+    ASSERT_TRUE(bool(R)) << errText(R.takeError());
+    EXPECT_EQ(R->Windows, 35u);
+    auto Bytes = serializeProfile(R->P);
+    ASSERT_TRUE(bool(Bytes));
+    EXPECT_TRUE(*Bytes == *OneBytes) << "shards " << N;
+  }
+  // A run with a partial missing is refused.
+  Accumulated Part = sum(HostWeight::Equal, ShardSpec{0, 2});
+  PartialHeader H{"kv", "broken", {0, 2}, Now, 7 * Day, 3 * Day, HostWeight::Equal};
+  ASSERT_EQ(errText(writePartial(*St, H, Part)), "");
+  PartialHeader Got;
+  auto R = reducePartials(*St, "kv", "broken", 0, Got);
+  ASSERT_FALSE(bool(R));
+  EXPECT_NE(errText(R.takeError()).find("missing shards: 1"), std::string::npos);
+}
+
+} // namespace
