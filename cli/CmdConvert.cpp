@@ -1,17 +1,20 @@
 // cli/CmdConvert.cpp: `pgoctl convert <in.pgoprof|perf.data> --binary PATH...
-// --to profdata|fdata|preagg|unsymbolized -o OUT`. Instrumented profiles given
+// --to profdata|fdata|yaml|preagg|unsymbolized -o OUT`. Instrumented profiles given
 // to convert are merged as `pgoctl merge --instr` does (the spelling of
 // earlier releases, kept with a notice).
 //
 // Sample profiles. Passes: read (a .pgoprof, or import a perf.data against the
 // given binaries), match binaries (build-id, else file name), write,
 // summarize. profdata holds every given binary's functions in one file; the
-// per-binary outputs (fdata, preagg, unsymbolized) take -o as a file for one
-// binary and as a folder, one `<binary name>.<ext>` each, for several.
+// per-binary outputs (fdata, yaml, preagg, unsymbolized) take -o as a file for one
+// binary and as a folder, one `<binary name>.<ext>` each, for several. yaml is
+// BOLT's YAML profile (convert/bolt/Yaml.h: llvm-bolt -w on the .fdata), the
+// one `llvm-bolt -infer-stale-profile` matches to a later build.
 //
 #include "cli/Command.h"
 #include "collect/Importer.h"
 #include "convert/bolt/Fdata.h"
+#include "convert/bolt/Yaml.h"
 #include "cli/Options.h"
 #include "convert/sample/ProfData.h"
 #include "core/ProfileFormat.h"
@@ -35,9 +38,10 @@ public:
                             "profiles: see pgoctl merge --instr)");
     addBinaryOptions(App, Bins, "ELF of a profiled binary (repeatable; required)");
     App.add_option("--to", To,
-                   "profdata | fdata | preagg | unsymbolized (sample profiles; required); "
+                   "profdata | fdata | yaml | preagg | unsymbolized (sample profiles; required); "
                    "instr-profdata (instrumented profiles; the default for them)")
-        ->check(CLI::IsMember({"profdata", "fdata", "preagg", "unsymbolized", "instr-profdata"}));
+        ->check(CLI::IsMember(
+            {"profdata", "fdata", "yaml", "preagg", "unsymbolized", "instr-profdata"}));
     App.add_option("-o,--output", Output, "Output file (a folder for several binaries "
                                           "with fdata/preagg/unsymbolized)")
         ->required();
@@ -56,6 +60,9 @@ public:
                  "profdata: add the profile symbol list");
     App.add_option("--debug-binary", PD.DebugBinary, "DWARF in a separate file");
     App.add_flag("--no-lbr", FD.NoLbr, "fdata: write no_lbr (IP) mode");
+    App.add_option("--llvm-bolt", Yaml.LlvmBolt,
+                   "yaml: the llvm-bolt that writes it (default: next to clang-22, "
+                   "/usr/lib/llvm-22/bin, PATH)");
     App.add_flag("--infer-edges", FD.InferEdges,
                  "fdata from IP samples: write the branch and fall-through counts the IP "
                  "estimator infers (LBR mode, BOLT lays out blocks) instead of no_lbr");
@@ -76,7 +83,7 @@ public:
     Input = In.Inputs.front();
     if (To.empty() || To == "instr-profdata")
       return usageError("{0}: no instrumented-profile magic, so read as a sample profile: "
-                        "--to profdata|fdata|preagg|unsymbolized is required (a front-end "
+                        "--to profdata|fdata|yaml|preagg|unsymbolized is required (a front-end "
                         "text profile without a header flag: pgoctl merge --instr)",
                         Input);
     if (Bins.Paths.empty())
@@ -145,7 +152,10 @@ private:
 
   llvm::Error writePerBinary(const Profile &P, const std::vector<BinaryMatch> &Ms,
                              ConvertSummary &Sum) {
-    const char *Ext = To == "fdata" ? ".fdata" : To == "preagg" ? ".preagg" : ".unsym.txt";
+    const char *Ext = To == "fdata"    ? ".fdata"
+                      : To == "yaml"   ? ".yaml"
+                      : To == "preagg" ? ".preagg"
+                                       : ".unsym.txt";
     bool Folder = Ms.size() > 1;
     if (Folder)
       if (std::error_code EC = llvm::sys::fs::create_directories(Output))
@@ -158,12 +168,20 @@ private:
         Path = std::string(P);
       }
       std::string Text;
-      llvm::raw_string_ostream OS(Text);
-      llvm::Error E = To == "fdata"    ? writeFdata(P, M, FD, OS, Sum)
-                      : To == "preagg" ? writePreAggregated(P, M, OS, Sum)
-                                       : writeUnsymbolized(P, M, OS, Sum);
-      if (E)
-        return E;
+      if (To == "yaml") {
+        Yaml.Fdata = FD;
+        llvm::Expected<std::string> Y = writeBoltYaml(P, M, Yaml, Sum);
+        if (!Y)
+          return Y.takeError();
+        Text = std::move(*Y);
+      } else {
+        llvm::raw_string_ostream OS(Text);
+        llvm::Error E = To == "fdata"    ? writeFdata(P, M, FD, OS, Sum)
+                        : To == "preagg" ? writePreAggregated(P, M, OS, Sum)
+                                         : writeUnsymbolized(P, M, OS, Sum);
+        if (E)
+          return E;
+      }
       if (llvm::Error E2 = checkAttribution(Sum, Path, PD.AllowEmpty))
         return E2;
       if (llvm::Error E2 = writeFileAtomic(Path, Text))
@@ -195,6 +213,7 @@ private:
   bool KeepGoing = false;
   ProfDataOptions PD;
   FdataOptions FD;
+  BoltYamlOptions Yaml;
 };
 } // namespace
 

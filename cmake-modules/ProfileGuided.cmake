@@ -369,9 +369,13 @@ function(_pgo_bolt_step target profile sha)
     # The first line (file(READ ... LIMIT 6) in text mode can return the
     # newline too).
     file(STRINGS "${profile}" head LIMIT_COUNT 1)
-    if(head MATCHES "^no_lbr( |$)")
+    set(yaml_head "")
+    if(profile MATCHES "\\.yaml$")  # a YAML profile of IP samples says `profile-flags: [ sample ]`
+      file(READ "${profile}" yaml_head LIMIT 1024)
+    endif()
+    if(head MATCHES "^no_lbr( |$)" OR yaml_head MATCHES "\n  profile-flags:[ \t]*\\[[ \t]*sample[ \t]*\\]")
       set(flags "${PGO_DEFAULT_BOLT_FLAGS_NO_LBR}")
-      message(STATUS "pgo_target(${target} MODE BOLT): the .fdata has no branch records (no_lbr: IP samples only): BOLT can only reorder functions (docs/cmake-module.md). Without LBR, `pgoctl convert --to fdata --infer-edges` writes the edges pgoctl infers from IP samples instead")
+      message(STATUS "pgo_target(${target} MODE BOLT): the profile has no branch records (a no_lbr .fdata or a `sample` YAML: IP samples only): BOLT can only reorder functions (docs/cmake-module.md). Without LBR, `pgoctl convert --to fdata --infer-edges` writes the edges pgoctl infers from IP samples instead")
     else()
       set(flags "${PGO_DEFAULT_BOLT_FLAGS}")
     endif()

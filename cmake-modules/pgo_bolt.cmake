@@ -41,6 +41,11 @@ if(log MATCHES "BOLT-INFO: ([0-9]+ out of [0-9]+ functions in the binary \\([0-9
   set(summary ": ${CMAKE_MATCH_1}")
 endif()
 message(STATUS "BOLT: wrote ${OUTPUT}${summary}")
-if(log MATCHES "BOLT-WARNING: ([^\n]*stale[^\n]*)")
+# With -infer-stale-profile (a YAML profile, maybe of an older build) stale
+# functions are expected and matched: say how many BOLT inferred. Without it
+# their profile is dropped, which deserves a warning.
+if("-infer-stale-profile" IN_LIST FLAGS AND log MATCHES "BOLT-INFO: (inferred profile for [^\n]*)")
+  message(STATUS "BOLT: stale profile matched to this build: ${CMAKE_MATCH_1} (see ${log_file})")
+elseif(log MATCHES "BOLT-WARNING: ([^\n]*stale[^\n]*)")
   message(WARNING "BOLT: ${CMAKE_MATCH_1} (see ${log_file})")
 endif()

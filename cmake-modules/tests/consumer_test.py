@@ -967,7 +967,9 @@ def case_unavailable(a):
 
 def case_bolt_yaml(a):
     """A BOLT YAML profile (llvm-bolt -w, the stale-matching kind): MODE BOLT
-    passes -infer-stale-profile, and svc is BOLTed with it."""
+    passes -infer-stale-profile, and svc is BOLTed with it; on the next build
+    (a changed source) BOLT matches the stale profile and the build says so;
+    PGO_BOLT_FLAGS keeps -infer-stale-profile."""
     c = Consumer(a, "bolt-yaml")
     c.configure(CONSUMER_BOLT="")
     c.ninja("svc")
@@ -983,6 +985,38 @@ def case_bolt_yaml(a):
     first = open(svc + ".bolt.log").read().splitlines()[0]
     check("-infer-stale-profile" in first and "profile.yaml" in first, "llvm-bolt gets -infer-stale-profile", first)
     check(has_bolt_note(svc), "svc is BOLTed with the YAML profile")
+    # The next build: checksum() (the profiled function) gains a branch, so
+    # its hash changes and the profile is stale for it. BOLT matches it and
+    # the build says so in a status line, not a warning.
+    src = os.path.join(c.src, "util.cpp")
+    text = open(src).read()
+    changed = text.replace("  int h = 7;\n", "  int h = 7;\n  if (n > 1000)\n    return -n;\n")
+    check(changed != text, "util.cpp changed")
+    write(src, changed)
+    out = c.ninja("svc")
+    log = open(svc + ".bolt.log").read()
+    check("invalid (possibly stale) profile" in log and "inferred profile for 1 " in log,
+          "BOLT found checksum's profile stale and inferred it", log)
+    check("BOLT: stale profile matched to this build: inferred profile for" in out and "Warning" not in out,
+          "the build reports the stale match as a status, no warning", out)
+    check(run([svc, "1000"]).stdout == run([svc + ".prebolt", "1000"]).stdout, "the BOLTed svc runs alike")
+    # PGO_BOLT_FLAGS replaces the defaults; a YAML profile still gets -infer-stale-profile.
+    c.configure(CONSUMER_BOLT=lk, PGO_BOLT_FLAGS="-reorder-blocks=reverse")
+    c.ninja("svc")
+    first = open(svc + ".bolt.log").read().splitlines()[0]
+    check("-reorder-blocks=reverse" in first and "-infer-stale-profile" in first,
+          "PGO_BOLT_FLAGS plus -infer-stale-profile for a YAML profile", first)
+    # A YAML profile of IP samples (profile-flags: [ sample ]) gets the no_lbr defaults.
+    sample_yaml = write(os.path.join(c.src, "profiles/svc-sample.yaml"),
+                        open(yaml).read().replace("profile-flags:   [ lbr ]", "profile-flags:   [ sample ]"))
+    check("[ sample ]" in open(sample_yaml).read(), "a sample-mode YAML profile")
+    lk2 = lock(os.path.join(c.src, "profiles/svc-sample.pgolock"), "svc-sample.yaml", sha256(sample_yaml), kind="yaml")
+    out = c.configure(CONSUMER_BOLT=lk2, PGO_BOLT_FLAGS="")
+    check("the profile has no branch records" in out, "configure says the sample YAML has no branch records", out)
+    c.ninja("svc")
+    first = open(svc + ".bolt.log").read().splitlines()[0]
+    check("-reorder-blocks=none" in first and "-infer-stale-profile" in first,
+          "a sample YAML gets the no_lbr flags and -infer-stale-profile", first)
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
