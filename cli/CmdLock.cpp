@@ -225,11 +225,12 @@ public:
         Channel.empty() == Version.empty())
       return makeKindError(ErrorKind::Usage,
                            "usage: pgoctl lock --store URL --service S (--channel NAME | "
-                           "--version SHA256) --kind profdata|fdata -o LOCK");
+                           "--version SHA256) --kind profdata|fdata|yaml -o LOCK");
     std::optional<lock::ProfileKind> K = lock::parseKind(Kind);
-    if (K != lock::ProfileKind::Profdata && K != lock::ProfileKind::Fdata)
-      return makeKindError(ErrorKind::Usage, "--kind `{0}`: a store holds profdata and fdata",
-                           Kind);
+    if (K != lock::ProfileKind::Profdata && K != lock::ProfileKind::Fdata &&
+        K != lock::ProfileKind::Yaml)
+      return makeKindError(ErrorKind::Usage,
+                           "--kind `{0}`: a store holds profdata, fdata and yaml", Kind);
     llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
     if (!S)
       return S.takeError();

@@ -366,7 +366,10 @@ private:
         convert::ConvertSummary Sum;
         std::string Text;
         llvm::raw_string_ostream OS(Text);
-        if (llvm::Error E = convert::writeFdata(A.P, Newest, convert::FdataOptions{}, OS, Sum))
+        // Without LBR, the edges the IP estimator infers (convert --infer-edges).
+        convert::FdataOptions FO;
+        FO.InferEdges = A.P.Meta.Mode == ProfileMode::IpSamples;
+        if (llvm::Error E = convert::writeFdata(A.P, Newest, FO, OS, Sum))
           return std::move(E);
         for (const std::string &Wn : Sum.Warnings)
           warn(Wn);
@@ -375,8 +378,10 @@ private:
         std::vector<std::string> Yamls, Names;
         for (size_t I : Oldest) {
           convert::ConvertSummary Sum;
-          llvm::Expected<std::string> Y =
-              convert::writeBoltYaml(A.P, R->Matches[I], convert::BoltYamlOptions{}, Sum);
+          // Without LBR, the edges the IP estimator infers (convert --infer-edges).
+          convert::BoltYamlOptions YO;
+          YO.Fdata.InferEdges = A.P.Meta.Mode == ProfileMode::IpSamples;
+          llvm::Expected<std::string> Y = convert::writeBoltYaml(A.P, R->Matches[I], YO, Sum);
           if (!Y)
             return Y.takeError();
           Yamls.push_back(std::move(*Y));

@@ -7,7 +7,7 @@
 //   profiles/<service>/<sha256>.pgoprof  a published version: the merged profile,
 //        named by the sha256 of its bytes (publishing the same profile twice
 //        writes the same objects: idempotent)
-//   profiles/<service>/<sha256>.profdata|.fdata  its converted forms
+//   profiles/<service>/<sha256>.profdata|.fdata|.yaml  its converted forms
 //   profiles/<service>/<sha256>.json     what the version is (VersionInfo);
 //        written last, so a version is listed only once all its objects exist
 //   channels/<service>/<name>            JSON naming a version (ChannelInfo);
@@ -52,7 +52,7 @@ std::optional<RawWindow> parseRawKey(llvm::StringRef Key);
 std::string rawPrefix(llvm::StringRef Service);
 
 /// The forms a version may have, as key suffixes.
-inline constexpr const char *kVersionForms[] = {"pgoprof", "profdata", "fdata"};
+inline constexpr const char *kVersionForms[] = {"pgoprof", "profdata", "fdata", "yaml"};
 std::string versionKey(llvm::StringRef Service, llvm::StringRef Sha256, llvm::StringRef Form);
 std::string versionsPrefix(llvm::StringRef Service);
 std::string channelKey(llvm::StringRef Service, llvm::StringRef Name);
