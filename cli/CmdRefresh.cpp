@@ -433,8 +433,7 @@ private:
     GI.CurrentFunctions = std::move(*Fns);
     GateResult G = evaluateGate(GI, Thresholds);
     for (const GateFigure &F : G.Figures)
-      llvm::errs() << "pgoctl refresh: gate: " << (F.Pass ? "pass" : "FAIL") << ": "
-                   << escapeForTerminal(F.Line) << "\n";
+      llvm::errs() << "pgoctl refresh: gate: " << escapeForTerminal(F.Line) << "\n";
     if (!G.Passed && !Force) {
       llvm::errs() << "pgoctl refresh: refused by the gate: nothing published (--force "
                       "publishes anyway)\n";

@@ -36,10 +36,12 @@ uint64_t BinaryProfile::totalSamples() const {
   return N;
 }
 
+bool isSharedLibrary(const BinaryProfile &B) {
+  return llvm::sys::path::filename(B.Path).contains(".so");
+}
+
 const BinaryProfile *mainBinary(const Profile &P) {
-  auto isLib = [](const BinaryProfile &B) {
-    return llvm::sys::path::filename(B.Path).contains(".so");
-  };
+  auto isLib = isSharedLibrary;
   auto weight = [](const BinaryProfile &B) {
     uint64_t N = B.totalSamples();
     for (const BranchCount &Br : B.Branches)

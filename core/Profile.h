@@ -177,6 +177,9 @@ struct Profile {
 /// the program that ran.
 const BinaryProfile *mainBinary(const Profile &P);
 
+/// A shared library by its file name (".so" in it: libc.so.6, libfoo.so).
+bool isSharedLibrary(const BinaryProfile &B);
+
 /// pgoctl's own version string, recorded in every profile it writes.
 llvm::StringRef toolVersion();
 

@@ -4,8 +4,9 @@
 // Five figures, each with its threshold and one line saying what was found
 // (`refused: 812 samples, fewer than --min-samples 10000`):
 //   samples       raw samples of the windows kept, at least MinSamples;
-//   binary-share  the share of them in the service's own binaries (the
-//                 windows' main build-ids), at least MinBinaryShare: a window
+//   binary-share  the share of their user-space samples in the service's
+//                 binaries (the windows' main build-ids and the shared
+//                 libraries they loaded), at least MinBinaryShare: a window
 //                 set where most samples come from another program is refused;
 //   hot-coverage  the functions carrying 90% of the new profile's samples,
 //                 weighted by their samples: the share found in the current
@@ -46,7 +47,7 @@ llvm::Error checkThresholds(const GateThresholds &T);
 
 struct GateInput {
   uint64_t Samples = 0;          ///< raw samples of the windows kept
-  uint64_t SamplesInService = 0; ///< of those, in the service's binaries (the windows' main build-ids)
+  uint64_t SamplesInService = 0; ///< of those, in the service's binaries (see binary-share)
   const llvm::sampleprof::SampleProfileMap *New = nullptr;
   const llvm::sampleprof::SampleProfileMap *Previous = nullptr; ///< null: first version
   std::vector<std::string> CurrentFunctions; ///< linkage names in the current binary (symbols)

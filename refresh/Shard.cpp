@@ -35,21 +35,26 @@ bool hostInShard(llvm::StringRef Host, const ShardSpec &S) {
 
 namespace {
 
-/// Events (IP samples and branch records) of a window in its own binary and
-/// in all binaries, for the share of its samples in the service.
+/// The window's samples in the service: its own binary and the shared
+/// libraries it loaded, out of its user-space samples (IP samples and branch
+/// records; the kernel is in neither, as a service in syscalls is not a broken
+/// collector). Another executable (a collector attached to the wrong program)
+/// is not the service. Scaled to the window's sample count.
 uint64_t samplesInService(const Profile &P, llvm::StringRef BuildId) {
-  uint64_t Main = 0, All = 0;
+  uint64_t Service = 0, User = 0;
   for (const BinaryProfile &B : P.Binaries) {
+    if (B.IsKernel)
+      continue;
     uint64_t E = B.totalSamples();
     for (const BranchCount &Br : B.Branches)
       E = llvm::SaturatingAdd(E, Br.Count);
-    All = llvm::SaturatingAdd(All, E);
-    if (B.BuildId == BuildId)
-      Main = llvm::SaturatingAdd(Main, E);
+    User = llvm::SaturatingAdd(User, E);
+    if (B.BuildId == BuildId || isSharedLibrary(B))
+      Service = llvm::SaturatingAdd(Service, E);
   }
-  if (All == 0)
+  if (User == 0)
     return 0;
-  return uint64_t((unsigned __int128)P.Meta.TotalSamples * Main / All);
+  return uint64_t((unsigned __int128)P.Meta.TotalSamples * Service / User);
 }
 
 uint64_t readLimit(uint64_t MaxMemory) { return MaxMemory ? MaxMemory : defaultMaxMemory(); }
