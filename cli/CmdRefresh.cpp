@@ -199,6 +199,7 @@ public:
       warn(Wn);
     if (Partial)
       return writeThePartial(A);
+    scaleToRawSamples(A);
     if (A.Windows == 0) {
       llvm::errs() << "pgoctl refresh: no window of " << Service
                    << " in the period counts (all too old for the half-life): nothing new\n";

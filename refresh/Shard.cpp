@@ -161,6 +161,11 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
   return A;
 }
 
+void scaleToRawSamples(Accumulated &A) {
+  if (A.Windows && A.P.Meta.TotalSamples && A.Samples)
+    scaleCounts(A.P, A.Samples, A.P.Meta.TotalSamples);
+}
+
 std::string partialKey(llvm::StringRef Service, llvm::StringRef Run, const ShardSpec &S,
                        llvm::StringRef Ext) {
   return llvm::formatv("partials/{0}/{1}/{2}-of-{3}.{4}", Service, Run, S.Index, S.Count, Ext)
