@@ -163,7 +163,7 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
 
 void scaleToRawSamples(Accumulated &A) {
   if (A.Windows && A.P.Meta.TotalSamples && A.Samples)
-    scaleCounts(A.P, A.Samples, A.P.Meta.TotalSamples);
+    scaleCounts(A.P, A.Samples << kRawScaleBits, A.P.Meta.TotalSamples);
 }
 
 std::string partialKey(llvm::StringRef Service, llvm::StringRef Run, const ShardSpec &S,

@@ -68,11 +68,14 @@ struct Accumulated {
   std::vector<std::string> Warnings;
 };
 
-/// Brings the weighted sum back to the size of the raw samples it came from
-/// (every count times Samples / the sum's own sample total, rounded down):
-/// the weights set proportions, and counts of 2^32 per host would otherwise
-/// reach the toolchain (LLVM's profile inference works in 64-bit flow costs).
-/// A function of A alone, so sharded and single runs stay byte-identical.
+/// Brings the weighted sum back to 2^kRawScaleBits times the raw samples it
+/// came from (every count times 16 x Samples / the sum's own sample total,
+/// rounded down): the weights set proportions, and counts of 2^32 per host
+/// would otherwise reach the toolchain (LLVM's profile inference works in
+/// 64-bit flow costs); the factor 16 keeps a host's single samples from
+/// rounding down to nothing. A function of A alone, so sharded and single
+/// runs stay byte-identical.
+inline constexpr unsigned kRawScaleBits = 4;
 void scaleToRawSamples(Accumulated &A);
 
 struct AccumulateOptions {

@@ -33,14 +33,14 @@ uint64_t decayWeight(int64_t Start, const WeightOptions &O) {
 
 Scale hostScale(uint64_t DecayedTotal, const WeightOptions &O) {
   if (O.Hosts == HostWeight::None)
-    return {1, uint64_t(1) << kDecayBits};
+    return {1, uint64_t(1) << (kDecayBits - kNoneFracBits), uint64_t(1) << kNoneFracBits};
   return {uint64_t(1) << kHostBits, DecayedTotal};
 }
 
 double effectiveWeight(const Scale &S) {
   if (S.Den == 0)
     return 0;
-  return double(S.Num) * double(uint64_t(1) << kDecayBits) / double(S.Den);
+  return double(S.Num) * double(uint64_t(1) << kDecayBits) / double(S.Den) / double(S.Unit);
 }
 
 } // namespace pgoctl::refresh

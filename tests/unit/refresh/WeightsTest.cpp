@@ -44,7 +44,7 @@ TEST(RefreshWeights, HostScales) {
   O.Hosts = HostWeight::None;
   Scale S = hostScale(12345, O);
   EXPECT_EQ(S.Num, 1u);
-  EXPECT_EQ(S.Den, 16777216u);
+  EXPECT_EQ(S.Den, 256u); // 2^24 / 2^8: a sample of age 0 is 2^16
   EXPECT_DOUBLE_EQ(effectiveWeight(S), 1.0);
   O.Hosts = HostWeight::Equal;
   S = hostScale(12345, O);
@@ -164,13 +164,19 @@ TEST_F(RefreshStoreTest, DecayAndHostNormalization) {
   push("web-2", Now, window(300, {{0x30, 300}}, "web-2"));
   push("web-3", Now - 8 * Day, window(50, {{0x40, 50}}, "web-3"));
 
-  // none: raw samples, decayed: 100, 100/2, 300.
+  // none: raw samples, decayed, in units of 2^-16: 100, 100/2, 300 samples.
   Accumulated N = sum(HostWeight::None);
   EXPECT_EQ(N.Windows, 3u);
   EXPECT_EQ(N.Samples, 500u);
-  EXPECT_EQ(at(N.P, 0x10), 100u);
-  EXPECT_EQ(at(N.P, 0x20), 50u);
-  EXPECT_EQ(at(N.P, 0x30), 300u);
+  EXPECT_EQ(at(N.P, 0x10), 100u << 16);
+  EXPECT_EQ(at(N.P, 0x20), 50u << 16);
+  EXPECT_EQ(at(N.P, 0x30), 300u << 16);
+  // The output's scale (scaleToRawSamples): the decayed total (450 samples)
+  // becomes 16 x the raw samples (500): x 8000/450, rounded down.
+  scaleToRawSamples(N);
+  EXPECT_EQ(at(N.P, 0x10), 1777u); // 1777.8
+  EXPECT_EQ(at(N.P, 0x20), 888u);  // 888.9
+  EXPECT_EQ(at(N.P, 0x30), 5333u); // 5333.3
   EXPECT_EQ(at(N.P, 0x40), 0u);
 
   // equal: web-1's decayed total is 100*2^24 + 100*2^23; 0x10 gets
