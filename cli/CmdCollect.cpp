@@ -208,6 +208,13 @@ public:
         return usageError("--store needs --service (the store's folder for this service)");
       if (llvm::Error E = store::checkKeyPart(Opts.Service, "--service"))
         return E;
+      // A raw window's key names its start to the second (store/Layout.h):
+      // two windows of one host and build starting in the same second would
+      // overwrite each other.
+      if (Opts.WindowSec > 0 && Opts.WindowSec < 1)
+        return usageError("--window {0} with --store: a stored window's key names its start "
+                          "second, so windows must be at least 1 s",
+                          Opts.WindowSec);
       auto S = openStoreArgs(SA);
       if (!S)
         return S.takeError();
