@@ -30,12 +30,16 @@ struct Scaler {
 /// Scales each record's count with Get/Set and drops those that became zero.
 template <typename T, typename CountFn> void scaleAll(std::vector<T> &V, CountFn Count, Scaler &S) {
   size_t Out = 0;
-  for (T &X : V) {
-    uint64_t &C = Count(X);
+  for (size_t I = 0; I < V.size(); ++I) {
+    uint64_t &C = Count(V[I]);
     bool WasZero = C == 0;
     C = S(C);
-    if (C != 0 || WasZero)
-      V[Out++] = std::move(X);
+    if (C == 0 && !WasZero)
+      continue;
+    // Not onto itself: a self-move empties a vector (a stack's frames).
+    if (Out != I)
+      V[Out] = std::move(V[I]);
+    ++Out;
   }
   V.resize(Out);
 }

@@ -100,6 +100,35 @@ TEST(ProfileScale, RangesStayTheSumsOfTheirTraces) {
   EXPECT_EQ(P.Meta.LostSamples, 1u);
 }
 
+// Records that are kept keep their contents: a stack keeps its frames and a
+// function its name (the call chains indirect call targets come from).
+TEST(ProfileScale, KeptRecordsKeepTheirFramesAndNames) {
+  Profile P;
+  BinaryProfile B;
+  B.BuildId = "ab";
+  B.Samples = {{0x40, 6}};
+  B.Functions = {{"interpreted_a", 2, 4}, {"interpreted_b", 6, 6}};
+  P.Binaries.push_back(B);
+  P.Stacks = {{{{0, 0x40}, {0, 0x80}}, 1}, {{{0, 0x40}, {0, 0x90}}, 6}};
+  P.canonicalize();
+  EXPECT_EQ(scaleCounts(P, 3, 2), 0u);
+  ASSERT_EQ(P.Stacks.size(), 2u);
+  EXPECT_EQ(P.Stacks[0].Frames, (std::vector<Frame>{{0, 0x40}, {0, 0x80}}));
+  EXPECT_EQ(P.Stacks[0].Count, 1u); // floor(1.5)
+  EXPECT_EQ(P.Stacks[1].Frames, (std::vector<Frame>{{0, 0x40}, {0, 0x90}}));
+  EXPECT_EQ(P.Stacks[1].Count, 9u);
+  const BinaryProfile &S = P.Binaries[0];
+  ASSERT_EQ(S.Functions.size(), 2u);
+  EXPECT_EQ(S.Functions[0].Name, "interpreted_a");
+  EXPECT_EQ(S.Functions[0].Total, 6u);
+  EXPECT_EQ(S.Functions[1].Name, "interpreted_b");
+  // Dropping the first record moves the second into its place, intact.
+  EXPECT_EQ(scaleCounts(P, 1, 6), 0u);
+  ASSERT_EQ(P.Stacks.size(), 1u);
+  EXPECT_EQ(P.Stacks[0].Frames, (std::vector<Frame>{{0, 0x40}, {0, 0x90}}));
+  EXPECT_EQ(P.Stacks[0].Count, 1u);
+}
+
 /// A window of one binary with IP samples at the given addresses.
 Profile window(uint64_t Total, std::vector<AddrCount> Samples, const std::string &Host) {
   Profile P;
