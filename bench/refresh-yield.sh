@@ -12,7 +12,9 @@
 #      build symbolized with its own binary and merged at source level;
 #   d  for reference, last week's profile as is: build 1's windows converted
 #      with build 1, applied to release 2's source.
-# Goal: c recovers >= 95% of b's gain, (a - c) / (a - b).
+# Goal: c recovers >= 95% of b's gain, (a - c) / (a - b). Then BOLT of
+# release 2 with YAML profiles: same build, stale-matched, the refresh's
+# (goal: >= 90% of the same-build taken-jump reduction; see below).
 # Hosts are three concurrent `pgoctl collect --event cpu-clock --freq F`
 # runs of the plain build of each release, load seeds 1-3 (IP samples with
 # frame-pointer call chains; no LBR here).
@@ -110,7 +112,7 @@ if "$pgoctl" refresh --help 2>/dev/null | grep -- --lock >/dev/null; then
   rm -f "$work/c-store.pgolock"
   "$pgoctl" refresh --store "$store" --service kvsvc --lock "$work/c-store.pgolock" --no-git \
     --binary "$work/plain1/kvsvc" --binary "$work/plain2/kvsvc" --current "$work/plain2/kvsvc" \
-    --to profdata --stats >"$work/refresh.out" 2>"$work/refresh.err" || rc=$?
+    --to profdata,yaml --stats >"$work/refresh.out" 2>"$work/refresh.err" || rc=$?
   [ "$rc" = 0 ] || { cat "$work/refresh.out" "$work/refresh.err"; die "pgoctl refresh exited $rc"; }
   src=$(sed -n 's/^source *= *//p' "$work/c-store.pgolock")
   sha=$(sed -n 's/^sha256 *= *//p' "$work/c-store.pgolock")
@@ -166,4 +168,77 @@ for f in b2 b1; do
   echo "windows of release ${f#b}: $(ls "$work"/spool/$f/host*/*.pgoprof | wc -l) from 3 hosts"
 done | tee -a "$work/results.md"
 [ $have_refresh = 1 ] && sed 's/^/refresh: /' "$work/refresh.out" "$work/refresh.err" >>"$work/results.md"
+
+# BOLT with a stale profile on kvsvc: release 2 linked with --emit-relocs
+# (the plain build's code, so the windows recorded on plain2 are its
+# profile) and BOLTed with pgo_target's flags for a YAML profile
+# (PGO_DEFAULT_BOLT_FLAGS + -infer-stale-profile) and
+#   same     build 2's windows, `convert --to yaml` with build 2;
+#   stale    build 1's windows, `convert --to yaml` with build 1, matched to
+#            build 2 by BOLT's stale-profile inference;
+#   refresh  the refresh's YAML form (each build's YAML, merged).
+# Taken jumps per request (jmp/jcc, callgrind --collect-jumps) are what
+# block layout removes. Goal: stale and refresh recover >= 90% of same's
+# reduction.
+bolt_flags=(-reorder-blocks=ext-tsp -reorder-functions=cdsort -split-functions -split-all-cold -split-eh
+  -icf=safe -use-gnu-stack -update-debug-sections -dyno-stats -infer-stale-profile)
+log "BOLT: release 2 with --emit-relocs, and three YAML profiles"
+if [ ! -x "$work/bolt-none/kvsvc" ]; then
+  cmake -S "$work/src2" -B "$work/bolt-none" -G Ninja -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_EXE_LINKER_FLAGS=-Wl,--emit-relocs -Dpgoctl_DIR="$build" \
+    -DPGO_PGOCTL="$pgoctl" -DKVSVC_SAMPLE_PROFILE= -DKVSVC_BOLT_PROFILE= -DKVSVC_INSTR_PROFILE= \
+    >"$work/bolt-none.configure.log" 2>&1 || { cat "$work/bolt-none.configure.log"; die "configure bolt-none"; }
+  cmake --build "$work/bolt-none" --target kvsvc -j2 >"$work/bolt-none.build.log" 2>&1 ||
+    { tail -30 "$work/bolt-none.build.log"; die "build bolt-none"; }
+fi
+# The code must be the recorded binary's: the same .text bytes as plain2.
+for n in plain2 bolt-none; do
+  /usr/lib/llvm-22/bin/llvm-objcopy -O binary --only-section=.text "$work/$n/kvsvc" "$work/$n.text"
+done
+cmp -s "$work/plain2.text" "$work/bolt-none.text" ||
+  die "bolt-none's .text differs from plain2's (the profiles would not be its own)"
+"$pgoctl" -q convert "$work/b2.pgoprof" --binary "$work/plain2/kvsvc" --to yaml -o "$work/same.yaml"
+"$pgoctl" -q convert "$work/b1.pgoprof" --binary "$work/plain1/kvsvc" --to yaml -o "$work/stale.yaml"
+bolts=(none same stale)
+if [ $have_refresh = 1 ]; then
+  "$pgoctl" -q store get "${src%.profdata}.yaml" -o "$work/refresh.yaml"
+  bolts+=(refresh)
+fi
+for n in "${bolts[@]}"; do
+  [ "$n" = none ] && continue
+  mkdir -p "$work/bolt-$n"
+  /usr/lib/llvm-22/bin/llvm-bolt "$work/bolt-none/kvsvc" -data="$work/$n.yaml" "${bolt_flags[@]}" \
+    -o "$work/bolt-$n/kvsvc" >"$work/bolt-$n.log" 2>&1 || { tail -20 "$work/bolt-$n.log"; die "llvm-bolt ($n)"; }
+done
+for n in "${bolts[@]}"; do
+  [ -s "$work/bolt-$n.ir" ] && [ "$work/bolt-$n.ir" -nt "$work/bolt-$n/kvsvc" ] && continue
+  PYTHONDONTWRITEBYTECODE=1 python3 - "$here/example-pgo.py" "$work/bolt-$n/kvsvc" "$cg_requests" "$cg_rounds" \
+    "$work" >"$work/bolt-$n.ir" <<'EOF'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("example_pgo", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+r = m.callgrind_ir(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+print(r["Ir"], r["I1mr"], r["Jt"])
+EOF
+done
+{
+  echo
+  echo "| BOLT of release 2 | YAML profile | taken jumps/request | I1 misses/request | Ir/request | jump reduction | share of same's |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  read -r _ _ none_jt <"$work/bolt-none.ir"
+  read -r _ _ same_jt <"$work/bolt-same.ir"
+  for n in "${bolts[@]}"; do
+    read -r ir i1 jt <"$work/bolt-$n.ir"
+    case $n in
+      none) what="none (no BOLT)" ;;
+      same) what="build 2's windows (same build)" ;;
+      stale) what="build 1's windows, stale-matched" ;;
+      refresh) what="refresh's YAML (build 1 + build 2)" ;;
+    esac
+    awk -v n="$n" -v w="$what" -v ir="$ir" -v i1="$i1" -v jt="$jt" -v z="$none_jt" -v s0="$same_jt" -v s="$served" 'BEGIN {
+      printf "| %s | %s | %.2f | %.2f | %.1f | %.1f%% | %s |\n", n, w, jt / s, i1 / s, ir / s, 100 * (z - jt) / z,
+        (n == "none") ? "" : sprintf("%.1f%%", 100 * (z - jt) / (z - s0)) }'
+  done
+} | tee -a "$work/results.md"
 log "results: $work/results.md"
