@@ -11,8 +11,6 @@
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/xxhash.h"
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <set>
 
@@ -21,8 +19,7 @@ namespace pgoctl::refresh {
 llvm::Expected<ShardSpec> parseShard(llvm::StringRef Text) {
   auto [I, N] = Text.split('/');
   ShardSpec S;
-  if (I.getAsInteger(10, S.Index) || N.getAsInteger(10, S.Count) || S.Count == 0 ||
-      S.Index >= S.Count || S.Count > 100000)
+  if (I.getAsInteger(10, S.Index) || N.getAsInteger(10, S.Count) || !validShard(S))
     return makeKindError(ErrorKind::Usage,
                          "--shard `{0}`: I/N with 0 <= I < N <= 100000 (e.g. 0/4)",
                          escapeForTerminal(Text, 64));
@@ -172,98 +169,6 @@ std::string partialKey(llvm::StringRef Service, llvm::StringRef Run, const Shard
       .str();
 }
 
-namespace {
-
-nlohmann::json toJson(const PartialHeader &H, const Accumulated &A) {
-  nlohmann::json J;
-  J["format"] = "pgoctl-refresh-partial-1";
-  J["service"] = H.Service;
-  J["run"] = H.Run;
-  J["shard"] = H.Shard.Index;
-  J["of"] = H.Shard.Count;
-  J["options"] = {{"now", H.Now},
-                  {"since", H.Since},
-                  {"half_life", H.HalfLife},
-                  {"host_weight", hostWeightName(H.Hosts).str()}};
-  J["windows"] = A.Windows;
-  J["too_old"] = A.TooOld;
-  J["samples"] = A.Samples;
-  J["samples_in_service"] = A.SamplesInService;
-  J["first_start"] = A.FirstStart;
-  J["last_start"] = A.LastStart;
-  J["keys"] = A.Keys;
-  J["warnings"] = A.Warnings;
-  nlohmann::json Hs = nlohmann::json::array();
-  for (const HostStat &H : A.Hosts)
-    Hs.push_back({{"host", H.Host},
-                  {"windows", H.Windows},
-                  {"samples", H.Samples},
-                  {"decayed_total", H.DecayedTotal},
-                  {"num", H.S.Num},
-                  {"den", H.S.Den}});
-  J["hosts"] = Hs;
-  nlohmann::json Bs = nlohmann::json::array();
-  for (const BuildStat &B : A.Builds)
-    Bs.push_back(
-        {{"build_id", B.BuildId}, {"windows", B.Windows}, {"samples", B.Samples}, {"keys", B.Keys}});
-  J["builds"] = Bs;
-  return J;
-}
-
-llvm::Error fromJson(const std::string &Text, llvm::StringRef Name, PartialHeader &H,
-                     Accumulated &A) {
-  nlohmann::json J = nlohmann::json::parse(Text, nullptr, false);
-  if (J.is_discarded() || !J.is_object())
-    return makeKindError(ErrorKind::Damaged, "{0}: not a JSON object", Name);
-  try {
-    if (J.at("format").get<std::string>() != "pgoctl-refresh-partial-1")
-      return makeKindError(ErrorKind::Damaged, "{0}: not a pgoctl-refresh-partial-1", Name);
-    H.Service = J.at("service").get<std::string>();
-    H.Run = J.at("run").get<std::string>();
-    H.Shard.Index = J.at("shard").get<unsigned>();
-    H.Shard.Count = J.at("of").get<unsigned>();
-    const nlohmann::json &O = J.at("options");
-    H.Now = O.at("now").get<int64_t>();
-    H.Since = O.at("since").get<int64_t>();
-    H.HalfLife = O.at("half_life").get<int64_t>();
-    llvm::Expected<HostWeight> HW = parseHostWeight(O.at("host_weight").get<std::string>());
-    if (!HW)
-      return addContext(HW.takeError(), Name);
-    H.Hosts = *HW;
-    A.Windows = J.at("windows").get<uint64_t>();
-    A.TooOld = J.at("too_old").get<uint64_t>();
-    A.Samples = J.at("samples").get<uint64_t>();
-    A.SamplesInService = J.at("samples_in_service").get<uint64_t>();
-    A.FirstStart = J.at("first_start").get<int64_t>();
-    A.LastStart = J.at("last_start").get<int64_t>();
-    A.Keys = J.at("keys").get<std::vector<std::string>>();
-    A.Warnings = J.at("warnings").get<std::vector<std::string>>();
-    for (const nlohmann::json &X : J.at("hosts")) {
-      HostStat HS;
-      HS.Host = X.at("host").get<std::string>();
-      HS.Windows = X.at("windows").get<uint64_t>();
-      HS.Samples = X.at("samples").get<uint64_t>();
-      HS.DecayedTotal = X.at("decayed_total").get<uint64_t>();
-      HS.S.Num = X.at("num").get<uint64_t>();
-      HS.S.Den = X.at("den").get<uint64_t>();
-      A.Hosts.push_back(std::move(HS));
-    }
-    for (const nlohmann::json &X : J.at("builds")) {
-      BuildStat B;
-      B.BuildId = X.at("build_id").get<std::string>();
-      B.Windows = X.at("windows").get<uint64_t>();
-      B.Samples = X.at("samples").get<uint64_t>();
-      B.Keys = X.at("keys").get<std::vector<std::string>>();
-      A.Builds.push_back(std::move(B));
-    }
-  } catch (const nlohmann::json::exception &Ex) {
-    return makeKindError(ErrorKind::Damaged, "{0}: {1}", Name, escapeForTerminal(Ex.what(), 200));
-  }
-  return llvm::Error::success();
-}
-
-} // namespace
-
 llvm::Error writePartial(store::Store &S, const PartialHeader &H, const Accumulated &A) {
   if (llvm::Error E = store::checkKeyPart(H.Run, "--run"))
     return E;
@@ -274,7 +179,7 @@ llvm::Error writePartial(store::Store &S, const PartialHeader &H, const Accumula
     if (llvm::Error E = S.put(partialKey(H.Service, H.Run, H.Shard, "pgoprof"), *Bytes))
       return E;
   }
-  return S.put(partialKey(H.Service, H.Run, H.Shard, "json"), toJson(H, A).dump(1) + "\n");
+  return S.put(partialKey(H.Service, H.Run, H.Shard, "json"), renderPartialJson(H, A));
 }
 
 llvm::Expected<Accumulated> reducePartials(store::Store &S, llvm::StringRef Service,
@@ -305,7 +210,7 @@ llvm::Expected<Accumulated> reducePartials(store::Store &S, llvm::StringRef Serv
       return Text.takeError();
     PartialHeader H;
     Accumulated A;
-    if (llvm::Error E = fromJson(*Text, S.objectUrl(Key), H, A))
+    if (llvm::Error E = parsePartialJson(*Text, S.objectUrl(Key), H, A))
       return std::move(E);
     if (H.Service != Service || H.Run != Run || Key != partialKey(Service, Run, H.Shard, "json"))
       return makeKindError(ErrorKind::Damaged, "{0}: describes shard {1}/{2} of run {3}",
@@ -361,9 +266,12 @@ llvm::Expected<Accumulated> reducePartials(store::Store &S, llvm::StringRef Serv
   }
   if (Seen.size() != Jsons.size() || Seen.size() != Header.Shard.Count) {
     std::string Missing;
+    unsigned Listed = 0;
     for (unsigned I = 0; I < Header.Shard.Count; ++I)
-      if (!Seen.count(I))
+      if (!Seen.count(I) && Listed++ < 20)
         Missing += (Missing.empty() ? "" : ", ") + std::to_string(I);
+    if (Listed > 20)
+      Missing += llvm::formatv(", ... ({0} in all)", Listed).str();
     return makeKindError(ErrorKind::Input,
                          "{0}: run {1} of {2} has {3} partials of {4} (missing shards: {5})",
                          S.url(), Run, Service, Jsons.size(), Header.Shard.Count,

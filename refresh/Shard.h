@@ -36,6 +36,10 @@ namespace pgoctl::refresh {
 struct ShardSpec {
   unsigned Index = 0, Count = 1;
 };
+inline constexpr unsigned kMaxShards = 100000;
+inline bool validShard(const ShardSpec &S) {
+  return S.Count > 0 && S.Index < S.Count && S.Count <= kMaxShards;
+}
 llvm::Expected<ShardSpec> parseShard(llvm::StringRef Text);
 bool hostInShard(llvm::StringRef Host, const ShardSpec &S);
 
@@ -97,6 +101,15 @@ struct PartialHeader {
 
 std::string partialKey(llvm::StringRef Service, llvm::StringRef Run, const ShardSpec &S,
                        llvm::StringRef Ext);
+
+/// A partial's statistics as JSON (format pgoctl-refresh-partial-1), and
+/// back (Partial.cpp). The reader takes the text as hostile (a store anyone with write
+/// access can fill): every field is checked for type and range (a shard I/N
+/// as --shard takes it, positive durations, host scales with a nonzero
+/// denominator), and errors of kind Damaged name the object.
+std::string renderPartialJson(const PartialHeader &H, const Accumulated &A);
+llvm::Error parsePartialJson(const std::string &Text, llvm::StringRef Name, PartialHeader &H,
+                             Accumulated &A);
 
 /// Writes the shard's sum and statistics (the .json last).
 llvm::Error writePartial(store::Store &S, const PartialHeader &H, const Accumulated &A);
