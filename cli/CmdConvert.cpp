@@ -13,7 +13,7 @@
 //
 // With --to profdata, convert also says how far the profile can be trusted
 // (convert/sample/Quality.h): one `quality good|thin|poor: ...` line on
-// stderr (a warning when not good, with how much longer to record), and the
+// stderr (with how much longer to record; a warning when poor), and the
 // figures as JSON with --quality-json FILE.
 #include "cli/Command.h"
 #include "collect/Importer.h"
@@ -212,7 +212,7 @@ private:
     QualityOptions QO;
     ProfileQuality Q = assessQuality(qualityInput(P, Ms, M, QO), QO);
     QualityLine = formatQuality(Q, QO);
-    QualityGood = Q.Verdict == QualityVerdict::Good;
+    QualityPoor = Q.Verdict == QualityVerdict::Poor;
     if (!QualityJson.empty())
       return writeFileAtomic(QualityJson, qualityJson(Q, QO));
     return llvm::Error::success();
@@ -232,16 +232,16 @@ private:
       spdlog::info("dropped: {}", D);
     for (const std::string &N : S.Notes)
       spdlog::info("{}", N);
-    // Not good: a warning, with how much longer to record.
-    if (QualityGood)
-      spdlog::info("{}", QualityLine);
-    else if (!QualityLine.empty())
+    // Poor: a warning (the line says how much longer to record).
+    if (QualityPoor)
       spdlog::warn("{}", QualityLine);
+    else if (!QualityLine.empty())
+      spdlog::info("{}", QualityLine);
   }
 
   WeightedInputArgs In;
   std::string Input, Output, To, Format = "extbinary", QualityJson, QualityLine;
-  bool QualityGood = false;
+  bool QualityPoor = false;
   BinaryArgs Bins;
   InstrArgs InstrOpts;
   bool KeepGoing = false;

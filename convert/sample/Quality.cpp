@@ -203,10 +203,12 @@ std::string duration(double Seconds) {
   return llvm::formatv("{0:f1} days", Seconds / 86400).str();
 }
 
-/// 6.25 -> "6.3", 42.4 -> "42".
+/// Rounded up, so that recording that much longer is enough (a hair of
+/// floating-point noise is not a step): 6.25 -> "6.3", 4 -> "4.0", 42.4 -> "43".
 std::string factor(double F) {
-  return F < 10 ? llvm::formatv("{0:f1}", F).str()
-                : llvm::formatv("{0}", uint64_t(std::llround(F))).str();
+  if (F < 10)
+    return llvm::formatv("{0:f1}", std::ceil(F * 10 - 1e-6) / 10).str();
+  return llvm::formatv("{0}", uint64_t(std::ceil(F - 1e-6))).str();
 }
 
 std::string percent(double Share) {

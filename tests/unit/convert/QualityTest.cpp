@@ -61,8 +61,8 @@ TEST(QualityTest, BlocksOf100And25And4) {
 
 // Blocks of 100, 64, 25, 16 (total 205): cumulative 100 (< 102.5), then 164:
 // the median is the 64-sample block's 1/8 = 0.125. Record (0.125/0.05)^2 =
-// 6.25 times longer; without a known duration, 205 x 6.25 = 1281.25, about
-// 1281 samples.
+// 6.25 times longer (printed rounded up: 6.3); without a known duration,
+// 205 x 6.25 = 1281.25, about 1281 samples.
 TEST(QualityTest, MedianInsideTheList) {
   QualityOptions O;
   ProfileQuality Q = assessQuality(ip({fn("f", {{16, 1}, {100, 1}, {25, 1}, {64, 1}})}), O);
