@@ -11,12 +11,17 @@
 // BOLT's YAML profile (convert/bolt/Yaml.h: llvm-bolt -w on the .fdata), the
 // one `llvm-bolt -infer-stale-profile` matches to a later build.
 //
+// With --to profdata, convert also says how far the profile can be trusted
+// (convert/sample/Quality.h): one `quality good|thin|poor: ...` line on
+// stderr (with how much longer to record; a warning when poor), and the
+// figures as JSON with --quality-json FILE.
 #include "cli/Command.h"
 #include "collect/Importer.h"
 #include "convert/bolt/Fdata.h"
 #include "convert/bolt/Yaml.h"
 #include "cli/Options.h"
 #include "convert/sample/ProfData.h"
+#include "convert/sample/Quality.h"
 #include "core/ProfileFormat.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -63,6 +68,9 @@ public:
     App.add_option("--llvm-bolt", Yaml.LlvmBolt,
                    "yaml: the llvm-bolt that writes it (default: next to clang-22, "
                    "/usr/lib/llvm-22/bin, PATH)");
+    App.add_option("--quality-json", QualityJson,
+                   "profdata: write the profile-quality figures (hot-block error, functions "
+                   "that could flip, how much longer to record) as JSON to this file");
     App.add_flag("--infer-edges", FD.InferEdges,
                  "fdata from IP samples: write the branch and fall-through counts the IP "
                  "estimator infers (LBR mode, BOLT lays out blocks) instead of no_lbr");
@@ -107,9 +115,17 @@ public:
     if (To == "profdata") {
       PD.Fmt = Format == "text" ? ProfDataOptions::Format::Text
                                 : ProfDataOptions::Format::ExtBinary;
-      if (llvm::Error E = writeProfData(*P, *Matches, PD, Output, Sum))
+      llvm::Expected<SampleMap> M = buildSampleMap(*P, *Matches, PD, Sum);
+      if (!M)
+        return M.takeError();
+      if (llvm::Error E = writeSampleMap(*M, PD, Output, Sum))
+        return std::move(E);
+      if (llvm::Error E = assessQualityOf(*P, *Matches, *M))
         return std::move(E);
     } else {
+      if (!QualityJson.empty())
+        return usageError("--quality-json needs --to profdata (the figures compare with "
+                          "clang's hot count of the sample profile)");
       if (llvm::Error E = writePerBinary(*P, *Matches, Sum))
         return std::move(E);
     }
@@ -190,6 +206,18 @@ private:
     return llvm::Error::success();
   }
 
+  /// The quality line for report() and --quality-json.
+  llvm::Error assessQualityOf(const Profile &P, llvm::ArrayRef<BinaryMatch> Ms,
+                              const SampleMap &M) {
+    QualityOptions QO;
+    ProfileQuality Q = assessQuality(qualityInput(P, Ms, M, QO), QO);
+    QualityLine = formatQuality(Q, QO);
+    QualityPoor = Q.Verdict == QualityVerdict::Poor;
+    if (!QualityJson.empty())
+      return writeFileAtomic(QualityJson, qualityJson(Q, QO));
+    return llvm::Error::success();
+  }
+
   void report(const ConvertSummary &S) {
     for (const std::string &W : S.Warnings)
       spdlog::warn("{}", W);
@@ -204,10 +232,16 @@ private:
       spdlog::info("dropped: {}", D);
     for (const std::string &N : S.Notes)
       spdlog::info("{}", N);
+    // Poor: a warning (the line says how much longer to record).
+    if (QualityPoor)
+      spdlog::warn("{}", QualityLine);
+    else if (!QualityLine.empty())
+      spdlog::info("{}", QualityLine);
   }
 
   WeightedInputArgs In;
-  std::string Input, Output, To, Format = "extbinary";
+  std::string Input, Output, To, Format = "extbinary", QualityJson, QualityLine;
+  bool QualityPoor = false;
   BinaryArgs Bins;
   InstrArgs InstrOpts;
   bool KeepGoing = false;

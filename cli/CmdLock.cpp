@@ -81,6 +81,11 @@ public:
                    "lock's folder)");
     App.add_option("--created", Created, "UTC time it was recorded (default: now)");
     App.add_option("--max-bytes", MaxBytes, "largest profile read (default 1 GiB)");
+    App.add_option("--quality", Quality, "the profile's quality verdict (good | thin | poor, "
+                                         "from pgoctl convert), shown at configure")
+        ->check(CLI::IsMember({"good", "thin", "poor"}));
+    App.add_option("--quality-samples", QualitySamples,
+                   "with --quality: the profile's raw samples (convert's quality line)");
     App.add_option("-o,--output", Output, "the lock file to write");
     App.add_option("--show", Show, "read a lock file, check it and print its fields");
     addStoreOptions(App, SA, /*StoreRequired=*/false);
@@ -264,6 +269,15 @@ public:
     L.Sha256 = Sha;
     L.Source = (*S)->objectUrl(Key);
     L.Created = Info->Created.empty() ? nowUtc() : Info->Created;
+    setQuality(L);
+    if (auto V = Info->Quality.find("quality.verdict"); L.Quality.empty() && V != Info->Quality.end()) {
+      // refresh's figures (convert/sample/Quality.h): 0 good, 1 thin, 2 poor.
+      if (V->second == 0 || V->second == 1 || V->second == 2)
+        L.Quality = V->second == 0 ? "good" : V->second == 1 ? "thin" : "poor";
+      if (auto N = Info->Quality.find("quality.samples");
+          N != Info->Quality.end() && N->second >= 0 && N->second < 1e19)
+        L.QualitySamples = uint64_t(N->second);
+    }
     if (llvm::Error E = writeLock(L))
       return std::move(E);
     llvm::errs() << "pgoctl lock: wrote " << Output << ": " << Kind << " of " << Service
@@ -304,6 +318,10 @@ public:
            << "previous sha256:  " << P->Sha256 << "\n"
            << "previous source:  " << P->Source << "\n"
            << "previous created: " << P->Created << "\n";
+      if (!L->Quality.empty())
+        OS << "quality: " << L->Quality << "\n";
+      if (L->QualitySamples)
+        OS << "quality samples: " << *L->QualitySamples << "\n";
       return 0;
     }
     if (Profile.empty() || Output.empty() || Kind.empty())
@@ -328,6 +346,7 @@ public:
     L.Version = Version;
     L.Sha256 = F->Sha256;
     L.Created = Created.empty() ? nowUtc() : Created;
+    setQuality(L);
     L.Source = Source;
     if (L.Source.empty())
       L.Source = relativeTo(Profile, llvm::sys::path::parent_path(Output));
@@ -339,7 +358,14 @@ public:
   }
 
 private:
-  std::string Profile, Kind, Version, Source, Created, Output, Show;
+  /// --quality and --quality-samples into L.
+  void setQuality(lock::LockFile &L) const {
+    L.Quality = Quality;
+    L.QualitySamples = QualitySamples;
+  }
+
+  std::string Profile, Kind, Version, Source, Created, Output, Show, Quality;
+  std::optional<uint64_t> QualitySamples;
   std::string Service, Channel;
   std::string Check, Rollback, MaxAge = "10d", Now;
   StoreArgs SA;

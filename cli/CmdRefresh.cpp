@@ -64,6 +64,10 @@ public:
     App.add_option("--max-size-ratio", O.Thresholds.MaxSizeRatio,
                    "gate: largest size ratio to the previous version")
         ->check(finiteRange(1, 1e9));
+    App.add_option("--min-quality", MinQuality,
+                   "gate: refuse a profile whose quality verdict is worse than this (good | "
+                   "thin; default: a thin or poor profile is a warning only)")
+        ->check(CLI::IsMember({"good", "thin", "poor"}));
     App.add_flag("--force", O.Force, "publish even when the gate refuses");
     App.add_option("--git-branch", O.GitBranch, "the branch the lock change is committed on "
                                               "(default pgoctl-refresh/SERVICE-VERSION)");
@@ -85,6 +89,10 @@ public:
     Ctx.ShowStats |= ShowStats;
     if (llvm::Error E = checkArgs())
       return std::move(E);
+    if (!MinQuality.empty())
+      O.Thresholds.MinQuality = MinQuality == "good"   ? convert::QualityVerdict::Good
+                                : MinQuality == "thin" ? convert::QualityVerdict::Thin
+                                                       : convert::QualityVerdict::Poor;
     llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
     if (!S)
       return S.takeError();
@@ -170,6 +178,7 @@ private:
 
   StoreArgs SA;
   std::string Since, Now, HalfLife, HostWeightText, ShardText;
+  std::string MinQuality; ///< --min-quality: into O.Thresholds after parsing
   bool ShowStats = false;
   RefreshOptions O; ///< the flags; the weights, period and shard from checkArgs
 };

@@ -41,7 +41,8 @@
 # without that profile (REQUIRED: an error either way). A profile older than
 # MAX_AGE_DAYS (default PGO_PROFILE_MAX_AGE_DAYS, 0 = never) is reported as
 # stale. Configure ends with a summary: one line per pgo_target (target,
-# mode, profile version, sha256, age, or why it has none).
+# mode, profile version, sha256, age, the lock's quality verdict, or why it
+# has none).
 #
 # Cache variables: PGO_DISABLE (no profile flags at all), PGO_ON_UNAVAILABLE
 # (ERROR or WARN), PGO_FRAME_POINTERS (ON), PGO_PROFILE_MAX_AGE_DAYS,
@@ -323,6 +324,18 @@ function(_pgo_target_one target)
     string(APPEND state ", ${_pgo_resolved_age_days} days old")
   else()
     string(APPEND state ", age unknown")
+  endif()
+  # The lock's quality verdict (validated: good|thin|poor, samples digits).
+  if(_pgo_resolved_quality)
+    string(APPEND state ", quality ${_pgo_resolved_quality}")
+    if(NOT "${_pgo_resolved_quality_samples}" STREQUAL "")
+      string(APPEND state " (${_pgo_resolved_quality_samples} samples)")
+    endif()
+    if(NOT _pgo_resolved_quality STREQUAL "good")
+      message(STATUS "pgo_target(${target} MODE ${mode}): the profile's quality is ${_pgo_resolved_quality}: its hot-block counts are uncertain; record longer (pgoctl convert says how much)")
+    endif()
+  else()
+    string(APPEND state ", quality unknown")
   endif()
 
   if(mode STREQUAL "SAMPLE")

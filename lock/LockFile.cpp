@@ -70,7 +70,7 @@ int64_t daysFromCivil(int64_t Y, unsigned M, unsigned D) {
 const char *const Keys[] = {"format",          "version",          "kind",
                             "sha256",          "source",           "created",
                             "previous_sha256", "previous_source",  "previous_created",
-                            "previous_version"};
+                            "previous_version", "quality",         "quality_samples"};
 constexpr size_t NumKeys = std::size(Keys);
 
 std::string keyList() {
@@ -131,6 +131,17 @@ std::string checkValue(llvm::StringRef Key, llvm::StringRef Value) {
   if (Key == "created") {
     if (llvm::Expected<int64_t> T = parseCreated(Value); !T)
       return llvm::toString(T.takeError());
+    return "";
+  }
+  if (Key == "quality") {
+    if (Value != "good" && Value != "thin" && Value != "poor")
+      return llvm::formatv("quality `{0}` is not one of good, thin, poor", Value).str();
+    return "";
+  }
+  if (Key == "quality_samples") {
+    uint64_t N = 0;
+    if (!isDigits(Value) || Value.size() > 20 || Value.getAsInteger(10, N))
+      return llvm::formatv("quality_samples `{0}` must be a number of samples", Value).str();
     return "";
   }
   return llvm::formatv("unknown key `{0}` (the keys are {1})", Key, keyList()).str();
@@ -256,6 +267,12 @@ llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Nam
     case 9:
       Prev.Version = Value.str();
       break;
+    case 10:
+      L.Quality = Value.str();
+      break;
+    case 11:
+      Value.getAsInteger(10, L.QualitySamples.emplace());
+      break;
     default:
       break; // format: checked above
     }
@@ -297,6 +314,9 @@ llvm::Expected<LockFile> rollBack(const LockFile &L, llvm::StringRef Name) {
   R.Created = L.Previous->Created;
   R.Version = L.Previous->Version;
   R.Previous = PreviousPin{L.Sha256, L.Source, L.Created, L.Version};
+  // The quality figures were the replaced pin's; the previous pin's are not kept.
+  R.Quality.clear();
+  R.QualitySamples.reset();
   return R;
 }
 
@@ -369,6 +389,12 @@ llvm::Expected<std::string> renderLockFile(const LockFile &L) {
     return std::move(E);
   if (!L.Created.empty())
     if (llvm::Error E = Field("created", "", L.Created))
+      return std::move(E);
+  if (!L.Quality.empty())
+    if (llvm::Error E = Field("quality", "", L.Quality))
+      return std::move(E);
+  if (L.QualitySamples)
+    if (llvm::Error E = Field("quality_samples", "", std::to_string(*L.QualitySamples)))
       return std::move(E);
   if (const std::optional<PreviousPin> &P = L.Previous) {
     Out += "# the pin this one replaced (pgoctl lock --rollback goes back to it)\n";

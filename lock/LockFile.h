@@ -9,7 +9,9 @@
 // locks stay readable. A lock may also keep the pin it replaced
 // (`previous_sha256`, `previous_source`, `previous_created`,
 // `previous_version`, checked as their current counterparts) for `pgoctl lock
-// --rollback`; builds ignore it.
+// --rollback`; builds ignore it. `quality` and `quality_samples` record how
+// trustworthy the pinned profile is (convert's verdict), for the configure
+// summary.
 #pragma once
 
 #include "core/FileKind.h"
@@ -51,6 +53,11 @@ struct LockFile {
   std::string Source;               ///< a path relative to the lock, or a URL
   std::string Created;              ///< UTC `YYYY-MM-DD[THH:MM[:SS]][Z]` (optional)
   std::optional<PreviousPin> Previous; ///< the pin this one replaced (optional)
+  /// convert's quality verdict of the pinned profile (good, thin, poor) and
+  /// its raw samples (optional; convert/sample/Quality.h); the CMake module
+  /// shows them in its configure summary. A rollback drops them.
+  std::string Quality;
+  std::optional<uint64_t> QualitySamples;
 };
 
 /// New, keeping Old's pin as its Previous (Old's own Previous is dropped:

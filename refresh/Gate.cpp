@@ -37,7 +37,7 @@ std::string fmtNear(double V, double T) {
 
 /// The verdict word that starts every line.
 const char *verdict(const GateFigure &F) {
-  return F.Skipped ? "skipped" : F.Pass ? "ok" : "refused";
+  return F.Skipped ? "skipped" : !F.Pass ? "refused" : F.Warning ? "warning" : "ok";
 }
 
 GateFigure figure(llvm::StringRef Name, double Value, double Threshold) {
@@ -245,6 +245,26 @@ GateResult evaluateGate(const GateInput &In, const GateThresholds &T) {
                              fmtThreshold(T.MaxSizeRatio))
                    .str();
     }
+    Add(std::move(F));
+  }
+
+  if (In.Quality) {
+    // The error limit of the verdict --min-quality asks for (0: none asked).
+    const convert::QualityOptions &QO = In.QualityOpts;
+    double Limit = !T.MinQuality                                  ? 0
+                   : *T.MinQuality == convert::QualityVerdict::Good ? QO.TargetError
+                   : *T.MinQuality == convert::QualityVerdict::Thin ? QO.PoorError
+                                                                    : 1;
+    GateFigure F = figure("quality", 0, Limit);
+    const convert::ProfileQuality &Q = *In.Quality;
+    F.Value = Q.HotBlockError;
+    F.Pass = !T.MinQuality || int(Q.Verdict) <= int(*T.MinQuality);
+    F.Warning = Q.Verdict != convert::QualityVerdict::Good;
+    F.Line = convert::formatQuality(Q, QO);
+    if (T.MinQuality)
+      F.Line += llvm::formatv(", {0} --min-quality {1}", F.Pass ? "meets" : "below",
+                              convert::verdictName(*T.MinQuality))
+                    .str();
     Add(std::move(F));
   }
   return R;

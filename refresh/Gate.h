@@ -17,10 +17,18 @@
 //                 previous published one, at least MinSimilarity (a collapse
 //                 means a traffic shift or a broken collector);
 //   size-ratio    the new .profdata's size over the previous one's, within
-//                 [1/MaxSizeRatio, MaxSizeRatio].
+//                 [1/MaxSizeRatio, MaxSizeRatio];
+//   quality       convert's profile-quality verdict (convert/sample/Quality.h:
+//                 the hot blocks' median Poisson error, functions that could
+//                 flip hot/cold, how much longer to record); the value is the
+//                 hot-block error. A thin or poor profile is a `warning` line,
+//                 not a refusal, unless MinQuality (--min-quality) asks for
+//                 better; a gate given no quality has no such figure.
 // A figure that cannot be computed (no previous version, sizes or symbols
 // unknown) is skipped with a note, and passes.
 #pragma once
+
+#include "convert/sample/Quality.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -28,6 +36,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +48,8 @@ struct GateThresholds {
   double MinHotCoverage = 0.8;
   double MinSimilarity = 0.5;
   double MaxSizeRatio = 4.0;
+  /// The worst quality verdict that passes (--min-quality); none: any passes.
+  std::optional<convert::QualityVerdict> MinQuality;
 };
 
 /// An error (kind usage) naming the option when a threshold is out of range:
@@ -52,6 +63,8 @@ struct GateInput {
   const llvm::sampleprof::SampleProfileMap *Previous = nullptr; ///< null: first version
   std::vector<std::string> CurrentFunctions; ///< linkage names in the current binary (symbols)
   uint64_t NewBytes = 0, PreviousBytes = 0;  ///< sizes of the .profdata (0: unknown)
+  const convert::ProfileQuality *Quality = nullptr; ///< null: not computed (no figure)
+  convert::QualityOptions QualityOpts;              ///< what Quality was computed with
 };
 
 struct GateFigure {
@@ -59,6 +72,7 @@ struct GateFigure {
   double Value = 0, Threshold = 0;
   bool Pass = true;
   bool Skipped = false; ///< not computable (Line says why); passes
+  bool Warning = false; ///< passes, but the line starts `warning` (a thin profile)
   std::string Line;     ///< one line: what, figure, threshold
 };
 

@@ -313,6 +313,12 @@ private:
     if (!Fns)
       return Fns.takeError();
     GI.CurrentFunctions = std::move(*Fns);
+    // How trustworthy the merged profile is (convert/sample/Quality.h); its
+    // counts are 2^kRawScaleBits times the raw samples (Shard.h).
+    GI.QualityOpts.SamplesPerCount = 1.0 / double(uint64_t(1) << kRawScaleBits);
+    convert::ProfileQuality Quality = convert::assessQuality(
+        convert::qualityInput(A.P, R->Matches, R->Samples, GI.QualityOpts), GI.QualityOpts);
+    GI.Quality = &Quality;
     GateResult G = evaluateGate(GI, O.Thresholds);
     for (const GateFigure &F : G.Figures)
       info("gate: " + F.Line);
@@ -358,6 +364,8 @@ private:
     Info.Quality["samples-in-service"] = double(A.SamplesInService);
     Info.Quality["samples-of-builds-used"] = double(R->SamplesUsed);
     Info.Quality["windows"] = double(A.Windows);
+    for (const auto &[Name, Value] : convert::qualityFigures(Quality))
+      Info.Quality["quality." + Name] = Value;
 
     if (O.DryRun) {
       info(llvm::formatv("dry run: would publish {0} ({1} windows, {2} hosts), move {3}/{4} "
@@ -387,6 +395,8 @@ private:
     NewLock.Sha256 = ProfSha;
     NewLock.Source = Store.objectUrl(store::versionKey(O.Service, Version, "profdata"));
     NewLock.Created = store::utcTime(int64_t(std::time(nullptr)));
+    NewLock.Quality = convert::verdictName(Quality.Verdict).str();
+    NewLock.QualitySamples = Quality.Samples;
     lock::LockFile L = lock::pinNew(OldLock ? *OldLock : lock::LockFile{}, NewLock);
     llvm::Expected<std::string> LockText = lock::renderLockFile(L);
     if (!LockText)

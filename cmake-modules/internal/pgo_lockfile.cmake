@@ -34,8 +34,11 @@ function(_pgo_problem required msg)
 endfunction()
 # previous_*: the pin a refresh replaced (pgoctl lock --rollback); checked
 # like their current counterparts, not used by the build.
+# quality, quality_samples: convert's verdict on the pinned profile (good,
+# thin, poor) and its raw samples, shown in the configure summary (optional).
 set(_PGO_LOCK_KEYS format version kind sha256 source created
-    previous_sha256 previous_source previous_created previous_version)
+    previous_sha256 previous_source previous_created previous_version
+    quality quality_samples)
 set(_PGO_KINDS profdata instr-profdata fdata yaml)
 
 # _pgo_lock_fail(<lock> <line> <message>): the configure error of a bad lock.
@@ -134,6 +137,14 @@ function(_pgo_lock_check_value key value out)
     _pgo_epoch("${value}" t)
     if(t STREQUAL "")
       set(why "created `${value}` is not a UTC date and time YYYY-MM-DD[THH:MM[:SS]][Z] (from 1970 on)")
+    endif()
+  elseif(key STREQUAL "quality")
+    if(NOT value MATCHES "^(good|thin|poor)$")
+      set(why "quality `${value}` is not one of good, thin, poor")
+    endif()
+  elseif(key STREQUAL "quality_samples")
+    if(NOT value MATCHES "^[0-9]+$" OR value MATCHES "^[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]")
+      set(why "quality_samples `${value}` must be a number of samples")
     endif()
   endif()
   set(${out} "${why}" PARENT_SCOPE)
@@ -573,6 +584,8 @@ function(_pgo_resolve target mode spec required max_age out_path out_sha)
   # For pgo_target's configure summary (a validated label, a number).
   set(_pgo_resolved_version "${L_VERSION}" PARENT_SCOPE)
   set(_pgo_resolved_age_days "${age_days}" PARENT_SCOPE)
+  set(_pgo_resolved_quality "${L_QUALITY}" PARENT_SCOPE)          # good|thin|poor or empty
+  set(_pgo_resolved_quality_samples "${L_QUALITY_SAMPLES}" PARENT_SCOPE) # digits or empty
   set(${out_path} "${cached}" PARENT_SCOPE)
   set(${out_sha} "${sha}" PARENT_SCOPE)
 endfunction()

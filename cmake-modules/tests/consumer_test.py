@@ -754,6 +754,52 @@ def case_lock_previous(a):
           "a bad previous_sha256: error at its line", out)
 
 
+def case_lock_quality(a):
+    """The lock's quality verdict (`quality`, `quality_samples`, as `pgoctl
+    lock --quality` and `pgoctl refresh` write them) is shown in the
+    configure summary; a lock without them still configures ("quality
+    unknown"); bad values are configure errors naming the line."""
+    c = Consumer(a, "lock-quality")
+    pgoctl = os.path.join(a.build, "cli", "pgoctl")
+    pa = write(os.path.join(c.src, "profiles/a.prof.txt"), SAMPLE_A)
+    lk = os.path.join(c.src, "profiles", "svc.pgolock")
+    run([pgoctl, "lock", pa, "--kind", "profdata", "--version", "v7", "--quality", "thin",
+         "--quality-samples", "8123", "-o", lk])
+    text = open(lk).read()
+    check(re.search(r"^quality\s*=\s*thin$", text, re.M) and re.search(r"^quality_samples\s*=\s*8123$", text, re.M),
+          "pgoctl lock --quality writes the fields", text)
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check(re.search(r"pgo_target summary.* svc SAMPLE version v7, sha256 %s, 0 days old, quality thin "
+                    r"\(8123 samples\)" % sha256(pa)[:12], out) is not None,
+          "the summary shows the verdict and the samples", out)
+    check("record longer" in out and "Warning" not in out, "a thin profile: a status line, no warning", out)
+    assert_flags_only_on_svc(c, "-fprofile-sample-use=", sha256(pa))
+    # No quality fields (an older lock): configures, the summary says unknown.
+    lk = lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa))
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("Warning" not in out and "Error" not in out and re.search(
+        r"svc SAMPLE version v1, sha256 %s, 0 days old, quality unknown" % sha256(pa)[:12], out) is not None,
+          "a lock without quality fields configures", out)
+    # Good: no advice line.
+    write(lk, open(lk).read() + "quality = good\n")
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check(", quality good" in out and "record longer" not in out, "a good profile: no advice", out)
+    # Bad values: data never reaches the summary unchecked.
+    for value, what in (("quality = great", "quality `great` is not one of good, thin, poor"),
+                        ("quality = thin $(id)", "is not one of good, thin, poor"),
+                        ("quality_samples = 12x", "quality_samples `12x` must be a number"),
+                        ("quality_samples = 123456789012345678901", "must be a number"),
+                        ("previous_quality = good", "unknown key `previous_quality`")):
+        bad = write(os.path.join(c.src, "profiles/bad.pgolock"),
+                    open(lock(os.path.join(c.src, "profiles/svc.pgolock"), "a.prof.txt", sha256(pa))).read()
+                    + value + "\n")
+        out = c.configure(expect_ok=False, CONSUMER_SAMPLE=bad)
+        check("CMake Error" in out and "%s:8:" % bad in out and what in out, "%s: error at line 8" % value, out)
+    # pgoctl reads the same fields with the same rules.
+    show = run([pgoctl, "lock", "--show", os.path.join(c.src, "profiles/bad.pgolock")], expect_ok=False)
+    check(show.returncode != 0 and "previous_quality" in show.stdout, "pgoctl lock --show refuses it too", show.stdout)
+
+
 def case_pgoctl_lock(a):
     """`pgoctl lock` writes a lock the module reads: its sha256 is the one
     coreutils' sha256sum gives, the kind is checked against the file, and

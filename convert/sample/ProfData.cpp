@@ -158,7 +158,7 @@ Profile withVaddrs(const Profile &P, ArrayRef<BinaryMatch> Ms) {
   return Q;
 }
 
-static bool hasLbr(const Profile &P, const BinaryProfile &B) {
+bool hasLbr(const Profile &P, const BinaryProfile &B) {
   return P.Meta.Mode == ProfileMode::Lbr || !B.Ranges.empty() || !B.Branches.empty();
 }
 
@@ -293,9 +293,14 @@ Error writeProfData(const Profile &P0, ArrayRef<BinaryMatch> Binaries,
   Expected<SampleMap> M = buildSampleMap(P0, Binaries, Opts, Sum);
   if (!M)
     return M.takeError();
+  return writeSampleMap(*M, Opts, OutPath, Sum);
+}
+
+Error writeSampleMap(SampleMap &M, const ProfDataOptions &Opts, StringRef OutPath,
+                     ConvertSummary &Sum) {
   if (Error E = checkAttribution(Sum, OutPath, Opts.AllowEmpty))
     return E;
-  Expected<std::string> Bytes = serializeSampleMap(*M, Opts, OutPath, Sum);
+  Expected<std::string> Bytes = serializeSampleMap(M, Opts, OutPath, Sum);
   if (!Bytes)
     return Bytes.takeError();
   return writeFileAtomic(OutPath, *Bytes);

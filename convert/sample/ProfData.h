@@ -40,7 +40,12 @@ llvm::Expected<SampleMap> buildSampleMap(const Profile &P, llvm::ArrayRef<Binary
 llvm::Expected<std::string> serializeSampleMap(SampleMap &M, const ProfDataOptions &Opts,
                                                llvm::StringRef Name, ConvertSummary &Sum);
 
-/// buildSampleMap, checkAttribution, serializeSampleMap, written atomically.
+/// checkAttribution, serializeSampleMap, written atomically (for a caller
+/// that keeps the map, e.g. for convert's quality figures).
+llvm::Error writeSampleMap(SampleMap &M, const ProfDataOptions &Opts, llvm::StringRef OutPath,
+                           ConvertSummary &Sum);
+
+/// buildSampleMap, then writeSampleMap.
 llvm::Error writeProfData(const Profile &P, llvm::ArrayRef<BinaryMatch> Binaries,
                           const ProfDataOptions &Opts, llvm::StringRef OutPath,
                           ConvertSummary &Sum);

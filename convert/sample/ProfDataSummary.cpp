@@ -78,9 +78,16 @@ llvm::Expected<SampleSummary> sampleProfileSummary(llvm::StringRef Path,
   if (std::error_code EC = (*Reader)->read())
     return makeError("{0}: malformed sample profile: {1}", Path, EC.message());
 
+  return summarizeSampleProfiles((*Reader)->getProfiles(), Sorted);
+}
+
+SampleSummary summarizeSampleProfiles(const llvm::sampleprof::SampleProfileMap &Profiles,
+                                      llvm::ArrayRef<uint32_t> Cutoffs) {
+  std::vector<uint32_t> Sorted(Cutoffs.begin(), Cutoffs.end());
+  std::sort(Sorted.begin(), Sorted.end());
+  Sorted.erase(std::unique(Sorted.begin(), Sorted.end()), Sorted.end());
   llvm::SampleProfileSummaryBuilder Builder(Sorted);
-  std::unique_ptr<llvm::ProfileSummary> PS =
-      Builder.computeSummaryForProfiles((*Reader)->getProfiles());
+  std::unique_ptr<llvm::ProfileSummary> PS = Builder.computeSummaryForProfiles(Profiles);
   SampleSummary Out;
   Out.TotalCount = PS->getTotalCount();
   Out.MaxCount = PS->getMaxCount();

@@ -15,6 +15,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ProfileData/SampleProf.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -45,6 +46,13 @@ llvm::Expected<uint32_t> parseCutoffPercent(llvm::StringRef Text);
 
 /// "99.7" for 997000: the shortest decimal percentage.
 std::string formatCutoffPercent(uint32_t Cutoff);
+
+/// The summary of an in-memory sample profile at Cutoffs (parts per million,
+/// each in (0, 1e6); sorted and deduplicated here), with LLVM's own builder:
+/// what a .profdata of Profiles would give. Convert's quality figures
+/// (Quality.h) take clang's hot count from it.
+SampleSummary summarizeSampleProfiles(const llvm::sampleprof::SampleProfileMap &Profiles,
+                                      llvm::ArrayRef<uint32_t> Cutoffs);
 
 /// Reads the sample profile at Path and computes its summary at Cutoffs
 /// (parts per million, each in (0, 1e6); any order, duplicates dropped).

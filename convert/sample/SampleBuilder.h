@@ -83,6 +83,10 @@ void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleB
 BinaryProfile estimateLbr(const Profile &P, uint32_t BinaryIndex, Symbolizer &S,
                           ConvertSummary &Sum);
 
+/// Whether B's counts are LBR records (ranges, branches) rather than IP
+/// samples: the profile's mode says so, or it has any (ProfData.cpp).
+bool hasLbr(const Profile &P, const BinaryProfile &B);
+
 /// A copy of P whose binaries in Ms that hold file offsets hold ELF vaddrs
 /// (ProfData.cpp).
 Profile withVaddrs(const Profile &P, llvm::ArrayRef<BinaryMatch> Ms);

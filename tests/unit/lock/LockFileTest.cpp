@@ -269,6 +269,52 @@ TEST(LockFile, PinNewAndRollBack) {
             "x.pgolock: no previous pin to roll back to (the lock has no previous_sha256)");
 }
 
+// quality / quality_samples: convert's verdict of the pinned profile.
+TEST(LockFile, QualityReadCheckedAndWritten) {
+  llvm::Expected<LockFile> L =
+      parseLockFile(goodLock() + "quality = thin\nquality_samples = 8123\n", "x.pgolock");
+  ASSERT_TRUE(bool(L)) << llvm::toString(L.takeError());
+  EXPECT_EQ(L->Quality, "thin");
+  ASSERT_TRUE(L->QualitySamples.has_value());
+  EXPECT_EQ(*L->QualitySamples, 8123u);
+  llvm::Expected<std::string> Out = renderLockFile(*L);
+  ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
+  EXPECT_NE(Out->find("quality = thin\nquality_samples = 8123\n"), std::string::npos) << *Out;
+  llvm::Expected<LockFile> Back = parseLockFile(*Out, "y.pgolock");
+  ASSERT_TRUE(bool(Back)) << llvm::toString(Back.takeError());
+  EXPECT_EQ(Back->Quality, "thin");
+  EXPECT_EQ(*Back->QualitySamples, 8123u);
+  // Old locks have none, and are written without them.
+  llvm::Expected<LockFile> Old = parseLockFile(goodLock(), "x.pgolock");
+  ASSERT_TRUE(bool(Old));
+  EXPECT_TRUE(Old->Quality.empty());
+  EXPECT_FALSE(Old->QualitySamples.has_value());
+  llvm::Expected<std::string> OldOut = renderLockFile(*Old);
+  ASSERT_TRUE(bool(OldOut));
+  EXPECT_EQ(OldOut->find("quality"), std::string::npos);
+  // Bad values name the line (goodLock has 7 lines).
+  EXPECT_EQ(errorOf(goodLock() + "quality = great\n"),
+            "x.pgolock:8: quality `great` is not one of good, thin, poor");
+  EXPECT_EQ(errorOf(goodLock() + "quality_samples = 12x\n"),
+            "x.pgolock:8: quality_samples `12x` must be a number of samples");
+  EXPECT_NE(errorOf(goodLock() + "quality_samples = 123456789012345678901\n"), "");
+  EXPECT_NE(errorOf(goodLock() + "previous_quality = good\n").find("unknown key"),
+            std::string::npos);
+  // The writer refuses what the reader would.
+  LockFile Bad = *Old;
+  Bad.Quality = "thin $(id)";
+  llvm::Expected<std::string> BadOut = renderLockFile(Bad);
+  ASSERT_FALSE(bool(BadOut));
+  EXPECT_NE(llvm::toString(BadOut.takeError()).find("quality"), std::string::npos);
+  // A rollback drops them: they were the replaced pin's.
+  LockFile New = *L;
+  New.Sha256 = OtherSha;
+  llvm::Expected<LockFile> R = rollBack(pinNew(*Old, New), "x.pgolock");
+  ASSERT_TRUE(bool(R));
+  EXPECT_TRUE(R->Quality.empty());
+  EXPECT_FALSE(R->QualitySamples.has_value());
+}
+
 class ProfileKinds : public ::testing::Test {
 protected:
   llvm::SmallString<128> Dir;

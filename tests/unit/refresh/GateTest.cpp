@@ -180,6 +180,47 @@ TEST_F(Gate, SizeOutOfProportion) {
   EXPECT_TRUE(fig(evaluateGate(In, GateThresholds()), "size-ratio").Skipped);
 }
 
+// The quality figure: one IP function with blocks of 100, 25 and 4 samples
+// has a hot-block error of 0.1 (QualityTest's hand-checked case): thin, a
+// warning that passes; --min-quality good refuses it, thin passes it; a
+// block of 400 samples (error 0.05) is good: ok.
+TEST_F(Gate, QualityWarnsUnlessAThresholdIsAsked) {
+  using namespace pgoctl::convert;
+  QualityInput QI;
+  QualityFunction F;
+  F.Name = "f";
+  F.Items = {{100, 1}, {25, 1}, {4, 1}};
+  F.Samples = 129;
+  QI.Samples = 129;
+  QI.Functions = {F};
+  ProfileQuality Q = assessQuality(QI, QualityOptions());
+  GateInput In = good();
+  In.Quality = &Q;
+  GateResult R = evaluateGate(In, GateThresholds());
+  EXPECT_TRUE(R.Passed);
+  const GateFigure &G = fig(R, "quality");
+  EXPECT_TRUE(G.Pass);
+  EXPECT_DOUBLE_EQ(G.Value, 0.1);
+  EXPECT_TRUE(llvm::StringRef(G.Line).starts_with("warning: quality thin: 129 samples")) << G.Line;
+  EXPECT_NE(G.Line.find("record ~4.0x longer"), std::string::npos) << G.Line;
+  GateThresholds T;
+  T.MinQuality = QualityVerdict::Good;
+  GateResult R2 = evaluateGate(In, T);
+  EXPECT_FALSE(R2.Passed);
+  EXPECT_TRUE(llvm::StringRef(fig(R2, "quality").Line).starts_with("refused: quality thin"));
+  EXPECT_NE(fig(R2, "quality").Line.find("below --min-quality good"), std::string::npos);
+  T.MinQuality = QualityVerdict::Thin;
+  EXPECT_TRUE(evaluateGate(In, T).Passed);
+  QI.Functions[0].Items = {{400, 1}};
+  QI.Functions[0].Samples = 400;
+  ProfileQuality Good = assessQuality(QI, QualityOptions());
+  In.Quality = &Good;
+  EXPECT_TRUE(llvm::StringRef(fig(evaluateGate(In, GateThresholds()), "quality").Line)
+                  .starts_with("ok: quality good"));
+  // No quality given: no figure (the five others only).
+  EXPECT_EQ(evaluateGate(good(), GateThresholds()).Figures.size(), 5u);
+}
+
 TEST_F(Gate, ThresholdsChecked) {
   GateThresholds T;
   EXPECT_FALSE(bool(checkThresholds(T)));
