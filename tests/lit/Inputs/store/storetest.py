@@ -186,12 +186,16 @@ class FakeS3:
                 if "/" not in path and self.command == "GET" and q.get("list-type") == "2":
                     return self.list(path, q)
                 if self.command == "PUT":
-                    cur = owner.objects.get(path)
-                    etag = '"' + hashlib.md5(cur).hexdigest() + '"' if cur is not None else None
-                    im, inm = self.headers.get("If-Match"), self.headers.get("If-None-Match")
-                    if (im is not None and im != etag) or (inm == "*" and cur is not None):
+                    # Compare and write under one lock: atomic, as S3's conditional PUT is.
+                    with owner.lock:
+                        cur = owner.objects.get(path)
+                        etag = '"' + hashlib.md5(cur).hexdigest() + '"' if cur is not None else None
+                        im, inm = self.headers.get("If-Match"), self.headers.get("If-None-Match")
+                        failed = (im is not None and im != etag) or (inm == "*" and cur is not None)
+                        if not failed:
+                            owner.objects[path] = body
+                    if failed:
                         return self.error(412, "PreconditionFailed", "precondition failed")
-                    owner.objects[path] = body
                     return self.reply(200, b"", [("ETag", '"' + hashlib.md5(body).hexdigest() + '"')])
                 if self.command in ("GET", "HEAD"):
                     data = owner.objects.get(path)
