@@ -177,12 +177,18 @@ private:
     HO.LowSpeedTimeoutSec = SA.TimeoutSec;
     store::HttpClient Http(HO);
     std::string Name = llvm::StringRef(From).split('+').first.str() + " " + Src->BaseUrl;
-    llvm::Expected<std::string> Bytes = [&] {
+    llvm::Expected<store::FleetProfile> Got = [&] {
       Stats::Pass P(Ctx.PassStats, "query");
       return store::fetchFleetProfile(*Src, Q, Http);
     }();
-    if (!Bytes)
-      return Bytes.takeError();
+    if (!Got)
+      return Got.takeError();
+    if (Got->FunctionLevel)
+      spdlog::warn("{}: the server has no SelectMergeProfile; its SelectMergeStacktraces tree "
+                   "has function names only: a function-level profile (block-level PGO needs "
+                   "addresses)",
+                   escapeForTerminal(Name));
+    const std::string *Bytes = &Got->Pprof;
     ImportOptions IO;
     IO.Binaries = Bins.Paths;
     IO.IgnoreBuildId = Bins.IgnoreBuildId;
