@@ -92,34 +92,49 @@ llvm::Expected<std::string> publishVersion(Store &S, VersionInfo Info,
       return std::move(E);
   }
   // Published before (same bytes, same version): keep the forms stored then
-  // and its first creation time, so publishing again never loses a form.
+  // and its first creation time, so publishing again never loses a form. The
+  // .json is written by compare-and-swap against what was read, so a
+  // publisher that wrote it meanwhile (with another form) is merged, not
+  // overwritten: on a lost swap, read and merge again.
   std::string JsonKey = versionKey(Info.Service, Info.Version, "json");
-  llvm::Expected<std::optional<ObjectInfo>> Had = S.head(JsonKey);
-  if (!Had)
-    return Had.takeError();
-  if (*Had) {
-    llvm::Expected<std::string> Text = getObject(S, JsonKey, 1 << 20);
-    if (!Text)
-      return Text.takeError();
-    llvm::Expected<VersionInfo> Old = parseVersionInfo(*Text, S.objectUrl(JsonKey));
-    if (!Old)
-      return addContext(Old.takeError(), "publishing again over a damaged version description");
-    for (const auto &[Form, Sha] : Old->FormSha256)
-      if (!Info.FormSha256.count(Form)) {
-        Info.Forms.push_back(Form);
-        Info.FormSha256[Form] = Sha;
-      }
-    llvm::sort(Info.Forms);
-    Info.Created = Old->Created;
-    if (Info.Parent.empty())
-      Info.Parent = Old->Parent;
+  const VersionInfo Mine = Info;
+  constexpr unsigned kTries = 8;
+  for (unsigned Try = 0; Try < kTries; ++Try) {
+    Info = Mine;
+    llvm::Expected<std::optional<ObjectInfo>> Had = S.head(JsonKey);
+    if (!Had)
+      return Had.takeError();
+    std::string ETag;
+    if (*Had) {
+      ETag = (*Had)->ETag;
+      llvm::Expected<std::string> Text = getObject(S, JsonKey, 1 << 20);
+      if (!Text)
+        return Text.takeError();
+      llvm::Expected<VersionInfo> Old = parseVersionInfo(*Text, S.objectUrl(JsonKey));
+      if (!Old)
+        return addContext(Old.takeError(), "publishing again over a damaged version description");
+      for (const auto &[Form, Sha] : Old->FormSha256)
+        if (!Info.FormSha256.count(Form)) {
+          Info.Forms.push_back(Form);
+          Info.FormSha256[Form] = Sha;
+        }
+      llvm::sort(Info.Forms);
+      Info.Created = Old->Created;
+      if (Info.Parent.empty())
+        Info.Parent = Old->Parent;
+    }
+    if (Info.Created.empty())
+      Info.Created = utcTime(int64_t(std::time(nullptr)));
+    llvm::Expected<bool> Put = S.putIf(JsonKey, renderVersionInfo(Info), ETag);
+    if (!Put)
+      return Put.takeError();
+    if (*Put)
+      return Info.Version;
   }
-  if (Info.Created.empty())
-    Info.Created = utcTime(int64_t(std::time(nullptr)));
-  if (llvm::Error E =
-          S.put(versionKey(Info.Service, Info.Version, "json"), renderVersionInfo(Info)))
-    return std::move(E);
-  return Info.Version;
+  return makeKindError(ErrorKind::Resource,
+                       "{0}: {1} was rewritten by other publishers {2} times while this one "
+                       "wrote it; the forms are stored: publish again",
+                       S.url(), JsonKey, kTries);
 }
 
 llvm::Expected<ChannelState> readChannel(Store &S, llvm::StringRef Service, llvm::StringRef Name) {

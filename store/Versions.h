@@ -4,8 +4,8 @@
 // point: a version without its .json is an unfinished upload, which gc
 // removes once old). Names are content hashes, so publishing twice is
 // idempotent and concurrent publishers of the same profile write the same
-// bytes. moveChannel() is compare-and-swap on the channel object
-// (Store::putIf). collectGarbage() removes raw windows that started before a
+// bytes (the .json, which lists the forms, by compare-and-swap). moveChannel()
+// is compare-and-swap on the channel object (Store::putIf). collectGarbage() removes raw windows that started before a
 // cutoff and versions created before it, except every version a channel
 // names.
 #pragma once
@@ -57,7 +57,8 @@ WindowFigures windowFiguresOf(const Profile &P);
 
 /// Uploads Forms (form -> bytes; must hold "pgoprof", whose sha256 is the
 /// version) and then Info's .json (Version, Forms and FormSha256 are filled
-/// in). Returns the version.
+/// in), by compare-and-swap: forms another publisher of the same version
+/// stored, even meanwhile, stay listed. Returns the version.
 llvm::Expected<std::string> publishVersion(Store &S, VersionInfo Info,
                                            const std::map<std::string, std::string> &Forms);
 
