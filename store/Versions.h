@@ -5,9 +5,9 @@
 // removes once old). Names are content hashes, so publishing twice is
 // idempotent and concurrent publishers of the same profile write the same
 // bytes (the .json, which lists the forms, by compare-and-swap). moveChannel()
-// is compare-and-swap on the channel object (Store::putIf). collectGarbage() removes raw windows that started before a
-// cutoff and versions created before it, except every version a channel
-// names.
+// is compare-and-swap on the channel object (Store::putIf). collectGarbage()
+// removes raw windows that started before a cutoff and versions created
+// before it, except every version a channel names.
 #pragma once
 
 #include "store/Layout.h"
