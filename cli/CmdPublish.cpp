@@ -7,7 +7,10 @@
 // objects go up through store/Versions.h (forms, then the .json), then the
 // channel is moved by compare-and-swap; if another publisher moved it
 // meanwhile, the version stays stored and the error says to publish again.
-// Prints the version (the sha256) on stdout.
+// The .json gets the figures the merged profile knows (samples, hosts,
+// build-ids, windows, window start and end: store::windowFiguresOf), written
+// as refresh writes its own (store::describeWindows). Prints the version
+// (the sha256) on stdout.
 #include "cli/Command.h"
 #include "cli/Options.h"
 #include "cli/StoreOptions.h"
@@ -26,7 +29,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <set>
 
 namespace pgoctl::cli {
 namespace {
@@ -81,32 +83,7 @@ public:
 
     store::VersionInfo Info;
     Info.Service = Service;
-    std::set<std::string> Hosts, Ids;
-    for (const BinaryProfile &B : P->Binaries)
-      if (!B.BuildId.empty())
-        Ids.insert(B.BuildId);
-    if (auto H = P->Meta.Labels.find("host"); H != P->Meta.Labels.end()) {
-      llvm::SmallVector<llvm::StringRef, 8> Hs;
-      llvm::StringRef(H->second).split(Hs, ',', -1, false);
-      for (llvm::StringRef X : Hs)
-        Hosts.insert(X.str());
-    }
-    for (const Provenance &Pv : P->Meta.Inputs) {
-      if (!Pv.Host.empty())
-        Hosts.insert(Pv.Host);
-      Info.Inputs.push_back(Pv.Source);
-    }
-    Info.BuildIds.assign(Ids.begin(), Ids.end());
-    Info.Hosts.assign(Hosts.begin(), Hosts.end());
-    Info.Samples = P->Meta.TotalSamples;
-    auto num = [&](const char *K) {
-      int64_t V = 0;
-      if (auto It = P->Meta.Labels.find(K); It != P->Meta.Labels.end())
-        (void)llvm::StringRef(It->second).getAsInteger(10, V);
-      return V;
-    };
-    Info.WindowStart = num("window-start");
-    Info.WindowEnd = num("window-end");
+    store::describeWindows(Info, store::windowFiguresOf(*P));
 
     store::ChannelState Seen;
     if (!Channel.empty()) {

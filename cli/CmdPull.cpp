@@ -8,8 +8,9 @@
 // whatever the number of windows. --since and --build-id filter by key (no
 // download); --label by the window's labels (a merged value `a,b` matches a
 // and b). The output gets the labels `window-start` and `window-end`: the
-// first and the last window start pulled (seconds since 1970), which
-// `publish` records as the version's window. Written atomically.
+// first and the last window start pulled (seconds since 1970), and
+// `window-count`, which `publish` records as the version's window and
+// windows (store::windowFiguresOf). Written atomically.
 //
 // `--from pyroscope+http(s)://HOST` or `--from parca+http(s)://HOST` pulls
 // one merged profile of the period from a fleet profiler instead
@@ -133,6 +134,7 @@ public:
       return Out.takeError();
     Out->Meta.Labels["window-start"] = std::to_string(First);
     Out->Meta.Labels["window-end"] = std::to_string(Last);
+    Out->Meta.Labels["window-count"] = std::to_string(Pulled);
     Out->Meta.Labels["service"] = Service;
     {
       Stats::Pass P(Ctx.PassStats, "write");
@@ -175,12 +177,18 @@ private:
     HO.LowSpeedTimeoutSec = SA.TimeoutSec;
     store::HttpClient Http(HO);
     std::string Name = llvm::StringRef(From).split('+').first.str() + " " + Src->BaseUrl;
-    llvm::Expected<std::string> Bytes = [&] {
+    llvm::Expected<store::FleetProfile> Got = [&] {
       Stats::Pass P(Ctx.PassStats, "query");
       return store::fetchFleetProfile(*Src, Q, Http);
     }();
-    if (!Bytes)
-      return Bytes.takeError();
+    if (!Got)
+      return Got.takeError();
+    if (Got->FunctionLevel)
+      spdlog::warn("{}: the server has no SelectMergeProfile; its SelectMergeStacktraces tree "
+                   "has function names only: a function-level profile (block-level PGO needs "
+                   "addresses)",
+                   escapeForTerminal(Name));
+    const std::string *Bytes = &Got->Pprof;
     ImportOptions IO;
     IO.Binaries = Bins.Paths;
     IO.IgnoreBuildId = Bins.IgnoreBuildId;

@@ -332,38 +332,29 @@ private:
     store::VersionInfo Info;
     Info.Service = O.Service;
     Info.Parent = PrevVersion;
+    store::WindowFigures WF;
     for (const BuildUse &B : R->Builds)
       if (B.Used)
-        Info.BuildIds.push_back(B.BuildId);
+        WF.BuildIds.push_back(B.BuildId);
     for (const HostStat &H : A.Hosts)
-      Info.Hosts.push_back(H.Host);
-    // The windows by key; beyond kMaxListed, per day (a version's .json is
-    // read with a 1 MiB bound: store/Versions.h).
-    constexpr size_t kMaxListed = 2000;
-    if (A.Keys.size() <= kMaxListed) {
-      Info.Inputs = A.Keys;
-    } else {
-      std::map<std::string, uint64_t> PerDay;
-      for (const std::string &K : A.Keys)
-        ++PerDay[llvm::StringRef(K).rsplit('/').first.str() + "/"];
-      for (const auto &[Day, N] : PerDay)
-        Info.Inputs.push_back(Day + " (" + std::to_string(N) + " windows)");
-    }
-    Info.WindowStart = A.FirstStart;
-    Info.WindowEnd = A.LastStart;
-    Info.Samples = A.Samples;
+      WF.Hosts.push_back(H.Host);
+    WF.Inputs = A.Keys;
+    WF.FirstStart = A.FirstStart;
+    WF.LastStart = A.LastStart;
+    WF.Samples = A.Samples;
+    WF.Windows = A.Windows;
+    store::describeWindows(Info, WF);
     for (const GateFigure &F : G.Figures)
       Info.Quality["gate." + F.Name] = F.Value;
     Info.Quality["weights.half-life-seconds"] = double(O.Weights.HalfLife);
     Info.Quality["weights.host-weight-equal"] = O.Weights.Hosts == HostWeight::Equal ? 1 : 0;
     Info.Quality["weights.now"] = double(O.Weights.Now);
     Info.Quality["weights.period-seconds"] = double(O.SinceSeconds);
-    if (A.Hosts.size() <= kMaxListed)
+    if (A.Hosts.size() <= store::kMaxListedInputs)
       for (const HostStat &H : A.Hosts)
         Info.Quality["weights.host." + H.Host] = effectiveWeight(H.S);
     Info.Quality["samples-in-service"] = double(A.SamplesInService);
     Info.Quality["samples-of-builds-used"] = double(R->SamplesUsed);
-    Info.Quality["windows"] = double(A.Windows);
     for (const auto &[Name, Value] : convert::qualityFigures(Quality))
       Info.Quality["quality." + Name] = Value;
 

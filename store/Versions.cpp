@@ -2,6 +2,7 @@
 #include "store/Versions.h"
 
 #include "core/Error.h"
+#include "core/Profile.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -11,6 +12,66 @@
 #include <set>
 
 namespace pgoctl::store {
+
+void describeWindows(VersionInfo &Info, const WindowFigures &F) {
+  Info.BuildIds = F.BuildIds;
+  Info.Hosts = F.Hosts;
+  if (F.Inputs.size() <= kMaxListedInputs) {
+    Info.Inputs = F.Inputs;
+  } else {
+    std::map<std::string, uint64_t> PerDir;
+    for (const std::string &K : F.Inputs)
+      ++PerDir[llvm::StringRef(K).rsplit('/').first.str() + "/"];
+    Info.Inputs.clear();
+    for (const auto &[Dir, N] : PerDir)
+      Info.Inputs.push_back(Dir + " (" + std::to_string(N) + " windows)");
+  }
+  Info.WindowStart = F.FirstStart;
+  Info.WindowEnd = F.LastStart;
+  Info.Samples = F.Samples;
+  Info.Quality["windows"] = double(F.Windows);
+}
+
+WindowFigures windowFiguresOf(const Profile &P) {
+  WindowFigures F;
+  std::set<std::string> Ids, Hosts;
+  // The builds of the service: its executables (as refresh records the main
+  // binaries it used), not the libraries and kernel they ran with.
+  for (const BinaryProfile &B : P.Binaries)
+    if (!B.BuildId.empty() && !B.IsKernel && !isSharedLibrary(B))
+      Ids.insert(B.BuildId);
+  if (const BinaryProfile *M = mainBinary(P); Ids.empty() && M && !M->BuildId.empty())
+    Ids.insert(M->BuildId);
+  auto label = [&](llvm::StringRef K) -> llvm::StringRef {
+    auto It = P.Meta.Labels.find(K.str());
+    return It == P.Meta.Labels.end() ? llvm::StringRef() : llvm::StringRef(It->second);
+  };
+  llvm::SmallVector<llvm::StringRef, 8> Hs;
+  label("host").split(Hs, ',', -1, false);
+  for (llvm::StringRef X : Hs)
+    Hosts.insert(X.trim().str());
+  // A `host` label names the hosts (collect and push set it, a merge joins
+  // them); the recordings' own host names count only without one.
+  for (const Provenance &Pv : P.Meta.Inputs) {
+    if (Hs.empty() && !Pv.Host.empty())
+      Hosts.insert(Pv.Host);
+    F.Inputs.push_back(Pv.Source);
+  }
+  F.BuildIds.assign(Ids.begin(), Ids.end());
+  F.Hosts.assign(Hosts.begin(), Hosts.end());
+  auto num = [&](llvm::StringRef K) {
+    int64_t V = 0;
+    return label(K).trim().getAsInteger(10, V) ? int64_t(0) : V;
+  };
+  F.FirstStart = num("window-start");
+  F.LastStart = num("window-end");
+  if (!F.FirstStart && !F.LastStart)
+    F.FirstStart = F.LastStart = num("start");
+  F.Samples = P.Meta.TotalSamples;
+  int64_t W = num("window-count");
+  F.Windows = W > 0 ? uint64_t(W) : std::max<uint64_t>(1, P.Meta.Inputs.size());
+  return F;
+}
 
 llvm::Expected<std::string> publishVersion(Store &S, VersionInfo Info,
                                            const std::map<std::string, std::string> &Forms) {
@@ -31,34 +92,49 @@ llvm::Expected<std::string> publishVersion(Store &S, VersionInfo Info,
       return std::move(E);
   }
   // Published before (same bytes, same version): keep the forms stored then
-  // and its first creation time, so publishing again never loses a form.
+  // and its first creation time, so publishing again never loses a form. The
+  // .json is written by compare-and-swap against what was read, so a
+  // publisher that wrote it meanwhile (with another form) is merged, not
+  // overwritten: on a lost swap, read and merge again.
   std::string JsonKey = versionKey(Info.Service, Info.Version, "json");
-  llvm::Expected<std::optional<ObjectInfo>> Had = S.head(JsonKey);
-  if (!Had)
-    return Had.takeError();
-  if (*Had) {
-    llvm::Expected<std::string> Text = getObject(S, JsonKey, 1 << 20);
-    if (!Text)
-      return Text.takeError();
-    llvm::Expected<VersionInfo> Old = parseVersionInfo(*Text, S.objectUrl(JsonKey));
-    if (!Old)
-      return addContext(Old.takeError(), "publishing again over a damaged version description");
-    for (const auto &[Form, Sha] : Old->FormSha256)
-      if (!Info.FormSha256.count(Form)) {
-        Info.Forms.push_back(Form);
-        Info.FormSha256[Form] = Sha;
-      }
-    llvm::sort(Info.Forms);
-    Info.Created = Old->Created;
-    if (Info.Parent.empty())
-      Info.Parent = Old->Parent;
+  const VersionInfo Mine = Info;
+  constexpr unsigned kTries = 8;
+  for (unsigned Try = 0; Try < kTries; ++Try) {
+    Info = Mine;
+    llvm::Expected<std::optional<ObjectInfo>> Had = S.head(JsonKey);
+    if (!Had)
+      return Had.takeError();
+    std::string ETag;
+    if (*Had) {
+      ETag = (*Had)->ETag;
+      llvm::Expected<std::string> Text = getObject(S, JsonKey, 1 << 20);
+      if (!Text)
+        return Text.takeError();
+      llvm::Expected<VersionInfo> Old = parseVersionInfo(*Text, S.objectUrl(JsonKey));
+      if (!Old)
+        return addContext(Old.takeError(), "publishing again over a damaged version description");
+      for (const auto &[Form, Sha] : Old->FormSha256)
+        if (!Info.FormSha256.count(Form)) {
+          Info.Forms.push_back(Form);
+          Info.FormSha256[Form] = Sha;
+        }
+      llvm::sort(Info.Forms);
+      Info.Created = Old->Created;
+      if (Info.Parent.empty())
+        Info.Parent = Old->Parent;
+    }
+    if (Info.Created.empty())
+      Info.Created = utcTime(int64_t(std::time(nullptr)));
+    llvm::Expected<bool> Put = S.putIf(JsonKey, renderVersionInfo(Info), ETag);
+    if (!Put)
+      return Put.takeError();
+    if (*Put)
+      return Info.Version;
   }
-  if (Info.Created.empty())
-    Info.Created = utcTime(int64_t(std::time(nullptr)));
-  if (llvm::Error E =
-          S.put(versionKey(Info.Service, Info.Version, "json"), renderVersionInfo(Info)))
-    return std::move(E);
-  return Info.Version;
+  return makeKindError(ErrorKind::Resource,
+                       "{0}: {1} was rewritten by other publishers {2} times while this one "
+                       "wrote it; the forms are stored: publish again",
+                       S.url(), JsonKey, kTries);
 }
 
 llvm::Expected<ChannelState> readChannel(Store &S, llvm::StringRef Service, llvm::StringRef Name) {

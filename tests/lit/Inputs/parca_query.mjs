@@ -6,6 +6,8 @@
 // status code and message of an error.
 //
 // Usage: node parca_query.mjs NPM_PREFIX PORT QUERY OUT [BEARER_TOKEN]
+// The time range is the last hour, or PARCA_QUERY_START_MS..PARCA_QUERY_END_MS
+// (milliseconds since 1970) when set.
 //
 // @parca/client ships ES modules whose relative imports have no file
 // extension (they are meant for bundlers); a resolve hook adds ".js".
@@ -31,14 +33,16 @@ const { GrpcWebFetchTransport } = await mod('@protobuf-ts/grpcweb-transport/buil
 const transport = new GrpcWebFetchTransport({ baseUrl: `http://127.0.0.1:${port}`, format: 'binary' });
 const client = new parca.QueryServiceClient(transport);
 const now = Date.now();
+const startMs = Number(process.env.PARCA_QUERY_START_MS ?? now - 3600 * 1000);
+const endMs = Number(process.env.PARCA_QUERY_END_MS ?? now);
 const meta = token ? { authorization: `Bearer ${token}` } : {};
 try {
   const { response } = await client.query(parca.QueryRequest.create({
     mode: parca.QueryRequest_Mode.MERGE,
     options: { oneofKind: 'merge', merge: {
       query,
-      start: parca.Timestamp.fromDate(new Date(now - 3600 * 1000)),
-      end: parca.Timestamp.fromDate(new Date(now)) } },
+      start: parca.Timestamp.fromDate(new Date(startMs)),
+      end: parca.Timestamp.fromDate(new Date(endMs)) } },
     reportType: parca.QueryRequest_ReportType.PPROF,
   }), { meta });
   if (response.report.oneofKind !== 'pprof') throw new Error(`report ${response.report.oneofKind}`);

@@ -24,12 +24,14 @@ query parses (`name:type:unit:period_type:period_unit[:delta]{k="v",...}`,
 else invalid_argument), the time range is ordered; bearer auth (--bearer:
 unauthenticated). A query that matches no series gives NotFound, as Parca's
 merge of nothing does. Fault injection: --fail-first N (unavailable).
+--dump-requests DIR keeps each request message (unframed) for
+parca_request_check.py to compare clients' requests.
 
 The profile served is a pprof file (--profile, gzipped or not, written by npm
 pprof-format); its labels are {comm=--comm}. Prints its port once listening.
 
 Usage: parca_server.py --profile P.pb[.gz] [--profile-type T] [--comm NAME]
-         [--bearer TOKEN] [--port N] [--fail-first N]
+         [--bearer TOKEN] [--port N] [--fail-first N] [--dump-requests DIR]
 """
 import argparse
 import gzip
@@ -188,6 +190,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 msg = body
             else:
                 return self.answer(415, "text/plain", b"", [("Accept-Post", "application/proto")])
+            if self.server.cfg.dump_requests:
+                with self.server.lock:
+                    self.server.dumped += 1
+                    name = f"{self.server.cfg.dump_requests}/request-{self.server.dumped}.pb"
+                with open(name, "wb") as f:
+                    f.write(msg)
             reply = self.query(msg)
         except Error as e:
             if grpc_web:
@@ -263,6 +271,8 @@ def main():
     ap.add_argument("--bearer")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--dump-requests", metavar="DIR",
+                    help="write each QueryRequest message to DIR/request-N.pb")
     cfg = ap.parse_args()
     cfg.labels = {"comm": cfg.comm}
     data = open(cfg.profile, "rb").read()
@@ -270,6 +280,7 @@ def main():
         data = gzip.decompress(data)
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", cfg.port), Handler)
     srv.cfg, srv.profile, srv.requests, srv.lock = cfg, data, 0, threading.Lock()
+    srv.dumped = 0
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
 

@@ -1,13 +1,21 @@
 """A protocol-faithful test server for Grafana Pyroscope's query API.
 
-Serves `querier.v1.QuerierService/SelectMergeProfile` over the Connect
-protocol (unary, HTTP/1.1 POST, `application/proto`), written from Pyroscope's
-public API definition (api/querier/v1/querier.proto):
+Serves `querier.v1.QuerierService/SelectMergeProfile` and
+`SelectMergeStacktraces` over the Connect protocol (unary, HTTP/1.1 POST,
+`application/proto`), written from Pyroscope's public API definition
+(api/querier/v1/querier.proto) and its tree encoding (pkg/model/tree.go):
 
   SelectMergeProfileRequest { string profile_typeID = 1; string label_selector = 2;
                               int64 start = 3; int64 end = 4;  // ms since the epoch
                               optional int64 max_nodes = 5; ... }
   response: google.v1.Profile (pprof's profile.proto, same field numbers)
+  SelectMergeStacktracesRequest { the same 1-5; ProfileFormat format = 6; ... }
+                                  // PROFILE_FORMAT_TREE = 2 (only that one here)
+  SelectMergeStacktracesResponse { FlameGraph flamegraph = 1; bytes tree = 2; }
+
+--old-server answers SelectMergeProfile as a server without it does (a
+plain-text 404 from the router); --log FILE appends each request's path;
+--tree-fault truncated|children damages the tree bytes.
 
 What a client meets on a real server, and this one does too:
 - tenant header `X-Scope-OrgID` (required with --tenant: missing is 401
@@ -31,7 +39,8 @@ port on stdout once listening (--port 0 picks a free loopback port).
 
 Usage: pyroscope_server.py --profile P.pb[.gz] [--service NAME] [--tenant ID]
          [--basic USER:PASS | --bearer TOKEN] [--port N] [--max-range-ms N]
-         [--fail-first N] [--delay S] [--truncate]
+         [--fail-first N] [--delay S] [--truncate] [--old-server] [--log FILE]
+         [--tree-fault truncated|children]
 """
 import argparse
 import base64
@@ -44,6 +53,8 @@ import threading
 import time
 
 METHOD = "/querier.v1.QuerierService/SelectMergeProfile"
+STACKTRACES = "/querier.v1.QuerierService/SelectMergeStacktraces"
+PROFILE_FORMAT_TREE = 2
 
 # Connect error codes and their HTTP statuses (connectrpc.com protocol spec).
 STATUS = {"invalid_argument": 400, "unauthenticated": 401, "permission_denied": 403,
@@ -66,8 +77,9 @@ def varint(buf, i):
 
 
 def decode_request(body):
-    """SelectMergeProfileRequest fields 1-5 from protobuf bytes."""
-    out = {"profile_typeID": "", "label_selector": "", "start": 0, "end": 0}
+    """SelectMergeProfileRequest fields 1-5 (SelectMergeStacktracesRequest:
+    also 6, format) from protobuf bytes."""
+    out = {"profile_typeID": "", "label_selector": "", "start": 0, "end": 0, "format": 0}
     i = 0
     while i < len(body):
         tag, i = varint(body, i)
@@ -76,8 +88,8 @@ def decode_request(body):
             v, i = varint(body, i)
             if v >= 1 << 63:
                 v -= 1 << 64  # int64
-            if field in (3, 4, 5):
-                out[{3: "start", 4: "end", 5: "max_nodes"}[field]] = v
+            if field in (3, 4, 5, 6):
+                out[{3: "start", 4: "end", 5: "max_nodes", 6: "format"}[field]] = v
         elif wire == 2:
             n, i = varint(body, i)
             if i + n > len(body):
@@ -95,6 +107,110 @@ def decode_request(body):
     if i != len(body):
         raise ValueError("truncated message")
     return out
+
+
+def message_fields(buf):
+    """(field, wire type, value) of a protobuf message; value is an int or bytes."""
+    i = 0
+    while i < len(buf):
+        tag, i = varint(buf, i)
+        field, wire = tag >> 3, tag & 7
+        if wire == 0:
+            v, i = varint(buf, i)
+        elif wire == 2:
+            n, i = varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        elif wire == 1:
+            v, i = int.from_bytes(buf[i:i + 8], "little"), i + 8
+        elif wire == 5:
+            v, i = int.from_bytes(buf[i:i + 4], "little"), i + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        yield field, wire, v
+
+
+def ints(wire, v):
+    """A repeated integer field's element(s): packed (bytes) or not."""
+    if wire == 0:
+        return [v]
+    out, i = [], 0
+    while i < len(v):
+        x, i = varint(v, i)
+        out.append(x - (1 << 64) if x >= 1 << 63 else x)
+    return out
+
+
+def function_tree(pprof, sample_type):
+    """Pyroscope's FunctionNameTree of a pprof (pkg/model/tree.go), as
+    SelectMergeStacktraces builds it: stacks root first by function name (a
+    location's inline lines innermost first, so reversed), values of the
+    sample type `type:unit` (else the first), merged by path."""
+    strings, types, samples, locs, funcs = [], [], [], {}, {}
+    for f, w, v in message_fields(pprof):
+        if f == 6:
+            strings.append(v.decode("utf-8"))
+        elif f == 1:
+            vt = dict((ff, vv) for ff, _, vv in message_fields(v))
+            types.append((vt.get(1, 0), vt.get(2, 0)))
+        elif f == 2:
+            ids, vals = [], []
+            for ff, ww, vv in message_fields(v):
+                if ff == 1:
+                    ids += ints(ww, vv)
+                elif ff == 2:
+                    vals += ints(ww, vv)
+            samples.append((ids, vals))
+        elif f == 4:
+            lid, lines = 0, []
+            for ff, _, vv in message_fields(v):
+                if ff == 1:
+                    lid = vv
+                elif ff == 4:
+                    lines.append(dict((a, b) for a, _, b in message_fields(vv)).get(1, 0))
+            locs[lid] = lines
+        elif f == 5:
+            fd = dict((ff, vv) for ff, _, vv in message_fields(v))
+            funcs[fd.get(1, 0)] = fd.get(2, 0)
+    idx = 0
+    for k, (t, u) in enumerate(types):
+        if f"{strings[t]}:{strings[u]}" == sample_type:
+            idx = k
+    root = {}  # name -> [self, children]
+    for ids, vals in samples:
+        names = [strings[funcs[fn]] for lid in ids for fn in locs.get(lid, []) if fn in funcs]
+        if not names or idx >= len(vals) or vals[idx] <= 0:
+            continue
+        node = None
+        level = root
+        for name in reversed(names):
+            node = level.setdefault(name, [0, {}])
+            level = node[1]
+        node[0] += vals[idx]
+    return root
+
+
+def enc_varint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def tree_bytes(root):
+    """The tree in Pyroscope's marshalled form: depth first from a nameless
+    virtual root, each node varint(len(name)) name varint(self)
+    varint(number of children)."""
+    out = bytearray()
+    stack = [("", [0, root])]
+    while stack:
+        name, (self_, kids) = stack.pop()
+        raw = name.encode("utf-8")
+        out += enc_varint(len(raw)) + raw + enc_varint(self_) + enc_varint(len(kids))
+        stack.extend(sorted(kids.items()))
+    return bytes(out)
 
 
 def parse_selector(sel):
@@ -147,7 +263,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.requests += 1
             n = self.server.requests
-        if self.path != METHOD:
+        if cfg.log:
+            with self.server.lock, open(cfg.log, "a") as f:
+                f.write(self.path + "\n")
+        if self.path == METHOD and cfg.old_server:
+            # An older server: no such route (connect-go's mux answers a
+            # plain-text 404 for a procedure it does not serve).
+            self.send_response(404)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", "19")
+            self.end_headers()
+            self.wfile.write(b"404 page not found\n")
+            return
+        if self.path not in (METHOD, STACKTRACES):
             return self.error("not_found", f"unknown method {self.path}")
         if cfg.delay:
             time.sleep(cfg.delay)
@@ -192,8 +320,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         match = (req["profile_typeID"] == cfg.profile_type and
                  all(cfg.labels.get(k) == v for k, v in sel.items()) and
                  (not cfg.tenant or tenant == cfg.tenant))
-        # An empty google.v1.Profile: string_table [""] only.
-        out = self.server.profile if match else b"\x32\x00"
+        if self.path == STACKTRACES:
+            if req["format"] != PROFILE_FORMAT_TREE:
+                return self.error("unimplemented", "only the tree format is served here")
+            stype = ":".join(req["profile_typeID"].split(":")[1:3])
+            tree = tree_bytes(function_tree(self.server.profile, stype)) if match else b""
+            if cfg.tree_fault == "truncated":
+                tree = tree[:-3]
+            elif cfg.tree_fault == "children":  # a root claiming 2^40 children
+                tree = b"\x00\x00" + enc_varint(1 << 40) + tree[3:]
+            # SelectMergeStacktracesResponse { bytes tree = 2; }
+            out = (b"\x12" + enc_varint(len(tree)) + tree) if tree else b""
+        else:
+            # An empty google.v1.Profile: string_table [""] only.
+            out = self.server.profile if match else b"\x32\x00"
         gz = "gzip" in self.headers.get("Accept-Encoding", "")
         if gz:
             out = gzip.compress(out, mtime=0)
@@ -222,6 +362,11 @@ def main():
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--truncate", action="store_true")
+    ap.add_argument("--old-server", action="store_true",
+                    help="no SelectMergeProfile (a 404), SelectMergeStacktraces only")
+    ap.add_argument("--log", help="append the path of each request to this file")
+    ap.add_argument("--tree-fault", choices=["truncated", "children"],
+                    help="serve damaged tree bytes")
     cfg = ap.parse_args()
     cfg.labels = {"service_name": cfg.service}
     data = open(cfg.profile, "rb").read()

@@ -8,6 +8,7 @@ sha256, as S3 does; a bad signature is a 403. `fault` switches it to the
 failures the tests need (see FakeS3.Handler).
 """
 import hashlib
+import http.client
 import http.server
 import os
 import shutil
@@ -62,14 +63,14 @@ def npm_bin(name):
 class S3rver:
     """npm s3rver on a free loopback port, in a temporary folder."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_args=()):
         self.dir = os.path.join(workdir, "s3rver-data")
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         self.port = free_port()
         self.proc = subprocess.Popen(
             [npm_bin("s3rver"), "-d", self.dir, "--address", "127.0.0.1", "--port",
-             str(self.port), "--silent"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+             str(self.port), "--silent", *extra_args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -185,12 +186,16 @@ class FakeS3:
                 if "/" not in path and self.command == "GET" and q.get("list-type") == "2":
                     return self.list(path, q)
                 if self.command == "PUT":
-                    cur = owner.objects.get(path)
-                    etag = '"' + hashlib.md5(cur).hexdigest() + '"' if cur is not None else None
-                    im, inm = self.headers.get("If-Match"), self.headers.get("If-None-Match")
-                    if (im is not None and im != etag) or (inm == "*" and cur is not None):
+                    # Compare and write under one lock: atomic, as S3's conditional PUT is.
+                    with owner.lock:
+                        cur = owner.objects.get(path)
+                        etag = '"' + hashlib.md5(cur).hexdigest() + '"' if cur is not None else None
+                        im, inm = self.headers.get("If-Match"), self.headers.get("If-None-Match")
+                        failed = (im is not None and im != etag) or (inm == "*" and cur is not None)
+                        if not failed:
+                            owner.objects[path] = body
+                    if failed:
                         return self.error(412, "PreconditionFailed", "precondition failed")
-                    owner.objects[path] = body
                     return self.reply(200, b"", [("ETag", '"' + hashlib.md5(body).hexdigest() + '"')])
                 if self.command in ("GET", "HEAD"):
                     data = owner.objects.get(path)
@@ -275,6 +280,76 @@ class FakeS3:
         with self.lock:
             self.fault, self.fault_count = fault, count
         self.requests.clear()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.stop()
+
+
+class LoopbackProxy:
+    """A forward HTTP proxy on a free loopback port that sends every request,
+    whatever host its URL names, to 127.0.0.1:target_port with the request's
+    own Host header: how a test reaches `<bucket>.s3.localhost` (virtual-hosted
+    addressing) without DNS. Clients find it through `http_proxy` (libcurl,
+    botocore). `seen` lists (client, method, Host, origin-form path)."""
+
+    HOP = {"proxy-connection", "connection", "keep-alive", "expect", "proxy-authorization",
+           "transfer-encoding", "te", "upgrade"}
+
+    def __init__(self, target_port):
+        self.seen = []
+        self.port = free_port()
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def relay(self):
+                u = urllib.parse.urlsplit(self.path)
+                path = (u.path or "/") + ("?" + u.query if u.query else "")
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                owner.seen.append((self.headers.get("User-Agent", ""), self.command,
+                                   self.headers.get("Host", ""), path))
+                up = http.client.HTTPConnection("127.0.0.1", target_port, timeout=60)
+                up.putrequest(self.command, path, skip_host=True, skip_accept_encoding=True)
+                for k, v in self.headers.items():
+                    if k.lower() not in owner.HOP:
+                        up.putheader(k, v)
+                up.endheaders(body)
+                r = up.getresponse()
+                data = r.read()
+                up.close()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in owner.HOP and k.lower() != "content-length":
+                        self.send_header(k, v)
+                if self.command == "HEAD":
+                    self.send_header("Content-Length", r.getheader("Content-Length", "0"))
+                else:
+                    self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = relay
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
         self.server.shutdown()
