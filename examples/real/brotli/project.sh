@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by loop.sh, which reads the PROJECT_* variables
 # brotli/project.sh: loop.sh's settings for brotli (sourced by loop.sh; the
 # interface is described there). Training input: brotli's c/ (the library
 # and program sources, a tar); evaluation input: its other files (docs,

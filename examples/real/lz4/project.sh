@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by loop.sh, which reads the PROJECT_* variables
 # lz4/project.sh: loop.sh's settings for lz4 (sourced by loop.sh; the
 # interface is described there). Training input: lz4's lib/ and programs/
 # (a tar); evaluation input: its other files (doc, tests, examples, debian,
