@@ -3,7 +3,8 @@
 # into DEST/NAME (a folder of the build tree; never committed). Enables
 # deb-src in apt's sources when missing (`Types: deb` -> `Types: deb deb-src`
 # in /etc/apt/sources.list.d/debian.sources), runs apt-get update, then
-# `apt-get source`. Idempotent: an unpacked DEST/NAME is kept. Prints the
+# `apt-get source` (falling back to the release's version, NAME/<codename>,
+# when the newest one cannot be fetched). Idempotent: an unpacked DEST/NAME is kept. Prints the
 # source folder.
 set -euo pipefail
 name=${1:?usage: fetch.sh NAME DEST}
@@ -28,7 +29,15 @@ command -v dpkg-source >/dev/null || $sudo apt-get install -y -qq dpkg-dev >&2
 work=$dest/.apt-source-$name
 rm -rf "$work"
 mkdir -p "$work"
-(cd "$work" && apt-get source -qq "$name" >&2)
+# A mirror without the security archive (404 on debian-security) still has
+# the release's own version: then take NAME/<codename>.
+if ! (cd "$work" && apt-get source -qq "$name" >&2); then
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  [ -n "$codename" ] || { echo "fetch.sh: apt-get source $name failed" >&2; exit 1; }
+  echo "fetch.sh: apt-get source $name failed; trying $name/$codename" >&2
+  rm -rf "$work" && mkdir -p "$work"
+  (cd "$work" && apt-get source -qq "$name/$codename" >&2)
+fi
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1)
 [ -n "$src" ] || { echo "fetch.sh: apt-get source $name unpacked nothing in $work" >&2; exit 1; }
 rm -rf "${dest:?}/$name"

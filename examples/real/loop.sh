@@ -1,119 +1,224 @@
 #!/usr/bin/env bash
-# loop.sh: the sample-PGO loop on a real third-party project (lz4 from
-# Debian's source package), in one command, against instrumented PGO:
-#  1. fetch lz4's source (fetch.sh), build pgoctl's `pgoctl` target;
-#  2. build the plain (recording) build: examples/real/lz4 with PROFILE "";
-#  3. record its training load (lz4/train.sh: `lz4 -1` and `lz4 -d` of a
-#     training input, REAL_TRAIN_RUNS times) with `perf record -e cpu-clock
-#     -g` (IP samples with call chains; -N: no ~/.debug build-id cache);
-#  4. pgoctl import, convert --to profdata, lock; the SAMPLE build;
-#  5. the instrumented build: lz4-train (instrumented lz4 and liblz4) on the
-#     same training input, lz4-train-profdata, the INSTRUMENTED build;
-#  6. callgrind instruction counts of each build compressing (lz4 -1) and
-#     decompressing an input disjoint from the training one (on copies
-#     without debug info), outputs checked equal across builds; the table
-#     goes to $work/results.txt.
-# Training input: lz4's lib/ and programs/ (a tar); evaluation input: its
-# other files (doc, tests, examples, debian, ...), so no file is in both.
+# loop.sh [PROJECT]: the sample-PGO loop on a real third-party project from
+# Debian's source packages (PROJECT: lz4, the default, or brotli; a folder
+# beside this script), in one command, against instrumented PGO:
+#  1. fetch the project's source (fetch.sh), build pgoctl's `pgoctl` target;
+#  2. build the plain (recording) build: examples/real/PROJECT with no profile;
+#  3. record its training load (PROJECT/train.sh, REAL_TRAIN_RUNS times) with
+#     `perf record -e cpu-clock -g` (IP samples with call chains; -N: no
+#     ~/.debug build-id cache);
+#  4. pgoctl import, convert --to profdata, lock; the SAMPLE build (steps 3
+#     and 4 once per recording, REAL_RECORDINGS);
+#  5. the instrumented build: the program's and libraries' training copies
+#     (pgo_training_target) on the same training input, merged, the
+#     INSTRUMENTED build;
+#  6. callgrind (instructions, simulated I1 misses, taken jumps: cgstats.py)
+#     of each build running each benchmark on an input disjoint from the
+#     training one (on copies without debug info), outputs checked equal
+#     across builds; the Ir table and each sample build's share of
+#     instrumented PGO's gain go to $work/results.txt, all counts to
+#     $work/stats.tsv;
+#  7. REAL_BOLT=1: BOLT of the median sample build (median of its Ir summed
+#     over the benchmarks, relative to plain): a recording of that build's
+#     training load, pgoctl convert --to fdata --infer-edges, the module's
+#     BOLT step (pgo_bolt.cmake, PGO_DEFAULT_BOLT_FLAGS), measured as `bolt`;
+#  8. REAL_PAIRS=N: wall time of each build against plain, N pairs of runs
+#     alternating plain and the build (REAL_PAIR_REPS runs of the benchmark
+#     each), the median of the per-pair ratio to $work/time.tsv (reported,
+#     never asserted: the machine is shared).
+# PROJECT/project.sh (sourced) sets PROJECT_PACKAGE (the Debian source
+# package), PROJECT_PROGRAM (its path in a build folder),
+# PROJECT_TRAIN_TARGET (pgo_training_target of the program, built into the
+# build folder's root; `<it>-profdata` merges), PROJECT_TRAIN_DIRS (the
+# training copies' pgo-training/ folders), PROJECT_TRAIN_RUNS (the default of
+# REAL_TRAIN_RUNS), PROJECT_BENCHES, and the functions project_cmake_args SRC
+# SAMPLE INSTR (sets the array cmake_args), project_inputs SRC INPUTS
+# (training and evaluation inputs), project_prepare PROGRAM INPUTS (inputs
+# made by the plain build), project_train PROGRAM INPUTS TMP RUNS, and
+# project_bench NAME PROGRAM INPUTS OUT (sets the array cmd, and expect: the
+# file OUT must equal, "" for the plain build's OUT).
 # Env: PGOCTL_BUILD_DIR (default ./build), REAL_WORK (default
-# $PGOCTL_BUILD_DIR/real-lz4), REAL_TRAIN_RUNS (default 200),
-# REAL_RECORDINGS (independent recordings -> SAMPLE builds, default 1),
-# REAL_FREQ (perf -F, default 10000), REAL_PGOCTL (a built pgoctl: then
-# PGOCTL_BUILD_DIR is not built), REAL_SRC (fetch.sh's destination, default
-# $REAL_WORK/src: a shared one saves fetching again).
+# $PGOCTL_BUILD_DIR/real-PROJECT), REAL_TRAIN_RUNS, REAL_RECORDINGS
+# (independent recordings -> SAMPLE builds, default 1), REAL_FREQ (perf -F,
+# default 10000), REAL_PGOCTL (a built pgoctl: then PGOCTL_BUILD_DIR is not
+# built), REAL_SRC (fetch.sh's destination, default $REAL_WORK/src: a shared
+# one saves fetching again), REAL_BOLT (0/1), REAL_PAIRS (default 0),
+# REAL_PAIR_REPS (default 3).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+project=${1:-lz4}
+case $project in
+  */* | .* | "") echo "loop.sh: bad project name '$project'" >&2; exit 2 ;;
+esac
+[ -f "$here/$project/project.sh" ] ||
+  { echo "loop.sh: no project '$project' (no $here/$project/project.sh)" >&2; exit 2; }
+PROJECT_DIR=$here/$project
+# shellcheck source=lz4/project.sh
+source "$PROJECT_DIR/project.sh"
 build=${PGOCTL_BUILD_DIR:-$root/build}
-work=${REAL_WORK:-$build/real-lz4}
-runs=${REAL_TRAIN_RUNS:-200}
+work=${REAL_WORK:-$build/real-$project}
+runs=${REAL_TRAIN_RUNS:-$PROJECT_TRAIN_RUNS}
 recs=${REAL_RECORDINGS:-1}
 freq=${REAL_FREQ:-10000}
 pgoctl=${REAL_PGOCTL:-$build/cli/pgoctl}
+pairs=${REAL_PAIRS:-0}
+reps=${REAL_PAIR_REPS:-3}
+llvm=/usr/lib/llvm-22/bin
 mkdir -p "$work/profiles" "$work/inputs"
+work=$(cd "$work" && pwd)
+inputs=$work/inputs
 log=$work/loop.log
 : >"$log"
 
-echo "== 1. fetch lz4 (Debian source package) and build pgoctl"
-src=$(bash "$here/fetch.sh" lz4 "${REAL_SRC:-$work/src}")
+echo "== 1. fetch $PROJECT_PACKAGE (Debian source package) and build pgoctl"
+src=$(bash "$here/fetch.sh" "$PROJECT_PACKAGE" "${REAL_SRC:-$work/src}")
 [ -n "${REAL_PGOCTL:-}" ] || cmake --build "$build" --target pgoctl >>"$log" 2>&1
-train=$work/inputs/train.tar
-evalin=$work/inputs/eval.tar
-tar -C "$src" -cf "$train" --sort=name --mtime=@0 --owner=0 --group=0 lib programs
-tar -C "$src" -cf "$evalin" --sort=name --mtime=@0 --owner=0 --group=0 \
-  --exclude=./lib --exclude=./programs --exclude=./.fetched .
+project_inputs "$src" "$inputs"
 
-lz4_build() {  # <dir> <cmake -D args...>
-  local dir=$1
-  shift
-  cmake -S "$here/lz4" -B "$work/$dir" -G Ninja -DCMAKE_C_COMPILER=clang-22 \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLZ4_SRC="$src" -DPGO_PGOCTL="$pgoctl" "$@" >"$work/$dir.configure.log" 2>&1 ||
+project_build() {  # <dir> <sample> <instr>
+  local dir=$1 cmake_args
+  project_cmake_args "$src" "$2" "$3"
+  cmake -S "$PROJECT_DIR" -B "$work/$dir" -G Ninja -DCMAKE_C_COMPILER=clang-22 \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGO_PGOCTL="$pgoctl" "${cmake_args[@]}" >"$work/$dir.configure.log" 2>&1 ||
     { cat "$work/$dir.configure.log"; exit 1; }
   sed -n '/pgo_target summary/,/^-- Configuring/p' "$work/$dir.configure.log" | grep -v Configuring | sed 's/^/   /'
   cmake --build "$work/$dir" >"$work/$dir.build.log" 2>&1 || { tail -40 "$work/$dir.build.log"; exit 1; }
 }
 
+record() {  # <program> <perf.data>: the training load under perf record
+  perf record -q -N -e cpu-clock -F "$freq" -g -o "$2" -- \
+    bash -c 'PROJECT_DIR=$1 && source "$1/project.sh" && shift && project_train "$@"' train "$PROJECT_DIR" \
+    "$1" "$inputs" "$work/train.tmp" "$runs" >>"$log" 2>&1 ||
+    { echo "perf record failed (see $log; kernel.perf_event_paranoid <= 1, or root?)" >&2; exit 1; }
+}
+
 echo "== 2. plain build (the one that gets recorded)"
-lz4_build plain -DLZ4_SAMPLE_PROFILE= -DLZ4_INSTR_PROFILE=
+project_build plain "" ""
+project_prepare "$work/plain/$PROJECT_PROGRAM" "$inputs"
 
 builds=(plain)
 for r in $(seq 1 "$recs"); do
-  echo "== 3. record the plain lz4 compressing and decompressing the training input $runs times (recording $r)"
-  perf record -q -N -e cpu-clock -F "$freq" -g -o "$work/rec$r.data" -- \
-    bash "$here/lz4/train.sh" "$work/plain/lz4/lz4" "$train" "$work/train.tmp" "$runs" >>"$log" 2>&1 ||
-    { echo "perf record failed (see $log; kernel.perf_event_paranoid <= 1, or root?)" >&2; exit 1; }
+  echo "== 3. record the plain $project running its training load $runs times (recording $r)"
+  record "$work/plain/$PROJECT_PROGRAM" "$work/rec$r.data"
   echo "== 4. pgoctl import, convert, lock; SAMPLE build sample$r"
-  "$pgoctl" import "$work/rec$r.data" -o "$work/rec$r.pgoprof" --binary "$work/plain/lz4/lz4" \
-    --label project=lz4 --label "build=plain" 2>>"$log"
-  "$pgoctl" convert "$work/rec$r.pgoprof" --binary "$work/plain/lz4/lz4" --to profdata \
-    -o "$work/profiles/lz4-$r.profdata" 2>&1 | sed 's/^/   /'
-  "$pgoctl" lock "$work/profiles/lz4-$r.profdata" --kind profdata --version "lz4-rec$r" \
-    -o "$work/profiles/lz4-$r.pgolock" >>"$log" 2>&1
-  lz4_build "sample$r" -DLZ4_SAMPLE_PROFILE="$work/profiles/lz4-$r.pgolock" -DLZ4_INSTR_PROFILE=
+  "$pgoctl" import "$work/rec$r.data" -o "$work/rec$r.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
+    --label "project=$project" --label "build=plain" 2>>"$log"
+  "$pgoctl" convert "$work/rec$r.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
+    -o "$work/profiles/$project-$r.profdata" 2>&1 | sed 's/^/   /'
+  "$pgoctl" lock "$work/profiles/$project-$r.profdata" --kind profdata --version "$project-rec$r" \
+    -o "$work/profiles/$project-$r.pgolock" >>"$log" 2>&1
+  project_build "sample$r" "$work/profiles/$project-$r.pgolock" ""
   builds+=("sample$r")
 done
 
-echo "== 5. instrumented PGO: lz4-train on the training input, merge, INSTRUMENTED build"
-cmake --build "$work/plain" --target lz4-train >>"$log" 2>&1
-rm -rf "$work/plain/pgo-training/lz4-train" "$work/plain/pgo-training/lz4_static-train"
-mkdir -p "$work/plain/pgo-training/lz4-train" "$work/plain/pgo-training/lz4_static-train"
-bash "$here/lz4/train.sh" "$work/plain/lz4-train" "$train" "$work/train.tmp" "$runs" >>"$log" 2>&1
-cmake --build "$work/plain" --target lz4-train-profdata >>"$log" 2>&1
-cp "$work/plain/pgo-training/lz4-train.profdata" "$work/profiles/lz4-instr.profdata"
-lz4_build instr -DLZ4_SAMPLE_PROFILE= -DLZ4_INSTR_PROFILE="$work/profiles/lz4-instr.profdata"
+echo "== 5. instrumented PGO: $PROJECT_TRAIN_TARGET on the training input, merge, INSTRUMENTED build"
+cmake --build "$work/plain" --target "$PROJECT_TRAIN_TARGET" >>"$log" 2>&1
+for d in "${PROJECT_TRAIN_DIRS[@]}"; do
+  rm -rf "${work:?}/plain/pgo-training/$d"
+  mkdir -p "$work/plain/pgo-training/$d"
+done
+project_train "$work/plain/$PROJECT_TRAIN_TARGET" "$inputs" "$work/train.tmp" "$runs" >>"$log" 2>&1
+cmake --build "$work/plain" --target "$PROJECT_TRAIN_TARGET-profdata" >>"$log" 2>&1
+cp "$work/plain/pgo-training/$PROJECT_TRAIN_TARGET.profdata" "$work/profiles/$project-instr.profdata"
+project_build instr "" "$work/profiles/$project-instr.profdata"
 builds+=(instr)
 
 echo "== 6. callgrind on the evaluation input (disjoint from training)"
-ir() {  # <callgrind out file>: total instructions (Ir)
-  sed -n 's/^totals: \([0-9]*\).*/\1/p; s/^summary: \([0-9]*\).*/\1/p' "$1" | head -1
-}
-res=$work/results.txt
-printf "%-10s %16s %16s\n" build "compress -1 Ir" "decompress Ir" >"$res"
-for b in "${builds[@]}"; do
+stats=$work/stats.tsv
+printf "build\tbenchmark\tIr\tI1mr\tJt\n" >"$stats"
+measure() {  # <build> <program>: callgrind of each benchmark -> stats.tsv
+  local b=$1 bin=$work/$project.$1.nodebug bench cmd expect out
   # Without DWARF: Debian 12's valgrind cannot read clang 22's.
-  bin=$work/lz4.$b.nodebug
-  llvm-objcopy-22 --strip-debug "$work/$b/lz4/lz4" "$bin"
-  valgrind --tool=callgrind --callgrind-out-file="$work/cg.$b.c" "$bin" -1 -f -q "$evalin" "$work/eval.$b.lz4" \
-    >>"$log" 2>&1
-  valgrind --tool=callgrind --callgrind-out-file="$work/cg.$b.d" "$bin" -d -f -q "$work/eval.plain.lz4" \
-    "$work/eval.$b.out" >>"$log" 2>&1
-  cmp "$work/eval.$b.lz4" "$work/eval.plain.lz4" || { echo "$b compresses differently from plain" >&2; exit 1; }
-  cmp "$work/eval.$b.out" "$evalin" || { echo "$b decompresses wrong" >&2; exit 1; }
-  printf "%-10s %16s %16s\n" "$b" "$(ir "$work/cg.$b.c")" "$(ir "$work/cg.$b.d")" >>"$res"
+  "$llvm/llvm-objcopy" --strip-debug "$2" "$bin"
+  for bench in "${PROJECT_BENCHES[@]}"; do
+    out=$work/out.$b.$bench
+    project_bench "$bench" "$bin" "$inputs" "$out"
+    valgrind --tool=callgrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 --LL=8388608,16,64 \
+      --collect-jumps=yes --dump-instr=yes --callgrind-out-file="$work/cg.$b.$bench" "${cmd[@]}" >>"$log" 2>&1
+    [ -n "$expect" ] || expect=$work/out.plain.$bench
+    cmp "$out" "$expect" || { echo "$b: $bench writes other output than $expect" >&2; exit 1; }
+    printf "%s\t%s\t%s\n" "$b" "$bench" "$(python3 "$here/cgstats.py" "$work/cg.$b.$bench" | tr ' ' '\t')" >>"$stats"
+  done
+}
+for b in "${builds[@]}"; do
+  measure "$b" "$work/$b/$PROJECT_PROGRAM"
 done
-# Yield: the share of instrumented PGO's instruction gain sample PGO gets
-# (0 when instrumented PGO gains nothing on that benchmark).
-awk 'NR == 1 { next } { c[$1] = $2; d[$1] = $3; n[NR] = $1 }
+
+if [ "${REAL_BOLT:-0}" = 1 ] && [ "$recs" -ge 1 ]; then
+  # The median sample build by its summed Ir relative to plain.
+  med=$(awk -F'\t' 'NR > 1 && $1 == "plain" { p[$2] = $3 }
+    NR > 1 && $1 ~ /^sample/ { rel[$1] += $3 / p[$2] }
+    END { n = 0; for (b in rel) { n++; s[n] = rel[b] " " b }
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (s[j] + 0 < s[i] + 0) { t = s[i]; s[i] = s[j]; s[j] = t }
+      split(s[int((n + 1) / 2)], m, " "); print m[2] }' "$stats")
+  echo "== 7. BOLT of the median sample build ($med): record it, convert --to fdata --infer-edges, llvm-bolt"
+  record "$work/$med/$PROJECT_PROGRAM" "$work/bolt.data"
+  "$pgoctl" import "$work/bolt.data" -o "$work/bolt.pgoprof" --binary "$work/$med/$PROJECT_PROGRAM" \
+    --label "project=$project" --label "build=$med" 2>>"$log"
+  "$pgoctl" convert "$work/bolt.pgoprof" --binary "$work/$med/$PROJECT_PROGRAM" --to fdata --infer-edges \
+    -o "$work/profiles/$project-bolt.fdata" 2>&1 | sed 's/^/   /'
+  # The module's BOLT step and default flags (its MODE BOLT cannot take a
+  # target of a vendored folder: see PROJECT/CMakeLists.txt).
+  printf '%s\n' 'include("${MOD}/ProfileGuided.cmake")' 'message("${PGO_DEFAULT_BOLT_FLAGS}")' >"$work/bolt-flags.cmake"
+  bolt_flags=$(cmake -DMOD="$root/cmake-modules" -P "$work/bolt-flags.cmake" 2>&1 | tail -1)
+  cmake -DBOLT="$llvm/llvm-bolt" -DINPUT="$work/$med/$PROJECT_PROGRAM" -DOUTPUT="$work/$med/$PROJECT_PROGRAM.bolt" \
+    -DPROFILE="$work/profiles/$project-bolt.fdata" -DFLAGS="$bolt_flags" -P "$root/cmake-modules/pgo_bolt.cmake" |
+    sed 's/^/   /'
+  measure bolt "$work/$med/$PROJECT_PROGRAM.bolt"
+  builds+=(bolt)
+  echo "$med" >"$work/bolt.from"
+fi
+
+res=$work/results.txt
+awk -F'\t' -v benches="${PROJECT_BENCHES[*]}" '
+  NR == 1 { nb = split(benches, bn, " "); next }
+  { ir[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
   END {
-    for (i = 2; i in n; i++) if (n[i] ~ /^sample/) {
-      b = n[i]
-      printf "%-10s compress %+.2f%% (yield %.0f%%), decompress %+.2f%% (yield %.0f%%)\n", b,
-        100 * (c[b] - c["plain"]) / c["plain"],
-        (c["plain"] > c["instr"]) ? 100 * (c["plain"] - c[b]) / (c["plain"] - c["instr"]) : 0,
-        100 * (d[b] - d["plain"]) / d["plain"],
-        (d["plain"] > d["instr"]) ? 100 * (d["plain"] - d[b]) / (d["plain"] - d["instr"]) : 0
+    printf "%-10s", "build"; for (j = 1; j <= nb; j++) printf " %16s", bn[j] " Ir"; printf "\n"
+    for (i = 1; i <= n; i++) { printf "%-10s", order[i]; for (j = 1; j <= nb; j++) printf " %16s", ir[order[i], bn[j]]; printf "\n" }
+    # Yield: the share of instrumented PGO instruction gain a build gets (0
+    # when instrumented PGO gains nothing on that benchmark).
+    for (i = 1; i <= n; i++) {
+      b = order[i]; if (b == "plain") continue
+      printf "%-10s", b
+      for (j = 1; j <= nb; j++) {
+        p = ir["plain", bn[j]]; x = ir["instr", bn[j]]
+        printf " %s %+.2f%%", bn[j], 100 * (ir[b, bn[j]] - p) / p
+        if (b != "instr") printf " (yield %.0f%%)", (p > x) ? 100 * (p - ir[b, bn[j]]) / (p - x) : 0
+        printf (j < nb) ? "," : "\n"
+      }
     }
-    printf "%-10s compress %+.2f%%, decompress %+.2f%%\n", "instr",
-      100 * (c["instr"] - c["plain"]) / c["plain"], 100 * (d["instr"] - d["plain"]) / d["plain"]
-  }' "$res" >>"$res"
+  }' "$stats" >"$res"
+
+if [ "$pairs" -gt 0 ]; then
+  echo "== 8. wall time: $pairs pairs of runs against plain per build and benchmark"
+  times=$work/time.tsv
+  printf "build\tbenchmark\tmedian_ratio\n" >"$times"
+  timed() {  # <program> <bench>: seconds of REAL_PAIR_REPS runs
+    local cmd expect t0 t1
+    project_bench "$2" "$1" "$inputs" "$work/time.out"
+    t0=$EPOCHREALTIME
+    for _ in $(seq 1 "$reps"); do "${cmd[@]}" >/dev/null 2>&1; done
+    t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }'
+  }
+  for b in "${builds[@]}"; do
+    [ "$b" != plain ] || continue
+    for bench in "${PROJECT_BENCHES[@]}"; do
+      ratios=()
+      for p in $(seq 1 "$pairs"); do
+        if [ $((p % 2)) = 1 ]; then
+          tp=$(timed "$work/$project.plain.nodebug" "$bench"); tb=$(timed "$work/$project.$b.nodebug" "$bench")
+        else
+          tb=$(timed "$work/$project.$b.nodebug" "$bench"); tp=$(timed "$work/$project.plain.nodebug" "$bench")
+        fi
+        ratios+=("$(awk -v a="$tb" -v b="$tp" 'BEGIN { printf "%.6f", a / b }')")
+      done
+      printf "%s\t%s\t%s\n" "$b" "$bench" \
+        "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')" >>"$times"
+    done
+  done
+  echo "   wall-time ratios to plain (median of $pairs pairs) in $times"
+fi
 sed 's/^/   /' "$res"
