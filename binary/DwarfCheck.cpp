@@ -15,11 +15,9 @@ namespace pgoctl::binary {
 
 using namespace llvm;
 
-namespace {
-
 /// Where LLVM's complaints go: to the unit being checked, or (after the
 /// check, while symbolizing) to the late list, at most kMaxLate of them.
-struct Sink {
+struct DwarfSink {
   std::vector<std::string> *Late = nullptr;
   unsigned LateSeen = 0;
   bool Checking = false;
@@ -38,6 +36,10 @@ struct Sink {
       Late->push_back("DWARF: " + Msg);
   }
 };
+
+namespace {
+
+using Sink = DwarfSink;
 
 /// Reads a string attribute the way getName would, but keeps the error.
 void checkString(Sink &S, const DWARFDie &Die, dwarf::Attribute A) {
@@ -243,7 +245,7 @@ void checkUnit(Sink &S, DWARFContext &Ctx, DWARFUnit &U) {
 } // namespace
 
 CheckedDwarf openCheckedDwarf(const object::ObjectFile &Obj,
-                              std::vector<std::string> *LateProblems) {
+                              std::vector<std::string> *LateProblems, DwarfCheckMode Mode) {
   auto S = std::make_shared<Sink>();
   S->Late = LateProblems;
   auto Handler = [S](Error E) { S->report(toString(std::move(E))); };
@@ -295,16 +297,24 @@ CheckedDwarf openCheckedDwarf(const object::ObjectFile &Obj,
     Out.Problems.push_back(S->First);
     S->First.clear();
   }
-  for (const std::unique_ptr<DWARFUnit> &U : Units) {
-    checkUnit(*S, *Out.Ctx, *U);
-    if (!S->First.empty()) {
-      Out.Damaged.push_back(U->getOffset());
-      Out.Problems.push_back(S->First);
-      S->First.clear();
-    }
-  }
   S->Checking = false;
+  Out.Sink = S;
+  if (Mode == DwarfCheckMode::AllUnits)
+    for (const std::unique_ptr<DWARFUnit> &U : Units)
+      Out.check(*U);
   return Out;
+}
+
+bool CheckedDwarf::check(DWARFUnit &U) {
+  Sink->Checking = true;
+  checkUnit(*Sink, U.getContext(), U);
+  Sink->Checking = false;
+  if (Sink->First.empty())
+    return true;
+  Damaged.push_back(U.getOffset());
+  Problems.push_back(Sink->First);
+  Sink->First.clear();
+  return false;
 }
 
 bool CheckedDwarf::damaged(const DWARFUnit &U) const {

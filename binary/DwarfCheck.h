@@ -9,6 +9,9 @@
 // load time, not in the middle of symbolization. A unit with any problem is
 // marked damaged; the Symbolizer then takes that unit's functions from the
 // ELF symbol table instead (function-level, as binaries without DWARF).
+// With DwarfCheckMode::OnDemand only .debug_abbrev and the unit headers are
+// checked at open; each unit is checked by CheckedDwarf::check() the first
+// time it is used (verify reads a few units of libc, not all of them).
 #pragma once
 
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
@@ -20,6 +23,13 @@
 
 namespace pgoctl::binary {
 
+struct DwarfSink;
+
+enum class DwarfCheckMode {
+  AllUnits, ///< check every unit at open
+  OnDemand, ///< check units with CheckedDwarf::check()
+};
+
 struct CheckedDwarf {
   /// Null when the DWARF cannot be read at all (a damaged .debug_abbrev):
   /// Problems says why, and the binary is symbolized as one without DWARF.
@@ -29,12 +39,18 @@ struct CheckedDwarf {
   bool damaged(const llvm::DWARFUnit &U) const;
   /// One line per damaged unit: section, offset and LLVM's first complaint.
   std::vector<std::string> Problems;
+  /// Checks U as AllUnits does at open (damage goes to Damaged and
+  /// Problems); whether U is healthy.
+  bool check(llvm::DWARFUnit &U);
+  /// Where LLVM's complaints go (shared with the context's handlers).
+  std::shared_ptr<DwarfSink> Sink;
 };
 
 /// Opens Obj's DWARF and checks every compile unit. Problems found later
 /// (while symbolizing) are appended to *LateProblems, at most a few.
 CheckedDwarf openCheckedDwarf(const llvm::object::ObjectFile &Obj,
-                              std::vector<std::string> *LateProblems);
+                              std::vector<std::string> *LateProblems,
+                              DwarfCheckMode Mode = DwarfCheckMode::AllUnits);
 
 /// Whether a DWARF function name and an ELF symbol name name the same
 /// function, after the suffixes that compilers and the sample loader add or

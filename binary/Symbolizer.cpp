@@ -13,6 +13,7 @@
 #include "core/Support.h"
 #include "binary/Symbols.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/DebugInfo/DWARF/DWARFCompileUnit.h"
@@ -61,6 +62,10 @@ struct Symbolizer::Impl {
   /// symbol table's name for each: inlined copies of those functions read
   /// the same damaged string, and get the same correction.
   StringMap<std::string> SymtabNameFor;
+  StringMap<uint32_t> FuncByName; ///< function index by name
+  CheckedDwarf Checked;           ///< the units found damaged (Ctx moved to Dwarf)
+  bool Lazy = false;              ///< SymbolizerOptions::LazyDwarf
+  DenseSet<DWARFUnit *> Loaded;   ///< lazy: units read so far
 };
 
 Symbolizer::Symbolizer() : P(std::make_unique<Impl>()) {}
@@ -174,6 +179,180 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(StringRef ElfPath,
   return create(std::move(*F), Opts);
 }
 
+uint32_t Symbolizer::intern(StringRef Name) {
+  auto [It, New] = P->NameIds.try_emplace(Name, uint32_t(Names.size()));
+  if (New)
+    Names.push_back(It->first());
+  return It->second;
+}
+
+void Symbolizer::addRange(StringRef Name, uint64_t Lo, uint64_t Hi) {
+  if (Hi <= Lo || Lo < PreferredBase)
+    return;
+  auto [It, New] = P->FuncByName.try_emplace(Name, uint32_t(Functions.size()));
+  if (New)
+    Functions.push_back({intern(Name), {}});
+  Functions[It->second].Ranges.emplace_back(Lo, Hi);
+  Ranges.push_back({Lo, Hi, It->second, false});
+}
+
+// The functions of healthy units: their subprograms, checked against the
+// symbol table. A unit found damaged here joins P->Checked.Damaged.
+void Symbolizer::readUnits(ArrayRef<DWARFUnit *> Units) {
+  Impl &P = *this->P;
+  StringRef ElfPath = P.Main->path();
+  struct Subprogram {
+    StringRef Name;
+    DWARFAddressRangesVector Ranges;
+    DWARFUnit *Unit;
+  };
+  std::vector<Subprogram> Subprograms;
+  for (DWARFUnit *CU : Units) {
+    std::optional<uint64_t> Lang =
+        dwarf::toUnsigned(CU->getUnitDIE(false).find(dwarf::DW_AT_language));
+    bool IsC = Lang && dwarf::isC(dwarf::SourceLanguage(*Lang));
+    for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
+      DWARFDie Die(CU, &Entry);
+      if (!Die.isSubprogramDIE())
+        continue;
+      const char *Name = Die.getName(DINameKind::LinkageName);
+      const char *Short = Die.getName(DINameKind::ShortName);
+      // Definitions only: GCC declares its builtins with the library name
+      // as linkage name (`__builtin_memcpy`, linkage `memcpy`), which names
+      // no C function of this binary.
+      if (Name && Short && IsC && StringRef(Name) != Short &&
+          !Die.find(dwarf::DW_AT_declaration))
+        CNames.emplace_back(Name, Short);
+      if (!Name)
+        Name = Short;
+      if (!Name)
+        continue;
+      Expected<DWARFAddressRangesVector> Rs = Die.getAddressRanges();
+      if (!Rs) {
+        consumeError(Rs.takeError());
+        continue;
+      }
+      Subprograms.push_back({Name, std::move(*Rs), CU});
+    }
+  }
+  llvm::sort(CNames);
+  // Cross-check with the symbol table: the function symbols at a
+  // subprogram's entry must carry its name (a damaged .debug_str or
+  // .debug_str_offsets turns `op_add` into `opPadd`). A subprogram whose
+  // entry lies inside another function's symbol, not at its start, has a
+  // damaged address: its unit falls back like a damaged one. Inlined
+  // copies of a renamed function are renamed too (symbolizeInst); a
+  // function that exists only inlined has no symbol to check against.
+  unsigned Renamed = 0;
+  std::vector<StringRef> RenamedNames;
+  std::vector<DWARFUnit *> BadAddress;
+  for (Subprogram &Sp : Subprograms) {
+    if (Sp.Ranges.empty())
+      continue;
+    uint64_t Lo = Sp.Ranges.front().LowPC;
+    for (const DWARFAddressRange &R : Sp.Ranges)
+      Lo = std::min(Lo, R.LowPC);
+    if (Lo < PreferredBase)
+      continue;
+    auto It = llvm::lower_bound(P.FuncSyms, Lo,
+                                [](const auto &F, uint64_t A) { return std::get<0>(F) < A; });
+    bool AtStart = false, Matches = false;
+    StringRef SymName;
+    for (auto J = It; J != P.FuncSyms.end() && std::get<0>(*J) == Lo; ++J) {
+      AtStart = true;
+      if (SymName.empty())
+        SymName = std::get<2>(*J);
+      Matches |= sameFunctionName(Sp.Name, std::get<2>(*J));
+    }
+    if (AtStart && !Matches) {
+      P.SymtabNameFor[Sp.Name] = symbolTableFunctionName(SymName).str();
+      Sp.Name = symbolTableFunctionName(SymName);
+      RenamedNames.push_back(Sp.Name);
+      ++Renamed;
+    } else if (!AtStart && It != P.FuncSyms.begin() && Lo < std::get<1>(*std::prev(It))) {
+      BadAddress.push_back(Sp.Unit);
+    }
+  }
+  if (Renamed)
+    Warnings.push_back(formatv(
+        "{0}: damaged DWARF ({1}): {2} function name(s) differ from the symbol table at the "
+        "function's address; the symbol table's names are used",
+        ElfPath, DebugSource, Renamed));
+  for (DWARFUnit *U : BadAddress)
+    if (!P.Checked.damaged(*U)) {
+      P.Checked.Damaged.push_back(U->getOffset());
+      Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_info unit at offset "
+                                 "{2:x}: a function's address lies inside another function",
+                                 ElfPath, DebugSource, U->getOffset()));
+    }
+  for (const Subprogram &Sp : Subprograms)
+    if (!P.Checked.damaged(*Sp.Unit))
+      for (const DWARFAddressRange &R : Sp.Ranges)
+        addRange(Sp.Name, R.LowPC, R.HighPC);
+  for (const Subprogram &Sp : Subprograms)
+    if (auto It = P.FuncByName.find(Sp.Name); It != P.FuncByName.end()) {
+      P.FuncUnit.resize(Functions.size(), nullptr);
+      if (!P.FuncUnit[It->second])
+        P.FuncUnit[It->second] = Sp.Unit;
+    }
+  if (Renamed) {
+    NameFromSymtab.resize(Functions.size(), false);
+    for (StringRef Name : RenamedNames)
+      if (auto It = P.FuncByName.find(Name); It != P.FuncByName.end())
+        NameFromSymtab[It->second] = true;
+  }
+}
+
+// Ranges sorted and unique by start, each function's ranges sorted, entries
+// marked.
+void Symbolizer::finishRanges() {
+  // A function defined in several compile units (a template or inline
+  // function emitted as a COMDAT copy by each) has a subprogram in each: GNU
+  // ld points the discarded copies' debug info at the kept copy, so the same
+  // range comes once per unit. Once is enough (step 1 of the IP estimator
+  // cut each copy into blocks of its own, and flow entered the copies nothing
+  // jumps to as if they were landing pads).
+  for (BinaryFunction &F : Functions) {
+    llvm::sort(F.Ranges);
+    F.Ranges.erase(std::unique(F.Ranges.begin(), F.Ranges.end()), F.Ranges.end());
+  }
+  // A start address claimed twice keeps the first function (as llvm-profgen).
+  llvm::sort(Ranges, [](const FuncRange &A, const FuncRange &B) {
+    return A.Begin != B.Begin ? A.Begin < B.Begin : A.Func < B.Func;
+  });
+  Ranges.erase(std::unique(Ranges.begin(), Ranges.end(),
+                           [](const FuncRange &A, const FuncRange &B) {
+                             return A.Begin == B.Begin;
+                           }),
+               Ranges.end());
+  // Entries: the only range of a function, or the range holding an ELF symbol
+  // of the function's (canonical) name.
+  for (FuncRange &R : Ranges)
+    R.IsEntry = Functions[R.Func].Ranges.size() == 1;
+  for (const auto &[Addr, Name] : P->Syms)
+    if (const FuncRange *R = funcRangeAt(Addr))
+      if (Names[Functions[R->Func].Name] == sampleprof::FunctionSamples::getCanonicalFnName(Name))
+        const_cast<FuncRange *>(R)->IsEntry = true;
+}
+
+// Lazy DWARF: reads, checks and indexes the unit holding Addr the first time
+// an instruction in it is symbolized, as create() does for every unit.
+void Symbolizer::loadUnitAt(uint64_t Addr) {
+  DWARFCompileUnit *CU = P->Dwarf->getCompileUnitForCodeAddress(Addr);
+  if (!CU || !P->Loaded.insert(CU).second)
+    return;
+  if (!P->Checked.check(*CU)) {
+    Warnings.push_back(formatv("{0}: damaged DWARF ({1}): {2}", P->Main->path(), DebugSource,
+                               P->Checked.Problems.back()));
+    return; // its functions come from the symbol table (no frames)
+  }
+  DWARFUnit *U = CU;
+  readUnits(U);
+  finishRanges();
+  checkLineRows(U);
+  FuncDone.resize(Functions.size(), false);
+}
+
 Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const ElfFile> Elf,
                                                          const SymbolizerOptions &Opts) {
   std::unique_ptr<Symbolizer> S(new Symbolizer());
@@ -195,26 +374,11 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
     if (Name == "__llvm_fs_discriminator__")
       S->FSDiscriminators = true;
 
-  auto Intern = [&](StringRef Name) {
-    auto [It, New] = P.NameIds.try_emplace(Name, uint32_t(S->Names.size()));
-    if (New)
-      S->Names.push_back(It->first());
-    return It->second;
-  };
-  StringMap<uint32_t> FuncByName;
-  auto AddRange = [&](StringRef Name, uint64_t Lo, uint64_t Hi) {
-    if (Hi <= Lo || Lo < S->PreferredBase)
-      return;
-    auto [It, New] = FuncByName.try_emplace(Name, uint32_t(S->Functions.size()));
-    if (New)
-      S->Functions.push_back({Intern(Name), {}});
-    S->Functions[It->second].Ranges.emplace_back(Lo, Hi);
-    S->Ranges.push_back({Lo, Hi, It->second, false});
-  };
-
   CheckedDwarf Checked;
   if (S->DebugSource != "none") {
-    Checked = openCheckedDwarf(*P.DebugObj, &S->Warnings);
+    Checked = openCheckedDwarf(*P.DebugObj, &S->Warnings,
+                               Opts.LazyDwarf ? DwarfCheckMode::OnDemand
+                                              : DwarfCheckMode::AllUnits);
     for (const std::string &Problem : Checked.Problems)
       S->Warnings.push_back(formatv("{0}: damaged DWARF ({1}): {2}", ElfPath, S->DebugSource,
                                     Problem));
@@ -223,112 +387,24 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
   }
   if (S->DebugSource != "none") {
     P.Dwarf = std::move(Checked.Ctx);
+    P.Checked = std::move(Checked);
+    P.Lazy = Opts.LazyDwarf;
+  }
+  if (S->DebugSource != "none" && P.Lazy) {
+    // Units are read when an instruction in them is symbolized.
+    S->HasDwarf = !P.Dwarf->compile_units().empty();
+  } else if (S->DebugSource != "none") {
     // A damaged unit's subprograms are not read: its functions come from the
     // symbol table below.
     std::vector<DWARFUnit *> Units;
     for (const std::unique_ptr<DWARFUnit> &CU : P.Dwarf->compile_units())
-      if (!Checked.damaged(*CU))
+      if (!P.Checked.damaged(*CU))
         Units.push_back(CU.get());
-    struct Subprogram {
-      StringRef Name;
-      DWARFAddressRangesVector Ranges;
-      DWARFUnit *Unit;
-    };
-    std::vector<Subprogram> Subprograms;
-    for (DWARFUnit *CU : Units) {
-      std::optional<uint64_t> Lang =
-          dwarf::toUnsigned(CU->getUnitDIE(false).find(dwarf::DW_AT_language));
-      bool IsC = Lang && dwarf::isC(dwarf::SourceLanguage(*Lang));
-      for (const DWARFDebugInfoEntry &Entry : CU->dies()) {
-        DWARFDie Die(CU, &Entry);
-        if (!Die.isSubprogramDIE())
-          continue;
-        const char *Name = Die.getName(DINameKind::LinkageName);
-        const char *Short = Die.getName(DINameKind::ShortName);
-        if (Name && Short && IsC && StringRef(Name) != Short)
-          S->CNames.emplace_back(Name, Short);
-        if (!Name)
-          Name = Short;
-        if (!Name)
-          continue;
-        Expected<DWARFAddressRangesVector> Rs = Die.getAddressRanges();
-        if (!Rs) {
-          consumeError(Rs.takeError());
-          continue;
-        }
-        Subprograms.push_back({Name, std::move(*Rs), CU});
-      }
-    }
-    llvm::sort(S->CNames);
-    // Cross-check with the symbol table: the function symbols at a
-    // subprogram's entry must carry its name (a damaged .debug_str or
-    // .debug_str_offsets turns `op_add` into `opPadd`). A subprogram whose
-    // entry lies inside another function's symbol, not at its start, has a
-    // damaged address: its unit falls back like a damaged one. Inlined
-    // copies of a renamed function are renamed too (symbolizeInst); a
-    // function that exists only inlined has no symbol to check against.
-    unsigned Renamed = 0;
-    std::vector<StringRef> RenamedNames;
-    std::vector<DWARFUnit *> BadAddress;
-    for (Subprogram &Sp : Subprograms) {
-      if (Sp.Ranges.empty())
-        continue;
-      uint64_t Lo = Sp.Ranges.front().LowPC;
-      for (const DWARFAddressRange &R : Sp.Ranges)
-        Lo = std::min(Lo, R.LowPC);
-      if (Lo < S->PreferredBase)
-        continue;
-      auto It = llvm::lower_bound(P.FuncSyms, Lo,
-                                  [](const auto &F, uint64_t A) { return std::get<0>(F) < A; });
-      bool AtStart = false, Matches = false;
-      StringRef SymName;
-      for (auto J = It; J != P.FuncSyms.end() && std::get<0>(*J) == Lo; ++J) {
-        AtStart = true;
-        if (SymName.empty())
-          SymName = std::get<2>(*J);
-        Matches |= sameFunctionName(Sp.Name, std::get<2>(*J));
-      }
-      if (AtStart && !Matches) {
-        P.SymtabNameFor[Sp.Name] = symbolTableFunctionName(SymName).str();
-        Sp.Name = symbolTableFunctionName(SymName);
-        RenamedNames.push_back(Sp.Name);
-        ++Renamed;
-      } else if (!AtStart && It != P.FuncSyms.begin() && Lo < std::get<1>(*std::prev(It))) {
-        BadAddress.push_back(Sp.Unit);
-      }
-    }
-    if (Renamed)
-      S->Warnings.push_back(formatv(
-          "{0}: damaged DWARF ({1}): {2} function name(s) differ from the symbol table at the "
-          "function's address; the symbol table's names are used",
-          ElfPath, S->DebugSource, Renamed));
-    for (DWARFUnit *U : BadAddress)
-      if (!Checked.damaged(*U)) {
-        Checked.Damaged.push_back(U->getOffset());
-        S->Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_info unit at offset "
-                                      "{2:x}: a function's address lies inside another function",
-                                      ElfPath, S->DebugSource, U->getOffset()));
-      }
-    for (const Subprogram &Sp : Subprograms)
-      if (!Checked.damaged(*Sp.Unit))
-        for (const DWARFAddressRange &R : Sp.Ranges)
-          AddRange(Sp.Name, R.LowPC, R.HighPC);
-    for (const Subprogram &Sp : Subprograms)
-      if (auto It = FuncByName.find(Sp.Name); It != FuncByName.end()) {
-        P.FuncUnit.resize(S->Functions.size(), nullptr);
-        if (!P.FuncUnit[It->second])
-          P.FuncUnit[It->second] = Sp.Unit;
-      }
+    S->readUnits(Units);
     S->HasDwarf = !S->Functions.empty();
-    if (Renamed) {
-      S->NameFromSymtab.assign(S->Functions.size(), false);
-      for (StringRef Name : RenamedNames)
-        if (auto It = FuncByName.find(Name); It != FuncByName.end())
-          S->NameFromSymtab[It->second] = true;
-    }
     // The functions of damaged units: function symbols that no function from
     // healthy DWARF overlaps, one frame each (as without DWARF).
-    if (S->HasDwarf && !Checked.Damaged.empty()) {
+    if (S->HasDwarf && !P.Checked.Damaged.empty()) {
       std::vector<std::pair<uint64_t, uint64_t>> Covered;
       for (const FuncRange &R : S->Ranges)
         Covered.emplace_back(R.Begin, R.End);
@@ -347,7 +423,7 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
             break; // no function is 4 GiB long
         }
         if (!Overlaps)
-          AddRange(symbolTableFunctionName(Name), Lo, Hi);
+          S->addRange(symbolTableFunctionName(Name), Lo, Hi);
       }
       S->FromSymtab.assign(S->Functions.size(), false);
       for (size_t F = NumDwarf; F < S->Functions.size(); ++F)
@@ -359,41 +435,13 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
   }
   if (!S->HasDwarf) {
     for (const auto &[Lo, Hi, Name] : P.FuncSyms)
-      AddRange(symbolTableFunctionName(Name), Lo, Hi);
+      S->addRange(symbolTableFunctionName(Name), Lo, Hi);
     S->Warnings.push_back(formatv(
         "{0}: no DWARF (build with -g, or give --debug-binary): profile is per function "
         "from the symbol table; line offsets, discriminators and inline stacks are lost",
         ElfPath));
   }
-  // A function defined in several compile units (a template or inline
-  // function emitted as a COMDAT copy by each) has a subprogram in each: GNU
-  // ld points the discarded copies' debug info at the kept copy, so the same
-  // range comes once per unit. Once is enough (step 1 of the IP estimator
-  // cut each copy into blocks of its own, and flow entered the copies nothing
-  // jumps to as if they were landing pads).
-  for (BinaryFunction &F : S->Functions) {
-    llvm::sort(F.Ranges);
-    F.Ranges.erase(std::unique(F.Ranges.begin(), F.Ranges.end()), F.Ranges.end());
-  }
-  // A start address claimed twice keeps the first function (as llvm-profgen).
-  llvm::sort(S->Ranges, [](const FuncRange &A, const FuncRange &B) {
-    return A.Begin != B.Begin ? A.Begin < B.Begin : A.Func < B.Func;
-  });
-  S->Ranges.erase(std::unique(S->Ranges.begin(), S->Ranges.end(),
-                              [](const FuncRange &A, const FuncRange &B) {
-                                return A.Begin == B.Begin;
-                              }),
-                  S->Ranges.end());
-  // Entries: the only range of a function, or the range holding an ELF symbol
-  // of the function's (canonical) name.
-  for (FuncRange &R : S->Ranges)
-    if (S->Functions[R.Func].Ranges.size() == 1)
-      R.IsEntry = true;
-  for (const auto &[Addr, Name] : P.Syms)
-    if (const FuncRange *R = S->funcRangeAt(Addr))
-      if (S->Names[S->Functions[R->Func].Name] ==
-          sampleprof::FunctionSamples::getCanonicalFnName(Name))
-        const_cast<FuncRange *>(R)->IsEntry = true;
+  S->finishRanges();
 
   // --- Step 3: disassembly -------------------------------------------------
   Expected<Disasm> D = makeDisasm(*P.MainObj);
@@ -497,8 +545,12 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
   S->InstStack.assign(S->InstAddr.size(), kUnknown);
   S->LineZero.assign(S->InstAddr.size(), false);
   S->StackBegin = {0, 0}; // stack 0 is the empty stack
-  if (S->HasDwarf)
-    S->checkLineRows(ElfPath);
+  if (S->HasDwarf && !P.Lazy && P.Dwarf) {
+    std::vector<DWARFUnit *> Units;
+    for (const std::unique_ptr<DWARFUnit> &CU : P.Dwarf->compile_units())
+      Units.push_back(CU.get());
+    S->checkLineRows(Units);
+  }
   S->FuncDone.assign(S->Functions.size(), false);
   return std::move(S);
 }
@@ -617,6 +669,8 @@ uint32_t Symbolizer::internStack(ArrayRef<InlineFrame> Stack) {
 
 ArrayRef<InlineFrame> Symbolizer::frames(uint32_t I) {
   if (InstStack[I] == kUnknown) {
+    if (P->Lazy)
+      loadUnitAt(InstAddr[I]);
     const FuncRange *R = funcRangeAt(InstAddr[I]);
     if (R && !FuncDone[R->Func])
       symbolizeFunction(R->Func);
@@ -632,13 +686,14 @@ ArrayRef<InlineFrame> Symbolizer::frames(uint32_t I) {
 // program (an address advance changed) or a damaged .debug_addr entry puts
 // one between instructions. The functions of such a unit are symbolized
 // from the symbol table.
-void Symbolizer::checkLineRows(StringRef ElfPath) {
+void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
+  StringRef ElfPath = P->Main->path();
   std::vector<DWARFUnit *> Bad;
   auto BetweenInsts = [&](uint64_t A) {
     return A >= PreferredBase && funcRangeAt(A) && !findInst(A);
   };
-  for (const std::unique_ptr<DWARFUnit> &CU : P->Dwarf->compile_units()) {
-    if (!llvm::is_contained(P->FuncUnit, CU.get()))
+  for (DWARFUnit *CU : Units) {
+    if (!llvm::is_contained(P->FuncUnit, CU))
       continue;
     // The unit's .debug_addr entries (bounded: a unit has few).
     bool BadAddr = false;
@@ -648,7 +703,7 @@ void Symbolizer::checkLineRows(StringRef ElfPath) {
         break;
       if (BetweenInsts(A->Address)) {
         BadAddr = true;
-        Bad.push_back(CU.get());
+        Bad.push_back(CU);
         Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_addr of the unit at "
                                    ".debug_info offset {2:x}: entry {3} ({4:x}) is between "
                                    "instructions; its functions come from the symbol table",
@@ -658,7 +713,7 @@ void Symbolizer::checkLineRows(StringRef ElfPath) {
     if (BadAddr)
       continue;
     Expected<const DWARFDebugLine::LineTable *> LT =
-        P->Dwarf->getLineTableForUnit(CU.get(), [](Error E) { consumeError(std::move(E)); });
+        P->Dwarf->getLineTableForUnit(CU, [](Error E) { consumeError(std::move(E)); });
     if (!LT) {
       consumeError(LT.takeError());
       continue;
@@ -669,7 +724,7 @@ void Symbolizer::checkLineRows(StringRef ElfPath) {
       uint64_t A = Row.Address.Address;
       if (Row.EndSequence || !BetweenInsts(A))
         continue;
-      Bad.push_back(CU.get());
+      Bad.push_back(CU);
       Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_line of the unit at "
                                  ".debug_info offset {2:x}: a row at {3:x} is between "
                                  "instructions; its functions come from the symbol table",

@@ -8,7 +8,8 @@
 // offset from the function's DW_AT_decl_line, discriminator) one function at a
 // time, the first time any instruction of that function is asked for; the
 // result is cached in flat arrays indexed by instruction, so profile counts
-// never cause a DWARF lookup of their own.
+// never cause a DWARF lookup of their own. With SymbolizerOptions::LazyDwarf
+// the DWARF of a compile unit is read only when an instruction in it is.
 //
 // Debug info comes from the binary itself, from a file given with
 // --debug-binary, or from /usr/lib/debug/.build-id/xx/yyyy.debug when the
@@ -37,6 +38,10 @@
 #include <string>
 #include <vector>
 
+namespace llvm {
+class DWARFUnit;
+}
+
 namespace pgoctl::binary {
 
 class ElfFile;
@@ -46,6 +51,13 @@ struct SymbolizerOptions {
   /// Where .build-id/xx/yyyy.debug files are looked for; the environment
   /// variable PGOCTL_DEBUG_ROOT overrides it (tests use a scratch folder).
   std::string DebugRoot = "/usr/lib/debug";
+  /// Read a compile unit's DWARF (check it, its subprograms, its line rows)
+  /// the first time an instruction in it is symbolized, found through
+  /// .debug_aranges, instead of every unit at create(). For callers that
+  /// symbolize a few addresses of a large library (verify on libc); the
+  /// frames are the same. functions(), funcRangeAt() and cFunctions() then
+  /// hold only the units read so far.
+  bool LazyDwarf = false;
 };
 
 enum class InstKind : uint8_t {
@@ -151,7 +163,12 @@ public:
 private:
   Symbolizer();
   void symbolizeFunction(uint32_t F);
-  void checkLineRows(llvm::StringRef ElfPath);
+  uint32_t intern(llvm::StringRef Name);
+  void addRange(llvm::StringRef Name, uint64_t Lo, uint64_t Hi);
+  void readUnits(llvm::ArrayRef<llvm::DWARFUnit *> Units);
+  void finishRanges();
+  void loadUnitAt(uint64_t Addr);
+  void checkLineRows(llvm::ArrayRef<llvm::DWARFUnit *> Units);
   void symbolizeInst(uint32_t I);
   uint32_t internStack(llvm::ArrayRef<InlineFrame> Stack);
 

@@ -41,6 +41,19 @@ struct Attributor::ResolvedElf {
   /// -funique-internal-linkage-names mangles C statics): canonical C++ form
   /// -> the C name, from the DWARF units' language.
   llvm::StringMap<std::string> CForms;
+  size_t CFormsSeen = 0; ///< Sym->cFunctions().size() when CForms was built
+
+  /// CForms from the C functions of the DWARF units Sym has read so far
+  /// (units are read lazily, as addresses in them are symbolized).
+  void syncCForms() {
+    llvm::ArrayRef<std::pair<std::string, std::string>> C = Sym->cFunctions();
+    if (C.size() == CFormsSeen)
+      return;
+    CForms.clear();
+    for (const auto &[Linkage, Short] : C)
+      CForms[canonicalFunctionName(Linkage)] = Short;
+    CFormsSeen = C.size();
+  }
   /// (address, is return address) -> interned names, outermost first.
   llvm::DenseMap<uint64_t, llvm::SmallVector<uint32_t, 4>> Memo;
 
@@ -57,8 +70,12 @@ llvm::Expected<std::shared_ptr<binary::Symbolizer>>
 SymbolizerCache::get(const std::string &ElfPath, llvm::StringRef BuildId) {
   std::shared_ptr<binary::Symbolizer> &Slot = Map[{ElfPath, BuildId.str()}];
   if (!Slot) {
+    // Verify symbolizes the sampled addresses only: DWARF is read per unit
+    // (libc's debug info is large; a profile touches a few of its units).
+    binary::SymbolizerOptions SymOpts;
+    SymOpts.LazyDwarf = true;
     llvm::Expected<std::unique_ptr<binary::Symbolizer>> S =
-        binary::Symbolizer::create(ElfPath, binary::SymbolizerOptions{});
+        binary::Symbolizer::create(ElfPath, SymOpts);
     if (!S)
       return S.takeError();
     Slot = std::move(*S);
@@ -120,8 +137,7 @@ Attributor::ResolvedElf *Attributor::resolve(const BinaryProfile &B,
       Symbolizers->get(Path, BS.Elf.BuildId);
   if (Sy && (*Sy)->hasDwarf()) {
     R.Sym = std::move(*Sy);
-    for (const auto &[Linkage, Short] : R.Sym->cFunctions())
-      R.CForms[canonicalFunctionName(Linkage)] = Short;
+    R.syncCForms();
   }
   else if (!Sy)
     Warnings.push_back(llvm::toString(Sy.takeError()));
@@ -157,31 +173,35 @@ public:
       A = VA ? *VA : Addr;
     }
     uint64_t Lookup = Return && A > 0 ? A - 1 : A;
+    // The inline stack first: it reads the DWARF unit holding Lookup, whose
+    // C functions canonical() must know.
+    llvm::ArrayRef<binary::InlineFrame> Fr;
+    if (R.Sym)
+      if (std::optional<uint32_t> I = R.Sym->instContaining(Lookup)) {
+        Fr = R.Sym->frames(*I);
+        R.syncCForms();
+      }
     std::string Canon;
     const binary::SymbolInfo *SI = R.Syms ? R.Syms->lookup(Lookup) : nullptr;
     if (SI)
       Canon = R.canonical(SI->Name);
-    if (R.Sym)
-      if (std::optional<uint32_t> I = R.Sym->instContaining(Lookup)) {
-        llvm::ArrayRef<binary::InlineFrame> Fr = R.Sym->frames(*I);
-        if (!Fr.empty()) {
-          std::string Outer = R.canonical(R.Sym->name(Fr[0].Name));
-          // Another name for the same code is an alias, not stale DWARF: the
-          // symbol table keeps one of the names at an address (libc's _exit,
-          // DWARF's _Exit); the DWARF range is exactly the symbol's. The
-          // symbol's name is kept, as without DWARF.
-          const binary::FuncRange *FR = SI ? R.Sym->funcRangeAt(Lookup) : nullptr;
-          bool Alias = FR && FR->Begin == SI->Start && FR->End == SI->Start + SI->Size;
-          if (Canon.empty() || Outer == Canon || Alias) {
-            for (const binary::InlineFrame &F : Fr)
-              V.push_back(&F == Fr.data()
-                              ? Names.intern(Alias ? Canon : R.canonical(R.Sym->name(F.Name)))
-                              : Names.intern(R.canonical(R.Sym->name(F.Name))) | kInlined);
-            return V;
-          }
-          ++Out.StaleDwarfAddrs;
-        }
+    if (!Fr.empty()) {
+      std::string Outer = R.canonical(R.Sym->name(Fr[0].Name));
+      // Another name for the same code is an alias, not stale DWARF: the
+      // symbol table keeps one of the names at an address (libc's _exit,
+      // DWARF's _Exit); the DWARF range is exactly the symbol's. The
+      // symbol's name is kept, as without DWARF.
+      const binary::FuncRange *FR = SI ? R.Sym->funcRangeAt(Lookup) : nullptr;
+      bool Alias = FR && FR->Begin == SI->Start && FR->End == SI->Start + SI->Size;
+      if (Canon.empty() || Outer == Canon || Alias) {
+        for (const binary::InlineFrame &F : Fr)
+          V.push_back(&F == Fr.data()
+                          ? Names.intern(Alias ? Canon : R.canonical(R.Sym->name(F.Name)))
+                          : Names.intern(R.canonical(R.Sym->name(F.Name))) | kInlined);
+        return V;
       }
+      ++Out.StaleDwarfAddrs;
+    }
     V.push_back(Names.intern(Canon.empty() ? R.PseudoName : Canon));
     return V;
   }

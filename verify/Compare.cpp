@@ -19,6 +19,7 @@
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -98,6 +99,7 @@ private:
   void measureFunctions(VerifyResult &R);
   void measureHotSet(VerifyResult &R);
   void foldStacks(VerifyResult &R) const;
+  static void explainGrowth(VerifyResult &R);
   void describeModel(VerifyResult &R) const;
 
   PerProfile counts(uint32_t Id, bool Self) const;
@@ -635,6 +637,53 @@ void Comparer::foldStacks(VerifyResult &R) const {
   R.Folded.assign(Folded.begin(), Folded.end());
 }
 
+// The callers under which each regressed function's self samples grew: the
+// nearest frame above the leaf that is another function, from the folded
+// stacks of both sides, as shares of each side's samples.
+void Comparer::explainGrowth(VerifyResult &R) {
+  llvm::DenseMap<uint32_t, size_t> Regressed; // name id -> index in R.Functions
+  llvm::StringMap<size_t> ByName;
+  for (size_t I = 0; I < R.Functions.size(); ++I)
+    if (R.Functions[I].Self.Status == ChangeStatus::Regressed)
+      ByName[R.Functions[I].Name] = I;
+  if (ByName.empty() || !R.Before.Samples || !R.After.Samples)
+    return;
+  std::map<std::pair<size_t, uint32_t>, std::pair<uint64_t, uint64_t>> Under;
+  for (const auto &[Path, Counts] : R.Folded) {
+    if (Path.size() < 2)
+      continue;
+    uint32_t Leaf = Path.back();
+    auto It = Regressed.find(Leaf);
+    if (It == Regressed.end()) {
+      auto N = ByName.find(R.Names->name(Leaf));
+      if (N == ByName.end())
+        continue;
+      It = Regressed.try_emplace(Leaf, N->second).first;
+    }
+    for (size_t K = Path.size() - 1; K-- > 0;)
+      if (Path[K] != Leaf) {
+        auto &C = Under[{It->second, Path[K]}];
+        C.first += Counts.first;
+        C.second += Counts.second;
+        break;
+      }
+  }
+  double PB = 100.0 / double(R.Before.Samples), PA = 100.0 / double(R.After.Samples);
+  for (const auto &[Key, Counts] : Under) {
+    double B = double(Counts.first) * PB, A = double(Counts.second) * PA;
+    if (A > B)
+      R.Functions[Key.first].GrewUnder.push_back({R.Names->name(Key.second).str(), B, A});
+  }
+  for (FunctionResult &F : R.Functions) {
+    llvm::sort(F.GrewUnder, [](const auto &X, const auto &Y) {
+      double GX = X.AfterPct - X.BeforePct, GY = Y.AfterPct - Y.BeforePct;
+      return GX != GY ? GX > GY : X.Name < Y.Name;
+    });
+    if (F.GrewUnder.size() > 3)
+      F.GrewUnder.resize(3);
+  }
+}
+
 void Comparer::describeModel(VerifyResult &R) const {
   std::string Drift =
       DriftCovered
@@ -695,6 +744,7 @@ llvm::Expected<VerifyResult> Comparer::run() {
   measureFunctions(R);
   measureHotSet(R);
   foldStacks(R);
+  explainGrowth(R);
   describeModel(R);
   evaluateGate(R);
   orderForReading(R);

@@ -42,6 +42,13 @@ std::string interval(const Change &C) {
 
 std::string cost(double V) { return V == 0 ? "0" : formatNum(V); }
 
+/// "handle: 20.1% -> 42.3%": a caller under which a function grew.
+std::string growthText(const FunctionResult::CallerShare &C, const std::string &Shown) {
+  char B[64];
+  snprintf(B, sizeof(B), ": %.1f%% -> %.1f%%", C.BeforePct, C.AfterPct);
+  return Shown + B;
+}
+
 std::string statusText(const Change &C) {
   if (C.Unconfirmed)
     return "undecided (not confirmed per unit of work)";
@@ -164,6 +171,14 @@ void writeTable(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostream
       OS << (I ? ", " : ": ") << briefName(G.Functions[I], 60);
     OS << "\n";
   }
+  for (const FunctionResult &F : R.Functions) {
+    if (!F.Decisive || F.GrewUnder.empty())
+      continue;
+    OS << "why: " << briefName(F.Name, 60) << " grew under ";
+    for (size_t I = 0; I < F.GrewUnder.size(); ++I)
+      OS << (I ? "; " : "") << growthText(F.GrewUnder[I], briefName(F.GrewUnder[I].Name, 60));
+    OS << " (its self samples by the caller the stacks show, % of all samples)\n";
+  }
   const Change &H = R.HotSetCost;
   OS << llvm::formatv("\nhot set (top {0} before by inclusive cost): {1} -> {2}, {3} {4} {5}\n",
                       R.Opts.Top, cost(H.CostBefore), cost(H.CostAfter), pct(H.pct()),
@@ -205,6 +220,15 @@ void writeMarkdown(const VerifyResult &R, const ReportOptions &O, llvm::raw_ostr
       D += (D.empty() ? "" : ": ") + nameList(G.Functions, 95 - D.size());
     OS << "| " << markdownLiteral(G.Text) << " | " << ruleStatusName(G.Status) << " | "
        << markdownLiteral(D) << " |\n";
+  }
+  for (const FunctionResult &F : R.Functions) {
+    if (!F.Decisive || F.GrewUnder.empty())
+      continue;
+    OS << "\nWhy " << markdownLiteral(briefName(F.Name, 60)) << " grew: under ";
+    for (size_t I = 0; I < F.GrewUnder.size(); ++I)
+      OS << (I ? "; " : "")
+         << growthText(F.GrewUnder[I], markdownLiteral(briefName(F.GrewUnder[I].Name, 60)));
+    OS << " (its self samples by the caller the stacks show, % of all samples)\n";
   }
   const Change &H = R.HotSetCost;
   OS << "\n**Hot set** (top " << R.Opts.Top << " before by inclusive cost, " << R.CostUnit
@@ -350,6 +374,12 @@ void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
     if (F.InlineChurn) {
       X["inline_churn"] = F.ChurnText;
       X["caller"] = F.Caller;
+    }
+    if (!F.GrewUnder.empty()) {
+      Json G = Json::array();
+      for (const FunctionResult::CallerShare &C : F.GrewUnder)
+        G.push_back({{"caller", C.Name}, {"before_pct", C.BeforePct}, {"after_pct", C.AfterPct}});
+      X["grew_under"] = G;
     }
     Fs.push_back(X);
   }

@@ -129,6 +129,16 @@ struct FunctionResult {
   std::string Caller;     ///< the frame above it most often ("" if none)
   std::string ChurnText;  ///< "inlined before, not after" or the reverse
   bool Decisive = false;  ///< named by a gate rule that failed or was undecided
+  /// Why a regressed function grew: the callers (the frame above it on the
+  /// stack) under which its self samples grew most, as % of each side's
+  /// samples, largest growth first (at most 3). A frameless leaf such as
+  /// libc's memcpy shows its caller's caller: the frame-pointer unwinder
+  /// never sees the immediate caller.
+  struct CallerShare {
+    std::string Name;
+    double BeforePct = 0, AfterPct = 0;
+  };
+  std::vector<CallerShare> GrewUnder;
 };
 
 enum class RuleStatus { Pass, Fail, Undecided, Off };

@@ -7,7 +7,9 @@ While a background load the script makes runs (a busy-loop child whose duty
 cycle changes every 0.3 s, seeded), it records PAIRS triples one after
 another: BASE (before), BASE again (after, identical build) and SLOW (the same
 program with one top-5 function made 1.5x slower), each `perf record -e
-cpu-clock -F 10000 -g` of JOBS jobs, imported with work=JOBS. Each identical
+cpu-clock -F FREQ -g` of JOBS jobs, imported with work=JOBS. FREQ is 20 kHz:
+the sample count of a profile is what the gate's statistics rest on, and
+twice the frequency reaches a count with half the jobs, in half the time. Each identical
 pair and each planted pair is one `pgoctl verify --json` in the default mode
 with one profile per side. Prints the rates and the spread seen:
 
@@ -31,6 +33,7 @@ argv, extra = (sys.argv[:sys.argv.index("--")], sys.argv[sys.argv.index("--") + 
 pgoctl, base, slow, work, pairs, jobs = argv[1:7]
 seed = int(argv[7]) if len(argv) > 7 else 20261205
 pairs, jobs = int(pairs), int(jobs)
+FREQ = 20000
 os.makedirs(work, exist_ok=True)
 
 
@@ -50,7 +53,7 @@ def record(prog, out):
     # perf itself crashes at times on a loaded machine (an assertion in
     # util/build-id.c, then a stack smash): one retry.
     for attempt in (1, 2):
-        r = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000", "-g", "-o",
+        r = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(FREQ), "-g", "-o",
                             out + ".data", "--", prog, str(jobs)], stdout=subprocess.DEVNULL)
         if r.returncode == 0:
             break

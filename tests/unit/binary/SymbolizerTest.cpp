@@ -56,6 +56,46 @@ TEST(Symbolizer, ComdatCopiesGiveOneRange) {
   EXPECT_TRUE(R->IsEntry);
 }
 
+// LazyDwarf reads no unit before an instruction is symbolized, then the unit
+// holding it: comdat_twice's range is llvm-nm's, its frames name it, and
+// every instruction's frames are those of the eager Symbolizer.
+TEST(Symbolizer, LazyDwarfReadsUnitsOnDemand) {
+  const std::string Bin = PGOCTL_COMDAT_FIXTURE;
+  std::optional<pgoctl::testing::NmSymbol> Nm =
+      pgoctl::testing::nmSymbol(PGOCTL_LLVM_NM, Bin, kComdat);
+  ASSERT_TRUE(Nm && Nm->Size) << kComdat << " not in llvm-nm's output of " << Bin;
+  binary::SymbolizerOptions LazyOpts;
+  LazyOpts.LazyDwarf = true;
+  llvm::Expected<std::unique_ptr<binary::Symbolizer>> Lazy =
+      binary::Symbolizer::create(Bin, LazyOpts);
+  ASSERT_TRUE(bool(Lazy)) << llvm::toString(Lazy.takeError());
+  llvm::Expected<std::unique_ptr<binary::Symbolizer>> Eager =
+      binary::Symbolizer::create(Bin, binary::SymbolizerOptions{});
+  ASSERT_TRUE(bool(Eager)) << llvm::toString(Eager.takeError());
+  EXPECT_TRUE((*Lazy)->hasDwarf());
+  EXPECT_TRUE((*Lazy)->functions().empty());
+  std::optional<uint32_t> I = (*Lazy)->findInst(Nm->Addr);
+  ASSERT_TRUE(I.has_value());
+  llvm::ArrayRef<binary::InlineFrame> Fr = (*Lazy)->frames(*I);
+  ASSERT_FALSE(Fr.empty());
+  EXPECT_EQ((*Lazy)->name(Fr[0].Name), kComdat);
+  const binary::FuncRange *R = (*Lazy)->funcRangeAt(Nm->Addr);
+  ASSERT_NE(R, nullptr);
+  EXPECT_EQ(R->Begin, Nm->Addr);
+  EXPECT_EQ(R->End, Nm->Addr + Nm->Size);
+  EXPECT_LT((*Lazy)->functions().size(), (*Eager)->functions().size());
+  ASSERT_EQ((*Lazy)->numInsts(), (*Eager)->numInsts());
+  for (uint32_t K = 0; K < (*Eager)->numInsts(); ++K) {
+    llvm::ArrayRef<binary::InlineFrame> A = (*Lazy)->frames(K), B = (*Eager)->frames(K);
+    ASSERT_EQ(A.size(), B.size()) << "instruction at 0x" << llvm::utohexstr((*Eager)->instAddr(K));
+    for (size_t J = 0; J < A.size(); ++J) {
+      EXPECT_EQ((*Lazy)->name(A[J].Name), (*Eager)->name(B[J].Name));
+      EXPECT_EQ(A[J].LineOffset, B[J].LineOffset);
+      EXPECT_EQ(A[J].Discriminator, B[J].Discriminator);
+    }
+  }
+}
+
 // Hand-checked names: BOLT's and GCC's split fragments fold into their
 // function; LLVM's sample loader drops .llvm.N and .part.N from IR names
 // before looking them up, and keeps .__uniq.N when the profile has it.
