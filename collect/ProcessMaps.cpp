@@ -1,6 +1,8 @@
 // collect/ProcessMaps.cpp: time-aware mapping history per process.
 #include "collect/ProcessMaps.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 
 namespace pgoctl {
@@ -111,8 +113,21 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   M.From = Key;
 
   PidMaps &PM = Pids[Id.Pid];
-  // Overlaps: whichever was mapped later ends the other's validity.
-  for (Mapping &Old : PM.Maps) {
+  if (PM.Maps.size() >= PM.PruneAt && Retired < RetireKey && !PM.Forked) {
+    size_t Before = PM.Maps.size();
+    llvm::erase_if(PM.Maps, [&](const Mapping &Old) { return Old.Until <= RetireKey; });
+    if (PM.Maps.size() != Before)
+      Retired = RetireKey;
+    PM.PruneAt = std::max<size_t>(64, 2 * PM.Maps.size());
+  }
+  // Overlaps: whichever was mapped later ends the other's validity. Maps are
+  // sorted by Start and none is longer than MaxLen: the candidates start in
+  // (M.Start - MaxLen, M.End).
+  auto Lo = std::lower_bound(PM.Maps.begin(), PM.Maps.end(),
+                             M.Start > PM.MaxLen ? M.Start - PM.MaxLen : 0,
+                             [](const Mapping &X, uint64_t S) { return X.Start < S; });
+  for (auto It = Lo; It != PM.Maps.end() && It->Start < M.End; ++It) {
+    Mapping &Old = *It;
     if (Old.End <= M.Start || M.End <= Old.Start)
       continue;
     if (Old.From < M.From)
@@ -133,6 +148,7 @@ void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
   if (Child == Parent)
     return; // a thread: same address space
   Cache.fill({});
+  Pids[Parent].Forked = true;
   PidMaps &PM = Pids[Child];
   PM.HasParent = true;
   PM.Parent = Parent;

@@ -93,6 +93,15 @@ public:
     return resolveSlow(Pid, Addr, Key);
   }
 
+  /// For a reader that delivers records in time order: no lookup will be
+  /// made before Key from now on, so mappings replaced before Key may be
+  /// dropped (a process's list is pruned when it has doubled), keeping
+  /// memory and lookup time bounded by the mappings in force rather than the
+  /// run's history. A lookup before retiredBefore() may then miss: the
+  /// caller must not make one (the importer reads again in two passes).
+  void retireBefore(OrderKey Key) { RetireKey = Key; }
+  OrderKey retiredBefore() const { return Retired; }
+
   const std::vector<Module> &modules() const { return Modules; }
   size_t numMappings() const;
 
@@ -115,6 +124,8 @@ private:
     bool HasParent = false;
     OrderKey ForkKey;
     std::vector<OrderKey> Execs; ///< sorted
+    size_t PruneAt = 64;         ///< Maps size at which retired ones are dropped
+    bool Forked = false;         ///< a child resolves through it at its fork: keep all
     bool HasExec() const { return !Execs.empty(); }
     /// The first exec after Key, if any.
     const OrderKey *execAfter(OrderKey Key) const {
@@ -145,6 +156,7 @@ private:
     uint32_t Pid = 0;
     const Mapping *M = nullptr;
   };
+  OrderKey RetireKey, Retired;
   std::array<CacheEntry, 4> Cache{};
   unsigned CacheNext = 0;
   unsigned LastHit = 0;
