@@ -150,6 +150,8 @@ public:
     }
   }
   void onForkExit(const perf::ForkExitEvent &E) override {
+    if (OnePass && !E.IsFork && E.Pid == E.Tid && RS.Ordered)
+      Maps.addExit(E.Pid, {E.Time, RS.Seq}); // lets its parent's old maps go
     if (OnePass && E.IsFork) {
       if (TrackOrder && E.Pid != E.Ppid && OrderKey{E.Time, RS.Seq} < MaxSampleKey)
         OrderViolated = true;

@@ -71,6 +71,9 @@ public:
   void addMmap(const perf::MmapEvent &E, OrderKey Key);
   void addFork(uint32_t Child, uint32_t Parent, OrderKey Key);
   void addExec(uint32_t Pid, OrderKey Key);
+  /// The process exited: it resolves nothing after Key (used only to prune,
+  /// see retireBefore).
+  void addExit(uint32_t Pid, OrderKey Key);
   /// True if adding E at Key would change no resolution: E is not kept (not
   /// executable), or an identical mapping (same place, offset and file) from
   /// Key or earlier is in force over the whole window E would decide. A one-pass reader uses it to tell whether a side-band
@@ -125,7 +128,10 @@ private:
     OrderKey ForkKey;
     std::vector<OrderKey> Execs; ///< sorted
     size_t PruneAt = 64;         ///< Maps size at which retired ones are dropped
-    bool Forked = false;         ///< a child resolves through it at its fork: keep all
+    /// Children (fork key, pid): each resolves through this list at its
+    /// fork key until it execs, so pruning keeps what they may still need.
+    std::vector<std::pair<OrderKey, uint32_t>> Children;
+    OrderKey ExitKey = OrderKey::max();
     bool HasExec() const { return !Execs.empty(); }
     /// The first exec after Key, if any.
     const OrderKey *execAfter(OrderKey Key) const {
