@@ -56,7 +56,7 @@ struct ReadOptions {
   /// side-band records carry one (sample_id_all); else in input order.
   /// ReadStats::Seq gives each record's input position.
   bool Ordered = false;
-  uint64_t ReorderBytes = 64 << 20;
+  uint64_t ReorderBytes = 16 << 20;
   /// Size of the streaming buffer (pipes).
   size_t BufferBytes = 4 << 20;
   /// Size of the window mapped from a file-mode data section.
