@@ -224,6 +224,8 @@ private:
   size_t MapLen = 0;
   MapWindowGuard Guard;
   void unmapWindow() {
+    if (Map && Queue)
+      Queue->detach(Guard.Begin, Guard.End);
     if (Map)
       ::munmap(Map, MapLen);
     Map = nullptr;
@@ -659,7 +661,13 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
     return llvm::Error::success();
   Dec.SkipSamples = Opts.SkipSamples;
   if (Queue && Type < 64) {
-    Queue->push(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
+    // A record in the mapped window is borrowed (the window copies what is
+    // still queued before it moves); others (pipes, decompressed) copied.
+    bool InWindow = Map && R >= Guard.Begin && R + Size <= Guard.End;
+    if (InWindow)
+      Queue->pushBorrowed(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
+    else
+      Queue->push(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
     return takeQueueError();
   }
   std::string Why;

@@ -47,8 +47,16 @@ void Reorderer::release(uint32_t C) {
     FreeChunks.push_back(C);
 }
 
-void Reorderer::push(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq,
-                     uint64_t Offset, DeliverFn F) {
+void Reorderer::detach(const char *Begin, const char *End) {
+  for (size_t I = Head; I < Queue.size(); ++I) {
+    Entry &E = Queue[I];
+    if (E.Chunk == kBorrowed && E.P >= Begin && E.P < End)
+      E.P = copy(E.P, E.Size, E.Chunk);
+  }
+}
+
+void Reorderer::pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq,
+                         uint64_t Offset, DeliverFn F, bool Borrow) {
   MaxTime = std::max(MaxTime, Time);
   if (AnyDelivered && Time < LastDelivered) {
     // Too late to be put in order: what it should precede is delivered.
@@ -60,8 +68,9 @@ void Reorderer::push(const char *Record, uint16_t Size, uint64_t Time, uint64_t 
     Sorted = false;
     SortedEnd = Queue.size();
   }
-  Entry E{Time, Seq, Offset, nullptr, 0, Size};
-  E.P = copy(Record, Size, E.Chunk);
+  Entry E{Time, Seq, Offset, Record, kBorrowed, Size};
+  if (!Borrow)
+    E.P = copy(Record, Size, E.Chunk);
   Queue.push_back(E);
   Bytes += Size;
   if (Bytes > MaxBytes) {
@@ -107,7 +116,7 @@ void Reorderer::flushUpTo(uint64_t Limit, DeliverFn F) {
     AnyDelivered = true;
     F(E.P, E.Size, E.Seq, E.Offset);
     Bytes -= E.Size;
-    if (--Chunks[E.Chunk]->Live == 0)
+    if (E.Chunk != kBorrowed && --Chunks[E.Chunk]->Live == 0)
       release(E.Chunk);
   }
   // Drop the delivered prefix once it is most of the vector.

@@ -17,8 +17,9 @@
 // matters (the importer checks whether it changes an address resolution, and
 // reads the file again in two passes if it does).
 //
-// Records are copied into chunks (a reader's buffer moves on); a chunk is
-// reused once all its records are delivered. A stream already in time order
+// Records are copied into chunks (a reader's buffer moves on), or borrowed
+// from a reader's mapped window and copied only if still queued when the
+// window moves; a chunk is reused once all its records are delivered. A stream already in time order
 // is never sorted.
 #pragma once
 
@@ -44,7 +45,18 @@ public:
   /// every call). Delivers at once a record older than what was delivered,
   /// and the older half of the queue when it exceeds MaxBytes.
   void push(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq, uint64_t Offset,
-            DeliverFn F);
+            DeliverFn F) {
+    pushImpl(Record, Size, Time, Seq, Offset, F, /*Borrow=*/false);
+  }
+  /// The same without a copy: Record stays valid until detach() is called
+  /// for the memory that holds it (a reader's mapped window, before it moves).
+  void pushBorrowed(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq,
+                    uint64_t Offset, DeliverFn F) {
+    pushImpl(Record, Size, Time, Seq, Offset, F, /*Borrow=*/true);
+  }
+  /// Copies the queued records that lie in [Begin, End) into the queue's own
+  /// memory: that memory is going away.
+  void detach(const char *Begin, const char *End);
   /// The end of a round: delivers the records no later than the newest time
   /// of the previous round.
   void endRound(DeliverFn F);
@@ -67,7 +79,10 @@ private:
     uint16_t Size;
   };
   struct Chunk;
+  void pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq,
+                uint64_t Offset, DeliverFn F, bool Borrow);
   void flushUpTo(uint64_t Limit, DeliverFn F);
+  static constexpr uint32_t kBorrowed = UINT32_MAX;
   void sortQueue();
   void release(uint32_t C);
   const char *copy(const char *Record, uint16_t Size, uint32_t &ChunkIndex);
