@@ -1,23 +1,33 @@
 #!/usr/bin/env python3
 """Benchmark: perf.data ingest throughput, pgoctl against the tools users run.
 
-Scales the real LBR fixture autofdo.test.lbr (perf 3.3, Westmere) to about
-400 MB by repeating its data section (bench/scale_perf_data.py), then runs on
-the same file, in the same run:
-  - pgoctl import                      (native reader, two passes, aggregation)
+Two input shapes, each a real LBR fixture scaled to about 400 MB by repeating
+its data section with timestamps shifted per copy (bench/scale_perf_data.py
+--shift-time: one longer recording, in the order the original was written):
+  - in order: autofdo.test.lbr (perf 3.3, Westmere; no FINISHED_ROUND, side-
+    band records before the samples that need them);
+  - late side-band: quipper.perf.data.callgraph_and_branch-3.8 (perf 3.8;
+    LBR and call chains; MMAP/COMM/FORK records come after samples later
+    than themselves: `import` before the reorder stage read it twice).
+On each, in the same run:
+  - pgoctl import                      (one pass, records put in time order)
+  - pgoctl import --two-pass           (side-band first, then samples: the
+                                        old fallback, for reference)
   - perf script -F ip,brstack          (perf's own decoder, text to /dev/null)
-  - llvm-profgen --skip-symbolization  (runs perf script itself, then parses)
-and prints wall time, MB/s, peak RSS and the ratios. perf2bolt cannot read
-this file (perf 3.3 wrote MMAP, not MMAP2 records), so it is not in this one.
+  - llvm-profgen --skip-symbolization  (in-order shape only: it runs perf
+                                        script itself, then parses)
+and prints wall time, MB/s of wall time, CPU seconds (user + system, the
+number to read on a shared machine), MB/s of CPU time and peak RSS.
+perf2bolt cannot read these files (perf 3.x wrote MMAP, not MMAP2 records).
 llvm-profgen needs the profiled binary by name: a stand-in non-PIE
-`test.binary` is built; most addresses are then external to it, so
-llvm-profgen's own aggregation does little work: its time is mostly the
-perf script it runs plus parsing, which is what an ingest costs it.
+`test.binary` is built; most addresses are then external to it, so its time
+is mostly the perf script it runs plus parsing.
 
 Usage: bench/ingest.py [--pgoctl PATH] [--size-mb 400] [--work DIR] [--skip-slow]
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 
@@ -25,8 +35,44 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from benchlib import run  # noqa: E402
 ROOT = os.path.dirname(HERE)
-FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "perf", "autofdo.test.lbr")
+FIXTURES = os.path.join(ROOT, "..", "shared", "fixtures", "perf")
+SHAPES = [("in order", "autofdo.test.lbr"),
+          ("late side-band", "quipper.perf.data.callgraph_and_branch-3.8")]
 LLVM_BIN = "/usr/lib/llvm-22/bin"
+
+
+def timed(name, argv):
+    """run() plus the CPU seconds of the child (and what it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = run(name, argv)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return r
+
+
+def scaled(fixture, size_mb, work):
+    big = os.path.join(work, f"{fixture}.x{int(size_mb)}MB.shifted.data")
+    if not os.path.exists(big):
+        subprocess.check_call([sys.executable, os.path.join(HERE, "scale_perf_data.py"),
+                               os.path.join(FIXTURES, fixture), big, "--target-mb",
+                               str(size_mb), "--shift-time"])
+    with open(big, "rb") as f:  # warm the page cache: every tool reads memory
+        while f.read(1 << 24):
+            pass
+    return big
+
+
+def stand_in_binary(work):
+    """A stand-in for the profiled binary, for llvm-profgen's name match."""
+    d = os.path.join(work, "bin")
+    os.makedirs(d, exist_ok=True)
+    exe = os.path.join(d, "test.binary")
+    if not os.path.exists(exe):
+        src = os.path.join(work, "stand_in.c")
+        open(src, "w").write("int main(void) { return 0; }\n")
+        subprocess.check_call(["clang-22", "-O1", "-no-pie", "-fno-pie",
+                               "-Wl,-z,noseparate-code", src, "-o", exe])
+    return exe
 
 
 def main():
@@ -37,41 +83,29 @@ def main():
     ap.add_argument("--skip-slow", action="store_true", help="only pgoctl")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
-    big = os.path.join(a.work, f"test.lbr.x{int(a.size_mb)}MB.data")
-    if not os.path.exists(big):
-        subprocess.check_call([sys.executable, os.path.join(HERE, "scale_perf_data.py"),
-                               FIXTURE, big, "--target-mb", str(a.size_mb)])
-    size = os.path.getsize(big)
-    # A stand-in for the profiled binary, for llvm-profgen's name match.
-    stand_in_dir = os.path.join(a.work, "bin")
-    os.makedirs(stand_in_dir, exist_ok=True)
-    stand_in = os.path.join(stand_in_dir, "test.binary")
-    if not os.path.exists(stand_in):
-        src = os.path.join(a.work, "stand_in.c")
-        open(src, "w").write("int main(void) { return 0; }\n")
-        subprocess.check_call(["clang-22", "-O1", "-no-pie", "-fno-pie", "-Wl,-z,noseparate-code",
-                               src, "-o", stand_in])
-
-    # Warm the page cache so every tool reads from memory.
-    with open(big, "rb") as f:
-        while f.read(1 << 24):
-            pass
-    results = [run("pgoctl import", [a.pgoctl, "-q", "import", big, "-o",
-                                     os.path.join(a.work, "out.pgoprof")])]
-    if not a.skip_slow:
-        results.append(run("perf script -F ip,brstack",
-                           ["perf", "script", "-F", "ip,brstack", "-i", big]))
-        results.append(run("llvm-profgen --skip-symbolization",
-                           [os.path.join(LLVM_BIN, "llvm-profgen"), "--perfdata", big,
-                            "--binary", stand_in, "--skip-symbolization",
-                            "--output", os.path.join(a.work, "profgen.txt")]))
-    base = results[0]["wall"]
-    print(f"input: {big} ({size / 1e6:.0f} MB)")
-    print(f"{'tool':36} {'seconds':>9} {'MB/s':>9} {'peak RSS MB':>12} {'x slower than pgoctl':>21}")
-    for r in results:
-        mbs = size / 1e6 / r["wall"]
-        print(f"{r['name']:36} {r['wall']:9.2f} {mbs:9.0f} {r['rss_mb']:12.1f} "
-              f"{r['wall'] / base:21.1f}" + ("" if r["rc"] == 0 else f"  (exit {r['rc']})"))
+    out = os.path.join(a.work, "out.pgoprof")
+    for shape, fixture in SHAPES:
+        big = scaled(fixture, a.size_mb, a.work)
+        size = os.path.getsize(big)
+        results = [timed("pgoctl import", [a.pgoctl, "-q", "import", big, "-o", out]),
+                   timed("pgoctl import --two-pass",
+                         [a.pgoctl, "-q", "import", "--two-pass", big, "-o", out])]
+        if not a.skip_slow:
+            results.append(timed("perf script -F ip,brstack",
+                                 ["perf", "script", "-F", "ip,brstack", "-i", big]))
+            if fixture == "autofdo.test.lbr":
+                results.append(timed("llvm-profgen --skip-symbolization",
+                                     [os.path.join(LLVM_BIN, "llvm-profgen"), "--perfdata", big,
+                                      "--binary", stand_in_binary(a.work),
+                                      "--skip-symbolization",
+                                      "--output", os.path.join(a.work, "profgen.txt")]))
+        print(f"\n{shape}: {big} ({size / 1e6:.0f} MB)")
+        print(f"{'tool':36} {'wall s':>8} {'MB/s':>7} {'CPU s':>8} {'MB/CPU-s':>9} "
+              f"{'peak RSS MB':>12}")
+        for r in results:
+            print(f"{r['name']:36} {r['wall']:8.2f} {size / 1e6 / r['wall']:7.0f} "
+                  f"{r['cpu']:8.2f} {size / 1e6 / max(r['cpu'], 1e-9):9.0f} "
+                  f"{r['rss_mb']:12.1f}" + ("" if r["rc"] == 0 else f"  (exit {r['rc']})"))
 
 
 if __name__ == "__main__":

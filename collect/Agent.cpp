@@ -11,6 +11,7 @@
 #include "collect/AgentRing.h"
 #include "collect/PerfReader.h"
 #include "collect/PerfRecord.h"
+#include "collect/Reorder.h"
 #include "binary/Symbols.h"
 #include "core/Error.h"
 #include "core/Profile.h"
@@ -376,14 +377,10 @@ public:
   }
   /// A record read from a ring: kept until the end of its round.
   void fromRing(const char *R, uint16_t Size) {
-    Orderer.push(R, Size, Dec.recordTime(R, Size));
+    Orderer.push(R, Size, Dec.recordTime(R, Size), ++Read, 0, deliverFn());
   }
-  void endRound() {
-    Orderer.endRound([this](const char *R, uint16_t Size) { deliver(R, Size); });
-  }
-  void flushAll() {
-    Orderer.flushAll([this](const char *R, uint16_t Size) { deliver(R, Size); });
-  }
+  void endRound() { Orderer.endRound(deliverFn()); }
+  void flushAll() { Orderer.flushAll(deliverFn()); }
   StreamImporter &importer() { return SI; }
   uint64_t throttles() const { return Visitor.Throttles; }
   uint64_t Damaged = 0;
@@ -411,7 +408,13 @@ private:
   StreamImporter SI;
   CountingVisitor Visitor;
   perf::RecordDecoder Dec;
-  RecordOrderer Orderer;
+  perf::Reorderer Orderer;
+  uint64_t Read = 0; ///< records read from rings
+  struct Sink {
+    Pipeline *P;
+    void operator()(const char *R, uint16_t Size, uint64_t, uint64_t) const { P->deliver(R, Size); }
+  } ToDecoder{this};
+  perf::Reorderer::DeliverFn deliverFn() { return ToDecoder; }
 };
 
 /// Labels of a window: the automatic ones, the user's, then the allow-list.

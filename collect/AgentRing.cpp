@@ -1,4 +1,4 @@
-// collect/AgentRing.cpp: ring buffer reading and time ordering (see AgentRing.h).
+// collect/AgentRing.cpp: ring buffer reading (see AgentRing.h).
 #include "collect/AgentRing.h"
 
 #include <algorithm>
@@ -60,48 +60,6 @@ bool MemoryRing::push(const char *Record, uint16_t Size) {
   memcpy(View.Data, Record + First, Size - First);
   __atomic_store_n(&View.Ctl->data_head, Head + Size, __ATOMIC_RELEASE);
   return true;
-}
-
-void RecordOrderer::push(const char *Record, uint16_t Size, uint64_t Time) {
-  Entries.push_back({Time, Seq++, uint32_t(Bytes.size()), Size});
-  Bytes.insert(Bytes.end(), Record, Record + Size);
-  MaxTime = std::max(MaxTime, Time);
-}
-
-void RecordOrderer::endRound(RecordFn F) {
-  flushUpTo(PrevRoundMax, F);
-  PrevRoundMax = MaxTime;
-}
-
-void RecordOrderer::flushAll(RecordFn F) {
-  flushUpTo(UINT64_MAX, F);
-  PrevRoundMax = MaxTime;
-}
-
-void RecordOrderer::flushUpTo(uint64_t Limit, RecordFn F) {
-  if (Entries.empty())
-    return;
-  std::stable_sort(Entries.begin(), Entries.end(), [](const Entry &A, const Entry &B) {
-    return A.Time != B.Time ? A.Time < B.Time : A.Seq < B.Seq;
-  });
-  size_t N = 0;
-  while (N < Entries.size() && Entries[N].Time <= Limit) {
-    F(Bytes.data() + Entries[N].Offset, Entries[N].Size);
-    ++N;
-  }
-  if (N == 0)
-    return;
-  // Keep the rest, compacted, in arrival order of their bytes.
-  std::vector<Entry> Rest(Entries.begin() + long(N), Entries.end());
-  std::vector<char> RestBytes;
-  for (Entry &E : Rest) {
-    uint32_t NewOff = uint32_t(RestBytes.size());
-    RestBytes.insert(RestBytes.end(), Bytes.begin() + E.Offset,
-                     Bytes.begin() + E.Offset + E.Size);
-    E.Offset = NewOff;
-  }
-  Entries = std::move(Rest);
-  Bytes = std::move(RestBytes);
 }
 
 } // namespace pgoctl::collect

@@ -1,17 +1,13 @@
-// collect/AgentRing.h: reading perf mmap ring buffers, and putting the records
-// of several buffers in time order.
+// collect/AgentRing.h: reading perf mmap ring buffers.
 //
 // A ring is the kernel's perf_event_mmap_page followed by 2^n data pages: the
 // kernel writes records at data_head, the reader consumes up to it and then
 // publishes data_tail. A record that wraps around the end of the buffer is
 // copied out whole first, so the decoder always sees contiguous bytes.
 //
-// Per-CPU buffers are each in time order, but not with each other. As perf
-// does (ordered_events, flushed at FINISHED_ROUND), the agent reads every
-// buffer once per round and then delivers, in time order, the records no
-// later than the newest time seen in the previous round: a record read later
-// was written after that round started, so it cannot be older. Memory is
-// bounded by two rounds of records.
+// Per-CPU buffers are each in time order, but not with each other: the agent
+// reads every buffer once per round and puts the records in time order with
+// the reorder stage import uses (collect/Reorder.h).
 #pragma once
 
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -48,30 +44,6 @@ public:
 private:
   std::vector<char> Storage;
   RingView View;
-};
-
-class RecordOrderer {
-public:
-  /// Keeps a copy of a record read this round, with its time.
-  void push(const char *Record, uint16_t Size, uint64_t Time);
-  /// The end of a round: delivers the records no later than the newest time
-  /// of the previous round, oldest first (equal times in arrival order).
-  void endRound(RecordFn F);
-  /// Delivers everything (the end of the run).
-  void flushAll(RecordFn F);
-  uint64_t pendingBytes() const { return Bytes.size(); }
-
-private:
-  void flushUpTo(uint64_t Limit, RecordFn F);
-  struct Entry {
-    uint64_t Time, Seq;
-    uint32_t Offset;
-    uint16_t Size;
-  };
-  std::vector<char> Bytes;
-  std::vector<Entry> Entries;
-  uint64_t Seq = 0;
-  uint64_t MaxTime = 0, PrevRoundMax = 0;
 };
 
 } // namespace pgoctl::collect

@@ -133,14 +133,15 @@ public:
   void onMmap(const perf::MmapEvent &E) override {
     if (!OnePass)
       return;
-    OrderKey Key{E.Time, RS.Records};
-    if (TrackOrder && Key < MaxSampleKey && !Maps.isRedundant(E, Key))
+    OrderKey Key{E.Time, RS.Seq};
+    if (TrackOrder && Key < MaxSampleKey &&
+        (Key < Maps.retiredBefore() || !Maps.isRedundant(E, Key)))
       OrderViolated = true;
     Maps.addMmap(E, Key);
   }
   void onComm(const perf::CommEvent &E) override {
     if (OnePass) {
-      OrderKey Key{E.Time, RS.Records};
+      OrderKey Key{E.Time, RS.Seq};
       if (TrackOrder && Key < MaxSampleKey && (E.Exec || !Opts.Comm.empty()))
         OrderViolated = true;
       if (E.Exec)
@@ -149,10 +150,12 @@ public:
     }
   }
   void onForkExit(const perf::ForkExitEvent &E) override {
+    if (OnePass && !E.IsFork && E.Pid == E.Tid && RS.Ordered)
+      Maps.addExit(E.Pid, {E.Time, RS.Seq}); // lets its parent's old maps go
     if (OnePass && E.IsFork) {
-      if (TrackOrder && E.Pid != E.Ppid && OrderKey{E.Time, RS.Records} < MaxSampleKey)
+      if (TrackOrder && E.Pid != E.Ppid && OrderKey{E.Time, RS.Seq} < MaxSampleKey)
         OrderViolated = true;
-      Maps.addFork(E.Pid, E.Ppid, {E.Time, RS.Records});
+      Maps.addFork(E.Pid, E.Ppid, {E.Time, RS.Seq});
       auto It = Comm.find(E.Ppid);
       if (It != Comm.end() && E.Pid != E.Ppid)
         Comm[E.Pid] = It->second;
@@ -177,9 +180,18 @@ public:
       ++Sum.SamplesFiltered;
       return;
     }
-    OrderKey Key{S.Time, RS.Records};
-    if (TrackOrder && MaxSampleKey < Key)
+    OrderKey Key{S.Time, RS.Seq};
+    if (TrackOrder && MaxSampleKey < Key) {
       MaxSampleKey = Key;
+      // In time order, no lookup comes before this sample again (a late
+      // one is caught below): replaced mappings may go.
+      if (RS.Ordered)
+        Maps.retireBefore(Key);
+    }
+    if (TrackOrder && Key < Maps.retiredBefore()) {
+      OrderViolated = true; // a sample too late for the reorder window
+      return;
+    }
     if (!Opts.Comm.empty()) {
       bool Match = OnePass ? (Comm.count(S.Pid) && Comm[S.Pid] == Opts.Comm)
                            : (CommFilter && CommFilter(S.Pid, Key));
@@ -531,6 +543,13 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
   perf::ReadOptions RO;
   RO.KeepGoing = Opts.KeepGoing;
   RO.Progress = Opts.Progress;
+  // The one pass reads records in time order (collect/Reorder.h) where the
+  // recording allows it; the two passes read in input order.
+  perf::ReadOptions ROrdered = RO;
+  ROrdered.Ordered = true;
+  // A mapped window twice the reorder window: records are borrowed from it,
+  // and only those still queued when it moves are copied.
+  ROrdered.MapWindowBytes = 2 * ROrdered.ReorderBytes;
 
   // Pipes, FIFOs and text are read once, in stream order; a perf.data file
   // (also one on standard input) in one pass, or again in two.
@@ -548,7 +567,7 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
     Stats::Pass P(PassStats, "read samples (one pass)");
     Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
     Agg->Path = Path;
-    if (llvm::Error E = perf::readPerfData(In, *Agg, RO, H, RS))
+    if (llvm::Error E = perf::readPerfData(In, *Agg, ROrdered, H, RS))
       return std::move(E);
     Sum.Format = "perf.data (pipe)";
   } else {
@@ -560,7 +579,7 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
       Agg = std::make_unique<SampleAggregator>(Maps, RS, Opts, Sum, /*OnePass=*/true);
       Agg->Path = Path;
       Agg->TrackOrder = true;
-      if (llvm::Error E = perf::readPerfData(In, *Agg, RO, H, RS))
+      if (llvm::Error E = perf::readPerfData(In, *Agg, ROrdered, H, RS))
         return std::move(E);
       if (Agg->ChooseError)
         return std::move(Agg->ChooseError);
@@ -633,6 +652,8 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
   Sum.Lost = RS.Lost + RS.LostSamples;
   PassStats.count("input bytes", RS.Bytes);
   PassStats.count("records", RS.Records);
+  PassStats.count("rounds", RS.Rounds);
+  PassStats.count("records too late to reorder", RS.LateRecords);
   PassStats.count("samples", Sum.Samples);
   PassStats.count("mappings", Maps.numMappings());
 

@@ -1,12 +1,18 @@
 // collect/Importer.h: perf.data or `perf script` text in, a Profile out.
 //
 // Passes (each timed under --stats):
-//   0. one pass in file order, trusting it: side-band records go into
-//      ProcessMaps as they come and samples are resolved at once. When a
-//      side-band record arrives after a sample later than itself and would
-//      change how addresses resolve (a new mapping, not a repeat of one in
-//      force; an exec or fork), the pass is dropped and the file is read with
-//      passes 1 and 2. Pipes and text are read once in stream order.
+//   0. one pass in time order: the reader puts records back in time order
+//      the way perf does (collect/Reorder.h: a window flushed at each
+//      FINISHED_ROUND, bounded in memory), side-band records go into
+//      ProcessMaps and samples are resolved as they come out of the window.
+//      A recording without times on every record (no sample_id_all) is read
+//      in file order, trusting it. Either way, when a side-band record still
+//      arrives after a sample later than itself (too late for the window, or
+//      no window) and would change how addresses resolve (a new mapping, not
+//      a repeat of one in force; an exec or fork), the pass is dropped and
+//      the file is read with passes 1 and 2 (--two-pass forces them). Pipes
+//      are read once, in time order where the window allows; text in stream
+//      order.
 //   1. side-band: read MMAP/COMM/FORK records of the whole input into
 //      ProcessMaps;
 //   2. samples: decode each sample of the chosen event, resolve every address
@@ -58,7 +64,7 @@ struct ImportOptions {
   std::string Event;                 ///< --event; default: the event with most samples
   std::string SampleType;            ///< --sample-type (pprof; collect/Pprof.h)
   bool KeepGoing = false;
-  bool TwoPass = false;              ///< skip pass 0 (to check it against 1+2)
+  bool TwoPass = false;              ///< --two-pass: skip pass 0 (to check it against 1+2)
   /// Called with (bytes done, bytes total or 0) every few MB; the CLI draws
   /// progress with it when stderr is a terminal.
   std::function<void(uint64_t, uint64_t)> Progress;

@@ -192,6 +192,10 @@ struct PerfHeader {
 struct ReadStats {
   uint64_t Bytes = 0;
   uint64_t Records = 0;
+  /// Input position (1-based count of records) of the record being
+  /// delivered to the visitor: with ReadOptions::Ordered records arrive in
+  /// time order, not input order, and this orders equal times as the input.
+  uint64_t Seq = 0;
   uint64_t Samples = 0;
   std::vector<uint64_t> SamplesPerAttr; ///< index: PerfHeader::Attrs
   uint64_t RecordsByType[128] = {};
@@ -205,6 +209,11 @@ struct ReadStats {
   uint64_t Throttles = 0;   ///< PERF_RECORD_THROTTLE
   uint64_t DamagedBytes = 0;///< dropped after damage with keep-going
   uint64_t FirstTime = 0, LastTime = 0;
+  /// ReadOptions::Ordered: FINISHED_ROUND records seen, records delivered
+  /// after newer ones (too late for the reorder window), and times the
+  /// window was full and delivered its older half.
+  uint64_t Rounds = 0, LateRecords = 0, HalfFlushes = 0;
+  bool Ordered = false; ///< records were delivered in time order
 };
 
 } // namespace pgoctl::perf

@@ -11,6 +11,7 @@
 #include "collect/PerfReader.h"
 #include "collect/PerfBytes.h"
 #include "collect/PerfRecord.h"
+#include "collect/Reorder.h"
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -155,6 +156,7 @@ public:
          ReadStats &S)
       : In(In), Path(In.path()), V(V), Opts(O), H(H), S(S) {}
   ~Reader() {
+    llvm::consumeError(std::move(QueueError));
     unmapWindow();
     if (ZD)
       ZSTD_freeDStream(ZD);
@@ -185,6 +187,20 @@ private:
   llvm::Error dispatch(const char *R, uint16_t Size, uint64_t Offset, bool Nested);
   llvm::Error decompress(const char *Payload, size_t N, uint64_t Offset);
   llvm::Error damage(uint64_t Offset, uint32_t Type, const std::string &Msg);
+  /// Ordered reading: a record from the reorder queue to the decoder.
+  void deliverQueued(const char *R, uint16_t Size, uint64_t Seq, uint64_t Offset);
+  struct QueuedSink {
+    Reader *Rd;
+    void operator()(const char *R, uint16_t Size, uint64_t Seq, uint64_t Offset) const {
+      Rd->deliverQueued(R, Size, Seq, Offset);
+    }
+  } Sink{this};
+  Reorderer::DeliverFn queuedFn() { return Sink; }
+  llvm::Error takeQueueError() {
+    llvm::Error E = std::move(QueueError);
+    QueueError = llvm::Error::success();
+    return E;
+  }
   InputFile &In;
   std::string Path;
   PerfVisitor &V;
@@ -208,6 +224,8 @@ private:
   size_t MapLen = 0;
   MapWindowGuard Guard;
   void unmapWindow() {
+    if (Map && Queue)
+      Queue->detach(Guard.Begin, Guard.End);
     if (Map)
       ::munmap(Map, MapLen);
     Map = nullptr;
@@ -216,6 +234,10 @@ private:
   uint64_t NextProgress = 0;
 
   RecordDecoder Dec{H, S, V};
+  /// Set once the header shows every record has a time (ReadOptions::Ordered).
+  std::unique_ptr<Reorderer> Queue;
+  llvm::Error QueueError = llvm::Error::success();
+  bool QueueStopped = false; ///< a queued record was damaged (keep-going)
   bool HeaderSent = false;
   bool Stopped = false; ///< keep-going stop after damage
   ZSTD_DStream *ZD = nullptr;
@@ -572,6 +594,15 @@ void Reader::finishHeader() {
   for (EventAttr &A : H.Attrs)
     if (A.Name.empty())
       A.Name = defaultEventName(A);
+  // Time order needs a time on every record: samples (TIME) and side-band
+  // records (sample_id_all), as perf requires for its ordered events.
+  bool Timed = !H.Attrs.empty();
+  for (const EventAttr &A : H.Attrs)
+    Timed = Timed && (A.SampleType & kSampleTime) && A.sampleIdAll();
+  if (Opts.Ordered && Timed) {
+    Queue = std::make_unique<Reorderer>(Opts.ReorderBytes);
+    S.Ordered = true;
+  }
   V.onHeader(H);
 }
 
@@ -629,6 +660,16 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
   if (Opts.RawRecord && Type < 64 && Opts.RawRecord(R, Size))
     return llvm::Error::success();
   Dec.SkipSamples = Opts.SkipSamples;
+  if (Queue && Type < 64) {
+    // A record in the mapped window is borrowed (the window copies what is
+    // still queued before it moves); others (pipes, decompressed) copied.
+    bool InWindow = Map && R >= Guard.Begin && R + Size <= Guard.End;
+    if (InWindow)
+      Queue->pushBorrowed(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
+    else
+      Queue->push(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
+    return takeQueueError();
+  }
   std::string Why;
   switch (Dec.decode(R, Size, Offset, Why)) {
   case RecordDecoder::Result::Done:
@@ -644,6 +685,12 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
   };
   switch (Type) {
   case kFinishedRound:
+    ++S.Rounds;
+    if (Queue) {
+      Queue->endRound(queuedFn());
+      if (llvm::Error E = takeQueueError())
+        return E;
+    }
     V.onFinishedRound();
     return llvm::Error::success();
   case kHeaderAttr: {
@@ -714,6 +761,17 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
     ++S.UnknownRecords;
     return llvm::Error::success();
   }
+}
+
+void Reader::deliverQueued(const char *R, uint16_t Size, uint64_t Seq, uint64_t Offset) {
+  if (QueueStopped || QueueError)
+    return;
+  S.Seq = Seq;
+  std::string Why;
+  if (Dec.decode(R, Size, Offset, Why) != RecordDecoder::Result::Damaged)
+    return;
+  QueueStopped = true; // keep-going: nothing after a damaged record
+  QueueError = damage(Offset, ld32(R), Why);
 }
 
 llvm::Error Reader::step(uint64_t Total, bool &Done) {
@@ -792,6 +850,15 @@ llvm::Error Reader::stream() {
       return E;
   }
   S.Bytes = BufOffset - StreamBegin;
+  if (Queue) {
+    // The rest of the queue; after damage (keep-going) too: what was read
+    // before it is delivered, as without ordering.
+    Queue->flushAll(queuedFn());
+    S.LateRecords = Queue->late();
+    S.HalfFlushes = Queue->halfFlushes();
+    if (llvm::Error E = takeQueueError())
+      return E;
+  }
   if (Opts.Progress && S.Bytes >= (16u << 20))
     Opts.Progress(S.Bytes, S.Bytes); // done: lets a progress line clear itself
   finishHeader();

@@ -51,6 +51,12 @@ struct ReadOptions {
   bool KeepGoing = false;
   /// Skip decoding samples (side-band records only): the fast first pass.
   bool SkipSamples = false;
+  /// Deliver kernel records in time order (collect/Reorder.h: perf's rounds,
+  /// a window of at most ReorderBytes) when every event records its time and
+  /// side-band records carry one (sample_id_all); else in input order.
+  /// ReadStats::Seq gives each record's input position.
+  bool Ordered = false;
+  uint64_t ReorderBytes = 16 << 20;
   /// Size of the streaming buffer (pipes).
   size_t BufferBytes = 4 << 20;
   /// Size of the window mapped from a file-mode data section.

@@ -32,7 +32,7 @@ public:
   /// Counts a record of Type in the stats (every record, kernel or tool),
   /// before decode(): a record's sequence number orders equal times.
   void countRecord(uint32_t Type) {
-    ++S.Records;
+    S.Seq = ++S.Records;
     if (Type < 128)
       ++S.RecordsByType[Type];
   }

@@ -117,7 +117,7 @@ private:
 
 private:
   llvm::Error parseLine(llvm::StringRef Line, uint64_t LineNo) {
-    ++S.Records;
+    S.Seq = ++S.Records;
     size_t Rec = Line.find("PERF_RECORD_");
     if (Rec != llvm::StringRef::npos)
       return parseSideband(Line.substr(Rec), LineNo);

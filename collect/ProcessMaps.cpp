@@ -1,6 +1,8 @@
 // collect/ProcessMaps.cpp: time-aware mapping history per process.
 #include "collect/ProcessMaps.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 
 namespace pgoctl {
@@ -111,8 +113,41 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   M.From = Key;
 
   PidMaps &PM = Pids[Id.Pid];
-  // Overlaps: whichever was mapped later ends the other's validity.
-  for (Mapping &Old : PM.Maps) {
+  if (PM.Maps.size() >= PM.PruneAt && Retired < RetireKey) {
+    // A child looks here at its fork key until it execs (every later lookup
+    // is at RetireKey or after): keep what a child that may still do so needs.
+    auto Same = [](OrderKey A, OrderKey B) { return !(A < B) && !(B < A); };
+    llvm::erase_if(PM.Children, [&](const std::pair<OrderKey, uint32_t> &C) {
+      auto It = Pids.find(C.second);
+      if (It == Pids.end() || !Same(It->second.ForkKey, C.first))
+        return true; // the pid was forked again: that child is gone
+      const PidMaps &Ch = It->second;
+      bool Gone = (Ch.HasExec() && Ch.Execs.front() < RetireKey) || Ch.ExitKey < RetireKey;
+      return Gone && Ch.Children.empty();
+    });
+    std::vector<OrderKey> Forks;
+    for (const auto &C : PM.Children)
+      Forks.push_back(C.first);
+    std::sort(Forks.begin(), Forks.end());
+    size_t Before = PM.Maps.size();
+    llvm::erase_if(PM.Maps, [&](const Mapping &Old) {
+      if (!(Old.Until <= RetireKey))
+        return false;
+      auto F = std::lower_bound(Forks.begin(), Forks.end(), Old.From);
+      return F == Forks.end() || !(*F < Old.Until);
+    });
+    if (PM.Maps.size() != Before)
+      Retired = RetireKey;
+    PM.PruneAt = std::max<size_t>(64, 2 * PM.Maps.size());
+  }
+  // Overlaps: whichever was mapped later ends the other's validity. Maps are
+  // sorted by Start and none is longer than MaxLen: the candidates start in
+  // (M.Start - MaxLen, M.End).
+  auto Lo = std::lower_bound(PM.Maps.begin(), PM.Maps.end(),
+                             M.Start > PM.MaxLen ? M.Start - PM.MaxLen : 0,
+                             [](const Mapping &X, uint64_t S) { return X.Start < S; });
+  for (auto It = Lo; It != PM.Maps.end() && It->Start < M.End; ++It) {
+    Mapping &Old = *It;
     if (Old.End <= M.Start || M.End <= Old.Start)
       continue;
     if (Old.From < M.From)
@@ -133,10 +168,18 @@ void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
   if (Child == Parent)
     return; // a thread: same address space
   Cache.fill({});
+  Pids[Parent].Children.push_back({Key, Child});
   PidMaps &PM = Pids[Child];
+  PM.ExitKey = OrderKey::max();
   PM.HasParent = true;
   PM.Parent = Parent;
   PM.ForkKey = Key;
+}
+
+void ProcessMaps::addExit(uint32_t Pid, OrderKey Key) {
+  auto It = Pids.find(Pid);
+  if (It != Pids.end())
+    It->second.ExitKey = Key;
 }
 
 void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {

@@ -71,6 +71,9 @@ public:
   void addMmap(const perf::MmapEvent &E, OrderKey Key);
   void addFork(uint32_t Child, uint32_t Parent, OrderKey Key);
   void addExec(uint32_t Pid, OrderKey Key);
+  /// The process exited: it resolves nothing after Key (used only to prune,
+  /// see retireBefore).
+  void addExit(uint32_t Pid, OrderKey Key);
   /// True if adding E at Key would change no resolution: E is not kept (not
   /// executable), or an identical mapping (same place, offset and file) from
   /// Key or earlier is in force over the whole window E would decide. A one-pass reader uses it to tell whether a side-band
@@ -92,6 +95,15 @@ public:
       return locate(*C.M, Addr);
     return resolveSlow(Pid, Addr, Key);
   }
+
+  /// For a reader that delivers records in time order: no lookup will be
+  /// made before Key from now on, so mappings replaced before Key may be
+  /// dropped (a process's list is pruned when it has doubled), keeping
+  /// memory and lookup time bounded by the mappings in force rather than the
+  /// run's history. A lookup before retiredBefore() may then miss: the
+  /// caller must not make one (the importer reads again in two passes).
+  void retireBefore(OrderKey Key) { RetireKey = Key; }
+  OrderKey retiredBefore() const { return Retired; }
 
   const std::vector<Module> &modules() const { return Modules; }
   size_t numMappings() const;
@@ -115,6 +127,11 @@ private:
     bool HasParent = false;
     OrderKey ForkKey;
     std::vector<OrderKey> Execs; ///< sorted
+    size_t PruneAt = 64;         ///< Maps size at which retired ones are dropped
+    /// Children (fork key, pid): each resolves through this list at its
+    /// fork key until it execs, so pruning keeps what they may still need.
+    std::vector<std::pair<OrderKey, uint32_t>> Children;
+    OrderKey ExitKey = OrderKey::max();
     bool HasExec() const { return !Execs.empty(); }
     /// The first exec after Key, if any.
     const OrderKey *execAfter(OrderKey Key) const {
@@ -145,6 +162,7 @@ private:
     uint32_t Pid = 0;
     const Mapping *M = nullptr;
   };
+  OrderKey RetireKey, Retired;
   std::array<CacheEntry, 4> Cache{};
   unsigned CacheNext = 0;
   unsigned LastHit = 0;

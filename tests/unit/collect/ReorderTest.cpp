@@ -1,0 +1,138 @@
+// The reorder stage (collect/Reorder.h) on hand-made record sequences: what
+// comes out, in which order, is worked out by hand from perf's round rule
+// (at the end of round k, deliver what is no later than round k-1's newest).
+#include "collect/Reorder.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+using pgoctl::perf::Reorderer;
+
+namespace {
+
+/// Records of 16 bytes: an 8-byte header (size in bytes 6-7) and a tag.
+struct Feed {
+  Reorderer Q;
+  std::vector<std::string> Out; ///< tags in delivery order
+  std::vector<uint64_t> Seqs;
+  uint64_t Seq = 0;
+  std::function<void(const char *, uint16_t, uint64_t, uint64_t)> Sink =
+      [this](const char *R, uint16_t Size, uint64_t S, uint64_t Offset) {
+        EXPECT_EQ(Size, 16);
+        EXPECT_EQ(Offset, 100 * S);
+        Out.emplace_back(R + 8, strnlen(R + 8, 8));
+        Seqs.push_back(S);
+      };
+  explicit Feed(uint64_t MaxBytes = 64 << 20) : Q(MaxBytes) {}
+
+  Reorderer::DeliverFn fn() { return Sink; }
+  void push(const std::string &Tag, uint64_t Time) {
+    char R[16] = {};
+    uint16_t Size = 16;
+    memcpy(R + 6, &Size, 2);
+    memcpy(R + 8, Tag.data(), std::min<size_t>(Tag.size(), 8));
+    ++Seq;
+    Q.push(R, Size, Time, Seq, 100 * Seq, fn());
+  }
+  void round() { Q.endRound(fn()); }
+  void end() { Q.flushAll(fn()); }
+  std::vector<std::string> take() {
+    std::vector<std::string> R = std::move(Out);
+    Out.clear();
+    return R;
+  }
+};
+
+using V = std::vector<std::string>;
+
+TEST(Reorder, OutOfOrderWithinAndAcrossRounds) {
+  Feed F;
+  // Round 1: two CPUs' buffers, each in order, read one after the other.
+  F.push("s30", 30);
+  F.push("s50", 50);
+  F.push("s20", 20);
+  F.push("s40", 40);
+  F.round(); // nothing older than round 0's newest (none): nothing out
+  EXPECT_EQ(F.take(), V{});
+  // Round 2: records up to 50 (round 1's newest) may go once round 2 ends.
+  F.push("s60", 60);
+  F.push("s45", 45); // older than s50, from a CPU read late in round 1
+  F.push("s55", 55);
+  F.round();
+  EXPECT_EQ(F.take(), (V{"s20", "s30", "s40", "s45", "s50"}));
+  F.push("s70", 70);
+  F.round(); // up to 60
+  EXPECT_EQ(F.take(), (V{"s55", "s60"}));
+  F.end();
+  EXPECT_EQ(F.take(), V{"s70"});
+  EXPECT_EQ(F.Q.late(), 0u);
+  EXPECT_EQ(F.Q.pendingRecords(), 0u);
+  EXPECT_EQ(F.Q.pendingBytes(), 0u);
+}
+
+TEST(Reorder, SideBandLateByOneRoundComesBeforeItsSamples) {
+  Feed F;
+  F.push("s10", 10);
+  F.push("s12", 12);
+  F.round();
+  // The MMAP of time 9 arrives in the next round (its CPU was read after
+  // the round's end): it still goes out before the samples of 10 and 12.
+  F.push("mmap9", 9);
+  F.push("s14", 14);
+  F.round();
+  EXPECT_EQ(F.take(), (V{"mmap9", "s10", "s12"}));
+  F.end();
+  EXPECT_EQ(F.take(), V{"s14"});
+  EXPECT_EQ(F.Q.late(), 0u);
+}
+
+TEST(Reorder, EqualTimesKeepInputOrder) {
+  Feed F;
+  F.push("b", 5);
+  F.push("a", 3);
+  F.push("c", 5);
+  F.push("d", 5);
+  F.end();
+  EXPECT_EQ(F.take(), (V{"a", "b", "c", "d"}));
+  EXPECT_EQ(F.Seqs, (std::vector<uint64_t>{2, 1, 3, 4}));
+}
+
+TEST(Reorder, NoFinishedRoundDeliversAtTheEnd) {
+  Feed F;
+  for (uint64_t T : {7, 3, 9, 1, 5})
+    F.push("t" + std::to_string(T), T);
+  EXPECT_EQ(F.take(), V{});
+  F.end();
+  EXPECT_EQ(F.take(), (V{"t1", "t3", "t5", "t7", "t9"}));
+}
+
+TEST(Reorder, FullWindowDeliversItsOlderHalfThenCountsLateRecords) {
+  // 1 MiB of queue (the smallest) holds 65536 records of 16 bytes.
+  Feed F(1 << 20);
+  const uint64_t N = (1 << 20) / 16;
+  // Times 1000 .. 1000+N, pushed in reverse order within pairs.
+  for (uint64_t I = 0; I < N; I += 2) {
+    F.push("x", 1000 + I + 1);
+    F.push("x", 1000 + I);
+  }
+  EXPECT_EQ(F.take().size(), 0u); // exactly full: not over
+  F.push("y", 1000 + N);          // over: the older half goes
+  EXPECT_EQ(F.Q.halfFlushes(), 1u);
+  // Half of the time range [1000, 1000+N]: times up to 1000 + N/2.
+  EXPECT_EQ(F.take().size(), N / 2 + 1);
+  // A record older than one already delivered cannot be put in order: it
+  // goes out at once and is counted.
+  F.push("late", 1001);
+  EXPECT_EQ(F.take(), V{"late"});
+  EXPECT_EQ(F.Q.late(), 1u);
+  F.end();
+  V Rest = F.take();
+  EXPECT_EQ(Rest.size(), N - N / 2);
+  EXPECT_EQ(Rest.back(), "y");
+}
+
+} // namespace
