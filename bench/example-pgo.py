@@ -85,9 +85,11 @@ def record(a, pgoctl, binary, load, name):
     return prof
 
 
-def lock(a, profile):
+def lock(a, profile, kind="profdata"):
+    """A lock of profile (kind: profdata, instr-profdata, fdata; pgoctl lock
+    refuses to guess)."""
     path = profile + ".pgolock"
-    sh([a.pgoctl, "lock", profile, "--version", "bench", "-o", path])
+    sh([a.pgoctl, "lock", profile, "--kind", kind, "--version", "bench", "-o", path])
     return path
 
 
@@ -206,7 +208,7 @@ def main():
     sh([pgoctl, "convert", prof2, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "-o", nolbr_fdata])
     bolted = {}
     for key, f in (("nolbr", nolbr_fdata), ("ip", fdata)):
-        spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, f))
+        spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, f, "fdata"))
         bolt_log = open(os.path.join(spgo, "kvsvc.bolt.log")).read()
         m = re.search(r"(\d+ out of \d+ functions in the binary \([\d.]+%\)) have non-empty", bolt_log)
         stale = re.search(r"(\d+ \([\d.]+% of all profiled\) functions have invalid)", bolt_log)
@@ -228,12 +230,12 @@ def main():
             "--requests", str(a.lbr_requests), "--rounds", "1"])
         lbr_fdata = os.path.join(a.work, "kvsvc-lbr.fdata")
         sh([pgoctl, "convert", data3, "--binary", os.path.join(spgo, "kvsvc"), "--to", "fdata", "-o", lbr_fdata])
-        spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, lbr_fdata))
+        spgo = build(a, "sample", KVSVC_SAMPLE_PROFILE=lock(a, profdata), KVSVC_BOLT_PROFILE=lock(a, lbr_fdata, "fdata"))
         lbr_bolt = os.path.join(spgo, "kvsvc.bolt")
     # The same profile with clang's own hot count (the summary's 99% line)
     # instead of the module's default (its 99.7% line).
     spgo99 = build(a, "sample-99", KVSVC_SAMPLE_PROFILE=lock(a, profdata), HOT_CUTOFF="")
-    instr = build(a, "instr", KVSVC_INSTR_PROFILE=lock(a, instr_prof))
+    instr = build(a, "instr", KVSVC_INSTR_PROFILE=lock(a, instr_prof, "instr-profdata"))
     # The part of instrumented PGO's gain a sample profile can express at all:
     # instrumented PGO also profiles `select`s and turns the predictable ones
     # into branches (CodeGenPrepare); a select was a cmov in the profiled
@@ -242,7 +244,7 @@ def main():
     # (With LTO, CodeGenPrepare runs in the LTO backend: the option goes to
     # the link too; -flto there so that CMake's compiler check, which links
     # without it, can pass the option to LLVM's plugin.)
-    ceil = build(a, "instr-ceiling", KVSVC_INSTR_PROFILE=lock(a, instr_prof),
+    ceil = build(a, "instr-ceiling", KVSVC_INSTR_PROFILE=lock(a, instr_prof, "instr-profdata"),
                  CXXFLAGS="-mllvm -disable-cgp-select2branch",
                  LDFLAGS="-flto=thin -Wl,-plugin-opt=-disable-cgp-select2branch" if a.lto else "")
     builds = [("plain", os.path.join(plain, "kvsvc")),

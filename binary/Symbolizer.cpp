@@ -56,6 +56,9 @@ struct Symbolizer::Impl {
   std::vector<std::pair<uint64_t, StringRef>> Syms;
   /// Function symbols (STT_FUNC/IFUNC, size > 0) for the no-DWARF fallback.
   std::vector<std::tuple<uint64_t, uint64_t, StringRef>> FuncSyms;
+  /// [Lo, Hi) of the weak function symbols (inline functions, templates:
+  /// one COMDAT copy per translation unit, the linker keeps one).
+  std::vector<std::pair<uint64_t, uint64_t>> WeakFuncs;
   /// Per function from DWARF: the unit describing it.
   std::vector<DWARFUnit *> FuncUnit;
   /// DWARF names the symbol table contradicted (damaged strings), and the
@@ -155,7 +158,11 @@ static void collectSymbols(Symbolizer::Impl &P, const ELFObjectFileBase &Obj, bo
     P.Syms.emplace_back(*Addr, *Name);
     uint8_t Type = Sym.getELFType();
     if ((Type == ELF::STT_FUNC || Type == ELF::STT_GNU_IFUNC) && Sym.getSize() > 0)
+    {
       P.FuncSyms.emplace_back(*Addr, *Addr + Sym.getSize(), *Name);
+      if (Sym.getBinding() == ELF::STB_WEAK)
+        P.WeakFuncs.emplace_back(*Addr, *Addr + Sym.getSize());
+    }
   }
 }
 
@@ -167,6 +174,7 @@ static void loadSymbols(Symbolizer::Impl &P) {
     collectSymbols(P, *P.MainObj, true);
   llvm::sort(P.Syms);
   llvm::sort(P.FuncSyms);
+  llvm::sort(P.WeakFuncs);
 }
 
 // --- Step 2: functions ---------------------------------------------------
@@ -686,11 +694,29 @@ ArrayRef<InlineFrame> Symbolizer::frames(uint32_t I) {
 // program (an address advance changed) or a damaged .debug_addr entry puts
 // one between instructions. The functions of such a unit are symbolized
 // from the symbol table.
+//
+// Except inside a weak function (an inline function or a template
+// instance): every unit that used it compiled its own COMDAT copy, and a
+// profile-guided build compiles the copies differently; the linker keeps
+// one, and the DWARF of the discarded copies can be resolved against the
+// kept one's symbol, so their addresses land inside it between its
+// instructions (clang 22 + lld, kvsvc built with a sample profile). That is
+// not damage of the unit: only that function is symbolized from the symbol
+// table (its inline frames are ambiguous), the unit's others keep theirs.
 void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
   StringRef ElfPath = P->Main->path();
   std::vector<DWARFUnit *> Bad;
+  std::vector<uint32_t> WeakBad;
   auto BetweenInsts = [&](uint64_t A) {
     return A >= PreferredBase && funcRangeAt(A) && !findInst(A);
+  };
+  // Whether A is inside a weak function: then that function is noted.
+  auto InWeak = [&](uint64_t A) {
+    auto It = llvm::upper_bound(P->WeakFuncs, std::make_pair(A, ~uint64_t(0)));
+    if (It == P->WeakFuncs.begin() || A >= std::prev(It)->second)
+      return false;
+    WeakBad.push_back(funcRangeAt(A)->Func);
+    return true;
   };
   for (DWARFUnit *CU : Units) {
     if (!llvm::is_contained(P->FuncUnit, CU))
@@ -701,7 +727,7 @@ void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
       std::optional<object::SectionedAddress> A = CU->getAddrOffsetSectionItem(K);
       if (!A)
         break;
-      if (BetweenInsts(A->Address)) {
+      if (BetweenInsts(A->Address) && !InWeak(A->Address)) {
         BadAddr = true;
         Bad.push_back(CU);
         Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_addr of the unit at "
@@ -722,7 +748,7 @@ void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
       continue;
     for (const DWARFDebugLine::Row &Row : (*LT)->Rows) {
       uint64_t A = Row.Address.Address;
-      if (Row.EndSequence || !BetweenInsts(A))
+      if (Row.EndSequence || !BetweenInsts(A) || InWeak(A))
         continue;
       Bad.push_back(CU);
       Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_line of the unit at "
@@ -732,12 +758,23 @@ void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
       break;
     }
   }
-  if (Bad.empty())
+  if (Bad.empty() && WeakBad.empty())
     return;
   FromSymtab.resize(Functions.size(), false);
   for (size_t F = 0; F < Functions.size() && F < P->FuncUnit.size(); ++F)
     if (llvm::is_contained(Bad, P->FuncUnit[F]))
       FromSymtab[F] = true;
+  llvm::sort(WeakBad);
+  WeakBad.erase(std::unique(WeakBad.begin(), WeakBad.end()), WeakBad.end());
+  for (uint32_t F : WeakBad) {
+    if (FromSymtab[F])
+      continue;
+    FromSymtab[F] = true;
+    Warnings.push_back(formatv("{0}: {1}: the DWARF of another copy of this weak function "
+                               "(one the linker discarded) points between its instructions; it "
+                               "is symbolized from the symbol table",
+                               ElfPath, Names[Functions[F].Name]));
+  }
 }
 
 void Symbolizer::symbolizeFunction(uint32_t F) {

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Benchmark: sample PGO in steady state on examples/kvsvc (issue 23).
+
+Once the first PGO build is deployed, every weekly refresh records an
+already optimized build. This builds generation after generation, each from
+a recording of the one before (perf record -e cpu-clock -g of the build's
+own binary, pgoctl import + convert with that binary, the module's SAMPLE
+build), and measures each with callgrind (instructions per request of the
+serving part, deterministic; bench/example-pgo.py's callgrind_ir):
+
+  plain, instrumented PGO (the reference gain: plain - instrumented);
+  gen 1     from a recording of plain;
+  gen k     from a recording of gen k-1 alone;
+  gen k+    from that recording merged with the recording gen k-1+ was
+            built from (two builds' recordings, each converted with its own
+            binary and summed at source level: what `pgoctl refresh` does
+            with last week's windows and this week's).
+
+The chains diverge after gen 1: gen k+ is built from gen k-1+ (the refresh's
+own history), gen k from gen k-1.
+
+Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
+       [--generations 3] [--train-rounds 40]
+Results: bench/pgo-generations.md.
+"""
+import argparse
+import importlib.util
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("example_pgo", os.path.join(HERE, "example-pgo.py"))
+ep = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ep)
+
+
+def convert(a, prof, binary, out):
+    ep.sh([a.pgoctl, "convert", prof, "--binary", binary, "--to", "profdata", "-o", out])
+    return out
+
+
+def merge_profdata(a, inputs, out):
+    """Source-level sum of per-build .profdata, as refresh sums per-build
+    sample maps (llvm-profdata merge --sample: the oracle of that sum)."""
+    ep.sh([ep.LLVM + "/llvm-profdata", "merge", "--sample", "--extbinary", "-o", out] + inputs)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pgoctl-build", default=os.path.join(ep.ROOT, "build"))
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--generations", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=200000)
+    ap.add_argument("--train-rounds", type=int, default=40)
+    ap.add_argument("--cg-requests", type=int, default=20000)
+    ap.add_argument("--cg-rounds", type=int, default=2)
+    a = ap.parse_args()
+    a.lto = False
+    a.pgoctl_build = os.path.abspath(a.pgoctl_build)
+    a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-generations"))
+    a.pgoctl = os.path.join(a.pgoctl_build, "cli", "pgoctl")
+    os.makedirs(a.work, exist_ok=True)
+    train = ep.load_args(a.requests, a.train_rounds)
+    served = a.cg_requests * a.cg_rounds
+
+    def ir(binary):
+        return ep.callgrind_ir(binary, a.cg_requests, a.cg_rounds, a.work)["Ir"] / served
+
+    ep.log("plain build and instrumented PGO on the same load")
+    plain = ep.build(a, "plain")
+    ep.sh(["cmake", "--build", plain, "--target", "kvsvc-train"])
+    ep.sh([os.path.join(plain, "kvsvc-train")] + train)
+    ep.sh(["cmake", "--build", plain, "--target", "kvsvc-train-profdata"])
+    instr_prof = os.path.join(plain, "pgo-training", "kvsvc-train.profdata")
+    instr = ep.build(a, "instr", KVSVC_INSTR_PROFILE=ep.lock(a, instr_prof, "instr-profdata"))
+    rows = [("plain", ir(os.path.join(plain, "kvsvc"))), ("instrumented PGO", ir(os.path.join(instr, "kvsvc")))]
+    base, best = rows[0][1], rows[1][1]
+
+    def share(v):
+        return 100.0 * (base - v) / (base - best)
+
+    # Gen 1 from plain.
+    ep.log("gen 1: a recording of plain")
+    bin_of = {"plain": os.path.join(plain, "kvsvc")}
+    rec = ep.record(a, a.pgoctl, bin_of["plain"], train, "rec-plain")
+    prof_of = {"1": convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1.profdata"))}
+    prof_of["1+"] = prof_of["1"]
+    rec_of = {"1+": prof_of["1"]}  # the + chain: each build's own recording
+    d = ep.build(a, "gen1", KVSVC_SAMPLE_PROFILE=ep.lock(a, prof_of["1"]))
+    bin_of["1"] = bin_of["1+"] = os.path.join(d, "kvsvc")
+    rows.append(("gen 1 (recording of plain)", ir(bin_of["1"])))
+    for k in range(2, a.generations + 1):
+        for chain in ("", "+"):
+            prev = "%d%s" % (k - 1, chain)
+            ep.log("gen %d%s: a recording of gen %s" % (k, chain, prev))
+            rec = ep.record(a, a.pgoctl, bin_of[prev], train, "rec-gen%s" % prev)
+            own = convert(a, rec, bin_of[prev], os.path.join(a.work, "rec-gen%s.profdata" % prev))
+            name = "%d%s" % (k, chain)
+            if chain:
+                prof_of[name] = merge_profdata(a, [rec_of[prev], own], os.path.join(a.work, "gen%s.profdata" % name))
+                rec_of[name] = own
+            else:
+                prof_of[name] = own
+            d = ep.build(a, "gen%d%s" % (k, "m" if chain else ""), KVSVC_SAMPLE_PROFILE=ep.lock(a, prof_of[name]))
+            bin_of[name] = os.path.join(d, "kvsvc")
+            what = ("gen %d+ (recording of gen %s + the recording gen %s was built from)" % (k, prev, prev) if chain
+                    else "gen %d (recording of gen %s alone)" % (k, prev))
+            rows.append((what, ir(bin_of[name])))
+    print("\n| build | Ir/request | share of instrumented PGO's gain |")
+    print("|---|---:|---:|")
+    for what, v in rows:
+        print("| %s | %.1f | %s |" % (what, v, "" if what == "plain" else "%.1f%%" % share(v)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
