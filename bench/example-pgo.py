@@ -30,6 +30,7 @@
 # median over all of them (each built and run under callgrind on its own).
 # Run once:  python3 bench/example-pgo.py [--pgoctl-build build] [--runs 7] [--lto]
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -40,6 +41,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LLVM = "/usr/lib/llvm-22/bin"
+# The one parser of callgrind's output (examples/real/loop.sh uses it too).
+_spec = importlib.util.spec_from_file_location("cgstats", os.path.join(ROOT, "examples", "real", "cgstats.py"))
+CGSTATS = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(CGSTATS)
 LINE = re.compile(r"^kvsvc: (\d+) requests in ([\d.]+) s \(([\d.]+) s CPU\): (\d+) req/s per CPU second.*checksum ([0-9a-f]+)\)")
 
 
@@ -113,19 +118,8 @@ def callgrind_ir(binary, requests, rounds, work):
         out = copy + ".cg%d" % r
         sh(["valgrind", "--tool=callgrind", "--cache-sim=yes", "--collect-jumps=yes", "--dump-instr=yes",
             "--callgrind-out-file=" + out, copy] + load_args(requests, r))
-        events, values, taken = None, None, 0
-        for line in open(out):
-            if line.startswith("jump="):
-                taken += int(line[5:].split()[0])
-            elif line.startswith("jcnd="):
-                taken += int(line[5:].split()[0].split("/")[0])
-            elif line.startswith("events:"):
-                events = line.split()[1:]
-            elif line.startswith(("summary:", "totals:")):
-                values = [int(v) for v in line.split()[1:]]
-        if not events or not values:
-            sys.exit("bench: no callgrind totals in %s" % out)
-        totals.append(dict(zip(events, values), Jt=taken))
+        ir, i1mr, taken = CGSTATS.stats(out)
+        totals.append({"Ir": ir, "I1mr": i1mr, "Jt": taken})
     return {k: totals[0][k] - totals[1].get(k, 0) for k in ("Ir", "I1mr", "Jt")}
 
 

@@ -81,6 +81,18 @@ hosts() {
   done
 }
 
+# callgrind_stats <binary>: "Ir I1mr Jt" of kvsvc's serving part
+# (bench/example-pgo.py's callgrind_ir, the cg load).
+callgrind_stats() {
+  PYTHONDONTWRITEBYTECODE=1 python3 -c '
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("example_pgo", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+r = m.callgrind_ir(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+print(r["Ir"], r["I1mr"], r["Jt"])' "$here/example-pgo.py" "$1" "$cg_requests" "$cg_rounds" "$work"
+}
+
 # A profile pinned in a local lock: <name>.profdata -> <name>.pgolock.
 lock_local() { "$pgoctl" -q lock "$work/$1.profdata" --kind profdata --version "$1" -o "$work/$1.pgolock"; }
 
@@ -135,15 +147,7 @@ log "callgrind, $cg_requests requests x $cg_rounds rounds per build"
 for n in "${builds[@]}"; do
   # Kept from an earlier run (YIELD_REUSE) when the binary did not change.
   [ -s "$work/$n.ir" ] && [ "$work/$n.ir" -nt "$work/$n/kvsvc" ] && continue
-  PYTHONDONTWRITEBYTECODE=1 python3 - "$here/example-pgo.py" "$work/$n/kvsvc" "$cg_requests" "$cg_rounds" "$work" \
-    >"$work/$n.ir" <<'EOF'
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("example_pgo", sys.argv[1])
-m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
-r = m.callgrind_ir(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
-print(r["Ir"], r["I1mr"], r["Jt"])
-EOF
+  callgrind_stats "$work/$n/kvsvc" >"$work/$n.ir"
 done
 served=$((cg_requests * cg_rounds))
 {
@@ -212,15 +216,7 @@ for n in "${bolts[@]}"; do
 done
 for n in "${bolts[@]}"; do
   [ -s "$work/bolt-$n.ir" ] && [ "$work/bolt-$n.ir" -nt "$work/bolt-$n/kvsvc" ] && continue
-  PYTHONDONTWRITEBYTECODE=1 python3 - "$here/example-pgo.py" "$work/bolt-$n/kvsvc" "$cg_requests" "$cg_rounds" \
-    "$work" >"$work/bolt-$n.ir" <<'EOF'
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("example_pgo", sys.argv[1])
-m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
-r = m.callgrind_ir(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
-print(r["Ir"], r["I1mr"], r["Jt"])
-EOF
+  callgrind_stats "$work/bolt-$n/kvsvc" >"$work/bolt-$n.ir"
 done
 {
   echo
