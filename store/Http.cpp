@@ -1,4 +1,5 @@
-// store/Http.cpp: HttpClient on one libcurl easy handle (see Http.h).
+// store/Http.cpp: HttpClient on one libcurl easy handle (see Http.h), with
+// libcurl loaded on the first send (Curl.h).
 #include "store/Http.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -8,7 +9,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-#include <curl/curl.h>
+#include "store/Curl.h"
 
 #include <algorithm>
 #include <chrono>
@@ -41,18 +42,15 @@ std::string awsUriEncode(llvm::StringRef S, bool KeepSlash) {
 }
 
 struct HttpClient::Impl {
+  const CurlApi *Curl = nullptr;
   CURL *H = nullptr;
 };
 
 namespace {
 
-void globalInit() {
-  static std::once_flag Once;
-  std::call_once(Once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 /// What one attempt collects through libcurl's callbacks.
 struct Transfer {
+  const CurlApi *Curl = nullptr;
   CURL *H = nullptr;
   HttpResponse *Resp = nullptr;
   const Sink *Out = nullptr;
@@ -66,7 +64,7 @@ size_t onBody(char *Ptr, size_t Size, size_t N, void *User) {
   size_t Len = Size * N;
   if (!T.Decided) {
     long Code = 0;
-    curl_easy_getinfo(T.H, CURLINFO_RESPONSE_CODE, &Code);
+    T.Curl->easy_getinfo(T.H, CURLINFO_RESPONSE_CODE, &Code);
     T.ToSink = T.Out && Code >= 200 && Code < 300;
     T.Decided = true;
   }
@@ -118,21 +116,27 @@ bool retryableTransport(CURLcode C) {
 
 } // namespace
 
-HttpClient::HttpClient(const HttpOptions &O) : I(std::make_unique<Impl>()), Opts(O) {
-  globalInit();
-  I->H = curl_easy_init();
-}
+HttpClient::HttpClient(const HttpOptions &O) : I(std::make_unique<Impl>()), Opts(O) {}
 
 HttpClient::~HttpClient() {
   if (I->H)
-    curl_easy_cleanup(I->H);
+    I->Curl->easy_cleanup(I->H);
 }
 
 llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink *BodySink,
                                               uint64_t MaxSinkBytes) {
+  if (!I->Curl) {
+    llvm::Expected<const CurlApi *> Api = loadCurl();
+    if (!Api)
+      return Api.takeError();
+    I->Curl = *Api;
+  }
+  if (!I->H)
+    I->H = I->Curl->easy_init();
   CURL *H = I->H;
   if (!H)
     return makeKindError(ErrorKind::Resource, "cannot start libcurl");
+  const CurlApi &C = *I->Curl;
   std::mt19937_64 Rng(std::random_device{}());
   unsigned Max = std::max(1u, Opts.Retry.MaxAttempts);
   std::string Last;
@@ -149,34 +153,35 @@ llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink
     }
     HttpResponse Resp;
     Transfer T;
+    T.Curl = &C;
     T.H = H;
     T.Resp = &Resp;
     T.Out = BodySink;
     T.MaxSink = MaxSinkBytes;
     T.MaxBody = Opts.MaxBodyBytes;
 
-    curl_easy_reset(H);
-    curl_easy_setopt(H, CURLOPT_URL, Req.Url.c_str());
-    curl_easy_setopt(H, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(H, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(H, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(H, CURLOPT_CONNECTTIMEOUT, long(Opts.ConnectTimeoutSec));
-    curl_easy_setopt(H, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(H, CURLOPT_LOW_SPEED_TIME, long(Opts.LowSpeedTimeoutSec));
-    curl_easy_setopt(H, CURLOPT_WRITEFUNCTION, onBody);
-    curl_easy_setopt(H, CURLOPT_WRITEDATA, &T);
-    curl_easy_setopt(H, CURLOPT_HEADERFUNCTION, onHeader);
-    curl_easy_setopt(H, CURLOPT_HEADERDATA, &T);
+    C.easy_reset(H);
+    C.easy_setopt(H, CURLOPT_URL, Req.Url.c_str());
+    C.easy_setopt(H, CURLOPT_PROTOCOLS_STR, "http,https");
+    C.easy_setopt(H, CURLOPT_NOSIGNAL, 1L);
+    C.easy_setopt(H, CURLOPT_FOLLOWLOCATION, 0L);
+    C.easy_setopt(H, CURLOPT_CONNECTTIMEOUT, long(Opts.ConnectTimeoutSec));
+    C.easy_setopt(H, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    C.easy_setopt(H, CURLOPT_LOW_SPEED_TIME, long(Opts.LowSpeedTimeoutSec));
+    C.easy_setopt(H, CURLOPT_WRITEFUNCTION, onBody);
+    C.easy_setopt(H, CURLOPT_WRITEDATA, &T);
+    C.easy_setopt(H, CURLOPT_HEADERFUNCTION, onHeader);
+    C.easy_setopt(H, CURLOPT_HEADERDATA, &T);
     if (Req.Method == "HEAD") {
-      curl_easy_setopt(H, CURLOPT_NOBODY, 1L);
+      C.easy_setopt(H, CURLOPT_NOBODY, 1L);
     } else if (Req.Method == "PUT" || Req.Method == "POST") {
       // The body as POSTFIELDS, so that libcurl's SigV4 hashes it into the
       // canonical request; the method is then set by name.
-      curl_easy_setopt(H, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(Req.Body.size()));
-      curl_easy_setopt(H, CURLOPT_POSTFIELDS, Req.Body.data());
-      curl_easy_setopt(H, CURLOPT_CUSTOMREQUEST, Req.Method.c_str());
+      C.easy_setopt(H, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(Req.Body.size()));
+      C.easy_setopt(H, CURLOPT_POSTFIELDS, Req.Body.data());
+      C.easy_setopt(H, CURLOPT_CUSTOMREQUEST, Req.Method.c_str());
     } else if (Req.Method != "GET") {
-      curl_easy_setopt(H, CURLOPT_CUSTOMREQUEST, Req.Method.c_str());
+      C.easy_setopt(H, CURLOPT_CUSTOMREQUEST, Req.Method.c_str());
     }
     // No `Expect:` header to turn off 100-continue: libcurl 7.88 signs a
     // header it was told to remove (with an empty value) and the signature
@@ -186,20 +191,20 @@ llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink
       return llvm::StringRef(X.Name).equals_insensitive("content-type");
     });
     if ((Req.Method == "PUT" || Req.Method == "POST") && !TypeGiven)
-      Hdrs = curl_slist_append(Hdrs, "Content-Type: application/octet-stream");
+      Hdrs = C.slist_append(Hdrs, "Content-Type: application/octet-stream");
     for (const HttpHeader &X : Req.Headers)
-      Hdrs = curl_slist_append(Hdrs, (X.Name + ": " + X.Value).c_str());
-    curl_easy_setopt(H, CURLOPT_HTTPHEADER, Hdrs);
+      Hdrs = C.slist_append(Hdrs, (X.Name + ": " + X.Value).c_str());
+    C.easy_setopt(H, CURLOPT_HTTPHEADER, Hdrs);
     if (!Req.AwsSigV4.empty())
-      curl_easy_setopt(H, CURLOPT_AWS_SIGV4, Req.AwsSigV4.c_str());
+      C.easy_setopt(H, CURLOPT_AWS_SIGV4, Req.AwsSigV4.c_str());
     if (!Req.UserPwd.empty())
-      curl_easy_setopt(H, CURLOPT_USERPWD, Req.UserPwd.c_str());
+      C.easy_setopt(H, CURLOPT_USERPWD, Req.UserPwd.c_str());
 
-    CURLcode RC = curl_easy_perform(H);
-    curl_slist_free_all(Hdrs);
+    CURLcode RC = C.easy_perform(H);
+    C.slist_free_all(Hdrs);
     if (Req.Method == "PUT" || Req.Method == "POST")
-      curl_easy_setopt(H, CURLOPT_POSTFIELDS, nullptr);
-    curl_easy_setopt(H, CURLOPT_USERPWD, nullptr);
+      C.easy_setopt(H, CURLOPT_POSTFIELDS, nullptr);
+    C.easy_setopt(H, CURLOPT_USERPWD, nullptr);
 
     if (T.SinkErr)
       return std::move(T.SinkErr);
@@ -207,13 +212,13 @@ llvm::Expected<HttpResponse> HttpClient::send(const HttpRequest &Req, const Sink
       return makeKindError(ErrorKind::Resource, "{0} {1}: the response is larger than {2} bytes",
                            Req.Method, Req.Url, T.ToSink ? T.MaxSink : T.MaxBody);
     if (RC != CURLE_OK) {
-      Last = curl_easy_strerror(RC);
+      Last = C.easy_strerror(RC);
       if (retryableTransport(RC) && Attempt < Max)
         continue;
       return makeKindError(ErrorKind::Input, "{0} {1}: {2} (after {3} attempt{4})", Req.Method,
                            Req.Url, Last, Attempt, Attempt == 1 ? "" : "s");
     }
-    curl_easy_getinfo(H, CURLINFO_RESPONSE_CODE, &Resp.Status);
+    C.easy_getinfo(H, CURLINFO_RESPONSE_CODE, &Resp.Status);
     if ((Resp.Status >= 500 || Resp.Status == 429) && Attempt < Max)
       continue;
     return Resp;
