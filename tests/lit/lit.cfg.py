@@ -43,8 +43,12 @@ if tier != "hermetic":
     config.available_features.add("live")
 
 llvm_bin = "/usr/lib/llvm-22/bin"
-config.environment["PATH"] = os.pathsep.join(
-    [os.path.dirname(config.pgoctl_bin), llvm_bin, config.environment.get("PATH", os.environ["PATH"])])
+path = config.environment.get("PATH", os.environ["PATH"])
+first = [os.path.dirname(config.pgoctl_bin), llvm_bin]
+# tests/python-bin/python3 links to config.python (see the top CMakeLists.txt):
+# `python3` and `#!/usr/bin/env python3` scripts start the tests' Python too.
+first.append(os.path.join(config.pgoctl_build_dir, "tests", "python-bin"))
+config.environment["PATH"] = os.pathsep.join(first + [path])
 for var in ("HOME", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
