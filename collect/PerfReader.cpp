@@ -214,7 +214,10 @@ private:
   // The bytes of the stream: a read() buffer (pipes, headers) or a window
   // mapped from the file (file-mode data sections: no copy; the window is
   // unmapped as it moves on, so memory stays bounded).
-  std::vector<char> Buf;
+  // Not zero-filled: a 4 MB memset per pass cost more than reading a small
+  // file, and only bytes read into it are ever looked at.
+  std::unique_ptr<char[]> Buf;
+  size_t BufCap = 0;
   const char *Base = nullptr; ///< Base[BufPos, BufLen) are valid bytes
   size_t BufPos = 0, BufLen = 0;
   uint64_t BufOffset = 0; ///< file offset of Base[BufPos]
@@ -247,7 +250,8 @@ private:
 
 llvm::Error Reader::open() {
   FD = In.fd();
-  Buf.resize(std::max(Opts.BufferBytes, size_t(4 * kMaxRecord)));
+  BufCap = std::max(Opts.BufferBytes, size_t(4 * kMaxRecord));
+  Buf = std::make_unique_for_overwrite<char[]>(BufCap);
   struct stat St;
   if (In.isRegular() && fstat(FD, &St) == 0) {
     // Each pass reads the file from its start, through this descriptor.
@@ -259,13 +263,13 @@ llvm::Error Reader::open() {
   } else {
     // A stream: the bytes the opener sniffed come first.
     llvm::StringRef Head = In.unreadHead();
-    memcpy(Buf.data(), Head.data(), Head.size());
+    memcpy(Buf.get(), Head.data(), Head.size());
     BufLen = Head.size();
     In.consumeHead();
   }
   // A mapped window must hold a page of alignment slack plus the largest record.
   MapWindow = std::max(Opts.MapWindowBytes, size_t(4 * kMaxRecord));
-  Base = Buf.data();
+  Base = Buf.get();
   return llvm::Error::success();
 }
 
@@ -316,18 +320,18 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
     return BufLen;
   }
   if (BufPos > 0) {
-    memmove(Buf.data(), Base + BufPos, Avail);
+    memmove(Buf.get(), Base + BufPos, Avail);
     BufPos = 0;
     BufLen = Avail;
   }
   while (BufLen < N) {
     uint64_t FileEnd = BufOffset + BufLen; // file offset of the next byte to read
-    size_t Want = Buf.size() - BufLen;
+    size_t Want = BufCap - BufLen;
     if (StreamEnd != UINT64_MAX)
       Want = size_t(std::min<uint64_t>(Want, StreamEnd - FileEnd));
     if (Want == 0)
       break;
-    ssize_t R = ::read(FD, Buf.data() + BufLen, Want);
+    ssize_t R = ::read(FD, Buf.get() + BufLen, Want);
     if (R < 0 && errno == EINTR)
       continue;
     if (R < 0)

@@ -6,6 +6,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <memory>
+
 namespace pgoctl::perf {
 
 namespace {
@@ -332,9 +334,10 @@ llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &
   const uint64_t MaxLine = defaultMaxMemory();
   std::string Buf;
   size_t Start = 0;
-  std::vector<char> Chunk(1 << 20);
+  const size_t ChunkBytes = 1 << 20;
+  auto Chunk = std::make_unique_for_overwrite<char[]>(ChunkBytes); // not zero-filled
   for (;;) {
-    llvm::Expected<size_t> N = In.read(Chunk.data(), Chunk.size());
+    llvm::Expected<size_t> N = In.read(Chunk.get(), ChunkBytes);
     if (!N)
       return N.takeError();
     Header.FileSize += *N;
@@ -342,7 +345,7 @@ llvm::Error readPerfScriptText(InputFile &In, PerfVisitor &Visitor, PerfHeader &
       break;
     Buf.erase(0, Start);
     Start = 0;
-    Buf.append(Chunk.data(), *N);
+    Buf.append(Chunk.get(), *N);
     for (size_t NL; (NL = Buf.find('\n', Start)) != std::string::npos; Start = NL + 1)
       if (llvm::Error E = R.feed(llvm::StringRef(Buf).slice(Start, NL)))
         return E;
