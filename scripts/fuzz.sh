@@ -3,9 +3,10 @@
 # 600), one at a time, under nice, and prints per target the executions, the
 # coverage (libFuzzer's cov: edges and ft: features) and any crash file.
 #
-# Targets: perf_reader perf_script pgoprof dwarf (libFuzzer, from
-# tests/fuzz/) and perf_diff (the differential fuzzer against perf script;
-# it prints its agreement classes instead of coverage). Default: all. The
+# Targets: every libFuzzer target of tests/fuzz/ (perf_reader, perf_script,
+# pgoprof, dwarf, lock, pprof, bolt_yaml, refresh_partial) and perf_diff (the
+# differential fuzzer against perf script; it prints its agreement classes
+# instead of coverage). Default: all. The
 # commands come from <build>/tests/fuzz/fuzz-targets.tsv, written by
 # tests/fuzz/CMakeLists.txt from the same lists as the ctest runs. Each
 # libFuzzer target keeps growing its corpus in <build>/tests/fuzz/work/corpus/;
@@ -13,10 +14,12 @@
 # is ./build, or $PGOCTL_BUILD_DIR; the fuzzers are built first if needed.
 # A libFuzzer run stops at its first finding; with FUZZ_KEEP_GOING=1 it runs
 # in fork mode (-fork=1 -ignore_crashes/ooms/timeouts) and saves every finding
-# for the whole N seconds.
+# for the whole N seconds. FUZZ_NICE sets the targets' niceness (default 19:
+# the background; 0 for runs on a machine with nothing else to do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-600}
+NICE=${FUZZ_NICE:-19}
 shift || true
 BUILD=${PGOCTL_BUILD_DIR:-build}
 TABLE=$BUILD/tests/fuzz/fuzz-targets.tsv
@@ -43,11 +46,15 @@ row_of() { # the table row of target $1, as words in the array F
   exit 2
 }
 
-nice -n 19 cmake --build "$BUILD" --target pgoctl perf_reader_fuzzer perf_script_fuzzer \
-  pgoprof_fuzzer dwarf_fuzzer >/dev/null
+fuzzers=()
+for row in "${ROWS[@]}"; do
+  IFS=$'\t' read -r -a F <<< "$row"
+  [[ ${F[0]} == libfuzzer ]] && fuzzers+=("$(basename "${F[2]}")")
+done
+nice -n 19 cmake --build "$BUILD" --target pgoctl "${fuzzers[@]}" >/dev/null
 row_of seeds
 echo "== seeds"
-nice -n 19 "${F[@]:2}"
+nice -n "$NICE" "${F[@]:2}"
 
 export ASAN_OPTIONS=detect_leaks=0 # as the ctest runs (tests/fuzz/CMakeLists.txt)
 for t in "${TARGETS[@]}"; do
@@ -57,7 +64,7 @@ for t in "${TARGETS[@]}"; do
   log=$out/run.log
   echo "== $t: $SECS s (log: $log)"
   if [[ ${F[0]} == diff ]]; then
-    nice -n 19 "${F[@]:2}" --max-seconds "$SECS" --mutants 100000000 --seed "$(date +%s)" \
+    nice -n "$NICE" "${F[@]:2}" --max-seconds "$SECS" --mutants 100000000 --seed "$(date +%s)" \
       --save "$out" > "$log" 2>&1 && status=0 || status=$?
     sed -n '/^perf_diff_fuzz:/,$p' "$log"
     echo "   exit status $status"
@@ -68,7 +75,7 @@ for t in "${TARGETS[@]}"; do
   if [[ ${FUZZ_KEEP_GOING:-0} == 1 ]]; then
     keep=(-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
   fi
-  nice -n 19 "${F[@]:2}" -max_total_time="$SECS" -print_final_stats=1 "${keep[@]}" \
+  nice -n "$NICE" "${F[@]:2}" -max_total_time="$SECS" -print_final_stats=1 "${keep[@]}" \
     -artifact_prefix="$out/" > "$log" 2>&1 && status=0 || status=$?
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
