@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(
-  cmake ninja-build pkg-config python3
+  cmake ninja-build pkg-config python3 python3-yaml
   clang-22 llvm-22-dev llvm-22-tools lld-22 bolt-22 libclang-rt-22-dev
   clang-16 clang-19
   libpfm4-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev
