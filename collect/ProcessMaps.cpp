@@ -113,7 +113,11 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   M.From = Key;
 
   PidMaps &PM = Pids[Id.Pid];
-  if (PM.Maps.size() >= PM.PruneAt && Retired < RetireKey) {
+  // Each list is tried once per retire key: a burst of side-band records
+  // between two samples (perf's synthesized maps of every process) must
+  // let every process's list go, not only the first one's.
+  if (PM.Maps.size() >= PM.PruneAt && PM.PrunedAt < RetireKey) {
+    PM.PrunedAt = RetireKey;
     // A child looks here at its fork key until it execs (every later lookup
     // is at RetireKey or after): keep what a child that may still do so needs.
     auto Same = [](OrderKey A, OrderKey B) { return !(A < B) && !(B < A); };
@@ -136,7 +140,7 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
       auto F = std::lower_bound(Forks.begin(), Forks.end(), Old.From);
       return F == Forks.end() || !(*F < Old.Until);
     });
-    if (PM.Maps.size() != Before)
+    if (PM.Maps.size() != Before && Retired < RetireKey)
       Retired = RetireKey;
     PM.PruneAt = std::max<size_t>(64, 2 * PM.Maps.size());
   }

@@ -128,6 +128,7 @@ private:
     OrderKey ForkKey;
     std::vector<OrderKey> Execs; ///< sorted
     size_t PruneAt = 64;         ///< Maps size at which retired ones are dropped
+    OrderKey PrunedAt;           ///< the retire key of the last try
     /// Children (fork key, pid): each resolves through this list at its
     /// fork key until it execs, so pruning keeps what they may still need.
     std::vector<std::pair<OrderKey, uint32_t>> Children;
