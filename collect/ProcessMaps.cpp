@@ -213,18 +213,10 @@ const Mapping *ProcessMaps::findIn(const PidMaps &PM, uint64_t Addr, OrderKey Ke
   return Best;
 }
 
-Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+const Mapping *ProcessMaps::lookup(uint32_t Pid, uint64_t Addr, OrderKey Key,
+                                   bool &Own) const {
   bool Kernel = Addr >= kKernelHalf;
   uint32_t P = Kernel ? kKernelPid : Pid;
-  for (unsigned I = 0; I < Cache.size(); ++I) {
-    const CacheEntry &C = Cache[I];
-    if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
-        C.M->From <= Key && Key < C.M->Until) {
-      LastHit = I;
-      return locate(*C.M, Addr);
-    }
-  }
-
   OrderKey K = Key;
   for (int Depth = 0; Depth < 64; ++Depth) {
     auto It = Pids.find(P);
@@ -232,12 +224,8 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
       break;
     const PidMaps &PM = It->second;
     if (const Mapping *M = findIn(PM, Addr, K)) {
-      if (Depth == 0) {
-        LastHit = CacheNext;
-        Cache[CacheNext] = {P, M};
-        CacheNext = (CacheNext + 1) % Cache.size();
-      }
-      return locate(*M, Addr);
+      Own = Depth == 0;
+      return M;
     }
     if (Kernel || !PM.HasParent || (PM.HasExec() && PM.Execs.front() <= K))
       break;
@@ -245,7 +233,51 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
       K = PM.ForkKey;
     P = PM.Parent;
   }
-  return {};
+  return nullptr;
+}
+
+const Mapping *ProcessMaps::find(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own) {
+  uint32_t P = Addr >= kKernelHalf ? kKernelPid : Pid;
+  for (unsigned I = 0; I < Cache.size(); ++I) {
+    const CacheEntry &C = Cache[I];
+    if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
+        C.M->From <= Key && Key < C.M->Until) {
+      LastHit = I;
+      Own = true;
+      return C.M;
+    }
+  }
+  const Mapping *M = lookup(Pid, Addr, Key, Own);
+  if (M && Own) {
+    LastHit = CacheNext;
+    Cache[CacheNext] = {P, M};
+    CacheNext = (CacheNext + 1) % Cache.size();
+  }
+  return M;
+}
+
+Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+  bool Own = false;
+  const Mapping *M = find(Pid, Addr, Key, Own);
+  return M ? locate(*M, Addr) : Location();
+}
+
+Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
+  bool Own = false;
+  const Mapping *M = Maps.find(Pid, Addr, Key, Own);
+  if (!M)
+    return {};
+  // Remembered when every address of the mapping resolves the same way:
+  // its own, a file, and file offsets that fit the 48 bits locate() allows.
+  constexpr uint64_t Limit = uint64_t(1) << 48;
+  bool Fits = M->Kernel || (M->Pgoff < Limit && M->End - M->Start <= Limit - M->Pgoff);
+  if (Own && !M->Anonymous && Fits) {
+    H.Start = M->Start;
+    H.Len = M->End - M->Start;
+    H.Delta = M->Kernel ? 0 : M->Pgoff - M->Start;
+    H.Module = M->Module;
+  }
+  return locate(*M, Addr);
 }
 
 size_t ProcessMaps::numMappings() const {
