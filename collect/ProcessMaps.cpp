@@ -140,19 +140,22 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
       auto F = std::lower_bound(Forks.begin(), Forks.end(), Old.From);
       return F == Forks.end() || !(*F < Old.Until);
     });
-    if (PM.Maps.size() != Before && Retired < RetireKey)
-      Retired = RetireKey;
+    if (PM.Maps.size() != Before) {
+      if (Retired < RetireKey)
+        Retired = RetireKey;
+      reindex(PM, 0);
+    }
     PM.PruneAt = std::max<size_t>(64, 2 * PM.Maps.size());
   }
-  // Overlaps: whichever was mapped later ends the other's validity. Maps are
-  // sorted by Start and none is longer than MaxLen: the candidates start in
-  // (M.Start - MaxLen, M.End).
-  auto Lo = std::lower_bound(PM.Maps.begin(), PM.Maps.end(),
-                             M.Start > PM.MaxLen ? M.Start - PM.MaxLen : 0,
-                             [](const Mapping &X, uint64_t S) { return X.Start < S; });
-  for (auto It = Lo; It != PM.Maps.end() && It->Start < M.End; ++It) {
-    Mapping &Old = *It;
-    if (Old.End <= M.Start || M.End <= Old.Start)
+  // Overlaps: whichever was mapped later ends the other's validity. The
+  // candidates start below M.End; going down, they stop where no mapping at
+  // or below reaches past M.Start.
+  size_t Hi = size_t(std::lower_bound(PM.Maps.begin(), PM.Maps.end(), M.End,
+                                      [](const Mapping &X, uint64_t S) { return X.Start < S; }) -
+                     PM.Maps.begin());
+  for (size_t I = Hi; I > 0 && PM.MaxEnd[I - 1] > M.Start; --I) {
+    Mapping &Old = PM.Maps[I - 1];
+    if (Old.End <= M.Start)
       continue;
     if (Old.From < M.From)
       Old.Until = std::min(Old.Until, M.From, [](auto &A, auto &B) { return A < B; });
@@ -164,8 +167,14 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
       M.Until = std::min(M.Until, *Exec, [](auto &A, auto &B) { return A < B; });
   auto Pos = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
                               [](uint64_t S, const Mapping &X) { return S < X.Start; });
-  PM.Maps.insert(Pos, M);
-  PM.MaxLen = std::max(PM.MaxLen, M.End - M.Start);
+  size_t At = size_t(PM.Maps.insert(Pos, M) - PM.Maps.begin());
+  reindex(PM, At);
+}
+
+void ProcessMaps::reindex(PidMaps &PM, size_t From) {
+  PM.MaxEnd.resize(PM.Maps.size());
+  for (size_t I = From; I < PM.Maps.size(); ++I)
+    PM.MaxEnd[I] = std::max(I ? PM.MaxEnd[I - 1] : 0, PM.Maps[I].End);
 }
 
 void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
@@ -198,17 +207,16 @@ void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
 }
 
 const Mapping *ProcessMaps::findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const {
-  // Maps are sorted by Start; candidates start at most MaxLen below Addr.
-  auto It = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), Addr,
-                             [](uint64_t A, const Mapping &X) { return A < X.Start; });
+  // Maps are sorted by Start: the candidates start at or below Addr, down to
+  // where no mapping at or below reaches past Addr (MaxEnd).
+  size_t Hi = size_t(std::upper_bound(PM.Maps.begin(), PM.Maps.end(), Addr,
+                                      [](uint64_t A, const Mapping &X) { return A < X.Start; }) -
+                     PM.Maps.begin());
   const Mapping *Best = nullptr;
-  while (It != PM.Maps.begin()) {
-    --It;
-    if (Addr - It->Start >= PM.MaxLen && It->End <= Addr)
-      break;
-    if (Addr < It->End && It->From <= Key && Key < It->Until &&
-        (!Best || Best->From < It->From))
-      Best = &*It;
+  for (size_t I = Hi; I > 0 && PM.MaxEnd[I - 1] > Addr; --I) {
+    const Mapping &M = PM.Maps[I - 1];
+    if (Addr < M.End && M.From <= Key && Key < M.Until && (!Best || Best->From < M.From))
+      Best = &M;
   }
   return Best;
 }

@@ -158,7 +158,11 @@ private:
 
   struct PidMaps {
     std::vector<Mapping> Maps; ///< sorted by Start
-    uint64_t MaxLen = 0;
+    /// MaxEnd[i]: the highest End of Maps[0..i]. A lookup going down from
+    /// an address stops where it is not above the address: one long mapping
+    /// (a kernel text map, a 100 MB binary) does not make every lookup of
+    /// the process scan its whole history.
+    std::vector<uint64_t> MaxEnd;
     uint32_t Parent = 0;
     bool HasParent = false;
     OrderKey ForkKey;
@@ -179,6 +183,8 @@ private:
     }
   };
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
+  /// Recomputes PM.MaxEnd from index From on.
+  static void reindex(PidMaps &PM, size_t From);
   /// How an mmap record is filed: kernel or process, file name, build-id.
   struct MmapIdentity {
     bool Kernel = false;
