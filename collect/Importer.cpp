@@ -48,24 +48,20 @@ struct AddrKey {
   bool operator==(const AddrKey &O) const { return P == O.P; }
   bool isEmpty() const { return P == 0; }
 };
-/// A branch (from, to) or a range (begin, end), packed.
-struct PairKey {
-  uint64_t A = 0, B = 0;
-  uint64_t hash() const { return mix64(A * 0x9e3779b97f4a7c15ULL ^ B); }
-  bool operator==(const PairKey &O) const { return A == O.A && B == O.B; }
-  bool isEmpty() const { return A == 0 && B == 0; }
-};
-/// A trace: the branch source (0 when outside the range's module), the range
-/// begin (the branch target) and end, packed.
-struct TraceKey {
-  uint64_t Branch = 0, Begin = 0, End = 0;
+/// One LBR entry: the taken branch (From, To) and, when the fall-through
+/// from To to the newer entry's source is a valid range, that source (End;
+/// else 0), packed. One key per entry, so one hash lookup counts both the
+/// branch and the trace (BOLT's: branch, range begin = To, range end); the
+/// branch counts are the sums over End (finishProfile).
+struct LbrKey {
+  uint64_t From = 0, To = 0, End = 0;
   uint64_t hash() const {
-    return mix64((Begin * 0x9e3779b97f4a7c15ULL ^ End) * 0xbf58476d1ce4e5b9ULL ^ Branch);
+    return mix64((From * 0x9e3779b97f4a7c15ULL ^ To) * 0xbf58476d1ce4e5b9ULL ^ End);
   }
-  bool operator==(const TraceKey &O) const {
-    return Branch == O.Branch && Begin == O.Begin && End == O.End;
+  bool operator==(const LbrKey &O) const {
+    return From == O.From && To == O.To && End == O.End;
   }
-  bool isEmpty() const { return Branch == 0 && Begin == 0 && End == 0; }
+  bool isEmpty() const { return From == 0 && To == 0 && End == 0; }
 };
 struct BranchValue {
   uint64_t Count = 0, Mispreds = 0;
@@ -207,24 +203,24 @@ public:
       LastTime = std::max(LastTime, S.Time);
     }
 
-    Location Ip = resolve(S.Pid, S.Ip, Key);
+    ProcessMaps::SampleResolver Resolve(Maps, S.Pid, Key);
+    Location Ip = Resolve(S.Ip);
     if (Ip.Module == Location::kNone)
       ++Sum.UnmappedIps;
     else
       ++Samples[{pack(Ip)}].Count;
 
     if (S.NumBranches)
-      addBranchStack(S, Key);
+      addBranchStack(S, Resolve);
     if (S.CallchainLen)
-      addCallchain(S, Key);
+      addCallchain(S, Resolve);
   }
 
-  Location resolve(uint32_t Pid, uint64_t Addr, OrderKey Key) {
-    return Maps.resolve(Pid, Addr, Key);
-  }
-
-  void addBranchStack(const perf::Sample &S, OrderKey Key) {
+  void addBranchStack(const perf::Sample &S, ProcessMaps::SampleResolver &Resolve) {
     HasBranches = true;
+    // Resolve every entry and prefetch its slot first, then count: the
+    // slots' cache misses overlap rather than come one after another.
+    Pending.clear();
     Location PrevFrom; // source of the newer entry (i - 1)
     bool HavePrev = false;
     for (uint64_t I = 0; I < S.NumBranches; ++I) {
@@ -235,38 +231,43 @@ public:
         continue;
       }
       ++Sum.BranchEntries;
-      Location F = resolve(S.Pid, B.From, Key);
-      Location T = resolve(S.Pid, B.To, Key);
-      if (F.Module == Location::kNone && T.Module == Location::kNone) {
-        ++Sum.ExternalBranches;
-      } else {
-        BranchValue &BV = Branches[{pack(F), pack(T)}];
-        ++BV.Count;
-        BV.Mispreds += B.mispred();
-      }
+      Location F = Resolve(B.From);
+      Location T = Resolve(B.To);
+      LbrKey K{pack(F), pack(T), 0};
       // Fall-through from this (older) entry's target to the newer's source,
       // kept with the branch that began it (BOLT's trace).
       if (HavePrev) {
         ++Sum.Ranges;
         if (T.Module != Location::kNone && T.Module == PrevFrom.Module &&
             T.FileOffset <= PrevFrom.FileOffset)
-          ++Traces[{F.Module == T.Module ? pack(F) : 0, pack(T), pack(PrevFrom)}].Count;
+          K.End = pack(PrevFrom);
         else
           ++Sum.InvalidRanges;
+      }
+      if (F.Module == Location::kNone && T.Module == Location::kNone) {
+        ++Sum.ExternalBranches; // (no trace either: T is in no binary)
+      } else {
+        Lbr.prefetch(K);
+        Pending.push_back({K, B.mispred()});
       }
       PrevFrom = F;
       HavePrev = true;
     }
+    for (const auto &[K, Mispred] : Pending) {
+      BranchValue &V = Lbr[K];
+      ++V.Count;
+      V.Mispreds += Mispred;
+    }
   }
 
-  void addCallchain(const perf::Sample &S, OrderKey Key) {
+  void addCallchain(const perf::Sample &S, ProcessMaps::SampleResolver &Resolve) {
     uint32_t Start = uint32_t(StackArena.size());
     uint64_t H = 0x12345;
     for (uint64_t I = 0; I < S.CallchainLen; ++I) {
       uint64_t Ip = S.callchain(I);
       if (Ip >= perf::kContextMax)
         continue;
-      Location L = resolve(S.Pid, Ip, Key);
+      Location L = Resolve(Ip);
       Frame Fr;
       if (L.Module == Location::kNone)
         Fr = {Frame::kNoBinary, Ip};
@@ -299,8 +300,7 @@ public:
   /// names and the chosen event stay.
   void resetCounts() {
     Samples = FlatMap<AddrKey, CountValue>(1 << 12);
-    Branches = FlatMap<PairKey, BranchValue>(1 << 14);
-    Traces = FlatMap<TraceKey, CountValue>(1 << 14);
+    Lbr = FlatMap<LbrKey, BranchValue>(1 << 15);
     StackArena.clear();
     StackRecs.clear();
     StackIndex.clear();
@@ -319,8 +319,8 @@ public:
   llvm::DenseMap<uint64_t, std::string> Comm;
 
   FlatMap<AddrKey, CountValue> Samples{1 << 12};
-  FlatMap<PairKey, BranchValue> Branches{1 << 14};
-  FlatMap<TraceKey, CountValue> Traces{1 << 14};
+  FlatMap<LbrKey, BranchValue> Lbr{1 << 15};
+  std::vector<std::pair<LbrKey, bool>> Pending; ///< one sample's entries (mispredicted)
   struct StackRec {
     uint32_t Offset, Len;
     uint64_t Count;
@@ -424,29 +424,31 @@ llvm::Expected<Profile> finishProfile(SampleAggregator &AggRef, const ProcessMap
     auto [M, A] = unpack(K.P);
     binaryFor(M).Samples.push_back({A, V.Count});
   });
-  Agg->Branches.forEach([&](const PairKey &K, const BranchValue &V) {
-    if (K.A && K.B && packedModule(K.A) == packedModule(K.B)) {
-      auto [M, From] = unpack(K.A);
-      binaryFor(M).Branches.push_back({From, unpack(K.B).second, V.Count, V.Mispreds});
-      return;
+  // Each LBR key is a branch and, with an End, a trace; canonicalize sums the
+  // branches over their traces' ends, and the ranges over their branches.
+  Agg->Lbr.forEach([&](const LbrKey &K, const BranchValue &V) {
+    bool SameBinary = K.From && K.To && packedModule(K.From) == packedModule(K.To);
+    if (SameBinary) {
+      auto [M, From] = unpack(K.From);
+      binaryFor(M).Branches.push_back({From, unpack(K.To).second, V.Count, V.Mispreds});
+    } else {
+      if (K.From) {
+        auto [M, From] = unpack(K.From);
+        binaryFor(M).Branches.push_back({From, kExternalAddress, V.Count, V.Mispreds});
+      }
+      if (K.To) {
+        auto [M, To] = unpack(K.To);
+        binaryFor(M).Branches.push_back({kExternalAddress, To, V.Count, V.Mispreds});
+      }
     }
-    if (K.A) {
-      auto [M, From] = unpack(K.A);
-      binaryFor(M).Branches.push_back({From, kExternalAddress, V.Count, V.Mispreds});
+    if (K.End) {
+      auto [M, Begin] = unpack(K.To);
+      uint64_t End = unpack(K.End).second;
+      uint64_t Branch = SameBinary ? unpack(K.From).second : kExternalAddress;
+      BinaryProfile &B = binaryFor(M);
+      B.Traces.push_back({Branch, Begin, End, V.Count});
+      B.Ranges.push_back({Begin, End, V.Count});
     }
-    if (K.B) {
-      auto [M, To] = unpack(K.B);
-      binaryFor(M).Branches.push_back({kExternalAddress, To, V.Count, V.Mispreds});
-    }
-  });
-  // Ranges are the traces summed over their branch (canonicalize folds them).
-  Agg->Traces.forEach([&](const TraceKey &K, const CountValue &V) {
-    auto [M, Begin] = unpack(K.Begin);
-    uint64_t End = unpack(K.End).second;
-    uint64_t Branch = K.Branch ? unpack(K.Branch).second : kExternalAddress;
-    BinaryProfile &B = binaryFor(M);
-    B.Traces.push_back({Branch, Begin, End, V.Count});
-    B.Ranges.push_back({Begin, End, V.Count});
   });
   for (const auto &R : Agg->StackRecs) {
     StackCount SC;

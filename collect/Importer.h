@@ -17,8 +17,10 @@
 //      ProcessMaps;
 //   2. samples: decode each sample of the chosen event, resolve every address
 //      (IP, each LBR from/to, each call chain frame) to (module, file offset)
-//      at the sample's time, and count into flat hash maps: taken branches,
-//      fall-through ranges, IP samples, interned call stacks;
+//      at the sample's time (one cached mapping per sample, ProcessMaps::
+//      SampleResolver), and count into flat hash maps: one key per LBR entry
+//      (its branch and the fall-through range after it, slots prefetched for
+//      the whole stack), IP samples, interned call stacks;
 //   3. normalize: per module, find the ELF (a --binary matched by build-id,
 //      else by file name, else the recorded path), check its build-id, and map
 //      file offsets to ELF virtual addresses through its PT_LOAD headers.

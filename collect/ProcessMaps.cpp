@@ -113,7 +113,11 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   M.From = Key;
 
   PidMaps &PM = Pids[Id.Pid];
-  if (PM.Maps.size() >= PM.PruneAt && Retired < RetireKey) {
+  // Each list is tried once per retire key: a burst of side-band records
+  // between two samples (perf's synthesized maps of every process) must
+  // let every process's list go, not only the first one's.
+  if (PM.Maps.size() >= PM.PruneAt && PM.PrunedAt < RetireKey) {
+    PM.PrunedAt = RetireKey;
     // A child looks here at its fork key until it execs (every later lookup
     // is at RetireKey or after): keep what a child that may still do so needs.
     auto Same = [](OrderKey A, OrderKey B) { return !(A < B) && !(B < A); };
@@ -136,19 +140,22 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
       auto F = std::lower_bound(Forks.begin(), Forks.end(), Old.From);
       return F == Forks.end() || !(*F < Old.Until);
     });
-    if (PM.Maps.size() != Before)
-      Retired = RetireKey;
+    if (PM.Maps.size() != Before) {
+      if (Retired < RetireKey)
+        Retired = RetireKey;
+      reindex(PM, 0);
+    }
     PM.PruneAt = std::max<size_t>(64, 2 * PM.Maps.size());
   }
-  // Overlaps: whichever was mapped later ends the other's validity. Maps are
-  // sorted by Start and none is longer than MaxLen: the candidates start in
-  // (M.Start - MaxLen, M.End).
-  auto Lo = std::lower_bound(PM.Maps.begin(), PM.Maps.end(),
-                             M.Start > PM.MaxLen ? M.Start - PM.MaxLen : 0,
-                             [](const Mapping &X, uint64_t S) { return X.Start < S; });
-  for (auto It = Lo; It != PM.Maps.end() && It->Start < M.End; ++It) {
-    Mapping &Old = *It;
-    if (Old.End <= M.Start || M.End <= Old.Start)
+  // Overlaps: whichever was mapped later ends the other's validity. The
+  // candidates start below M.End; going down, they stop where no mapping at
+  // or below reaches past M.Start.
+  size_t Hi = size_t(std::lower_bound(PM.Maps.begin(), PM.Maps.end(), M.End,
+                                      [](const Mapping &X, uint64_t S) { return X.Start < S; }) -
+                     PM.Maps.begin());
+  for (size_t I = Hi; I > 0 && PM.MaxEnd[I - 1] > M.Start; --I) {
+    Mapping &Old = PM.Maps[I - 1];
+    if (Old.End <= M.Start)
       continue;
     if (Old.From < M.From)
       Old.Until = std::min(Old.Until, M.From, [](auto &A, auto &B) { return A < B; });
@@ -160,8 +167,14 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
       M.Until = std::min(M.Until, *Exec, [](auto &A, auto &B) { return A < B; });
   auto Pos = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
                               [](uint64_t S, const Mapping &X) { return S < X.Start; });
-  PM.Maps.insert(Pos, M);
-  PM.MaxLen = std::max(PM.MaxLen, M.End - M.Start);
+  size_t At = size_t(PM.Maps.insert(Pos, M) - PM.Maps.begin());
+  reindex(PM, At);
+}
+
+void ProcessMaps::reindex(PidMaps &PM, size_t From) {
+  PM.MaxEnd.resize(PM.Maps.size());
+  for (size_t I = From; I < PM.Maps.size(); ++I)
+    PM.MaxEnd[I] = std::max(I ? PM.MaxEnd[I - 1] : 0, PM.Maps[I].End);
 }
 
 void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
@@ -194,33 +207,24 @@ void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
 }
 
 const Mapping *ProcessMaps::findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const {
-  // Maps are sorted by Start; candidates start at most MaxLen below Addr.
-  auto It = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), Addr,
-                             [](uint64_t A, const Mapping &X) { return A < X.Start; });
+  // Maps are sorted by Start: the candidates start at or below Addr, down to
+  // where no mapping at or below reaches past Addr (MaxEnd).
+  size_t Hi = size_t(std::upper_bound(PM.Maps.begin(), PM.Maps.end(), Addr,
+                                      [](uint64_t A, const Mapping &X) { return A < X.Start; }) -
+                     PM.Maps.begin());
   const Mapping *Best = nullptr;
-  while (It != PM.Maps.begin()) {
-    --It;
-    if (Addr - It->Start >= PM.MaxLen && It->End <= Addr)
-      break;
-    if (Addr < It->End && It->From <= Key && Key < It->Until &&
-        (!Best || Best->From < It->From))
-      Best = &*It;
+  for (size_t I = Hi; I > 0 && PM.MaxEnd[I - 1] > Addr; --I) {
+    const Mapping &M = PM.Maps[I - 1];
+    if (Addr < M.End && M.From <= Key && Key < M.Until && (!Best || Best->From < M.From))
+      Best = &M;
   }
   return Best;
 }
 
-Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+const Mapping *ProcessMaps::lookup(uint32_t Pid, uint64_t Addr, OrderKey Key,
+                                   bool &Own) const {
   bool Kernel = Addr >= kKernelHalf;
   uint32_t P = Kernel ? kKernelPid : Pid;
-  for (unsigned I = 0; I < Cache.size(); ++I) {
-    const CacheEntry &C = Cache[I];
-    if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
-        C.M->From <= Key && Key < C.M->Until) {
-      LastHit = I;
-      return locate(*C.M, Addr);
-    }
-  }
-
   OrderKey K = Key;
   for (int Depth = 0; Depth < 64; ++Depth) {
     auto It = Pids.find(P);
@@ -228,12 +232,8 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
       break;
     const PidMaps &PM = It->second;
     if (const Mapping *M = findIn(PM, Addr, K)) {
-      if (Depth == 0) {
-        LastHit = CacheNext;
-        Cache[CacheNext] = {P, M};
-        CacheNext = (CacheNext + 1) % Cache.size();
-      }
-      return locate(*M, Addr);
+      Own = Depth == 0;
+      return M;
     }
     if (Kernel || !PM.HasParent || (PM.HasExec() && PM.Execs.front() <= K))
       break;
@@ -241,7 +241,51 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
       K = PM.ForkKey;
     P = PM.Parent;
   }
-  return {};
+  return nullptr;
+}
+
+const Mapping *ProcessMaps::find(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own) {
+  uint32_t P = Addr >= kKernelHalf ? kKernelPid : Pid;
+  for (unsigned I = 0; I < Cache.size(); ++I) {
+    const CacheEntry &C = Cache[I];
+    if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
+        C.M->From <= Key && Key < C.M->Until) {
+      LastHit = I;
+      Own = true;
+      return C.M;
+    }
+  }
+  const Mapping *M = lookup(Pid, Addr, Key, Own);
+  if (M && Own) {
+    LastHit = CacheNext;
+    Cache[CacheNext] = {P, M};
+    CacheNext = (CacheNext + 1) % Cache.size();
+  }
+  return M;
+}
+
+Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
+  bool Own = false;
+  const Mapping *M = find(Pid, Addr, Key, Own);
+  return M ? locate(*M, Addr) : Location();
+}
+
+Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
+  bool Own = false;
+  const Mapping *M = Maps.find(Pid, Addr, Key, Own);
+  if (!M)
+    return {};
+  // Remembered when every address of the mapping resolves the same way:
+  // its own, a file, and file offsets that fit the 48 bits locate() allows.
+  constexpr uint64_t Limit = uint64_t(1) << 48;
+  bool Fits = M->Kernel || (M->Pgoff < Limit && M->End - M->Start <= Limit - M->Pgoff);
+  if (Own && !M->Anonymous && Fits) {
+    H.Start = M->Start;
+    H.Len = M->End - M->Start;
+    H.Delta = M->Kernel ? 0 : M->Pgoff - M->Start;
+    H.Module = M->Module;
+  }
+  return locate(*M, Addr);
 }
 
 size_t ProcessMaps::numMappings() const {

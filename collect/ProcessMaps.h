@@ -96,6 +96,37 @@ public:
     return resolveSlow(Pid, Addr, Key);
   }
 
+  /// Resolves the addresses of one sample (one pid, one time), remembering
+  /// the mapping of the last hit in user space and in the kernel: the ~33
+  /// addresses of an LBR sample mostly lie in one binary, and each then costs
+  /// one range check. Only a mapping of the process itself (or the kernel
+  /// set) is remembered, as resolve()'s cache does: one inherited from a
+  /// parent may be hidden in part by the child's own later mappings. Valid
+  /// until the next add*() call: make one per sample.
+  class SampleResolver {
+  public:
+    SampleResolver(ProcessMaps &Maps, uint32_t Pid, OrderKey Key)
+        : Maps(Maps), Pid(Pid), Key(Key) {}
+    Location operator()(uint64_t Addr) {
+      Hit &H = Addr >= kKernelHalf ? Kernel : User;
+      if (Addr - H.Start < H.Len)
+        return {H.Module, Addr + H.Delta};
+      return slow(Addr, H);
+    }
+
+  private:
+    /// Addr in [Start, Start + Len) resolves to (Module, Addr + Delta).
+    struct Hit {
+      uint64_t Start = 0, Len = 0, Delta = 0;
+      uint32_t Module = Location::kNone;
+    };
+    Location slow(uint64_t Addr, Hit &H);
+    ProcessMaps &Maps;
+    uint32_t Pid;
+    OrderKey Key;
+    Hit User, Kernel;
+  };
+
   /// For a reader that delivers records in time order: no lookup will be
   /// made before Key from now on, so mappings replaced before Key may be
   /// dropped (a process's list is pruned when it has doubled), keeping
@@ -119,15 +150,25 @@ private:
     return {M.Module, Off};
   }
   Location resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key);
+  /// The mapping that holds Addr in Pid at Key, through the parents; Own is
+  /// set when it is the process's own (or the kernel set's).
+  const Mapping *lookup(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own) const;
+  /// lookup() through the small cache of recent hits (own mappings only).
+  const Mapping *find(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own);
 
   struct PidMaps {
     std::vector<Mapping> Maps; ///< sorted by Start
-    uint64_t MaxLen = 0;
+    /// MaxEnd[i]: the highest End of Maps[0..i]. A lookup going down from
+    /// an address stops where it is not above the address: one long mapping
+    /// (a kernel text map, a 100 MB binary) does not make every lookup of
+    /// the process scan its whole history.
+    std::vector<uint64_t> MaxEnd;
     uint32_t Parent = 0;
     bool HasParent = false;
     OrderKey ForkKey;
     std::vector<OrderKey> Execs; ///< sorted
     size_t PruneAt = 64;         ///< Maps size at which retired ones are dropped
+    OrderKey PrunedAt;           ///< the retire key of the last try
     /// Children (fork key, pid): each resolves through this list at its
     /// fork key until it execs, so pruning keeps what they may still need.
     std::vector<std::pair<OrderKey, uint32_t>> Children;
@@ -142,6 +183,8 @@ private:
     }
   };
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
+  /// Recomputes PM.MaxEnd from index From on.
+  static void reindex(PidMaps &PM, size_t From);
   /// How an mmap record is filed: kernel or process, file name, build-id.
   struct MmapIdentity {
     bool Kernel = false;

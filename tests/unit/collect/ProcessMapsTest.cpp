@@ -296,3 +296,59 @@ TEST(ProcessMaps, TwoExecsAnyOrder) {
 }
 
 } // namespace
+
+namespace {
+
+// ProcessMaps::SampleResolver remembers the last mapping hit for one sample;
+// the answers must be those of the events whatever the order of the
+// addresses: a child's own later mapping over part of its parent's binary
+// hides it there only, kernel and user addresses alternate, an anonymous
+// mapping resolves to nothing and the end of a mapping is exclusive.
+TEST(ProcessMaps, SampleResolverAnyAddressOrder) {
+  ProcessMaps M;
+  apply(M, mmapEv(1, 0x400000, 0x10000, 0x1000, "/bin/app", 10));
+  apply(M, forkEv(2, 1, 20));
+  apply(M, mmapEv(2, 0x404000, 0x1000, 0, "/lib/jit.so", 30));
+  apply(M, mmapEv(2, 0x500000, 0x1000, 0, "//anon", 31));
+  apply(M, mmapEv(2, 0x600000, 0x2000, 0x3000, "/lib/own.so", 32));
+  apply(M, mmapEv(ProcessMaps::kKernelPid, 0xffffffff81000000ULL, 0x1000000,
+                  0xffffffff81000000ULL, "[kernel.kallsyms]_text", 0));
+  struct Want {
+    uint64_t Addr;
+    std::string File;
+    uint64_t Offset;
+  };
+  std::vector<Want> Wants = {
+      {0x400010, "/bin/app", 0x1010},     // the parent's, at the fork
+      {0x404010, "/lib/jit.so", 0x10},    // the child's own over it
+      {0x403ff0, "/bin/app", 0x4ff0},
+      {0x405000, "/bin/app", 0x6000},     // just past jit.so
+      {0x600010, "/lib/own.so", 0x3010},
+      {0x601fff, "/lib/own.so", 0x4fff},
+      {0x602000, "", 0},                  // one past own.so's end
+      {0x5ffff0, "", 0},                  // just before it
+      {0x500010, "", 0},                  // anonymous
+      {0xffffffff81000010ULL, "[kernel.kallsyms]", 0xffffffff81000010ULL},
+      {0xffffffff81fffff0ULL, "[kernel.kallsyms]", 0xffffffff81fffff0ULL},
+      {0xffffffff82000000ULL, "", 0},
+  };
+  std::mt19937 Rng(99);
+  for (int Round = 0; Round < 20; ++Round) {
+    if (Round)
+      std::shuffle(Wants.begin(), Wants.end(), Rng);
+    ProcessMaps::SampleResolver R(M, 2, {40, 1000});
+    // Each address twice in a row and again later: the remembered hit too.
+    for (int Pass = 0; Pass < 2; ++Pass)
+      for (const Want &W : Wants)
+        for (int Again = 0; Again < 2; ++Again) {
+          SCOPED_TRACE("round " + std::to_string(Round) + " addr 0x" +
+                       llvm::utohexstr(W.Addr));
+          Location L = R(W.Addr);
+          EXPECT_EQ(moduleName(M, L), W.File);
+          if (!W.File.empty())
+            EXPECT_EQ(L.FileOffset, W.Offset);
+        }
+  }
+}
+
+} // namespace
