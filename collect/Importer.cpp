@@ -299,8 +299,8 @@ public:
   /// Starts a new window (the agent): counts restart; the process maps, comm
   /// names and the chosen event stay.
   void resetCounts() {
-    Samples = FlatMap<AddrKey, CountValue>(1 << 12);
-    Lbr = FlatMap<LbrKey, BranchValue>(1 << 15);
+    Samples = FlatMap<AddrKey, CountValue>(kInitialSlots);
+    Lbr = FlatMap<LbrKey, BranchValue>(kInitialSlots);
     StackArena.clear();
     StackRecs.clear();
     StackIndex.clear();
@@ -318,8 +318,11 @@ public:
   uint64_t FirstTime = 0, LastTime = 0;
   llvm::DenseMap<uint64_t, std::string> Comm;
 
-  FlatMap<AddrKey, CountValue> Samples{1 << 12};
-  FlatMap<LbrKey, BranchValue> Lbr{1 << 15};
+  // Small at first (the maps double as they fill): a large start was a
+  // memset that cost more than importing a small file.
+  static constexpr size_t kInitialSlots = 1 << 10;
+  FlatMap<AddrKey, CountValue> Samples{kInitialSlots};
+  FlatMap<LbrKey, BranchValue> Lbr{kInitialSlots};
   std::vector<std::pair<LbrKey, bool>> Pending; ///< one sample's entries (mispredicted)
   struct StackRec {
     uint32_t Offset, Len;
