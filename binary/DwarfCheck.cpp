@@ -2,6 +2,7 @@
 // attributing each problem LLVM reports to the unit being read (see
 // DwarfCheck.h).
 #include "binary/DwarfCheck.h"
+#include "core/Warn.h"
 #include "binary/Symbolizer.h"
 
 #include "llvm/BinaryFormat/Dwarf.h"
@@ -16,9 +17,9 @@ namespace pgoctl::binary {
 using namespace llvm;
 
 /// Where LLVM's complaints go: to the unit being checked, or (after the
-/// check, while symbolizing) to the late list, at most kMaxLate of them.
+/// check, while symbolizing) to the late handler, at most kMaxLate of them.
 struct DwarfSink {
-  std::vector<std::string> *Late = nullptr;
+  WarningHandler Late;
   unsigned LateSeen = 0;
   bool Checking = false;
   std::string First; ///< the first complaint about the unit being checked
@@ -32,8 +33,8 @@ struct DwarfSink {
         First = formatv("{0} at offset {1:x}: {2}", Section, Offset, Msg);
       return;
     }
-    if (++LateSeen <= kMaxLate && Late)
-      Late->push_back("DWARF: " + Msg);
+    if (++LateSeen <= kMaxLate)
+      warnTo(Late, "DWARF: " + Msg);
   }
 };
 
@@ -245,9 +246,9 @@ void checkUnit(Sink &S, DWARFContext &Ctx, DWARFUnit &U) {
 } // namespace
 
 CheckedDwarf openCheckedDwarf(const object::ObjectFile &Obj,
-                              std::vector<std::string> *LateProblems, DwarfCheckMode Mode) {
+                              WarningHandler LateProblems, DwarfCheckMode Mode) {
   auto S = std::make_shared<Sink>();
-  S->Late = LateProblems;
+  S->Late = std::move(LateProblems);
   auto Handler = [S](Error E) { S->report(toString(std::move(E))); };
   CheckedDwarf Out;
   // .debug_abbrev first: with a damaged one no DIE of any unit can be read

@@ -14,6 +14,8 @@
 // time it is used (verify reads a few units of libc, not all of them).
 #pragma once
 
+#include "core/Error.h"
+
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
 #include "llvm/Object/ObjectFile.h"
 
@@ -47,9 +49,9 @@ struct CheckedDwarf {
 };
 
 /// Opens Obj's DWARF and checks every compile unit. Problems found later
-/// (while symbolizing) are appended to *LateProblems, at most a few.
+/// (while symbolizing) go to LateProblems as they happen, at most a few.
 CheckedDwarf openCheckedDwarf(const llvm::object::ObjectFile &Obj,
-                              std::vector<std::string> *LateProblems,
+                              WarningHandler LateProblems,
                               DwarfCheckMode Mode = DwarfCheckMode::AllUnits);
 
 /// Whether a DWARF function name and an ELF symbol name name the same

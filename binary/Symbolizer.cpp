@@ -7,6 +7,7 @@
 // sections; mark function entries. Symbolization happens later, per function,
 // through DWARFContext::getInliningInfoForAddress with linkage names.
 #include "binary/Symbolizer.h"
+#include "core/Warn.h"
 #include "binary/ElfFile.h"
 #include "binary/Disasm.h"
 #include "binary/DwarfCheck.h"
@@ -282,16 +283,18 @@ void Symbolizer::readUnits(ArrayRef<DWARFUnit *> Units) {
     }
   }
   if (Renamed)
-    Warnings.push_back(formatv(
-        "{0}: damaged DWARF ({1}): {2} function name(s) differ from the symbol table at the "
-        "function's address; the symbol table's names are used",
-        ElfPath, DebugSource, Renamed));
+    warnTo(Warn, formatv("{0}: damaged DWARF ({1}): {2} function name(s) differ from the "
+                         "symbol table at the function's address; the symbol table's names "
+                         "are used",
+                         ElfPath, DebugSource, Renamed)
+                     .str());
   for (DWARFUnit *U : BadAddress)
     if (!P.Checked.damaged(*U)) {
       P.Checked.Damaged.push_back(U->getOffset());
-      Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_info unit at offset "
-                                 "{2:x}: a function's address lies inside another function",
-                                 ElfPath, DebugSource, U->getOffset()));
+      warnTo(Warn, formatv("{0}: damaged DWARF ({1}): .debug_info unit at offset "
+                           "{2:x}: a function's address lies inside another function",
+                           ElfPath, DebugSource, U->getOffset())
+                       .str());
     }
   for (const Subprogram &Sp : Subprograms)
     if (!P.Checked.damaged(*Sp.Unit))
@@ -350,8 +353,9 @@ void Symbolizer::loadUnitAt(uint64_t Addr) {
   if (!CU || !P->Loaded.insert(CU).second)
     return;
   if (!P->Checked.check(*CU)) {
-    Warnings.push_back(formatv("{0}: damaged DWARF ({1}): {2}", P->Main->path(), DebugSource,
-                               P->Checked.Problems.back()));
+    warnTo(Warn, formatv("{0}: damaged DWARF ({1}): {2}", P->Main->path(), DebugSource,
+                         P->Checked.Problems.back())
+                     .str());
     return; // its functions come from the symbol table (no frames)
   }
   DWARFUnit *U = CU;
@@ -364,6 +368,7 @@ void Symbolizer::loadUnitAt(uint64_t Addr) {
 Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const ElfFile> Elf,
                                                          const SymbolizerOptions &Opts) {
   std::unique_ptr<Symbolizer> S(new Symbolizer());
+  S->Warn = Opts.Warn;
   Impl &P = *S->P;
   std::string ElfPathStore = Elf->path();
   StringRef ElfPath = ElfPathStore;
@@ -384,12 +389,12 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
 
   CheckedDwarf Checked;
   if (S->DebugSource != "none") {
-    Checked = openCheckedDwarf(*P.DebugObj, &S->Warnings,
+    Checked = openCheckedDwarf(*P.DebugObj, S->Warn,
                                Opts.LazyDwarf ? DwarfCheckMode::OnDemand
                                               : DwarfCheckMode::AllUnits);
     for (const std::string &Problem : Checked.Problems)
-      S->Warnings.push_back(formatv("{0}: damaged DWARF ({1}): {2}", ElfPath, S->DebugSource,
-                                    Problem));
+      warnTo(S->Warn,
+             formatv("{0}: damaged DWARF ({1}): {2}", ElfPath, S->DebugSource, Problem).str());
     if (!Checked.Ctx)
       S->DebugSource = "none";
   }
@@ -438,16 +443,18 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
         S->FromSymtab[F] = true;
     }
     if (!S->HasDwarf)
-      S->Warnings.push_back(formatv("{0}: debug info ({1}) describes no functions", ElfPath,
-                                    S->DebugSource));
+      warnTo(S->Warn,
+             formatv("{0}: debug info ({1}) describes no functions", ElfPath, S->DebugSource)
+                 .str());
   }
   if (!S->HasDwarf) {
     for (const auto &[Lo, Hi, Name] : P.FuncSyms)
       S->addRange(symbolTableFunctionName(Name), Lo, Hi);
-    S->Warnings.push_back(formatv(
-        "{0}: no DWARF (build with -g, or give --debug-binary): profile is per function "
-        "from the symbol table; line offsets, discriminators and inline stacks are lost",
-        ElfPath));
+    warnTo(S->Warn, formatv("{0}: no DWARF (build with -g, or give --debug-binary): profile "
+                            "is per function from the symbol table; line offsets, "
+                            "discriminators and inline stacks are lost",
+                            ElfPath)
+                        .str());
   }
   S->finishRanges();
 
@@ -534,9 +541,10 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
     }
   }
   if (Invalid)
-    S->Warnings.push_back(formatv("{0}: {1} bytes of executable sections did not "
-                                  "disassemble",
-                                  ElfPath, Invalid));
+    warnTo(S->Warn,
+           formatv("{0}: {1} bytes of executable sections did not disassemble", ElfPath,
+                   Invalid)
+               .str());
   // PLT entries and the dynamic symbols they call (LLVM's analysis of the
   // entries' GOT loads, as llvm-objdump's `<sym@plt>`).
   for (const ELFPltEntry &E : P.MainObj->getPltEntries(*D->STI)) {
@@ -730,10 +738,11 @@ void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
       if (BetweenInsts(A->Address) && !InWeak(A->Address)) {
         BadAddr = true;
         Bad.push_back(CU);
-        Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_addr of the unit at "
-                                   ".debug_info offset {2:x}: entry {3} ({4:x}) is between "
-                                   "instructions; its functions come from the symbol table",
-                                   ElfPath, DebugSource, CU->getOffset(), K, A->Address));
+        warnTo(Warn, formatv("{0}: damaged DWARF ({1}): .debug_addr of the unit at "
+                             ".debug_info offset {2:x}: entry {3} ({4:x}) is between "
+                             "instructions; its functions come from the symbol table",
+                             ElfPath, DebugSource, CU->getOffset(), K, A->Address)
+                         .str());
       }
     }
     if (BadAddr)
@@ -751,10 +760,11 @@ void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
       if (Row.EndSequence || !BetweenInsts(A) || InWeak(A))
         continue;
       Bad.push_back(CU);
-      Warnings.push_back(formatv("{0}: damaged DWARF ({1}): .debug_line of the unit at "
-                                 ".debug_info offset {2:x}: a row at {3:x} is between "
-                                 "instructions; its functions come from the symbol table",
-                                 ElfPath, DebugSource, CU->getOffset(), A));
+      warnTo(Warn, formatv("{0}: damaged DWARF ({1}): .debug_line of the unit at "
+                           ".debug_info offset {2:x}: a row at {3:x} is between "
+                           "instructions; its functions come from the symbol table",
+                           ElfPath, DebugSource, CU->getOffset(), A)
+                       .str());
       break;
     }
   }
@@ -770,10 +780,11 @@ void Symbolizer::checkLineRows(ArrayRef<DWARFUnit *> Units) {
     if (FromSymtab[F])
       continue;
     FromSymtab[F] = true;
-    Warnings.push_back(formatv("{0}: {1}: the DWARF of another copy of this weak function "
-                               "(one the linker discarded) points between its instructions; it "
-                               "is symbolized from the symbol table",
-                               ElfPath, Names[Functions[F].Name]));
+    warnTo(Warn, formatv("{0}: {1}: the DWARF of another copy of this weak function "
+                         "(one the linker discarded) points between its instructions; it "
+                         "is symbolized from the symbol table",
+                         ElfPath, Names[Functions[F].Name])
+                     .str());
   }
 }
 

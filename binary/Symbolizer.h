@@ -15,7 +15,8 @@
 // --debug-binary, or from /usr/lib/debug/.build-id/xx/yyyy.debug when the
 // binary has none; compressed sections (zlib, zstd) are read by LLVM. Without
 // DWARF the symbol table gives one frame per function at line offset 0, and a
-// warning says what is lost. DWARF is checked before it is trusted
+// warning (to SymbolizerOptions::Warn, as every warning here) says what is
+// lost. DWARF is checked before it is trusted
 // (DwarfCheck.h): a damaged compile unit is a warning with the section and
 // offset, and its functions come from the symbol table the same way; a
 // function whose DWARF name is not the name of the symbol at its address (a
@@ -27,6 +28,8 @@
 // 0xffff, and a function range is an entry when the function has one range or
 // an ELF symbol of the function's name starts it.
 #pragma once
+
+#include "core/Error.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -58,6 +61,12 @@ struct SymbolizerOptions {
   /// frames are the same. functions(), funcRangeAt() and cFunctions() then
   /// hold only the units read so far.
   bool LazyDwarf = false;
+  /// Receives each warning when it is found: at create() (no DWARF, a
+  /// damaged unit, bytes that do not disassemble) and later, while
+  /// instructions are symbolized (a unit read lazily and found damaged,
+  /// LLVM's complaints about the DWARF). The Symbolizer keeps a copy, so
+  /// what it refers to must outlive the Symbolizer. Empty: dropped.
+  WarningHandler Warn;
 };
 
 enum class InstKind : uint8_t {
@@ -156,7 +165,6 @@ public:
   llvm::ArrayRef<std::pair<std::string, std::string>> cFunctions() const { return CNames; }
   /// Where the debug info came from ("the binary", a path, or "none").
   const std::string &debugSource() const { return DebugSource; }
-  const std::vector<std::string> &warnings() const { return Warnings; }
 
   struct Impl;
 
@@ -202,7 +210,7 @@ private:
   bool FSDiscriminators = false;
   uint64_t PreferredBase = 0;
   std::string DebugSource;
-  std::vector<std::string> Warnings;
+  WarningHandler Warn; ///< SymbolizerOptions::Warn
   /// Per function, empty when the DWARF is healthy: the function comes from
   /// the symbol table because its unit's DWARF is damaged (one frame).
   std::vector<bool> FromSymtab;

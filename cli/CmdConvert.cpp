@@ -109,7 +109,8 @@ public:
       return Matches.takeError();
     for (const BinaryMatch &M : *Matches)
       spdlog::info("{} is {} (matched by {})", M.ElfPath, M.Profile->Path, binary::describe(M.How).str());
-    // Pass 3: write.
+    // Pass 3: write. Warnings are logged as the writers find them.
+    PD.Warn = FD.Warn = logWarnings();
     Stats::Pass S(Ctx.PassStats, "write " + To);
     ConvertSummary Sum;
     if (To == "profdata") {
@@ -193,7 +194,7 @@ private:
       } else {
         llvm::raw_string_ostream OS(Text);
         llvm::Error E = To == "fdata"    ? writeFdata(P, M, FD, OS, Sum)
-                        : To == "preagg" ? writePreAggregated(P, M, OS, Sum)
+                        : To == "preagg" ? writePreAggregated(P, M, OS, Sum, FD.Warn)
                                          : writeUnsymbolized(P, M, OS, Sum);
         if (E)
           return E;
@@ -219,8 +220,6 @@ private:
   }
 
   void report(const ConvertSummary &S) {
-    for (const std::string &W : S.Warnings)
-      spdlog::warn("{}", W);
     uint64_t Samples = S.Samples, Attributed = S.SamplesAttributed;
     double Share = Samples ? 100.0 * double(Attributed) / double(Samples) : 0;
     spdlog::info("wrote {}: {} of {} samples attributed ({:.1f}%), {} functions covered",

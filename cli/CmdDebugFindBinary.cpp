@@ -32,6 +32,9 @@ public:
   }
 
   llvm::Expected<int> run(CommandContext &) override {
+    Opts.Warn = [](llvm::StringRef W) {
+      llvm::errs() << "pgoctl: warning: " << escapeForTerminal(W) << "\n";
+    };
     std::unique_ptr<store::Store> Store;
     if (!SA.Url.empty()) {
       llvm::Expected<std::unique_ptr<store::Store>> S = openStoreArgs(SA);
@@ -45,8 +48,6 @@ public:
     if (!Src)
       return Src.takeError();
     llvm::Expected<std::optional<refresh::FoundBinary>> F = (*Src)->find(BuildId, Name);
-    for (const std::string &W : (*Src)->warnings())
-      llvm::errs() << "pgoctl: warning: " << escapeForTerminal(W) << "\n";
     if (!F)
       return F.takeError();
     if (!*F)

@@ -95,6 +95,10 @@ llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text, llvm::StringRef Fla
   return V << Shift;
 }
 
+WarningHandler logWarnings() {
+  return [](llvm::StringRef W) { spdlog::warn("{}", W.str()); };
+}
+
 CLI::Validator finiteRange(double Min, double Max) {
   return CLI::Validator(
       [Min, Max](std::string &S) -> std::string {
@@ -125,13 +129,11 @@ llvm::Expected<int> runInstrMerge(CommandContext &Ctx, llvm::ArrayRef<WeightedPa
                                   InstrArgs &A, const std::string &Output) {
   A.Options.OnMismatch = A.OnMismatch == "error" ? InstrMergeOptions::MismatchPolicy::Error
                                                  : InstrMergeOptions::MismatchPolicy::Warn;
+  A.Options.Warn = logWarnings();
   InstrMergeSummary Sum;
   {
     Stats::Pass S(Ctx.PassStats, "merge instrumented profiles");
-    llvm::Error E = mergeInstrProfiles(Inputs, A.Options, Output, Sum);
-    for (const std::string &W : Sum.Warnings)
-      spdlog::warn("{}", W);
-    if (E)
+    if (llvm::Error E = mergeInstrProfiles(Inputs, A.Options, Output, Sum))
       return std::move(E);
   }
   for (const InstrMergeSummary::Input &In : Sum.Inputs)

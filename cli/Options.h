@@ -47,6 +47,10 @@ parseLabels(const std::vector<std::string> &Args);
 /// (powers of 1024); zero, garbage and overflow are usage errors.
 llvm::Expected<uint64_t> parseByteSize(llvm::StringRef Text, llvm::StringRef Flag);
 
+/// The warning handler commands pass to libraries: each warning is logged
+/// as spdlog's warning on stderr (main's sink escapes it for the terminal).
+WarningHandler logWarnings();
+
 /// A CLI11 validator: a finite number (no nan, no inf) within [Min, Max].
 CLI::Validator finiteRange(double Min, double Max);
 

@@ -8,12 +8,16 @@
 // artifact, a copy): matchBinaries() pairs each given ELF with a binary of the
 // profile by binary/Locate.h's rule (build-id, else file name) and says which;
 // a build-id mismatch is an error (kind mismatch) unless IgnoreBuildId. The writers
-// live in their own files (Fdata.h, ProfData.h) and share the summary below.
+// live in their own files (Fdata.h, ProfData.h) and share the summary below;
+// their warnings go, as they are found, to the WarningHandler of their options
+// (ProfDataOptions::Warn, FdataOptions::Warn), which the symbolizers they
+// create share.
 #pragma once
 
 #include "binary/Locate.h"
 #include "binary/Symbolizer.h"
 #include "binary/Symbols.h"
+#include "core/Error.h"
 #include "core/Profile.h"
 
 #include "llvm/Support/Error.h"
@@ -68,7 +72,6 @@ struct ConvertSummary {
   SaturatingCount FunctionsCovered;  ///< functions with a nonzero count in the output
   SaturatingCount Branches, BranchesAttributed;
   std::vector<std::string> Dropped; ///< "N samples outside any function", ...
-  std::vector<std::string> Warnings;
   std::vector<std::string> Notes; ///< what the writer did that the user should know
 };
 
@@ -85,6 +88,9 @@ struct ProfDataOptions {
   bool ProfileSymbolList = false;
   std::string DebugBinary; ///< --debug-binary: DWARF in a separate file
   bool AllowEmpty = false; ///< --allow-empty: see checkAttribution
+  /// Warnings (of the writer and of each binary's Symbolizer), as they are
+  /// found; empty: dropped.
+  WarningHandler Warn;
 };
 
 struct FdataOptions {
@@ -93,6 +99,9 @@ struct FdataOptions {
   /// infers (convert/sample/ProfDataIp.cpp) instead of no_lbr samples, so that BOLT
   /// can lay out blocks (it has block counts but no edges from no_lbr).
   bool InferEdges = false;
+  /// Warnings (of the writer, and of the Symbolizer --infer-edges uses), as
+  /// they are found; empty: dropped.
+  WarningHandler Warn;
 };
 
 } // namespace pgoctl::convert

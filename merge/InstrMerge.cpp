@@ -10,6 +10,7 @@
 // serialized in memory and written with writeFileAtomic, only when every input
 // was read. See InstrMerge.h for the rules.
 #include "merge/InstrMerge.h"
+#include "core/Warn.h"
 
 #include "core/FileKind.h"
 #include "core/Support.h"
@@ -126,14 +127,14 @@ struct RecordIssues {
                   : " (record skipped";
       Text += "; are the inputs from different builds?)";
     }
-    Sum.Warnings.push_back(std::move(Text));
+    warnTo(Opts.Warn, Text);
   }
 
   void finish() {
     if (Mismatches > MaxShown)
-      Sum.Warnings.push_back(
-          llvm::formatv("{0}: {1} more mismatched records skipped", Path, Mismatches - MaxShown)
-              .str());
+      warnTo(Opts.Warn, llvm::formatv("{0}: {1} more mismatched records skipped", Path,
+                                      Mismatches - MaxShown)
+                            .str());
   }
 };
 
@@ -162,7 +163,7 @@ llvm::Error addInput(const WeightedPath &In, const InstrMergeOptions &Opts, Merg
       return makeError("{0}: {1}", In.Path, EC.message());
     if (Size == 0) { // what a crashed instrumented run may leave; llvm-profdata skips it
       Row.Skipped = true;
-      Sum.Warnings.push_back(llvm::formatv("{0}: empty file, skipped", In.Path).str());
+      warnTo(Opts.Warn, llvm::formatv("{0}: empty file, skipped", In.Path).str());
       return llvm::Error::success();
     }
     // With AnyFormat LLVM's reader is the judge (a front-end text profile,
@@ -188,7 +189,7 @@ llvm::Error addInput(const WeightedPath &In, const InstrMergeOptions &Opts, Merg
     auto [Code, Msg] = llvm::InstrProfError::take(ReaderOr.takeError());
     if (Code == llvm::instrprof_error::empty_raw_profile) {
       Row.Skipped = true;
-      Sum.Warnings.push_back(llvm::formatv("{0}: empty raw profile, skipped", In.Path).str());
+      warnTo(Opts.Warn, llvm::formatv("{0}: empty raw profile, skipped", In.Path).str());
       return llvm::Error::success();
     }
     return makeError("{0}: {1}", In.Path,
@@ -244,10 +245,11 @@ llvm::Error addInput(const WeightedPath &In, const InstrMergeOptions &Opts, Merg
     return fileError(In.Path, std::move(E));
   W.addBinaryIds(Ids);
   if (Reader->hasMemoryProfile())
-    Sum.Warnings.push_back(
-        llvm::formatv("{0}: memory profile (memprof) data is not carried over", In.Path).str());
+    warnTo(Opts.Warn,
+           llvm::formatv("{0}: memory profile (memprof) data is not carried over", In.Path)
+               .str());
   if (!ReaderWarning.empty())
-    Sum.Warnings.push_back(llvm::formatv("{0}: {1}", In.Path, ReaderWarning).str());
+    warnTo(Opts.Warn, llvm::formatv("{0}: {1}", In.Path, ReaderWarning).str());
   return llvm::Error::success();
 }
 

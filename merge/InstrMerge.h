@@ -22,6 +22,8 @@
 // (llvm-profdata lets an indexed front-end profile into an IR merge).
 #pragma once
 
+#include "core/Error.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -62,6 +64,9 @@ struct InstrMergeOptions {
   /// Give inputs detectInstrProfile() calls None to LLVM's reader anyway
   /// (front-end text profiles have no header flag); else they are an error.
   bool AnyFormat = false;
+  /// Each warning as it is found (an empty input skipped, a counter
+  /// mismatch, the reader's complaint about a file); empty: dropped.
+  WarningHandler Warn;
 };
 
 /// What the merge did, for the command's summary.
@@ -77,7 +82,6 @@ struct InstrMergeSummary {
   uint64_t Functions = 0;         ///< function records (name, hash) in the output
   uint64_t MismatchedRecords = 0; ///< records skipped for a counter mismatch
   std::string Kind;               ///< "IR", "IR, context-sensitive", "front-end", ...
-  std::vector<std::string> Warnings;
 };
 
 /// Merges Inputs (each a raw or indexed instrumented profile, in any mix) into

@@ -1,5 +1,6 @@
 // refresh/BinarySource.cpp: see BinarySource.h.
 #include "refresh/BinarySource.h"
+#include "core/Warn.h"
 
 #include "binary/Locate.h"
 #include "core/Error.h"
@@ -145,9 +146,9 @@ llvm::Error BinarySource::indexPaths() {
         continue;
       llvm::Expected<std::vector<binary::Candidate>> C = binary::readCandidates({E});
       if (!C) {
-        Warnings.push_back(llvm::formatv("--binary {0}: skipped: {1}", P,
-                                         llvm::toString(C.takeError()))
-                               .str());
+        warnTo(Opts.Warn,
+               llvm::formatv("--binary {0}: skipped: {1}", P, llvm::toString(C.takeError()))
+                   .str());
         continue;
       }
       if (!C->front().Elf.BuildId.empty())
@@ -159,10 +160,10 @@ llvm::Error BinarySource::indexPaths() {
     return C.takeError();
   for (const binary::Candidate &X : *C) {
     if (X.Elf.BuildId.empty())
-      Warnings.push_back(llvm::formatv("--binary {0} has no build-id: it cannot stand for a "
-                                       "build by build-id",
-                                       X.Path)
-                             .str());
+      warnTo(Opts.Warn, llvm::formatv("--binary {0} has no build-id: it cannot stand for a "
+                                      "build by build-id",
+                                      X.Path)
+                            .str());
     else
       Given.emplace(X.Elf.BuildId, X.Path);
   }
@@ -211,7 +212,7 @@ std::optional<FoundBinary> BinarySource::fromCache(llvm::StringRef BuildId) {
     return FoundBinary{std::string(P), "cache"};
   std::string Why = Elf ? "carries build-id " + (Elf->BuildId.empty() ? "none" : Elf->BuildId)
                         : llvm::toString(Elf.takeError());
-  Warnings.push_back(
+  warnTo(Opts.Warn,
       llvm::formatv("cache: {0} is not build-id {1} ({2}); removed, fetching it again", P,
                     BuildId, Why)
           .str());

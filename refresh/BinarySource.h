@@ -13,8 +13,11 @@
 // Every file taken is checked to carry the build-id asked for; a fetched one
 // is streamed to a temporary file in the cache (at most MaxBytes) and renamed
 // into place only when whole and checked, so the cache never holds a part.
+// Warnings (a --binary passed over, a cache entry replaced) go to
+// BinarySourceOptions::Warn as they are found.
 #pragma once
 
+#include "core/Error.h"
 #include "store/Store.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -39,6 +42,7 @@ struct BinarySourceOptions {
   std::vector<std::string> DebuginfodUrls; // --debuginfod, else $DEBUGINFOD_URLS (space-separated)
   std::string CacheDir;                    // default $XDG_CACHE_HOME/pgoctl/binaries (~/.cache/...)
   uint64_t MaxBytes = uint64_t(2) << 30;   // the largest binary fetched (store or debuginfod)
+  WarningHandler Warn;                     // warnings as they are found (empty: dropped)
 };
 
 struct FoundBinary {
@@ -55,7 +59,6 @@ public:
   // has it (not an error); an error for damage or a server answering wrongly. Name (a file name
   // or path; may be empty) picks among the store's objects of that build-id.
   llvm::Expected<std::optional<FoundBinary>> find(llvm::StringRef BuildId, llvm::StringRef Name);
-  const std::vector<std::string> &warnings() const { return Warnings; }
 
 private:
   explicit BinarySource(BinarySourceOptions Opts);
@@ -72,7 +75,6 @@ private:
 
   BinarySourceOptions Opts;
   std::map<std::string, std::string> Given; // build-id -> --binary path
-  std::vector<std::string> Warnings;
   std::unique_ptr<store::HttpClient> Http;
 };
 

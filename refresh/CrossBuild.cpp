@@ -1,5 +1,6 @@
 // refresh/CrossBuild.cpp: see CrossBuild.h.
 #include "refresh/CrossBuild.h"
+#include "core/Warn.h"
 
 #include "core/Error.h"
 #include "core/Support.h"
@@ -12,6 +13,9 @@ namespace pgoctl::refresh {
 llvm::Expected<CrossBuildResult> mergeAcrossBuilds(const Accumulated &A, BinarySource &Src,
                                                    const CrossBuildOptions &O) {
   CrossBuildResult R;
+  // Why each left-out build is: warnings once some build is used, else the
+  // error's text.
+  std::vector<std::string> LeftOut;
   for (const BuildStat &B : A.Builds) {
     BuildUse U;
     U.BuildId = B.BuildId;
@@ -31,11 +35,11 @@ llvm::Expected<CrossBuildResult> mergeAcrossBuilds(const Accumulated &A, BinaryS
         Keys += (I ? ", " : "") + B.Keys[I];
       if (B.Keys.size() > 3)
         Keys += llvm::formatv(", ... ({0} more)", B.Keys.size() - 3).str();
-      R.Warnings.push_back(llvm::formatv("build {0}: {1}; its {2} window{3} ({4} of the "
-                                         "samples: {5}) are left out",
-                                         escapeForTerminal(B.BuildId, 128), Why, B.Windows,
-                                         B.Windows == 1 ? "" : "s", share(), Keys)
-                               .str());
+      LeftOut.push_back(llvm::formatv("build {0}: {1}; its {2} window{3} ({4} of the "
+                                      "samples: {5}) are left out",
+                                      escapeForTerminal(B.BuildId, 128), Why, B.Windows,
+                                      B.Windows == 1 ? "" : "s", share(), Keys)
+                            .str());
       R.Builds.push_back(U);
     };
     if (B.BuildId == "none") {
@@ -72,30 +76,31 @@ llvm::Expected<CrossBuildResult> mergeAcrossBuilds(const Accumulated &A, BinaryS
     R.SamplesUsed = llvm::SaturatingAdd(R.SamplesUsed, B.Samples);
     R.Builds.push_back(U);
   }
-  R.Warnings.insert(R.Warnings.end(), Src.warnings().begin(), Src.warnings().end());
   if (R.Matches.empty()) {
     std::string Why;
-    for (const std::string &W : R.Warnings)
+    for (const std::string &W : LeftOut)
       Why += "\n  " + W;
     return makeKindError(ErrorKind::Input,
                          "no build of the period has a binary (give --binary, push binaries to "
                          "the store, or --debuginfod): nothing to merge{0}",
                          Why);
   }
+  for (const std::string &W : LeftOut)
+    warnTo(O.Warn, W);
+  convert::ProfDataOptions PO = O.ProfData;
+  PO.Warn = O.Warn;
   convert::ConvertSummary Sum;
-  llvm::Expected<convert::SampleMap> M =
-      convert::buildSampleMap(A.P, R.Matches, O.ProfData, Sum);
+  llvm::Expected<convert::SampleMap> M = convert::buildSampleMap(A.P, R.Matches, PO, Sum);
   if (!M)
     return M.takeError();
   R.Samples = std::move(*M);
-  if (llvm::Error E = convert::checkAttribution(Sum, "the merged .profdata", O.ProfData.AllowEmpty))
+  if (llvm::Error E = convert::checkAttribution(Sum, "the merged .profdata", PO.AllowEmpty))
     return std::move(E);
   llvm::Expected<std::string> Bytes =
-      convert::serializeSampleMap(R.Samples, O.ProfData, "the merged .profdata", Sum);
+      convert::serializeSampleMap(R.Samples, PO, "the merged .profdata", Sum);
   if (!Bytes)
     return Bytes.takeError();
   R.Bytes = std::move(*Bytes);
-  R.Warnings.insert(R.Warnings.end(), Sum.Warnings.begin(), Sum.Warnings.end());
   return std::move(R);
 }
 

@@ -8,7 +8,10 @@
 // merge` sums the builds' profiles converted alone (convert's
 // buildSampleMap). A build whose binary no source has is reported, with its
 // windows and its share of the raw samples, and left out: it is never
-// symbolized with another build's binary.
+// symbolized with another build's binary. Warnings go to CrossBuildOptions::Warn
+// (left-out builds once the loop over builds is done, then the symbolizers'
+// and the writer's as they are found); when no build is left, the reasons are
+// the error's text instead.
 #pragma once
 
 #include "convert/sample/ProfData.h"
@@ -35,14 +38,16 @@ struct CrossBuildResult {
   convert::SampleMap Samples; ///< the merged profile (names owned by its symbolizers)
   std::string Bytes;          ///< its .profdata (extbinary)
   std::vector<BuildUse> Builds; ///< in Accumulated::Builds' order
-  std::vector<std::string> Warnings;
   uint64_t SamplesUsed = 0; ///< raw samples of the builds used
   /// The BinaryMatch of each build used, in Samples' order (fdata needs one).
   std::vector<convert::BinaryMatch> Matches;
 };
 
 struct CrossBuildOptions {
-  convert::ProfDataOptions ProfData;
+  convert::ProfDataOptions ProfData; ///< its Warn is replaced by Warn below
+  /// Warnings; empty: dropped. The symbolizers in the result keep a copy
+  /// (they may warn when used later), so what it refers to must outlive them.
+  WarningHandler Warn;
 };
 
 /// A is the period's weighted sum with its statistics; Src finds binaries.

@@ -1,5 +1,6 @@
 // refresh/Refresh.cpp: see Refresh.h.
 #include "refresh/Refresh.h"
+#include "core/Warn.h"
 
 #include "convert/bolt/Fdata.h"
 #include "convert/bolt/Yaml.h"
@@ -137,10 +138,7 @@ private:
     if (C.Info)
       C.Info(Text);
   }
-  void warn(llvm::StringRef Text) {
-    if (C.Warning)
-      C.Warning(Text);
-  }
+  void warn(llvm::StringRef Text) { warnTo(C.Warning, Text); }
 
   llvm::Expected<RefreshResult> writeThePartial(const Accumulated &A) {
     PartialHeader H;
@@ -212,17 +210,18 @@ private:
     BO.Paths = O.Binaries;
     BO.Store = &Store;
     BO.DebuginfodUrls = O.DebuginfodUrls;
+    BO.Warn = C.Warning;
     llvm::Expected<std::unique_ptr<BinarySource>> Src = BinarySource::create(BO);
     if (!Src)
       return Src.takeError();
+    CrossBuildOptions CO;
+    CO.Warn = C.Warning;
     llvm::Expected<CrossBuildResult> R = [&] {
       Stats::Pass P(PS, "symbolize and merge builds");
-      return mergeAcrossBuilds(A, **Src, CrossBuildOptions{});
+      return mergeAcrossBuilds(A, **Src, CO);
     }();
     if (!R)
       return R.takeError();
-    for (const std::string &Wn : R->Warnings)
-      warn(Wn);
     Forms["profdata"] = R->Bytes;
     std::string ProfSha = store::sha256Hex(R->Bytes);
     std::vector<size_t> Oldest = buildsOldestFirst(*R, A);
@@ -251,10 +250,9 @@ private:
         // Without LBR, the edges the IP estimator infers (convert --infer-edges).
         convert::FdataOptions FO;
         FO.InferEdges = A.P.Meta.Mode == ProfileMode::IpSamples;
+        FO.Warn = C.Warning;
         if (llvm::Error E = convert::writeFdata(A.P, Newest, FO, OS, Sum))
           return std::move(E);
-        for (const std::string &Wn : Sum.Warnings)
-          warn(Wn);
         Forms["fdata"] = std::move(Text);
       } else if (T == "yaml") {
         std::vector<std::string> Yamls, Names;

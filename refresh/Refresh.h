@@ -15,6 +15,7 @@
 // status to exit codes.
 #pragma once
 
+#include "core/Error.h"
 #include "core/Support.h"
 #include "refresh/Gate.h"
 #include "refresh/Shard.h"
@@ -68,7 +69,9 @@ struct RefreshResult {
 
 struct RefreshCallbacks {
   std::function<void(llvm::StringRef)> Info;    ///< progress and gate lines
-  std::function<void(llvm::StringRef)> Warning; ///< warnings (left-out builds, ...)
+  /// Warnings (left-out builds, binaries passed over, the symbolizers'), as
+  /// they are found; the libraries the job calls get this handler.
+  WarningHandler Warning;
 };
 
 /// The job. Texts passed to the callbacks may hold data from the store

@@ -57,6 +57,7 @@
 // but T has no misprediction count, so branches go as B and fall-throughs
 // by kind.
 #include "convert/bolt/Fdata.h"
+#include "core/Warn.h"
 #include "binary/ElfFile.h"
 #include "convert/bolt/BoltBinary.h"
 #include "convert/sample/SampleBuilder.h"
@@ -327,7 +328,7 @@ std::string pct(uint64_t N, uint64_t D) {
   return D ? llvm::formatv("{0:f1}%", 100.0 * double(N) / double(D)).str() : "0%";
 }
 
-void summarizeLbr(const LbrAnalysis &R, ConvertSummary &Sum) {
+void summarizeLbr(const LbrAnalysis &R, ConvertSummary &Sum, const WarningHandler &Warn) {
   Sum.Samples += R.BranchRecords;
   Sum.SamplesAttributed += R.BranchesWritten;
   Sum.Branches += R.RangeRecords;
@@ -343,12 +344,14 @@ void summarizeLbr(const LbrAnalysis &R, ConvertSummary &Sum) {
   drop(R.RangesNoCfg, "fall-through range records in functions that do not disassemble");
   drop(R.RangesMismatch, "fall-through range records contradicting the disassembled code");
   if (R.RangesEstimated)
-    Sum.Warnings.push_back(llvm::formatv(
-        "{0} fall-through range records start after a call at a block also reached from "
-        "inside the function: their return part is estimated in proportion to branch "
-        "counts, since the profile has no traces of them (a .pgoprof from before version 2, "
-        "or inferred edges; importing the perf.data again keeps the branch that began "
-        "each range, as perf2bolt does)", R.RangesEstimated));
+    warnTo(Warn, llvm::formatv("{0} fall-through range records start after a call at a block "
+                               "also reached from inside the function: their return part is "
+                               "estimated in proportion to branch counts, since the profile has "
+                               "no traces of them (a .pgoprof from before version 2, or "
+                               "inferred edges; importing the perf.data again keeps the branch "
+                               "that began each range, as perf2bolt does)",
+                               R.RangesEstimated)
+                     .str());
 }
 
 const BinaryProfile &binaryOf(const BinaryMatch &B) { return *B.Profile; }
@@ -372,15 +375,16 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
   // --infer-edges: the IP estimator's edges stand in for LBR records.
   std::optional<BinaryProfile> Inferred;
   if (Opts.InferEdges && (Opts.NoLbr || P.Meta.Mode == ProfileMode::Lbr))
-    Sum.Warnings.push_back(Opts.NoLbr ? "--infer-edges is ignored with --no-lbr"
-                                      : "--infer-edges is ignored: the profile has LBR "
-                                        "branch records, written as they are");
+    warnTo(Opts.Warn, Opts.NoLbr ? "--infer-edges is ignored with --no-lbr"
+                                 : "--infer-edges is ignored: the profile has LBR "
+                                   "branch records, written as they are");
   if (NoLbr && !Opts.NoLbr && Opts.InferEdges) {
     Profile Q = withVaddrs(P, llvm::ArrayRef<BinaryMatch>(B));
-    llvm::Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(*Elf, {});
+    SymbolizerOptions SO;
+    SO.Warn = Opts.Warn;
+    llvm::Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(*Elf, SO);
     if (!S)
       return S.takeError();
-    Sum.Warnings.insert(Sum.Warnings.end(), (*S)->warnings().begin(), (*S)->warnings().end());
     uint32_t Idx = uint32_t(B.Profile - P.Binaries.data());
     Inferred = estimateLbr(Q, Idx, **S, Sum);
     NoLbr = false;
@@ -439,7 +443,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
           OS << V.Mispreds << ' ' << V.Count << '\n';
         }
     }
-    summarizeLbr(R, Sum);
+    summarizeLbr(R, Sum, Opts.Warn);
   }
   Sum.FunctionsCovered += Covered.size();
   if (Map.Unconvertible)
@@ -450,7 +454,7 @@ llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOption
 }
 
 llvm::Error writePreAggregated(const Profile &P, const BinaryMatch &B, llvm::raw_ostream &OS,
-                               ConvertSummary &Sum) {
+                               ConvertSummary &Sum, const WarningHandler &Warn) {
   const BinaryProfile &BP = binaryOf(B);
   llvm::Expected<std::unique_ptr<BoltBinary>> BinOr = BoltBinary::load(B.ElfPath);
   if (!BinOr)
@@ -503,7 +507,7 @@ llvm::Error writePreAggregated(const Profile &P, const BinaryMatch &B, llvm::raw
       Covered.insert(std::get<2>(KV.first));
   }
   Sum.FunctionsCovered += Covered.size();
-  summarizeLbr(R, Sum);
+  summarizeLbr(R, Sum, Warn);
   if (Map.Unconvertible)
     Sum.Dropped.push_back(
         llvm::formatv("{0} addresses in no load segment of {1}", Map.Unconvertible, B.ElfPath)

@@ -19,7 +19,9 @@ namespace pgoctl::convert {
 llvm::Error writeFdata(const Profile &P, const BinaryMatch &B, const FdataOptions &Opts,
                        llvm::raw_ostream &OS, ConvertSummary &Sum);
 
+/// Warn receives the warnings (ranges whose return part is estimated).
 llvm::Error writePreAggregated(const Profile &P, const BinaryMatch &B,
-                               llvm::raw_ostream &OS, ConvertSummary &Sum);
+                               llvm::raw_ostream &OS, ConvertSummary &Sum,
+                               const WarningHandler &Warn);
 
 } // namespace pgoctl::convert

@@ -20,6 +20,7 @@
 // llvm-profgen filters them (ends that are instructions, no call/ret/jmp
 // inside a range, branch targets that are instructions).
 #include "convert/sample/ProfData.h"
+#include "core/Warn.h"
 #include "convert/sample/SampleBuilder.h"
 #include "core/Support.h"
 
@@ -170,7 +171,8 @@ bool hasLbr(const Profile &P, const BinaryProfile &B) {
 // splits functions and steers inlining), and no body samples, so the
 // compiler's block layout inside it is left to its own heuristics rather than
 // to counts the profile does not have.
-void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary &Sum) {
+void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary &Sum,
+                       const WarningHandler &Warn) {
   uint64_t Added = 0;
   for (const FunctionCount &F : B.Functions) {
     if (F.Self == 0 || F.Name.empty())
@@ -187,12 +189,12 @@ void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary
     ++Added;
   }
   if (Added)
-    Sum.Warnings.push_back(
-        formatv("{0}: {1} functions have function-level counts only (frames without "
-                "addresses): entry and total counts, no block counts; block-level PGO needs "
-                "addresses",
-                B.Path.empty() ? B.key() : B.Path, Added)
-            .str());
+    warnTo(Warn,
+           formatv("{0}: {1} functions have function-level counts only (frames without "
+                   "addresses): entry and total counts, no block counts; block-level PGO needs "
+                   "addresses",
+                   B.Path.empty() ? B.key() : B.Path, Added)
+               .str());
 }
 
 // --- writeProfData -------------------------------------------------------------
@@ -211,7 +213,7 @@ Expected<std::string> serializeSampleMap(SampleMap &M, const ProfDataOptions &Op
     if (Fmt == SPF_Ext_Binary)
       (*W)->setUseMD5();
     else
-      Sum.Warnings.push_back("--use-md5 is ignored with --format text (extbinary only)");
+      warnTo(Opts.Warn, "--use-md5 is ignored with --format text (extbinary only)");
   }
   ProfileSymbolList SymbolList;
   if (Opts.ProfileSymbolList) {
@@ -221,8 +223,8 @@ Expected<std::string> serializeSampleMap(SampleMap &M, const ProfDataOptions &Op
           SymbolList.add(S->name(F.Name));
       (*W)->setProfileSymbolList(&SymbolList);
     } else {
-      Sum.Warnings.push_back("--profile-symbol-list is ignored with --format text "
-                             "(extbinary only)");
+      warnTo(Opts.Warn, "--profile-symbol-list is ignored with --format text "
+                        "(extbinary only)");
     }
   }
   if (std::error_code EC = (*W)->write(M.Map))
@@ -253,10 +255,10 @@ Expected<SampleMap> buildSampleMap(const Profile &P0, ArrayRef<BinaryMatch> Bina
     const BinaryProfile &B = P.Binaries[Idx];
     SymbolizerOptions SO;
     SO.DebugBinary = debugBinaryFor(M, Binaries.size(), Opts.DebugBinary);
+    SO.Warn = Opts.Warn;
     Expected<std::unique_ptr<Symbolizer>> S = Symbolizer::create(M.ElfPath, SO);
     if (!S)
       return S.takeError();
-    Sum.Warnings.insert(Sum.Warnings.end(), (*S)->warnings().begin(), (*S)->warnings().end());
     // One builder per binary: llvm-profgen's maximum over the instructions
     // of a location holds within one binary; across binaries (two builds of
     // one source, a function both an executable and its library define) the
@@ -267,9 +269,9 @@ Expected<SampleMap> buildSampleMap(const Profile &P0, ArrayRef<BinaryMatch> Bina
     if (hasLbr(P, B))
       addLbrSamples(B, **S, SB, Sum);
     else
-      addIpSamples(P, Idx, **S, SB, Sum);
+      addIpSamples(P, Idx, **S, SB, Sum, Opts.Warn);
     if (!B.Functions.empty())
-      addFunctionCounts(B, SB, Sum);
+      addFunctionCounts(B, SB, Sum, Opts.Warn);
     // A call site's body count is at least its call targets' sum (top-level
     // profiles only, as llvm-profgen's updateCallsiteSamples).
     for (auto &[Key, FS] : SB.Map)
@@ -283,8 +285,8 @@ Expected<SampleMap> buildSampleMap(const Profile &P0, ArrayRef<BinaryMatch> Bina
     if (FS.getTotalSamples() > 0)
       ++Sum.FunctionsCovered;
   if (Out.Map.empty())
-    Sum.Warnings.push_back("the profile is empty: no sample fell into a function with debug "
-                           "info or symbols");
+    warnTo(Opts.Warn, "the profile is empty: no sample fell into a function with debug "
+                      "info or symbols");
   return std::move(Out);
 }
 

@@ -25,6 +25,7 @@
 // Measurements behind these choices, and the variants that were tried and
 // not kept: docs/ip-estimator-history.md.
 #include "convert/sample/IpCalls.h"
+#include "core/Warn.h"
 #include "convert/sample/IpCfg.h"
 #include "convert/sample/IpFlow.h"
 #include "convert/sample/SampleBuilder.h"
@@ -136,15 +137,14 @@ void addHeads(Symbolizer &S, SampleBuilder &SB, const InstCounts &Est) {
 } // namespace
 
 void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleBuilder &SB,
-                  ConvertSummary &Sum) {
+                  ConvertSummary &Sum, const WarningHandler &Warn) {
   const BinaryProfile &B = P.Binaries[BinaryIndex];
   Estimate Est = estimate(P, BinaryIndex, S, profiParams(), Sum);
   SB.addInstCounts(S, Est.Counts);
   addCalls(S, SB, callCounts(S, Est.Graphs, Est.Counts, chainTargets(P, BinaryIndex, S), Sum));
   addHeads(S, SB, Est.Counts);
   if (Sum.Samples && !Sum.SamplesAttributed)
-    Sum.Warnings.push_back(llvm::formatv("{0}: no IP sample fell into a known function",
-                                         B.Path));
+    warnTo(Warn, llvm::formatv("{0}: no IP sample fell into a known function", B.Path).str());
 }
 
 BinaryProfile estimateLbr(const Profile &P, uint32_t BinaryIndex, Symbolizer &S,

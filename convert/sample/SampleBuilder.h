@@ -68,10 +68,11 @@ void addLbrSamples(const BinaryProfile &B, Symbolizer &S, SampleBuilder &SB,
 /// FunctionSamples with entry (head) and total counts and no body: the self
 /// samples of each function, whose body the profile cannot place. Names that
 /// address counts of the binary already gave are left alone.
-void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary &Sum);
+void addFunctionCounts(const BinaryProfile &B, SampleBuilder &SB, ConvertSummary &Sum,
+                       const WarningHandler &Warn);
 
 void addIpSamples(const Profile &P, uint32_t BinaryIndex, Symbolizer &S, SampleBuilder &SB,
-                  ConvertSummary &Sum);
+                  ConvertSummary &Sum, const WarningHandler &Warn);
 
 /// An LBR-style profile of binary BinaryIndex of the IP profile P: the
 /// branches and fall-through ranges of the estimator's flow (step 2) and its

@@ -96,6 +96,30 @@ TEST(Symbolizer, LazyDwarfReadsUnitsOnDemand) {
   }
 }
 
+// Warnings go to SymbolizerOptions::Warn while create() runs, one sentence
+// each: a binary without DWARF (the fixture stripped by llvm-strip, no debug
+// file under the debug root) says what is lost. The sentence is written here
+// from Symbolizer.cpp's no-DWARF branch.
+TEST(Symbolizer, WarningsGoToTheHandler) {
+  const std::string Bin = PGOCTL_FIXTURE_STRIPPED_SO;
+  std::vector<std::string> Warnings;
+  binary::SymbolizerOptions Opts;
+  Opts.DebugRoot = "/nonexistent-pgoctl-debug-root";
+  Opts.Warn = [&](llvm::StringRef W) { Warnings.push_back(W.str()); };
+  llvm::Expected<std::unique_ptr<binary::Symbolizer>> S = binary::Symbolizer::create(Bin, Opts);
+  ASSERT_TRUE(bool(S)) << llvm::toString(S.takeError());
+  EXPECT_FALSE((*S)->hasDwarf());
+  ASSERT_EQ(Warnings.size(), 1u);
+  EXPECT_EQ(Warnings[0], Bin + ": no DWARF (build with -g, or give --debug-binary): profile is "
+                               "per function from the symbol table; line offsets, "
+                               "discriminators and inline stacks are lost");
+  // Without a handler the same binary loads, and nothing is called.
+  llvm::Expected<std::unique_ptr<binary::Symbolizer>> Quiet =
+      binary::Symbolizer::create(Bin, binary::SymbolizerOptions{});
+  ASSERT_TRUE(bool(Quiet)) << llvm::toString(Quiet.takeError());
+  EXPECT_EQ(Warnings.size(), 1u);
+}
+
 // Hand-checked names: BOLT's and GCC's split fragments fold into their
 // function; LLVM's sample loader drops .llvm.N and .part.N from IR names
 // before looking them up, and keeps .__uniq.N when the profile has it.
