@@ -7,6 +7,7 @@
 #include "core/Support.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -423,9 +424,12 @@ llvm::Expected<std::string> mergeBoltYaml(llvm::ArrayRef<std::string> Profiles,
   llvm::StringMap<uint32_t> OutId;
   llvm::StringMap<size_t> Owner; // name -> input whose profile is kept
   uint32_t Next = 0;
+  llvm::DenseSet<uint32_t> NewestIds; // an id names one function (call sites use it)
   for (const yb::Function &F : In[Newest].Functions) {
     if (!Owner.try_emplace(F.Name, Newest).second)
       return makeKindError(ErrorKind::Damaged, "{0}: function {1} twice", NameOf(Newest), F.Name);
+    if (!NewestIds.insert(F.Id).second)
+      return makeKindError(ErrorKind::Damaged, "{0}: function id {1} twice", NameOf(Newest), F.Id);
     OutId[F.Name] = F.Id;
     Next = std::max(Next, F.Id + 1);
     for (const yb::Block &B : F.Blocks)

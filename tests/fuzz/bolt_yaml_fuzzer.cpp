@@ -12,6 +12,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
@@ -33,10 +34,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   }
   llvm::Expected<std::string> Again = pgoctl::convert::mergeBoltYaml({*M});
   if (!Again) {
-    llvm::consumeError(Again.takeError());
+    std::string Why = llvm::toString(Again.takeError());
+    fprintf(stderr, "fuzz property violated: the merge's output is refused: %s\n--- output:\n%s\n",
+            Why.c_str(), M->c_str());
     std::abort();
   }
-  if (*Again != *M)
+  if (*Again != *M) {
+    fprintf(stderr, "fuzz property violated: the output changes when merged again\n--- once:\n%s\n"
+            "--- twice:\n%s\n", M->c_str(), Again->c_str());
     std::abort();
+  }
   return 0;
 }

@@ -195,4 +195,35 @@ TEST(BoltYamlMerge, RefusesGarbageAndEmpty) {
   llvm::consumeError(None.takeError());
 }
 
+TEST(BoltYamlMerge, RefusesAnIdTwiceInTheNewest) {
+  // Call sites name callees by id: two functions under one id make them
+  // ambiguous. Refused in the newest input as in the older ones (found by
+  // the bolt_yaml fuzzer: the output's order then depended on hashing).
+  std::string Two = header("bbbb", "y") + R"(functions:
+  - name: a
+    fid: 8
+    hash: 0x1
+    exec: 1
+    nblocks: 1
+    blocks:
+      - bid: 0
+        insns: 1
+        hash: 0x10
+        exec: 1
+  - name: b
+    fid: 8
+    hash: 0x2
+    exec: 1
+    nblocks: 1
+    blocks:
+      - bid: 0
+        insns: 1
+        hash: 0x20
+        exec: 1
+)";
+  auto Out = mergeBoltYaml({Two}, {"two.yaml"});
+  ASSERT_FALSE(bool(Out));
+  EXPECT_EQ(llvm::toString(Out.takeError()), "two.yaml: function id 8 twice");
+}
+
 } // namespace
