@@ -6,9 +6,34 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+#include <stdexcept>
+
 namespace pgoctl::refresh {
 
 namespace {
+
+/// A number field that is not an integer in its type's range. nlohmann's
+/// get<uint64_t>() would cast a float (undefined for 4.9e19) or wrap a
+/// negative number instead of refusing it.
+struct BadNumber : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename T> T integerAt(const nlohmann::json &J, const char *Key) {
+  const nlohmann::json &V = J.at(Key);
+  bool Fits = false;
+  if (V.is_number_unsigned())
+    Fits = V.get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max());
+  else if (V.is_number_integer())
+    Fits = std::numeric_limits<T>::is_signed &&
+           V.get<int64_t>() >= int64_t(std::numeric_limits<T>::min());
+  if (!Fits)
+    throw BadNumber(std::string(Key) + ": not an integer in [" +
+                    std::to_string(std::numeric_limits<T>::min()) + ", " +
+                    std::to_string(std::numeric_limits<T>::max()) + "]");
+  return V.get<T>();
+}
 
 nlohmann::json toJson(const PartialHeader &H, const Accumulated &A) {
   nlohmann::json J;
@@ -62,32 +87,32 @@ llvm::Error parsePartialJson(const std::string &Text, llvm::StringRef Name, Part
       return makeKindError(ErrorKind::Damaged, "{0}: not a pgoctl-refresh-partial-1", Name);
     H.Service = J.at("service").get<std::string>();
     H.Run = J.at("run").get<std::string>();
-    H.Shard.Index = J.at("shard").get<unsigned>();
-    H.Shard.Count = J.at("of").get<unsigned>();
+    H.Shard.Index = integerAt<unsigned>(J, "shard");
+    H.Shard.Count = integerAt<unsigned>(J, "of");
     const nlohmann::json &O = J.at("options");
-    H.Now = O.at("now").get<int64_t>();
-    H.Since = O.at("since").get<int64_t>();
-    H.HalfLife = O.at("half_life").get<int64_t>();
+    H.Now = integerAt<int64_t>(O, "now");
+    H.Since = integerAt<int64_t>(O, "since");
+    H.HalfLife = integerAt<int64_t>(O, "half_life");
     llvm::Expected<HostWeight> HW = parseHostWeight(O.at("host_weight").get<std::string>());
     if (!HW)
       return addContext(HW.takeError(), Name);
     H.Hosts = *HW;
-    A.Windows = J.at("windows").get<uint64_t>();
-    A.TooOld = J.at("too_old").get<uint64_t>();
-    A.Samples = J.at("samples").get<uint64_t>();
-    A.SamplesInService = J.at("samples_in_service").get<uint64_t>();
-    A.FirstStart = J.at("first_start").get<int64_t>();
-    A.LastStart = J.at("last_start").get<int64_t>();
+    A.Windows = integerAt<uint64_t>(J, "windows");
+    A.TooOld = integerAt<uint64_t>(J, "too_old");
+    A.Samples = integerAt<uint64_t>(J, "samples");
+    A.SamplesInService = integerAt<uint64_t>(J, "samples_in_service");
+    A.FirstStart = integerAt<int64_t>(J, "first_start");
+    A.LastStart = integerAt<int64_t>(J, "last_start");
     A.Keys = J.at("keys").get<std::vector<std::string>>();
     A.Warnings = J.at("warnings").get<std::vector<std::string>>();
     for (const nlohmann::json &X : J.at("hosts")) {
       HostStat HS;
       HS.Host = X.at("host").get<std::string>();
-      HS.Windows = X.at("windows").get<uint64_t>();
-      HS.Samples = X.at("samples").get<uint64_t>();
-      HS.DecayedTotal = X.at("decayed_total").get<uint64_t>();
-      HS.S.Num = X.at("num").get<uint64_t>();
-      HS.S.Den = X.at("den").get<uint64_t>();
+      HS.Windows = integerAt<uint64_t>(X, "windows");
+      HS.Samples = integerAt<uint64_t>(X, "samples");
+      HS.DecayedTotal = integerAt<uint64_t>(X, "decayed_total");
+      HS.S.Num = integerAt<uint64_t>(X, "num");
+      HS.S.Den = integerAt<uint64_t>(X, "den");
       // Not stored: a function of the host weighting alone.
       HS.S.Unit = hostScale(1, WeightOptions{0, 1, H.Hosts}).Unit;
       A.Hosts.push_back(std::move(HS));
@@ -95,13 +120,15 @@ llvm::Error parsePartialJson(const std::string &Text, llvm::StringRef Name, Part
     for (const nlohmann::json &X : J.at("builds")) {
       BuildStat B;
       B.BuildId = X.at("build_id").get<std::string>();
-      B.Windows = X.at("windows").get<uint64_t>();
-      B.Samples = X.at("samples").get<uint64_t>();
+      B.Windows = integerAt<uint64_t>(X, "windows");
+      B.Samples = integerAt<uint64_t>(X, "samples");
       B.Keys = X.at("keys").get<std::vector<std::string>>();
       A.Builds.push_back(std::move(B));
     }
   } catch (const nlohmann::json::exception &Ex) {
     return makeKindError(ErrorKind::Damaged, "{0}: {1}", Name, escapeForTerminal(Ex.what(), 200));
+  } catch (const BadNumber &Ex) {
+    return makeKindError(ErrorKind::Damaged, "{0}: {1}", Name, Ex.what());
   }
   auto bad = [&](llvm::StringRef What) {
     return makeKindError(ErrorKind::Damaged, "{0}: {1}", Name, What);

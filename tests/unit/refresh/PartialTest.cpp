@@ -63,3 +63,20 @@ TEST(PartialJson, RefusesWhatReduceCannotUse) {
   EXPECT_NE(parseError("[1, 2]").find("not a JSON object"), std::string::npos);
   EXPECT_NE(parseError(partial("\"two\"")).find("1-of-2.json"), std::string::npos);
 }
+
+// Found by the refresh_partial fuzzer: nlohmann's get<uint64_t>() cast the
+// float 4.9e19 (undefined behaviour) and would wrap -1 to 2^64-1; a shard
+// count of 2^32 fit no `unsigned`. Each is refused, naming the field.
+TEST(PartialJson, RefusesNumbersOutsideTheirType) {
+  EXPECT_EQ(parseError(partial("2", "259200", "4.92511e+19")),
+            "s3://b/partials/kv/w1/1-of-2.json: den: not an integer in [0, 18446744073709551615]");
+  EXPECT_EQ(parseError(partial("2", "259200", "-1")),
+            "s3://b/partials/kv/w1/1-of-2.json: den: not an integer in [0, 18446744073709551615]");
+  EXPECT_EQ(parseError(partial("2", "259200", "2.0")),
+            "s3://b/partials/kv/w1/1-of-2.json: den: not an integer in [0, 18446744073709551615]");
+  EXPECT_EQ(parseError(partial("4294967298")),
+            "s3://b/partials/kv/w1/1-of-2.json: of: not an integer in [0, 4294967295]");
+  EXPECT_EQ(parseError(partial("2", "9223372036854775808")),
+            "s3://b/partials/kv/w1/1-of-2.json: half_life: not an integer in "
+            "[-9223372036854775808, 9223372036854775807]");
+}
