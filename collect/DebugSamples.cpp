@@ -108,11 +108,16 @@ llvm::Error printDebugSamples(llvm::StringRef Path, const DebugSamplesOptions &O
     if (llvm::Error E = readPerfData(*In, SB, RO1, H, St))
       return E; // readPerfData reads a regular file from its start each time
   }
+  // Samples in perf's order: its rounds when the file allows (Reorder.h),
+  // else sorted by time.
   Printer P(Opts, Maps, St);
-  if (llvm::Error E = readPerfData(*In, P, RO, H, St))
+  ReadOptions RO2 = RO;
+  RO2.Ordered = true;
+  if (llvm::Error E = readPerfData(*In, P, RO2, H, St))
     return E;
-  std::stable_sort(P.Lines.begin(), P.Lines.end(),
-                   [](const auto &A, const auto &B) { return A.first < B.first; });
+  if (!St.Ordered)
+    std::stable_sort(P.Lines.begin(), P.Lines.end(),
+                     [](const auto &A, const auto &B) { return A.first < B.first; });
   for (const auto &L : P.Lines)
     OS << L.second;
   return llvm::Error::success();

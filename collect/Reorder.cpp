@@ -57,6 +57,12 @@ void Reorderer::detach(const char *Begin, const char *End) {
 
 void Reorderer::pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq,
                          uint64_t Offset, DeliverFn F, bool Borrow) {
+  // perf's ordered_events queue no record whose time is 0 or all ones (no
+  // usable time): it is delivered at once, in input order, and moves no round.
+  if (Time == 0 || Time == ~uint64_t(0)) {
+    F(Record, Size, Seq, Offset);
+    return;
+  }
   MaxTime = std::max(MaxTime, Time);
   if (AnyDelivered && Time < LastDelivered) {
     // Too late to be put in order: what it should precede is delivered.

@@ -15,7 +15,9 @@
 // perf does (OE_FLUSH__HALF). A record older than one already delivered is
 // delivered at once and counted in late(): the consumer decides whether that
 // matters (the importer checks whether it changes an address resolution, and
-// reads the file again in two passes if it does).
+// reads the file again in two passes if it does). A record whose time is 0
+// or all ones is delivered at once, as perf does (perf's synthesized records
+// carry 0).
 //
 // Records are copied into chunks (a reader's buffer moves on), or borrowed
 // from a reader's mapped window and copied only if still queued when the

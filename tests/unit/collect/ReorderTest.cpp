@@ -136,3 +136,25 @@ TEST(Reorder, FullWindowDeliversItsOlderHalfThenCountsLateRecords) {
 }
 
 } // namespace
+
+// perf's ordered_events__queue() refuses a time of 0 or ~0 ("no time") and
+// perf delivers such a record at once: a sample whose time field was damaged
+// to all ones is printed where it is in the file, not last (found by the
+// perf_diff fuzzer on a mutated lost_samples-4.4).
+TEST(Reorder, NoTimeIsDeliveredAtOnce) {
+  Feed F;
+  F.push("s30", 30);
+  F.push("max", ~uint64_t(0));
+  EXPECT_EQ(F.take(), V{"max"});
+  F.push("zero", 0);
+  EXPECT_EQ(F.take(), V{"zero"});
+  F.push("s20", 20);
+  F.round(); // round 1's newest is 30, not ~0: nothing is older than round 0's
+  EXPECT_EQ(F.take(), V{});
+  F.push("s40", 40);
+  F.round(); // round 1's newest (30): s20 and s30 go
+  EXPECT_EQ(F.take(), (V{"s20", "s30"}));
+  F.end();
+  EXPECT_EQ(F.take(), V{"s40"});
+  EXPECT_EQ(F.Q.late(), 0u);
+}
