@@ -241,6 +241,7 @@ private:
   std::unique_ptr<Reorderer> Queue;
   llvm::Error QueueError = llvm::Error::success();
   bool QueueStopped = false; ///< a queued record was damaged (keep-going)
+  uint64_t StopSeq = 0;      ///< its input position: later ones are dropped
   bool HeaderSent = false;
   bool Stopped = false; ///< keep-going stop after damage
   ZSTD_DStream *ZD = nullptr;
@@ -768,13 +769,20 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
 }
 
 void Reader::deliverQueued(const char *R, uint16_t Size, uint64_t Seq, uint64_t Offset) {
-  if (QueueStopped || QueueError)
+  // Keep-going: after a damaged record, what was read before it in the input
+  // is still delivered (it may come later in time order), nothing read after.
+  if (QueueError || (QueueStopped && Seq >= StopSeq))
     return;
   S.Seq = Seq;
   std::string Why;
   if (Dec.decode(R, Size, Offset, Why) != RecordDecoder::Result::Damaged)
     return;
-  QueueStopped = true; // keep-going: nothing after a damaged record
+  if (QueueStopped) { // damage read before the reported one: cut there too
+    StopSeq = Seq;
+    return;
+  }
+  QueueStopped = true;
+  StopSeq = Seq;
   QueueError = damage(Offset, ld32(R), Why);
 }
 

@@ -17,9 +17,10 @@ Agreement (the test passes):
   both-reject   both exit non-zero, and pgoctl's error names the file.
   salvage       perf exits 0 (it skips or stops at damage without failing),
                 pgoctl exits with an error naming the file and the byte
-                offset of the damage, and with --keep-going pgoctl prints a
-                prefix (whole lines) of what perf printed: what precedes the
-                damage, sample for sample.
+                offset of the damage, and with --keep-going pgoctl prints
+                some of perf's lines, in perf's order: the samples read
+                before the damage, delivered in time order (perf, which
+                went on, prints samples read after it among them).
   skips-refused perf exits non-zero, naming the record it cannot process
                 ("0xOFFSET [0xSIZE]: failed to process type: T"); pgoctl
                 exits 0; and with the records perf refuses cut out of the
@@ -50,7 +51,7 @@ Disagreement (the test fails; the mutant is saved for a regression):
                 same limit; a perf timeout counts as perf rejecting).
   differ        both exit 0 with different samples.
   salvage-bad   perf exits 0 and pgoctl refuses, but its error names no offset,
-                or --keep-going prints samples that are not a prefix of perf's.
+                or --keep-going prints samples that are not perf's, in order.
   lenient       pgoctl exits 0 where perf fails, and it is not skips-refused.
   reject-unclear both reject, but pgoctl's error does not name the file.
 
@@ -217,9 +218,14 @@ def run(cmd, timeout):
         return None, b"", b""
 
 
-def is_line_prefix(a, b):
-    """Whether a is b's first whole lines (possibly none)."""
-    return b.startswith(a) and (a == b or a == b"" or a.endswith(b"\n"))
+def is_line_subsequence(a, b):
+    """Whether a's lines are some of b's, in b's order (possibly none)."""
+    want = a.split(b"\n")
+    i = 0
+    for line in b.split(b"\n"):
+        if i < len(want) and line == want[i]:
+            i += 1
+    return i == len(want) or (i == len(want) - 1 and want[-1] == b"")
 
 
 def classify(args, path, original_perf):
@@ -251,7 +257,7 @@ def classify(args, path, original_perf):
             return "hang", "pgoctl --keep-going ran longer than %ds" % args.timeout
         if k_rc not in (0, 3):
             return "crash", "pgoctl --keep-going exit status %d" % k_rc
-        if not is_line_prefix(k_out, p_out):
+        if not is_line_subsequence(k_out, p_out):
             return "salvage-bad", "--keep-going: " + first_difference(p_out, k_out)
         return "salvage", first
     # pgoctl read it, perf failed
