@@ -1,5 +1,6 @@
 // collect/Importer.cpp: the passes of `pgoctl import` (see Importer.h).
 #include "collect/Importer.h"
+#include "collect/ImportBinaries.h"
 #include "collect/PerfReader.h"
 #include "collect/PerfScriptText.h"
 #include "collect/Pprof.h"
@@ -367,12 +368,9 @@ llvm::Expected<Profile> finishProfile(SampleAggregator &AggRef, const ProcessMap
                                       const SourceInfo &Src) {
   SampleAggregator *Agg = &AggRef;
   // Pass 3: to ELF virtual addresses, one binary per module.
-  llvm::Expected<std::vector<binary::Candidate>> Given = binary::readCandidates(Opts.Binaries);
-  if (!Given)
-    return Given.takeError();
-  binary::LocatePolicy Policy;
-  Policy.IgnoreBuildId = Opts.IgnoreBuildId;
-  WarningHandler Warn = [&](llvm::StringRef W) { Sum.Warnings.push_back(W.str()); };
+  llvm::Expected<ImportBinaries> Found = ImportBinaries::create(Opts, Sum);
+  if (!Found)
+    return Found.takeError();
   const std::vector<Module> &Mods = Maps.modules();
   Profile Prof;
   std::vector<int> BinIndex(Mods.size(), -1);
@@ -384,17 +382,8 @@ llvm::Expected<Profile> finishProfile(SampleAggregator &AggRef, const ProcessMap
       B.Path = Mods[M].Path;
       B.BuildId = toHex(Mods[M].BuildId);
       B.IsKernel = Mods[M].IsKernel;
-      if (!B.IsKernel) {
-        binary::BinaryRef Want{Mods[M].Path, B.BuildId, false};
-        binary::LocateResult L = binary::locateBinary(Want, *Given, Policy, Warn);
-        if (L.Found) {
-          Sum.Notes.push_back(B.Path + ": normalized with " +
-                              (L.Found->FromRecordedPath ? std::string("the recorded path")
-                                                         : binary::describe(L.Found->How).str() +
-                                                               " match: " + L.Found->Path));
-          Elf[M] = std::move(L.Found->Elf);
-        }
-      }
+      if (!B.IsKernel)
+        Elf[M] = Found->find(Mods[M].Path, B.BuildId);
       if (Elf[M]) {
         B.Segments = Elf[M]->Segments;
         B.Space = AddressSpace::ElfVaddr;

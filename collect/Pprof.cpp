@@ -1,5 +1,6 @@
 // collect/Pprof.cpp: the pprof reader (see Pprof.h).
 #include "collect/Pprof.h"
+#include "collect/ImportBinaries.h"
 #include "binary/Locate.h"
 #include "core/Error.h"
 #include "core/Support.h"
@@ -378,10 +379,17 @@ private:
                      "table of " + llvm::Twine(P.string_table_size()) + " strings");
     return llvm::StringRef(P.string_table(int(I)));
   }
+  // The passes of run(), in order.
   llvm::Error checkStrings();
   llvm::Error indexIds();
   llvm::Expected<int> chooseValue();
   llvm::Error classifyMappings();
+  llvm::Error locateBinaries();
+  void mapLocations();
+  llvm::Error countSamples(int VI, uint64_t Divisor);
+  Profile buildProfile();
+  void report(const Profile &Out, uint64_t Divisor);
+  void fillMetadata(Profile &Out, llvm::StringRef ChosenType);
 
   const pp::Profile &P;
   llvm::StringRef Name;
@@ -407,6 +415,26 @@ private:
   };
   std::vector<Bin> Bins;
   std::map<std::string, int> BinByKey;
+
+  /// Per location: its frame (binary, address in the binary's space), or for
+  /// a name-only one, its binary.
+  struct LocFrame {
+    bool HasAddr = false, Dropped = false;
+    Frame F;
+    int Bin = -1;
+  };
+  std::vector<LocFrame> Frames;
+  uint64_t OutsideSegments = 0, DroppedVaddrs = 0;
+
+  // The counts, per binary.
+  struct FnCount {
+    uint64_t Self = 0, Total = 0;
+  };
+  std::vector<std::unordered_map<uint64_t, uint64_t>> IpCounts;
+  std::vector<std::map<std::string, FnCount>> FnCounts;
+  std::map<std::vector<Frame>, uint64_t> StackCounts;
+  uint64_t Total = 0, Unmapped = 0;
+  bool Saturated = false;
   int binFor(const std::string &BuildId, const std::string &Path, bool Kernel) {
     std::string Key = BuildId.empty() ? Path : BuildId;
     auto [It, New] = BinByKey.try_emplace(Key, int(Bins.size()));
@@ -585,50 +613,47 @@ llvm::Expected<Profile> PprofImporter::run() {
     return VI.takeError();
   if (llvm::Error E = classifyMappings())
     return std::move(E);
-
   // Value to sample count: cpu nanoseconds over a period in nanoseconds.
-  llvm::StringRef ChosenType = *str(P.sample_type(*VI).type(), "");
-  llvm::StringRef ChosenUnit = *str(P.sample_type(*VI).unit(), "");
   uint64_t Divisor = 1;
-  if (ChosenUnit == "nanoseconds" && P.period() > 0 &&
+  if (*str(P.sample_type(*VI).unit(), "") == "nanoseconds" && P.period() > 0 &&
       *str(P.period_type().unit(), "") == "nanoseconds")
     Divisor = uint64_t(P.period());
+  if (llvm::Error E = locateBinaries())
+    return std::move(E);
+  mapLocations();
+  if (llvm::Error E = countSamples(*VI, Divisor))
+    return std::move(E);
+  Profile Out = buildProfile();
+  report(Out, Divisor);
+  fillMetadata(Out, *str(P.sample_type(*VI).type(), ""));
+  Out.canonicalize();
+  return Out;
+}
 
-  // Find each binary's ELF (the one rule, binary/Locate.h).
-  llvm::Expected<std::vector<binary::Candidate>> Given = binary::readCandidates(Opts.Binaries);
-  if (!Given)
-    return Given.takeError();
-  binary::LocatePolicy Policy;
-  Policy.IgnoreBuildId = Opts.IgnoreBuildId;
-  WarningHandler Warn = [&](llvm::StringRef W) { Sum.Warnings.push_back(W.str()); };
+// Each binary's ELF, by the one rule (binary/Locate.h): runtime addresses
+// become ELF virtual addresses through its segments.
+llvm::Error PprofImporter::locateBinaries() {
+  llvm::Expected<ImportBinaries> Found = ImportBinaries::create(Opts, Sum);
+  if (!Found)
+    return Found.takeError();
   for (Bin &B : Bins) {
     if (B.B.IsKernel || !(B.AnyRuntime || B.AnyVaddr))
       continue;
-    binary::LocateResult L =
-        binary::locateBinary({B.B.Path, B.B.BuildId, false}, *Given, Policy, Warn);
-    if (L.Found) {
-      Sum.Notes.push_back(B.B.Path + ": normalized with " +
-                          (L.Found->FromRecordedPath
-                               ? std::string("the recorded path")
-                               : binary::describe(L.Found->How).str() + " match: " +
-                                     L.Found->Path));
-      B.Elf = std::move(L.Found->Elf);
+    B.Elf = Found->find(B.B.Path, B.B.BuildId);
+    if (B.Elf) {
       B.B.Segments = B.Elf->Segments;
       if (B.B.BuildId.empty())
         B.B.BuildId = B.Elf->BuildId;
     }
     B.B.Space = (B.Elf || !B.AnyRuntime) ? AddressSpace::ElfVaddr : AddressSpace::FileOffset;
   }
+  return llvm::Error::success();
+}
 
-  // Each location once: its frame (binary, address in the binary's space) or
-  // its function names.
-  struct LocFrame {
-    bool HasAddr = false, Dropped = false;
-    Frame F;
-    int Bin = -1; ///< for name-only frames
-  };
-  std::vector<LocFrame> Frames(size_t(P.location_size()));
-  uint64_t OutsideSegments = 0, DroppedVaddrs = 0;
+// Each location once: its frame (binary, address in the binary's space) or
+// its function names.
+void PprofImporter::mapLocations() {
+  Frames.assign(size_t(P.location_size()), LocFrame());
   int NoMappingBin = -1;
   for (int I = 0; I < P.location_size(); ++I) {
     const pp::Location &L = P.location(I);
@@ -671,16 +696,12 @@ llvm::Expected<Profile> PprofImporter::run() {
       ++DroppedVaddrs;
     }
   }
+}
 
-  // Samples.
-  std::vector<std::unordered_map<uint64_t, uint64_t>> IpCounts(Bins.size());
-  struct FnCount {
-    uint64_t Self = 0, Total = 0;
-  };
-  std::vector<std::map<std::string, FnCount>> FnCounts;
-  std::map<std::vector<Frame>, uint64_t> StackCounts;
-  uint64_t Total = 0, Unmapped = 0;
-  bool Saturated = false;
+// The samples: leaf addresses, stacks of addresses, and function-level
+// counts for frames with names only.
+llvm::Error PprofImporter::countSamples(int VI, uint64_t Divisor) {
+  IpCounts.assign(Bins.size(), {});
   auto add = [&](uint64_t &Dst, uint64_t N) {
     bool Ov = false;
     Dst = llvm::SaturatingAdd(Dst, N, &Ov);
@@ -690,9 +711,9 @@ llvm::Expected<Profile> PprofImporter::run() {
   llvm::DenseSet<std::pair<int, int>> Seen; // (binary, function index) counted in this sample
   for (int I = 0; I < P.sample_size(); ++I) {
     const pp::Sample &S = P.sample(I);
-    int64_t V = S.value(*VI);
+    int64_t V = S.value(VI);
     if (V < 0)
-      return damaged("sample[" + llvm::Twine(I) + "].value[" + llvm::Twine(*VI) + "] is " +
+      return damaged("sample[" + llvm::Twine(I) + "].value[" + llvm::Twine(VI) + "] is " +
                      llvm::Twine(V) + " (negative: a diff profile cannot be imported)");
     uint64_t N = uint64_t(V) / Divisor + (uint64_t(V) % Divisor * 2 >= Divisor && Divisor > 1);
     if (N == 0)
@@ -741,8 +762,12 @@ llvm::Expected<Profile> PprofImporter::run() {
     if (!Stack.empty())
       add(StackCounts[Stack], N);
   }
+  return llvm::Error::success();
+}
 
-  // The profile.
+// The counts as a profile; binaries that got nothing (mappings of data,
+// unused libraries) go.
+Profile PprofImporter::buildProfile() {
   Profile Out;
   std::vector<int> OutIdx(Bins.size(), -1);
   for (size_t I = 0; I < Bins.size(); ++I) {
@@ -755,39 +780,41 @@ llvm::Expected<Profile> PprofImporter::run() {
     OutIdx[I] = int(Out.Binaries.size());
     Out.Binaries.push_back(std::move(B));
   }
-  for (auto &[Frames, C] : StackCounts) {
+  for (auto &[Fs, C] : StackCounts) {
     StackCount SC;
     SC.Count = C;
-    for (Frame F : Frames) {
+    for (Frame F : Fs) {
       if (F.Binary != Frame::kNoBinary)
         F.Binary = uint32_t(OutIdx[F.Binary]);
       SC.Frames.push_back(F);
     }
     Out.Stacks.push_back(std::move(SC));
   }
-  // Binaries that got nothing (mappings of data, unused libraries) go.
-  {
-    std::vector<int> Keep(Out.Binaries.size(), 0);
-    for (size_t I = 0; I < Out.Binaries.size(); ++I)
-      Keep[I] = !Out.Binaries[I].Samples.empty() || !Out.Binaries[I].Functions.empty();
-    for (const StackCount &SC : Out.Stacks)
-      for (const Frame &F : SC.Frames)
-        if (F.Binary != Frame::kNoBinary)
-          Keep[F.Binary] = 1;
-    std::vector<uint32_t> NewIdx(Out.Binaries.size(), Frame::kNoBinary);
-    std::vector<BinaryProfile> Kept;
-    for (size_t I = 0; I < Out.Binaries.size(); ++I)
-      if (Keep[I]) {
-        NewIdx[I] = uint32_t(Kept.size());
-        Kept.push_back(std::move(Out.Binaries[I]));
-      }
-    Out.Binaries = std::move(Kept);
-    for (StackCount &SC : Out.Stacks)
-      for (Frame &F : SC.Frames)
-        if (F.Binary != Frame::kNoBinary)
-          F.Binary = NewIdx[F.Binary];
-  }
+  std::vector<int> Keep(Out.Binaries.size(), 0);
+  for (size_t I = 0; I < Out.Binaries.size(); ++I)
+    Keep[I] = !Out.Binaries[I].Samples.empty() || !Out.Binaries[I].Functions.empty();
+  for (const StackCount &SC : Out.Stacks)
+    for (const Frame &F : SC.Frames)
+      if (F.Binary != Frame::kNoBinary)
+        Keep[F.Binary] = 1;
+  std::vector<uint32_t> NewIdx(Out.Binaries.size(), Frame::kNoBinary);
+  std::vector<BinaryProfile> Kept;
+  for (size_t I = 0; I < Out.Binaries.size(); ++I)
+    if (Keep[I]) {
+      NewIdx[I] = uint32_t(Kept.size());
+      Kept.push_back(std::move(Out.Binaries[I]));
+    }
+  Out.Binaries = std::move(Kept);
+  for (StackCount &SC : Out.Stacks)
+    for (Frame &F : SC.Frames)
+      if (F.Binary != Frame::kNoBinary)
+        F.Binary = NewIdx[F.Binary];
+  return Out;
+}
 
+// What the user should know: addresses kept or dropped, saturation, and
+// what became of frames without addresses and of cpu nanoseconds.
+void PprofImporter::report(const Profile &Out, uint64_t Divisor) {
   if (OutsideSegments)
     Sum.Warnings.push_back(std::to_string(OutsideSegments) +
                            " addresses fell outside every PT_LOAD segment of their "
@@ -807,7 +834,9 @@ llvm::Expected<Profile> PprofImporter::run() {
   if (Divisor > 1)
     Sum.Notes.push_back("cpu nanoseconds divided by the period of " + std::to_string(Divisor) +
                         " ns to count samples");
+}
 
+void PprofImporter::fillMetadata(Profile &Out, llvm::StringRef ChosenType) {
   ProfileMetadata &M = Out.Meta;
   // CPU time sampled every period ns is what perf calls cpu-clock; naming it
   // so lets convert scale counts as it does for perf's (ProfDataIp).
@@ -832,12 +861,9 @@ llvm::Expected<Profile> PprofImporter::run() {
   Pv.TimeStartNs = M.TimeStartNs;
   Pv.TimeEndNs = M.TimeEndNs;
   M.Inputs.push_back(std::move(Pv));
-
   Sum.Samples = Total;
   Sum.SamplesUsed = Total;
   Sum.UnmappedIps = Unmapped;
-  Out.canonicalize();
-  return Out;
 }
 
 /// Parses a decompressed body after the schema scan says it is sound and
