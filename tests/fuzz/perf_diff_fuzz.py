@@ -275,7 +275,9 @@ def classify(args, path, original_perf):
         text = p_err.decode("utf-8", "replace")
         m = REFUSED_RE.search(text)
         if m:
-            cuts = [(int(m.group(1), 16), int(m.group(2), 16))]
+            # In pipe mode perf counts offsets from the end of the 16-byte
+            # pipe header, not from the start of the file.
+            cuts = [(int(m.group(1), 16) + (16 if pipe else 0), int(m.group(2), 16))]
         elif "unknown events" in text:
             cls = "skips-unknown"
             cuts = [(off, size) for off, size, rtype in Layout(buf).walk(buf)
