@@ -64,6 +64,43 @@ bool hasX86FrameSetup(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr) {
   return false;
 }
 
+/// True when the first instructions at Bytes (at most 32) hold the AArch64
+/// frame setup: the frame record stored (`stp x29, x30, [sp, #-N]!`, or
+/// `stp x29, x30, [sp, #M]` after `sub sp`) and then `mov x29, sp` or
+/// `add x29, sp, #M`. Without frame pointers x29 may still be saved as a
+/// callee-saved register, but it is never set from sp.
+bool hasAArch64FrameSetup(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr) {
+  bool SavedFp = false;
+  for (int N = 0; N < 32 && Bytes.size() >= 4; ++N) {
+    MCInst MI;
+    uint64_t Size = 0;
+    if (D.Dis->getInstruction(MI, Size, Bytes, Addr, nulls()) != MCDisassembler::Success ||
+        Size == 0)
+      return false;
+    StringRef Op = D.MII->getName(MI.getOpcode());
+    auto Reg = [&](unsigned I) -> StringRef {
+      return I < MI.getNumOperands() && MI.getOperand(I).isReg()
+                 ? StringRef(D.MRI->getName(MI.getOperand(I).getReg()))
+                 : StringRef();
+    };
+    auto IsFp = [](StringRef R) { return R == "FP" || R == "X29"; };
+    if (Op.starts_with("STP") || Op.starts_with("STR"))
+      for (unsigned I = 0; I < MI.getNumOperands(); ++I)
+        SavedFp |= IsFp(Reg(I));
+    if (SavedFp && Op == "ADDXri" && IsFp(Reg(0)) && Reg(1) == "SP")
+      return true;
+    Bytes = Bytes.drop_front(Size);
+    Addr += Size;
+  }
+  return false;
+}
+
+bool hasFrameSetup(Triple::ArchType Arch, const Disasm &D, ArrayRef<uint8_t> Bytes,
+                   uint64_t Addr) {
+  return Arch == Triple::aarch64 ? hasAArch64FrameSetup(D, Bytes, Addr)
+                                 : hasX86FrameSetup(D, Bytes, Addr);
+}
+
 struct CodeSection {
   uint64_t Addr;
   StringRef Bytes;
@@ -166,7 +203,7 @@ Expected<BuildFacts> inspectBuild(StringRef Path, const BuildFactsOptions &O) {
   }
 
   // Frame pointers in a sample of functions spread over the address range.
-  if (Obj.getArch() == Triple::x86_64) {
+  if (Obj.getArch() == Triple::x86_64 || Obj.getArch() == Triple::aarch64) {
     Expected<SymbolTable> Syms = SymbolTable::load(**F);
     if (!Syms)
       return Syms.takeError();
@@ -206,7 +243,7 @@ Expected<BuildFacts> inspectBuild(StringRef Path, const BuildFactsOptions &O) {
       uint64_t Off = S.Start - Sec->Addr;
       StringRef Bytes = Sec->Bytes.substr(Off, std::min<uint64_t>(S.Size, 256));
       ++B.FpSampled;
-      if (hasX86FrameSetup(*D, arrayRefFromStringRef(Bytes), S.Start))
+      if (hasFrameSetup(Obj.getArch(), *D, arrayRefFromStringRef(Bytes), S.Start))
         ++B.FpKept;
       else if (B.FpMissing.size() < O.MaxMissingNames)
         B.FpMissing.push_back(escapeForTerminal(S.Name, 120));

@@ -10,7 +10,7 @@ PKGS=(
   clang-16 clang-19
   libpfm4-dev libprotobuf-dev protobuf-compiler libcli11-dev libspdlog-dev
   libzstd-dev nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev
-  linux-perf zstd
+  linux-perf zstd binutils-aarch64-linux-gnu
   chromium
   libcurl4-openssl-dev libexpat1-dev awscli zlib1g-dev nodejs cmark-gfm
   debuginfod

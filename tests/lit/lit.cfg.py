@@ -84,6 +84,9 @@ if shutil.which("perf"):
             pass
 if shutil.which("zstd"):
     config.available_features.add("zstd")
+# GNU binutils for AArch64: the oracle of doctor's frame-pointer check there.
+if shutil.which("aarch64-linux-gnu-objdump") and shutil.which("ld.lld"):
+    config.available_features.add("aarch64-binutils")
 
 # npm packages scripts/setup-deps.sh installs into a pinned prefix: s3rver
 # (the store tests, store-*.test), pprof-format (the independent pprof writer
