@@ -24,8 +24,10 @@
 #   BOLT          -Wl,--emit-relocs, and a POST_BUILD `llvm-bolt` step that
 #                 rewrites the linked file in place (the linker's output kept
 #                 as <file>.prebolt), or writes BOLT_OUTPUT; a .yaml profile
-#                 gets -infer-stale-profile. Call pgo_target twice for SAMPLE
-#                 or INSTRUMENTED plus BOLT.
+#                 gets -infer-stale-profile. A target of another folder (a
+#                 vendored add_subdirectory) gets its copy from <target>-bolt
+#                 (in ALL): BOLT_OUTPUT, or <build>/pgo-bolt/<file name>.
+#                 Call pgo_target twice for SAMPLE or INSTRUMENTED plus BOLT.
 # The cached path holds the sha256, so the compile flags change with the
 # profile: Ninja/Make rebuild and ccache misses whenever the profile changes.
 #
@@ -56,7 +58,7 @@
 # Target properties set: PGO_MODES, PGO_PROFILE_<MODE> (cached profile or
 # empty), PGO_PROFILE_SHA256_<MODE>, PGO_SAMPLE_HOT_COUNT (the hot count
 # passed, or unset), PGO_BOLT_OUTPUT (the BOLTed file: the target's own file
-# unless BOLT_OUTPUT is given), PGO_TRAINING_COPY (a library's training copy).
+# unless BOLT_OUTPUT is given or the target is another folder's), PGO_TRAINING_COPY (a library's training copy).
 # See cmake-modules/README.md for the lock file format, docs/cmake-module.md
 # for why the defaults are what they are (measured on examples/kvsvc). The
 # helpers live in internal/ (pgo_lockfile.cmake, pgo_flags.cmake).
@@ -399,8 +401,34 @@ function(_pgo_bolt_step target profile sha)
     list(APPEND flags -infer-stale-profile)
   endif()
   set(file "$<TARGET_FILE:${target}>")
+  string(REPLACE ";" "$<SEMICOLON>" flags_arg "${flags}")
+  string(SUBSTRING "${sha}" 0 12 short)
+  # CMake adds a POST_BUILD step only in the folder that defines the target.
+  # A target of another folder (a vendored add_subdirectory) gets its BOLTed
+  # copy from a target of its own, <target>-bolt, part of ALL: BOLT_OUTPUT,
+  # or <this build folder>/pgo-bolt/<file name>; the linked file stays.
+  get_target_property(defined_in ${target} SOURCE_DIR)
+  set(foreign OFF)
+  if(NOT defined_in STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+    set(foreign ON)
+  endif()
   if(ARG_BOLT_OUTPUT)
     get_filename_component(out "${ARG_BOLT_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    set(args "-DINPUT=${file}" "-DOUTPUT=${out}")
+    set(shown "${out}")
+  elseif(foreign)
+    # (A custom command's OUTPUT may not use $<TARGET_FILE_NAME>.)
+    get_target_property(type ${target} TYPE)
+    get_target_property(name ${target} OUTPUT_NAME)
+    if(NOT name)
+      set(name "${target}")
+    endif()
+    if(type STREQUAL "SHARED_LIBRARY")
+      set(name "${CMAKE_SHARED_LIBRARY_PREFIX}${name}${CMAKE_SHARED_LIBRARY_SUFFIX}")
+    else()
+      set(name "${name}${CMAKE_EXECUTABLE_SUFFIX}")
+    endif()
+    set(out "${CMAKE_CURRENT_BINARY_DIR}/pgo-bolt/${name}")
     set(args "-DINPUT=${file}" "-DOUTPUT=${out}")
     set(shown "${out}")
   else()
@@ -408,14 +436,23 @@ function(_pgo_bolt_step target profile sha)
     set(args "-DINPUT=${file}" "-DOUTPUT=${file}" "-DPREBOLT=${file}.prebolt")
     set(shown "in place (${target}.prebolt kept)")
   endif()
-  string(REPLACE ";" "$<SEMICOLON>" flags_arg "${flags}")
-  string(SUBSTRING "${sha}" 0 12 short)
-  add_custom_command(TARGET ${target} POST_BUILD
-    COMMAND "${CMAKE_COMMAND}" "-DBOLT=${PGO_LLVM_BOLT}" ${args} "-DPROFILE=${profile}" "-DFLAGS=${flags_arg}"
-            -P "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
-    COMMENT "BOLT: ${target} ${shown} (profile sha256 ${short})"
-    VERBATIM)
-  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${profile}" "${_PGO_MODULE_DIR}/pgo_bolt.cmake")
+  set(bolt_command "${CMAKE_COMMAND}" "-DBOLT=${PGO_LLVM_BOLT}" ${args} "-DPROFILE=${profile}"
+      "-DFLAGS=${flags_arg}" -P "${_PGO_MODULE_DIR}/pgo_bolt.cmake")
+  if(foreign)
+    add_custom_command(OUTPUT "${out}"
+      COMMAND "${CMAKE_COMMAND}" -E make_directory "${CMAKE_CURRENT_BINARY_DIR}/pgo-bolt"
+      COMMAND ${bolt_command}
+      DEPENDS ${target} "${profile}" "${_PGO_MODULE_DIR}/pgo_bolt.cmake"
+      COMMENT "BOLT: ${target} to ${shown} (profile sha256 ${short})"
+      VERBATIM)
+    add_custom_target(${target}-bolt ALL DEPENDS "${out}")
+  else()
+    add_custom_command(TARGET ${target} POST_BUILD
+      COMMAND ${bolt_command}
+      COMMENT "BOLT: ${target} ${shown} (profile sha256 ${short})"
+      VERBATIM)
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${profile}" "${_PGO_MODULE_DIR}/pgo_bolt.cmake")
+  endif()
   set_property(TARGET ${target} PROPERTY PGO_BOLT_OUTPUT "${out}")
 endfunction()
 

@@ -992,6 +992,31 @@ def case_vendored_language(a):
           "GCC for a C target: an error naming the C compiler only", out)
 
 
+def case_bolt_vendored(a):
+    """BOLT on a target of a vendored folder (add_subdirectory): CMake adds a
+    POST_BUILD step only in the folder that defines a target, so the module
+    gives it vzbench-bolt (part of all), which writes the BOLTed copy to
+    pgo-bolt/vzbench and leaves the linked file as it is; both give the same
+    output; an up-to-date build does nothing; a new profile re-BOLTs."""
+    c = Consumer(a, "bolt-vendored")
+    fd = write(os.path.join(c.src, "profiles/vz.fdata"),
+               "no_lbr cpu-clock:\n1 main 0 500\n1 vz_sum 0 2000\n")
+    c.configure(CMAKE_C_COMPILER="clang-22", CONSUMER_VENDORED="ON", CONSUMER_BOLT_VENDORED=fd)
+    out = c.ninja()
+    check("BOLT: wrote" in out, "the build runs BOLT on vzbench", out)
+    check("--emit-relocs" in c.link_command("vendored/vzbench"), "vzbench links with --emit-relocs")
+    copy = os.path.join(c.build, "pgo-bolt", "vzbench")
+    linked = os.path.join(c.build, "vendored", "vzbench")
+    check(has_bolt_note(copy), "pgo-bolt/vzbench has .note.bolt_info", copy)
+    check(not has_bolt_note(linked), "the linked vendored/vzbench is left as it is")
+    check(run([copy, "1000"]).stdout == run([linked, "1000"]).stdout, "both give the same output")
+    check("no work to do" in c.ninja(), "an up-to-date build does not re-run BOLT")
+    fd2 = write(os.path.join(c.src, "profiles/vz2.fdata"),
+                "no_lbr cpu-clock:\n1 main 0 900\n1 vz_sum 0 100\n")
+    c.configure(CMAKE_C_COMPILER="clang-22", CONSUMER_VENDORED="ON", CONSUMER_BOLT_VENDORED=fd2)
+    check("BOLT: wrote" in c.ninja(), "a new profile re-BOLTs vzbench")
+
+
 def case_unavailable(a):
     """A build meant to use PGO that cannot is a configure error by default;
     PGO_ON_UNAVAILABLE=WARN builds without the profile and the summary says so."""

@@ -158,8 +158,7 @@ if [ "${REAL_BOLT:-0}" = 1 ] && [ "$recs" -ge 1 ]; then
     --label "project=$project" --label "build=$med" 2>>"$log"
   "$pgoctl" convert "$work/bolt.pgoprof" --binary "$work/$med/$PROJECT_PROGRAM" --to fdata --infer-edges \
     -o "$work/profiles/$project-bolt.fdata" 2>&1 | sed 's/^/   /'
-  # The module's BOLT step and default flags (its MODE BOLT cannot take a
-  # target of a vendored folder: see PROJECT/CMakeLists.txt).
+  # The module's BOLT step and default flags, on the median build only.
   printf '%s\n' 'include("${MOD}/ProfileGuided.cmake")' 'message("${PGO_DEFAULT_BOLT_FLAGS}")' >"$work/bolt-flags.cmake"
   bolt_flags=$(cmake -DMOD="$root/cmake-modules" -P "$work/bolt-flags.cmake" 2>&1 | tail -1)
   cmake -DBOLT="$llvm/llvm-bolt" -DINPUT="$work/$med/$PROJECT_PROGRAM" -DOUTPUT="$work/$med/$PROJECT_PROGRAM.bolt" \
