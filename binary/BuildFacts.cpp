@@ -7,6 +7,8 @@
 #include "core/Error.h"
 #include "core/Support.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -35,64 +37,62 @@ bool isRuntimeStartup(StringRef Name) {
   return llvm::is_contained(Names, Name);
 }
 
-/// True when the first instructions at Bytes (at most 32) hold the x86-64
-/// frame setup `push %rbp; mov %rsp,%rbp`. Not only at the entry: shrink
-/// wrapping puts it after an early exit that needs no frame. Without frame
-/// pointers %rbp is an ordinary callee-saved register: pushed, never set
-/// from %rsp.
-bool hasX86FrameSetup(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr) {
-  bool LastWasPushRbp = false;
+/// One decoded instruction: its opcode name and its register operands' names.
+struct Insn {
+  StringRef Op;
+  SmallVector<StringRef, 4> Regs; ///< "" for an operand that is not a register
+};
+
+/// Calls Visit on each of the first 32 instructions at Bytes, until it
+/// returns true (then true) or an instruction does not decode (false).
+bool anyOfFirstInsns(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr,
+                     function_ref<bool(const Insn &)> Visit) {
   for (int N = 0; N < 32 && !Bytes.empty(); ++N) {
     MCInst MI;
     uint64_t Size = 0;
     if (D.Dis->getInstruction(MI, Size, Bytes, Addr, nulls()) != MCDisassembler::Success ||
         Size == 0)
       return false;
-    StringRef Op = D.MII->getName(MI.getOpcode());
-    auto Reg = [&](unsigned I) -> StringRef {
-      return I < MI.getNumOperands() && MI.getOperand(I).isReg()
-                 ? StringRef(D.MRI->getName(MI.getOperand(I).getReg()))
-                 : StringRef();
-    };
-    if (LastWasPushRbp && (Op == "MOV64rr" || Op == "MOV64rr_REV") && Reg(0) == "RBP" &&
-        Reg(1) == "RSP")
+    Insn I{D.MII->getName(MI.getOpcode()), {}};
+    for (const MCOperand &O : MI)
+      I.Regs.push_back(O.isReg() ? StringRef(D.MRI->getName(O.getReg())) : StringRef());
+    if (Visit(I))
       return true;
-    LastWasPushRbp = Op == "PUSH64r" && Reg(0) == "RBP";
     Bytes = Bytes.drop_front(Size);
     Addr += Size;
   }
   return false;
 }
 
-/// True when the first instructions at Bytes (at most 32) hold the AArch64
-/// frame setup: the frame record stored (`stp x29, x30, [sp, #-N]!`, or
-/// `stp x29, x30, [sp, #M]` after `sub sp`) and then `mov x29, sp` or
-/// `add x29, sp, #M`. Without frame pointers x29 may still be saved as a
-/// callee-saved register, but it is never set from sp.
-bool hasAArch64FrameSetup(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr) {
-  bool SavedFp = false;
-  for (int N = 0; N < 32 && Bytes.size() >= 4; ++N) {
-    MCInst MI;
-    uint64_t Size = 0;
-    if (D.Dis->getInstruction(MI, Size, Bytes, Addr, nulls()) != MCDisassembler::Success ||
-        Size == 0)
-      return false;
-    StringRef Op = D.MII->getName(MI.getOpcode());
-    auto Reg = [&](unsigned I) -> StringRef {
-      return I < MI.getNumOperands() && MI.getOperand(I).isReg()
-                 ? StringRef(D.MRI->getName(MI.getOperand(I).getReg()))
-                 : StringRef();
-    };
-    auto IsFp = [](StringRef R) { return R == "FP" || R == "X29"; };
-    if (Op.starts_with("STP") || Op.starts_with("STR"))
-      for (unsigned I = 0; I < MI.getNumOperands(); ++I)
-        SavedFp |= IsFp(Reg(I));
-    if (SavedFp && Op == "ADDXri" && IsFp(Reg(0)) && Reg(1) == "SP")
+/// x86-64: `push %rbp; mov %rsp,%rbp` among the first instructions. Not
+/// only at the entry: shrink wrapping puts it after an early exit that needs
+/// no frame. Without frame pointers %rbp is an ordinary callee-saved
+/// register: pushed, never set from %rsp.
+bool hasX86FrameSetup(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr) {
+  bool LastWasPushRbp = false;
+  return anyOfFirstInsns(D, Bytes, Addr, [&](const Insn &I) {
+    auto Reg = [&](size_t K) { return K < I.Regs.size() ? I.Regs[K] : StringRef(); };
+    if (LastWasPushRbp && (I.Op == "MOV64rr" || I.Op == "MOV64rr_REV") && Reg(0) == "RBP" &&
+        Reg(1) == "RSP")
       return true;
-    Bytes = Bytes.drop_front(Size);
-    Addr += Size;
-  }
-  return false;
+    LastWasPushRbp = I.Op == "PUSH64r" && Reg(0) == "RBP";
+    return false;
+  });
+}
+
+/// AArch64: the frame record stored (`stp x29, x30, [sp, #-N]!`, or `stp
+/// x29, x30, [sp, #M]` after `sub sp`), then `mov x29, sp` or `add x29, sp,
+/// #M`. Without frame pointers x29 may still be saved as a callee-saved
+/// register, but it is never set from sp.
+bool hasAArch64FrameSetup(const Disasm &D, ArrayRef<uint8_t> Bytes, uint64_t Addr) {
+  auto IsFp = [](StringRef R) { return R == "FP" || R == "X29"; };
+  bool SavedFp = false;
+  return anyOfFirstInsns(D, Bytes, Addr, [&](const Insn &I) {
+    if (I.Op.starts_with("STP") || I.Op.starts_with("STR"))
+      SavedFp |= llvm::any_of(I.Regs, IsFp);
+    return SavedFp && I.Op == "ADDXri" && I.Regs.size() >= 2 && IsFp(I.Regs[0]) &&
+           I.Regs[1] == "SP";
+  });
 }
 
 bool hasFrameSetup(Triple::ArchType Arch, const Disasm &D, ArrayRef<uint8_t> Bytes,
