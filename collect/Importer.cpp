@@ -153,9 +153,13 @@ public:
       if (TrackOrder && E.Pid != E.Ppid && OrderKey{E.Time, RS.Seq} < MaxSampleKey)
         OrderViolated = true;
       Maps.addFork(E.Pid, E.Ppid, {E.Time, RS.Seq});
+      // A copy first: inserting the child may grow the map and move the
+      // parent's entry.
       auto It = Comm.find(E.Ppid);
-      if (It != Comm.end() && E.Pid != E.Ppid)
-        Comm[E.Pid] = It->second;
+      if (It != Comm.end() && E.Pid != E.Ppid) {
+        std::string Name = It->second;
+        Comm[E.Pid] = std::move(Name);
+      }
     }
   }
   void onLost(uint64_t N, bool) override { Sum.Lost += N; }
