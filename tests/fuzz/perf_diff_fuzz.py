@@ -32,9 +32,12 @@ Agreement (the test passes):
                 and every other sample agrees. (A SAMPLE perf refuses that
                 pgoctl prints, e.g. one whose event id matches no event, which
                 pgoctl gives to the first event, is lenient.) Also this
-                class, when perf fails without naming a record: pgoctl prints
+                class, when perf fails without naming a record, or still
+                fails once the records it named are cut: pgoctl prints
                 exactly what perf prints for the unmutated fixture (damage in
-                something neither needs for samples).
+                something pgoctl does not need for samples, such as a
+                THREAD_MAP's entry count or a record turned into a
+                HEADER_ATTR; perf runs with its memory bounded).
   skips-unknown as skips-refused, where perf refuses the file for "unknown
                 events" without naming them: every record of a type perf does
                 not know (perf_knows()) is cut out. pgoctl skips record types
@@ -43,6 +46,11 @@ Agreement (the test passes):
                 not stop it; perf 6.1 refuses them. Tolerated, and counted
                 apart: the samples agree, but pgoctl says nothing of the
                 skipped records (reported to the lead).
+  skips-ignored perf fails (often dies: perf trusts the entry count of a
+                THREAD_MAP or CPU_MAP); pgoctl exits 0; and with every record
+                of a type pgoctl reads past unused (PGOCTL_SKIPS) or perf
+                does not know cut out of the mutant, perf reads it and prints
+                exactly what pgoctl printed for the mutant.
 Disagreement (the test fails; the mutant is saved for a regression):
   crash         pgoctl died of a signal, or exited non-zero without an
                 "error:" message, or with another status than 0 (success) and
@@ -65,6 +73,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import struct
 import subprocess
@@ -81,7 +90,7 @@ FIXTURES = [
     "quipper.perf.data.systemwide.1-3.8",
     "quipper.perf.data.piped.header_features_aligned-6.12",
 ]
-AGREE = ("same", "both-reject", "salvage", "skips-refused", "skips-unknown")
+AGREE = ("same", "both-reject", "salvage", "skips-refused", "skips-unknown", "skips-ignored")
 DISAGREE = ("crash", "hang", "differ", "salvage-bad", "lenient", "reject-unclear")
 INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0xfe, 0x40, 0x10]
 OFFSET_RE = re.compile(r"offset \d+")
@@ -209,10 +218,23 @@ def mutate(rng, data, layout):
     return bytes(buf), ops
 
 
-def run(cmd, timeout):
-    """(status, stdout, stderr); status None on timeout."""
+# perf trusts declared counts: a THREAD_MAP whose entry count has one bit
+# flipped made perf 6.1 allocate 24 GiB and die to the OOM killer. The oracle
+# runs with its address space bounded, so such a mutant is perf rejecting it.
+ORACLE_MEMORY = 4 << 30
+
+
+def bound_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (ORACLE_MEMORY, ORACLE_MEMORY))
+
+
+def run(cmd, timeout, bounded=False):
+    """(status, stdout, stderr); status None on timeout. bounded: the
+    oracle's address space is limited to ORACLE_MEMORY (not pgoctl's: an
+    ASan build reserves terabytes of address space)."""
     try:
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                           preexec_fn=bound_memory if bounded else None)
         return r.returncode, r.stdout, r.stderr
     except subprocess.TimeoutExpired:
         return None, b"", b""
@@ -231,7 +253,8 @@ def is_line_subsequence(a, b):
 def classify(args, path, original_perf):
     """(class, detail) for one file; original_perf is what perf prints for
     the unmutated fixture (None for a regression input)."""
-    p_rc, p_out, p_err = run([args.perf, "script", "-F", "ip,brstack", "-i", path], args.timeout)
+    p_rc, p_out, p_err = run([args.perf, "script", "-F", "ip,brstack", "-i", path], args.timeout,
+                             bounded=True)
     g_rc, g_out, g_err = run([args.pgoctl, "debug", "samples", path], args.timeout)
     err = g_err.decode("utf-8", "replace").strip().splitlines()
     first = err[0] if err else ""
@@ -293,14 +316,47 @@ def classify(args, path, original_perf):
         with open(cut_path, "wb") as f:
             f.write(buf)
         p_rc, p_out, p_err = run([args.perf, "script", "-F", "ip,brstack", "-i", cut_path],
-                                 args.timeout)
+                                 args.timeout, bounded=True)
         if p_rc == 0:
             if p_out == g_out:
                 return cls, why
             return "lenient", why + "; with the refused records cut: " + \
                 first_difference(p_out, g_out)
+    # The cuts did not make perf read it (it still fails, now without naming
+    # a record: other damage in a record it needs and pgoctl does not). As
+    # when perf names no record: pgoctl must print exactly what perf prints
+    # for the unmutated fixture.
+    if original_perf is not None and g_out == original_perf:
+        return "skips-refused", why + "; perf still fails with the refused records cut"
+    # Or cut every record pgoctl skips from the mutant: then perf must read
+    # the rest and print exactly what pgoctl printed.
+    with open(path, "rb") as f:
+        buf = bytearray(f.read())
+    cuts = [(off, size) for off, size, rtype in Layout(buf).walk(buf)
+            if rtype in PGOCTL_SKIPS or not perf_knows(rtype)]
+    if cuts:
+        for off, size in sorted(cuts, reverse=True):
+            del buf[off:off + size]
+            if not pipe:
+                grow_data_section(buf, off, -size)
+        with open(cut_path, "wb") as f:
+            f.write(buf)
+        p_rc, p_out, _ = run([args.perf, "script", "-F", "ip,brstack", "-i", cut_path],
+                             args.timeout, bounded=True)
+        if p_rc == 0 and p_out == g_out:
+            return "skips-ignored", why + "; with the %d records pgoctl skips cut" % len(cuts)
     return "lenient", why + "; against the unmutated fixture: " + \
         first_difference(original_perf or b"", g_out)
+
+
+# Record types pgoctl reads past without using them: the kernel's READ, AUX,
+# ITRACE_START, SWITCH, SWITCH_CPU_WIDE, NAMESPACES, KSYMBOL, BPF_EVENT,
+# CGROUP, TEXT_POKE, AUX_OUTPUT_HW_ID (collect/PerfRecord.cpp) and perf's
+# HEADER_EVENT_TYPE, ID_INDEX, AUXTRACE_INFO, AUXTRACE_ERROR, THREAD_MAP,
+# CPU_MAP, STAT_CONFIG, STAT, STAT_ROUND, TIME_CONV, FINISHED_INIT
+# (collect/PerfReader.cpp).
+PGOCTL_SKIPS = {8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21,
+                65, 69, 70, 72, 73, 74, 75, 76, 77, 79, 82}
 
 
 def perf_knows(rtype):
@@ -368,7 +424,7 @@ def main():
 
     def perf_of_fixture(name):
         rc, out, _ = run([args.perf, "script", "-F", "ip,brstack", "-i",
-                          os.path.join(args.fixtures, name)], args.timeout)
+                          os.path.join(args.fixtures, name)], args.timeout, bounded=True)
         if rc != 0:
             sys.exit("perf_diff_fuzz: perf script cannot read the fixture %s" % name)
         return out
