@@ -4,10 +4,19 @@ slowdown is caught.
 Usage: verify_gate_pairs.py PGOCTL BASE SLOW WORKDIR PAIRS JOBS [SEED] [-- VERIFY ARGS...]
 
 While a background load the script makes runs (a busy-loop child whose duty
-cycle changes every 0.3 s, seeded), it records PAIRS triples one after
-another: BASE (before), BASE again (after, identical build) and SLOW (the same
-program with one top-5 function made 1.5x slower), each `perf record -e
-cpu-clock -F FREQ -g` of JOBS jobs, imported with work=JOBS. FREQ is 20 kHz:
+cycle changes every 0.3 s, seeded), it records PAIRS times: BASE (before) and
+BASE again (after, identical build) one after another, then BASE and SLOW
+(the same program with one top-5 function made 1.5x slower) side by side
+(at the same time, each half its jobs on each CPU, as verify_record.py
+does); each `perf record -e cpu-clock -F FREQ -g` of JOBS jobs, imported with
+work=JOBS. The identical pairs see the machine drift between recordings,
+which is what a false alarm would come from. The planted pairs do not: with
+one profile per side the gate confirms a function's relative growth only if
+its cost per unit of work grew by --min-effect, and this VM's speed moved by
+up to 29% between recordings a few seconds apart (a fresh-clone run: hot set
+per unit of work -29.2% .. +18.7%, planted slowdown caught in 26 of 30), so
+the planted +50% read +6% per unit of work or less: undecided, by design
+(docs/verify.md). FREQ is 20 kHz:
 the sample count of a profile is what the gate's statistics rest on, and
 twice the frequency reaches a count with half the jobs, in half the time. Each identical
 pair and each planted pair is one `pgoctl verify --json` in the default mode
@@ -65,6 +74,31 @@ def record(prog, out):
     return out + ".pgoprof"
 
 
+def record_side_by_side(progs_outs):
+    """Records two programs at the same time, as verify_record.py does: each
+    runs half its jobs pinned to one CPU and half to the other (program i
+    starting on CPU i), so both see the same machine."""
+    cpus = sorted(os.sched_getaffinity(0))
+    procs = []
+    for i, (prog, out) in enumerate(progs_outs):
+        first, second = jobs // 2, jobs - jobs // 2
+        a, b = cpus[i % len(cpus)], cpus[(i + 1) % len(cpus)]
+        script = "taskset -c %d %s %d && taskset -c %d %s %d" % (a, prog, first, b, prog, second)
+        procs.append((subprocess.Popen(
+            ["perf", "record", "-q", "-e", "cpu-clock", "-F", str(FREQ), "-g", "-o",
+             out + ".data", "--", "sh", "-c", script], stdout=subprocess.DEVNULL), prog, out))
+    outs = []
+    for p, prog, out in procs:
+        if p.wait() != 0:
+            sys.exit("perf record %s (side by side) failed (exit %d)" % (prog, p.returncode))
+    for p, prog, out in procs:
+        subprocess.run([pgoctl, "-q", "import", out + ".data", "--binary", prog, "--label",
+                        "work=%d" % jobs, "-o", out + ".pgoprof"], check=True)
+        os.unlink(out + ".data")
+        outs.append(out + ".pgoprof")
+    return outs
+
+
 def verify(a, b, bin_a, bin_b):
     r = subprocess.run([pgoctl, "verify", "--before", a, "--after", b, "--binary-before", bin_a,
                         "--binary-after", bin_b, "--json"] + extra, stdout=subprocess.PIPE,
@@ -83,7 +117,8 @@ try:
     for i in range(pairs):
         a = record(base, os.path.join(work, "a%d" % i))
         b = record(base, os.path.join(work, "b%d" % i))
-        s = record(slow, os.path.join(work, "s%d" % i))
+        p, s = record_side_by_side([(base, os.path.join(work, "p%d" % i)),
+                                    (slow, os.path.join(work, "s%d" % i))])
         code, j = verify(a, b, base, base)
         samples.append(j["before"]["samples"])
         if code == 1:
@@ -94,12 +129,12 @@ try:
                 (rel_kernel if f["name"].startswith("[") else rel).append(
                     abs(f["self"]["change_pct"]))
         work_drift.append(j["hot_set"]["cost"]["change_pct"])
-        code, j = verify(a, s, base, slow)
+        code, j = verify(p, s, base, slow)
         named = any("parse_request" in f for g in j["gate"] if g["status"] == "fail"
                     for f in g["functions"])
         caught += code == 1 and named
-        for p in (a, b, s):
-            os.unlink(p)
+        for f in (a, b, p, s):
+            os.unlink(f)
         print("pair %d: identical exit 1 so far %d, planted caught so far %d" %
               (i + 1, identical_fail, caught), file=sys.stderr, flush=True)
 finally:
