@@ -464,6 +464,10 @@ llvm::Expected<Profile> finishProfile(SampleAggregator &AggRef, const ProcessMap
     Sum.Warnings.push_back(std::to_string(RS.UnknownRecords) +
                            " records of a type this pgoctl does not know were skipped (a "
                            "newer perf, or damage: perf script refuses such a file)");
+  if (RS.GuestSamples)
+    Sum.Warnings.push_back(std::to_string(RS.GuestSamples) +
+                           " samples of a guest machine (a virtual machine's addresses, "
+                           "recorded on its host) were skipped, as perf script skips them");
   if (RS.BogusMmapBuildIds)
     Sum.Warnings.push_back(std::to_string(RS.BogusMmapBuildIds) +
                            " mapping records are flagged with a build-id that is not one "

@@ -204,6 +204,11 @@ struct ReadStats {
   /// one (size over 20 or reserved bytes set: the kernel leaked the flag from
   /// another event onto maj/min/ino); read as records without a build-id.
   uint64_t BogusMmapBuildIds = 0;
+  /// Samples of a guest machine (cpumode guest kernel or guest user, from a
+  /// KVM host's recording): their addresses are the guest's, so they are
+  /// counted here and not delivered, as perf script skips them without
+  /// --guest.
+  uint64_t GuestSamples = 0;
   uint64_t Lost = 0;        ///< events lost (PERF_RECORD_LOST)
   uint64_t LostSamples = 0; ///< PERF_RECORD_LOST_SAMPLES
   uint64_t Throttles = 0;   ///< PERF_RECORD_THROTTLE

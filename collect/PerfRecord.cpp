@@ -207,6 +207,10 @@ RecordDecoder::Result RecordDecoder::decodeSample(const char *R, uint16_t Size, 
   if (C.Bad)
     return fail(Why, llvm::formatv("{0} bytes are too short for sample_type {1:x}", Size, ST)
                       .str());
+  if (uint16_t Mode = Smp.cpumode(); Mode == kMiscGuestKernel || Mode == kMiscGuestUser) {
+    ++S.GuestSamples; // a virtual machine's addresses, not this host's
+    return Result::Done;
+  }
   ++S.Samples;
   countSample(Smp.Attr);
   if (Smp.Time) {

@@ -41,11 +41,11 @@ Agreement (the test passes):
   skips-unknown as skips-refused, where perf refuses the file for "unknown
                 events" without naming them: every record of a type perf does
                 not know (perf_knows()) is cut out. pgoctl skips record types
-                it does not know (and counts them in ReadStats::UnknownRecords,
-                which no command reports today), so a newer perf's records do
+                it does not know (and counts them in ReadStats::UnknownRecords:
+                `import` warns with the count), so a newer perf's records do
                 not stop it; perf 6.1 refuses them. Tolerated, and counted
-                apart: the samples agree, but pgoctl says nothing of the
-                skipped records (reported to the lead).
+                apart: the samples agree, but `debug samples` says nothing of
+                the skipped records.
   skips-ignored perf fails (often dies: perf trusts the entry count of a
                 THREAD_MAP or CPU_MAP); pgoctl exits 0; and with every record
                 of a type pgoctl reads past unused (PGOCTL_SKIPS) or perf

@@ -410,6 +410,35 @@ TEST(ImporterText, IpOnlyTextMatchesPerfData) {
   EXPECT_EQ(Data.P->Meta.Mode, ProfileMode::IpSamples);
 }
 
+// A guest's sample (cpumode 5, guest user) at an address the host process
+// has mapped is the guest's, not this binary's: skipped, with a warning that
+// counts it, as perf script skips it.
+TEST(ImporterIp, GuestSamplesAreSkippedWithAWarning) {
+  PerfDataBuilder B;
+  AttrSpec A;
+  A.SampleType = perf::kSampleIp | perf::kSampleTid | perf::kSampleTime;
+  A.Flags = kAttrFlagSampleIdAll;
+  A.SamplePeriod = 250000;
+  B.addAttr(A);
+  SampleIdFields Id{1, 1, 1, 0, 0, 0};
+  B.addMmap2(1, 0x10000, 0x1000, 0, "/opt/pgoctl-test-missing/one", 5, {}, &Id);
+  uint64_t T = 5;
+  for (uint16_t Mode : {2, 5, 2, 5, 5}) {
+    SampleFields S;
+    S.Ip = 0x10010;
+    S.Pid = S.Tid = 1;
+    S.Time = T++;
+    B.addSample(S, 0, Mode);
+  }
+  ImportRun R = importBytes(B.fileMode());
+  ASSERT_EQ(R.Error, "");
+  EXPECT_EQ(countsText(*R.P), "/opt/pgoctl-test-missing/one\n  s 10 2\n");
+  bool Warned = false;
+  for (const std::string &W : R.Sum.Warnings)
+    Warned |= llvm::StringRef(W).starts_with("3 samples of a guest machine");
+  EXPECT_TRUE(Warned);
+}
+
 // ---------------------------------------------------------------------------
 // Filters and event choice.
 

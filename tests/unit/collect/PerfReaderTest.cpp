@@ -319,6 +319,27 @@ TEST(PerfReaderSample, FrequencyModeWithoutPeriodFieldHasPeriodZero) {
   EXPECT_TRUE(R.H.Attrs[0].freq());
 }
 
+// A KVM host's recording holds samples of its guests (perf_event_header.misc
+// cpumode 4, guest kernel, and 5, guest user: include/uapi/linux/perf_event.h):
+// their addresses are the guest's, and perf script skips them unless told
+// --guest. So does the reader: not delivered, counted. Host kernel (1), user
+// (2) and hypervisor (3) samples are delivered.
+TEST(PerfReaderSample, GuestSamplesAreCountedNotDelivered) {
+  PerfDataBuilder B;
+  B.addAttr(simpleAttr(kSampleIp));
+  for (uint16_t Mode : {1, 2, 3, 4, 5})
+    B.addSample(ipSample(0x100 * Mode), 0, Mode);
+  ReadRun R;
+  readBytes(B.fileMode(), R);
+  ASSERT_EQ(R.Error, "");
+  ASSERT_EQ(R.V.Samples.size(), 3u);
+  EXPECT_EQ(R.V.Samples[0].S.Ip, 0x100u);
+  EXPECT_EQ(R.V.Samples[1].S.Ip, 0x200u);
+  EXPECT_EQ(R.V.Samples[2].S.Ip, 0x300u);
+  EXPECT_EQ(R.S.Samples, 3u);
+  EXPECT_EQ(R.S.GuestSamples, 2u);
+}
+
 // ---------------------------------------------------------------------------
 // Several events.
 
