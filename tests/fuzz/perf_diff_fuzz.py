@@ -252,6 +252,20 @@ def is_line_subsequence(a, b):
     return i == len(want) or (i == len(want) - 1 and want[-1] == b"")
 
 
+def perf_after_cuts(args, buf, cuts, pipe, cut_path):
+    """Cuts the records at cuts ((offset, size) pairs) out of buf, in place
+    (a file's data size and feature offsets follow), writes it to cut_path
+    and runs the oracle on it: (status, stdout, stderr)."""
+    for off, size in sorted(cuts, reverse=True):
+        del buf[off:off + size]
+        if not pipe:
+            grow_data_section(buf, off, -size)
+    with open(cut_path, "wb") as f:
+        f.write(buf)
+    return run([args.perf, "script", "-F", "ip,brstack", "-i", cut_path], args.timeout,
+               bounded=True)
+
+
 def classify(args, path, original_perf):
     """(class, detail) for one file; original_perf is what perf prints for
     the unmutated fixture (None for a regression input)."""
@@ -311,14 +325,7 @@ def classify(args, path, original_perf):
             break
         if not cuts or any(size == 0 or off + size > len(buf) for off, size in cuts):
             break
-        for off, size in sorted(cuts, reverse=True):
-            del buf[off:off + size]
-            if not pipe:
-                grow_data_section(buf, off, -size)
-        with open(cut_path, "wb") as f:
-            f.write(buf)
-        p_rc, p_out, p_err = run([args.perf, "script", "-F", "ip,brstack", "-i", cut_path],
-                                 args.timeout, bounded=True)
+        p_rc, p_out, p_err = perf_after_cuts(args, buf, cuts, pipe, cut_path)
         if p_rc == 0:
             if p_out == g_out:
                 return cls, why
@@ -340,14 +347,7 @@ def classify(args, path, original_perf):
     cuts = [(off, size) for off, size, rtype in Layout(buf).walk(buf)
             if rtype in PGOCTL_SKIPS or not perf_knows(rtype) or (rtype == 64 and not pipe)]
     if cuts:
-        for off, size in sorted(cuts, reverse=True):
-            del buf[off:off + size]
-            if not pipe:
-                grow_data_section(buf, off, -size)
-        with open(cut_path, "wb") as f:
-            f.write(buf)
-        p_rc, p_out, _ = run([args.perf, "script", "-F", "ip,brstack", "-i", cut_path],
-                             args.timeout, bounded=True)
+        p_rc, p_out, _ = perf_after_cuts(args, buf, cuts, pipe, cut_path)
         if p_rc == 0 and p_out == g_out:
             return "skips-ignored", why + "; with the %d records pgoctl skips cut" % len(cuts)
     return "lenient", why + "; against the unmutated fixture: " + \

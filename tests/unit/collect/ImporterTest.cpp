@@ -373,8 +373,9 @@ TEST(ImporterText, CallChainsInTextAreRefused) {
   EXPECT_THAT(R.Error, HasSubstr(":3: call chains in perf script text are not supported"));
 }
 
-TEST(ImporterText, IpOnlyTextMatchesPerfData) {
-  // Plain IP samples of two processes; text with pid keeps them apart.
+/// IP samples with pid and time (sample_id_all), and pid 1 mapping
+/// /opt/pgoctl-test-missing/one at 0x10000 (0x1000 bytes, file offset 0).
+PerfDataBuilder ipInputWithOneMapping() {
   PerfDataBuilder B;
   AttrSpec A;
   A.SampleType = perf::kSampleIp | perf::kSampleTid | perf::kSampleTime;
@@ -383,7 +384,13 @@ TEST(ImporterText, IpOnlyTextMatchesPerfData) {
   B.addAttr(A);
   SampleIdFields Id{1, 1, 1, 0, 0, 0};
   B.addMmap2(1, 0x10000, 0x1000, 0, "/opt/pgoctl-test-missing/one", 5, {}, &Id);
-  Id = {2, 2, 1, 0, 0, 0};
+  return B;
+}
+
+TEST(ImporterText, IpOnlyTextMatchesPerfData) {
+  // Plain IP samples of two processes; text with pid keeps them apart.
+  PerfDataBuilder B = ipInputWithOneMapping();
+  SampleIdFields Id{2, 2, 1, 0, 0, 0};
   B.addMmap2(2, 0x10000, 0x1000, 0x3000, "/opt/pgoctl-test-missing/two", 5, {}, &Id);
   std::string Text = "PERF_RECORD_MMAP2 1/1: [0x10000(0x1000) @ 0 fe:01 1 0]: r-xp "
                      "/opt/pgoctl-test-missing/one\n"
@@ -414,14 +421,7 @@ TEST(ImporterText, IpOnlyTextMatchesPerfData) {
 // has mapped is the guest's, not this binary's: skipped, with a warning that
 // counts it, as perf script skips it.
 TEST(ImporterIp, GuestSamplesAreSkippedWithAWarning) {
-  PerfDataBuilder B;
-  AttrSpec A;
-  A.SampleType = perf::kSampleIp | perf::kSampleTid | perf::kSampleTime;
-  A.Flags = kAttrFlagSampleIdAll;
-  A.SamplePeriod = 250000;
-  B.addAttr(A);
-  SampleIdFields Id{1, 1, 1, 0, 0, 0};
-  B.addMmap2(1, 0x10000, 0x1000, 0, "/opt/pgoctl-test-missing/one", 5, {}, &Id);
+  PerfDataBuilder B = ipInputWithOneMapping();
   uint64_t T = 5;
   for (uint16_t Mode : {2, 5, 2, 5, 5}) {
     SampleFields S;
