@@ -12,11 +12,9 @@ does); each `perf record -e cpu-clock -F FREQ -g` of JOBS jobs, imported with
 work=JOBS. The identical pairs see the machine drift between recordings,
 which is what a false alarm would come from. The planted pairs do not: with
 one profile per side the gate confirms a function's relative growth only if
-its cost per unit of work grew by --min-effect, and this VM's speed moved by
-up to 29% between recordings a few seconds apart (a fresh-clone run: hot set
-per unit of work -29.2% .. +18.7%, planted slowdown caught in 26 of 30), so
-the planted +50% read +6% per unit of work or less: undecided, by design
-(docs/verify.md). FREQ is 20 kHz:
+its cost per unit of work grew by --min-effect, and a machine ~30% faster
+between two recordings (seen on this VM; docs/verify.md) makes the planted
++50% read +5% per unit of work: undecided, by design. FREQ is 20 kHz:
 the sample count of a profile is what the gate's statistics rest on, and
 twice the frequency reaches a count with half the jobs, in half the time. Each identical
 pair and each planted pair is one `pgoctl verify --json` in the default mode
