@@ -67,7 +67,10 @@ Disagreement (the test fails; the mutant is saved for a regression):
 
 Saved mutants (--save) are named <class>-<fixture>-<n>; a file in
 --regressions is replayed first, in every run, and must agree (its fixture,
-for skips-refused, is the one its name contains). Exit status: 0
+for skips-refused, is the one its name contains). The repository keeps each
+regression as a recipe of byte edits to its fixture (NAME.bytes, see
+apply_recipe; `perf_diff_fuzz.py --recipe MUTANT FIXTURES_DIR` prints one),
+not as a copy of the fixture. Exit status: 0
 when every mutant agrees, 1 on a disagreement, 77 (ctest's skip) without
 perf or fixtures.
 """
@@ -388,7 +391,52 @@ def first_difference(a, b):
     return "perf %d lines, pgoctl %d lines" % (len(la), len(lb))
 
 
+# A regression is kept as a recipe, NAME.bytes, not as a copy of the fixture
+# it mutates: a line "fixture FILE", then one line "OFFSET HEX" per byte that
+# differs. (Every mutant kept so far has its fixture's length.)
+def apply_recipe(recipe, fixtures, work):
+    """(fixture name, path of the mutant rebuilt in work) for a .bytes recipe."""
+    fixture, edits = None, []
+    for line in open(recipe):
+        words = line.split()
+        if len(words) == 2 and words[0] == "fixture":
+            fixture = words[1]
+        elif len(words) == 2:
+            edits.append((int(words[0]), int(words[1], 16)))
+    if not fixture or os.path.basename(fixture) != fixture:
+        sys.exit("perf_diff_fuzz: %s: no 'fixture NAME' line" % recipe)
+    data = bytearray(open(os.path.join(fixtures, fixture), "rb").read())
+    for off, value in edits:
+        if off >= len(data) or not 0 <= value <= 255:
+            sys.exit("perf_diff_fuzz: %s: edit %d %x is outside %s" % (recipe, off, value,
+                                                                     fixture))
+        data[off] = value
+    path = os.path.join(work, os.path.basename(recipe)[:-len(".bytes")])
+    with open(path, "wb") as f:
+        f.write(data)
+    return fixture, path
+
+
+def write_recipe(mutant, fixtures):
+    """Prints the .bytes recipe of a saved mutant (named <class>-<fixture>-<n>)."""
+    known = sorted(os.listdir(fixtures), key=len, reverse=True)
+    name = os.path.basename(mutant)
+    fixture = next((f for f in known if f in name), None)
+    data, orig = open(mutant, "rb").read(), None
+    if fixture:
+        orig = open(os.path.join(fixtures, fixture), "rb").read()
+    if orig is None or len(orig) != len(data):
+        sys.exit("perf_diff_fuzz: %s: not a same-length mutant of a fixture" % mutant)
+    print("fixture %s" % fixture)
+    for off, (a, b) in enumerate(zip(orig, data)):
+        if a != b:
+            print("%d %02x" % (off, b))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--recipe":
+        write_recipe(sys.argv[2], sys.argv[3])
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pgoctl", required=True)
     ap.add_argument("--perf", default="perf")
@@ -440,8 +488,11 @@ def main():
             path = os.path.join(args.regressions, name)
             if name.startswith(".") or not os.path.isfile(path):
                 continue
-            # Saved mutants are named <class>-<fixture>-<n>.
-            fixture = next((f for f in known if f in name), None)
+            if name.endswith(".bytes"):
+                fixture, path = apply_recipe(path, args.fixtures, args.work)
+            else:
+                # Saved mutants are named <class>-<fixture>-<n>.
+                fixture = next((f for f in known if f in name), None)
             cls, detail = classify(args, path, perf_of_fixture(fixture) if fixture else None)
             if record(cls, detail, path, "regression " + name) not in AGREE:
                 findings.append((cls, path, detail, []))
