@@ -87,9 +87,7 @@ bool ProcessMaps::isRedundant(const perf::MmapEvent &E, OrderKey Key) const {
     if (M.Start < Id.End && E.Start < M.End && Key < M.From && M.From < Until)
       Until = M.From;
   if (!Id.Kernel)
-    if (const OrderKey *Exec = PM.execAfter(Key))
-      if (*Exec < Until)
-        Until = *Exec;
+    Until = std::min(Until, PM.lifeEndAfter(Key));
   for (const Mapping &M : PM.Maps)
     if (M.Start == E.Start && M.End == Id.End && M.Pgoff == E.Pgoff &&
         M.Module == Mod->second && M.From <= Key && !(M.Until < Until))
@@ -120,13 +118,14 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
     PM.PrunedAt = RetireKey;
     // A child looks here at its fork key until it execs (every later lookup
     // is at RetireKey or after): keep what a child that may still do so needs.
-    auto Same = [](OrderKey A, OrderKey B) { return !(A < B) && !(B < A); };
     llvm::erase_if(PM.Children, [&](const std::pair<OrderKey, uint32_t> &C) {
       auto It = Pids.find(C.second);
-      if (It == Pids.end() || !Same(It->second.ForkKey, C.first))
-        return true; // the pid was forked again: that child is gone
+      if (It == Pids.end())
+        return true;
+      // That life of the child ended (an exec, or the pid forked again)
+      // before every later lookup, or the child exited.
       const PidMaps &Ch = It->second;
-      bool Gone = (Ch.HasExec() && Ch.Execs.front() < RetireKey) || Ch.ExitKey < RetireKey;
+      bool Gone = Ch.lifeEndAfter(C.first) < RetireKey || Ch.ExitKey < RetireKey;
       return Gone && Ch.Children.empty();
     });
     std::vector<OrderKey> Forks;
@@ -163,8 +162,7 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
       M.Until = std::min(M.Until, Old.From, [](auto &A, auto &B) { return A < B; });
   }
   if (!Kernel)
-    if (const OrderKey *Exec = PM.execAfter(M.From))
-      M.Until = std::min(M.Until, *Exec, [](auto &A, auto &B) { return A < B; });
+    M.Until = std::min(M.Until, PM.lifeEndAfter(M.From));
   auto Pos = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
                               [](uint64_t S, const Mapping &X) { return S < X.Start; });
   size_t At = size_t(PM.Maps.insert(Pos, M) - PM.Maps.begin());
@@ -184,9 +182,16 @@ void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
   Pids[Parent].Children.push_back({Key, Child});
   PidMaps &PM = Pids[Child];
   PM.ExitKey = OrderKey::max();
-  PM.HasParent = true;
-  PM.Parent = Parent;
-  PM.ForkKey = Key;
+  PidMaps::Birth B{Key, Parent};
+  PM.Births.insert(std::upper_bound(PM.Births.begin(), PM.Births.end(), B,
+                                    [](const PidMaps::Birth &A, const PidMaps::Birth &X) {
+                                      return A.Key < X.Key;
+                                    }),
+                   B);
+  // A pid the kernel reused: what its earlier life mapped ends here.
+  for (Mapping &M : PM.Maps)
+    if (M.From < Key)
+      M.Until = std::min(M.Until, Key);
 }
 
 void ProcessMaps::addExit(uint32_t Pid, OrderKey Key) {
@@ -203,7 +208,7 @@ void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
                   Key);
   for (Mapping &M : PM.Maps)
     if (M.From < Key)
-      M.Until = std::min(M.Until, Key, [](auto &A, auto &B) { return A < B; });
+      M.Until = std::min(M.Until, Key);
 }
 
 const Mapping *ProcessMaps::findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const {
@@ -235,11 +240,19 @@ const Mapping *ProcessMaps::lookup(uint32_t Pid, uint64_t Addr, OrderKey Key,
       Own = Depth == 0;
       return M;
     }
-    if (Kernel || !PM.HasParent || (PM.HasExec() && PM.Execs.front() <= K))
+    const PidMaps::Birth *B = Kernel ? nullptr : PM.birthOf(K);
+    if (!B)
       break;
-    if (PM.ForkKey < K)
-      K = PM.ForkKey;
-    P = PM.Parent;
+    // An exec of this life, between its fork and K, ends the inheritance.
+    bool Born = B->Key <= K;
+    bool Execd = llvm::any_of(PM.Execs, [&](const OrderKey &E) {
+      return E <= K && (!Born || B->Key < E);
+    });
+    if (Execd)
+      break;
+    if (Born)
+      K = B->Key;
+    P = B->Parent;
   }
   return nullptr;
 }

@@ -19,6 +19,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -163,9 +164,14 @@ private:
     /// (a kernel text map, a 100 MB binary) does not make every lookup of
     /// the process scan its whole history.
     std::vector<uint64_t> MaxEnd;
-    uint32_t Parent = 0;
-    bool HasParent = false;
-    OrderKey ForkKey;
+    /// Each FORK that made this pid a child (a pid the kernel reused has
+    /// several), sorted by key: a life resolves through its parent as of
+    /// its fork, until the next exec or the next fork of the pid.
+    struct Birth {
+      OrderKey Key;
+      uint32_t Parent = 0;
+    };
+    std::vector<Birth> Births;
     std::vector<OrderKey> Execs; ///< sorted
     size_t PruneAt = 64;         ///< Maps size at which retired ones are dropped
     OrderKey PrunedAt;           ///< the retire key of the last try
@@ -173,13 +179,39 @@ private:
     /// fork key until it execs, so pruning keeps what they may still need.
     std::vector<std::pair<OrderKey, uint32_t>> Children;
     OrderKey ExitKey = OrderKey::max();
-    bool HasExec() const { return !Execs.empty(); }
     /// The first exec after Key, if any.
     const OrderKey *execAfter(OrderKey Key) const {
       for (const OrderKey &E : Execs)
         if (Key < E)
           return &E;
       return nullptr;
+    }
+    /// The first fork of this pid after Key, if any: it ends the life that
+    /// Key is in (the kernel reused the pid).
+    const OrderKey *birthAfter(OrderKey Key) const {
+      for (const Birth &B : Births)
+        if (Key < B.Key)
+          return &B.Key;
+      return nullptr;
+    }
+    /// What ends, after Key, the mappings in force at Key: the first exec
+    /// or fork of this pid after it.
+    OrderKey lifeEndAfter(OrderKey Key) const {
+      OrderKey End = OrderKey::max();
+      if (const OrderKey *E = execAfter(Key))
+        End = *E;
+      if (const OrderKey *B = birthAfter(Key))
+        End = std::min(End, *B);
+      return End;
+    }
+    /// The fork that began the life Key is in: the last one at or before
+    /// Key, or else the first one (a lookup just before the fork record).
+    const Birth *birthOf(OrderKey Key) const {
+      const Birth *Found = nullptr;
+      for (const Birth &B : Births)
+        if (B.Key <= Key)
+          Found = &B;
+      return Found ? Found : (Births.empty() ? nullptr : &Births.front());
     }
   };
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;

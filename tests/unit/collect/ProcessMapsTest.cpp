@@ -295,6 +295,38 @@ TEST(ProcessMaps, TwoExecsAnyOrder) {
                  {5, 0x500010, 25, "/bin/second", 0x10}});
 }
 
+// The kernel reuses pids: a FORK record for a pid already seen begins a new
+// life. The new child sees its parent's mappings as of that fork, not what
+// the earlier process of that pid mapped or exec'd. Before, the earlier
+// life's mappings stayed in force (the child resolved to /bin/old) and its
+// exec stopped the walk to the parent (nothing resolved).
+TEST(ProcessMaps, ReusedPidForkedWithoutExecSeesItsNewParent) {
+  checkAnyOrder({mmapEv(1, 0x400000, 0x1000, 0, "/bin/parent", 10),
+                 mmapEv(1, 0x600000, 0x1000, 0, "/lib/p.so", 10, 1),
+                 // The earlier process of pid 7: forked from 3, exec'd, mapped.
+                 forkEv(7, 3, 11), execEv(7, 12),
+                 mmapEv(7, 0x400000, 0x1000, 0, "/bin/old", 13),
+                 mmapEv(7, 0x500000, 0x1000, 0, "/lib/old.so", 14),
+                 // Pid 7 again, a child of 1 that does not exec.
+                 forkEv(7, 1, 30)},
+                {{7, 0x400010, 20, "/bin/old", 0x10},
+                 {7, 0x500010, 20, "/lib/old.so", 0x10},
+                 {7, 0x600010, 20, ""},
+                 {7, 0x400010, 35, "/bin/parent", 0x10},
+                 {7, 0x500010, 35, ""},
+                 {7, 0x600010, 35, "/lib/p.so", 0x10}});
+}
+
+// The same with two lives that are both children without an exec: each
+// resolves through its own parent as of its own fork.
+TEST(ProcessMaps, ReusedPidEachLifeThroughItsOwnParent) {
+  checkAnyOrder({mmapEv(1, 0x400000, 0x1000, 0, "/bin/one", 10),
+                 mmapEv(2, 0x400000, 0x1000, 0, "/bin/two", 10, 1),
+                 forkEv(7, 1, 20), forkEv(7, 2, 30)},
+                {{7, 0x400010, 25, "/bin/one", 0x10},
+                 {7, 0x400010, 35, "/bin/two", 0x10}});
+}
+
 } // namespace
 
 namespace {
