@@ -4,8 +4,11 @@
 // (store/PushWindow.h: the same key). With --spool, a window file stays in
 // the spool until its upload succeeded: after each window, every window left
 // in the spool is tried again, oldest first, and removed once stored (the
-// spool's size bound drops the oldest ones while the store is away). With -o,
-// the file is uploaded at the end and kept.
+// spool's size bound drops the oldest ones while the store is away). Uploads
+// run on a thread of their own, so a slow or absent store never stalls the
+// agent's reading of its ring buffers; at the end the last window is tried
+// once more before the agent exits. With -o, the file is uploaded at the end
+// and kept.
 #include "cli/Command.h"
 #include "cli/Options.h"
 #include "cli/StoreOptions.h"
@@ -21,8 +24,12 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -103,10 +110,15 @@ public:
     return llvm::Error::success();
   }
   /// Every window in the spool, oldest first; stops at the first failure
-  /// (the store is away: the next window tries again).
+  /// (the store is away: the next window tries again). A window the spool's
+  /// size bound dropped meanwhile is passed over.
   void drainSpool(const std::string &Dir) {
     for (const std::string &F : collect::spoolWindows(Dir))
       if (llvm::Error E = upload(F, /*Remove=*/true)) {
+        if (!llvm::sys::fs::exists(F)) {
+          llvm::consumeError(std::move(E));
+          continue;
+        }
         spdlog::warn("{}: not uploaded to {}: {}; kept in the spool, tried again after the "
                      "next window",
                      F, S->url(), escapeLinesForTerminal(llvm::toString(std::move(E))));
@@ -119,6 +131,55 @@ private:
   std::unique_ptr<store::Store> S;
   store::PushKeyOptions K;
   uint64_t MaxMemory;
+};
+
+/// Drains the spool on a thread of its own, once per request: the agent's
+/// loop only asks (after each window) and never waits for the network. A
+/// request made during a drain makes one more drain after it.
+class SpoolDrainer {
+public:
+  SpoolDrainer(Uploader &Up, std::string Dir) : Up(Up), Dir(std::move(Dir)) {
+    Thread = std::thread([this] { loop(); });
+  }
+  ~SpoolDrainer() { finish(); }
+  void request() {
+    std::lock_guard<std::mutex> L(M);
+    Pending = true;
+    CV.notify_one();
+  }
+  /// One last drain (the final window), then the thread ends.
+  void finish() {
+    if (!Thread.joinable())
+      return;
+    {
+      std::lock_guard<std::mutex> L(M);
+      Pending = Done = true;
+      CV.notify_one();
+    }
+    Thread.join();
+  }
+
+private:
+  void loop() {
+    for (;;) {
+      bool Last;
+      {
+        std::unique_lock<std::mutex> L(M);
+        CV.wait(L, [&] { return Pending; });
+        Pending = false;
+        Last = Done;
+      }
+      Up.drainSpool(Dir);
+      if (Last)
+        return;
+    }
+  }
+  Uploader &Up;
+  std::string Dir;
+  std::mutex M;
+  std::condition_variable CV;
+  bool Pending = false, Done = false;
+  std::thread Thread;
 };
 
 class CollectCommand : public Command {
@@ -253,8 +314,11 @@ public:
       return 0;
     }
 
-    StopSignals Sig;
+    StopSignals Sig; // blocked in the drainer's thread too: made after this
     Opts.StopFd = Sig.fd();
+    std::optional<SpoolDrainer> Drainer;
+    if (Up && !Opts.SpoolDir.empty())
+      Drainer.emplace(*Up, Opts.SpoolDir);
     auto R = collect::runAgent(Opts, H, [&](const collect::WindowReport &W) {
       for (const std::string &Msg : W.Warnings)
         spdlog::warn("{}", Msg);
@@ -262,9 +326,11 @@ public:
                    "in {:.1f} s",
                    W.Path, W.Samples, W.Unmapped, W.Lost, W.Throttles, W.AgentCpuSeconds,
                    W.WallSeconds);
-      if (Up && !Opts.SpoolDir.empty())
-        Up->drainSpool(Opts.SpoolDir);
+      if (Drainer)
+        Drainer->request();
     });
+    if (Drainer)
+      Drainer->finish();
     if (!R)
       return R.takeError();
     if (Up && Opts.SpoolDir.empty())
