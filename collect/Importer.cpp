@@ -549,9 +549,6 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
   // recording allows it; the two passes read in input order.
   perf::ReadOptions ROrdered = RO;
   ROrdered.Ordered = true;
-  // A mapped window twice the reorder window: records are borrowed from it,
-  // and only those still queued when it moves are copied.
-  ROrdered.MapWindowBytes = 2 * ROrdered.ReorderBytes;
 
   // Pipes, FIFOs and text are read once, in stream order; a perf.data file
   // (also one on standard input) in one pass, or again in two.

@@ -19,11 +19,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstring>
-#include <mutex>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -74,82 +71,6 @@ EventAttr decodeAttr(const char *P, size_t Size) {
 }
 
 
-// A file-mode data section is read through a mapped window. When the file
-// shrinks while it is mapped (another process truncates it), touching a page
-// past its new end raises SIGBUS. Checking the size before each window cannot
-// close the race (the file may shrink right after the check), and a
-// siglongjmp out of the fault would skip destructors of the decoder and the
-// visitor half-way through an update. So the SIGBUS handler, for a fault
-// inside the live window of this thread, maps anonymous zero pages over the
-// rest of the window and records where the fault was; the faulting read then
-// sees zeros and returns normally, and the reader checks the record after
-// every record and fails with the file offset of the fault (the result read
-// so far is discarded, so the zeros never reach an output). A SIGBUS anywhere
-// else goes to the previous handler (or kills, as without this handler).
-struct MapWindowGuard {
-  const char *Begin = nullptr, *End = nullptr; ///< the live window, page-aligned
-  uint64_t FileOffset = 0;                     ///< of Begin
-  volatile sig_atomic_t Faulted = 0;
-  uint64_t FaultOffset = 0; ///< file offset of the first fault
-};
-__attribute__((tls_model("initial-exec"))) thread_local MapWindowGuard *LiveWindow = nullptr;
-struct sigaction OldSigbus;
-size_t SigbusPage = 4096;
-std::once_flag SigbusOnce;
-
-extern "C" void onSigbus(int Sig, siginfo_t *Info, void *Ctx) {
-  MapWindowGuard *G = LiveWindow;
-  const char *A = static_cast<const char *>(Info->si_addr);
-  if (G && A >= G->Begin && A < G->End) {
-    uintptr_t Page = uintptr_t(A) & ~uintptr_t(SigbusPage - 1);
-    size_t Len = size_t(uintptr_t(G->End) - Page);
-    void *Z = ::mmap(reinterpret_cast<void *>(Page), Len, PROT_READ,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    if (Z != MAP_FAILED) {
-      if (!G->Faulted) {
-        G->FaultOffset = G->FileOffset + uint64_t(A - G->Begin);
-        G->Faulted = 1;
-      }
-      return;
-    }
-  }
-  if (OldSigbus.sa_flags & SA_SIGINFO) {
-    if (OldSigbus.sa_sigaction) {
-      OldSigbus.sa_sigaction(Sig, Info, Ctx);
-      return;
-    }
-  } else if (OldSigbus.sa_handler != SIG_DFL && OldSigbus.sa_handler != SIG_IGN) {
-    OldSigbus.sa_handler(Sig);
-    return;
-  }
-  // Default: the faulting access runs again and kills the process as usual.
-  struct sigaction Dfl = {};
-  Dfl.sa_handler = SIG_DFL;
-  ::sigaction(SIGBUS, &Dfl, nullptr);
-}
-
-void installSigbusHandler() {
-  SigbusPage = size_t(sysconf(_SC_PAGESIZE));
-  struct sigaction New = {};
-  New.sa_sigaction = onSigbus;
-  New.sa_flags = SA_SIGINFO | SA_NODEFER;
-  sigemptyset(&New.sa_mask);
-  ::sigaction(SIGBUS, &New, &OldSigbus);
-}
-
-/// Makes G this thread's live window for its lifetime.
-class LiveWindowScope {
-public:
-  explicit LiveWindowScope(MapWindowGuard &G) : Prev(LiveWindow) {
-    std::call_once(SigbusOnce, installSigbusHandler);
-    LiveWindow = &G;
-  }
-  ~LiveWindowScope() { LiveWindow = Prev; }
-
-private:
-  MapWindowGuard *Prev;
-};
-
 class Reader {
 public:
   Reader(InputFile &In, PerfVisitor &V, const ReadOptions &O, PerfHeader &H,
@@ -157,7 +78,8 @@ public:
       : In(In), Path(In.path()), V(V), Opts(O), H(H), S(S) {}
   ~Reader() {
     llvm::consumeError(std::move(QueueError));
-    unmapWindow();
+    if (Queue && InChunk)
+      Queue->releaseChunk(ChunkId);
     if (ZD)
       ZSTD_freeDStream(ZD);
   }
@@ -211,29 +133,20 @@ private:
   int FD = -1;
   bool Seekable = false;
   uint64_t StreamBegin = 0, StreamEnd = UINT64_MAX;
-  // The bytes of the stream: a read() buffer (pipes, headers) or a window
-  // mapped from the file (file-mode data sections: no copy; the window is
-  // unmapped as it moves on, so memory stays bounded).
-  // Not zero-filled: a 4 MB memset per pass cost more than reading a small
-  // file, and only bytes read into it are ever looked at.
+  // The bytes of the stream, read() into a buffer: Buf for the header and
+  // for input in input order; for input in time order, chunks of the reorder
+  // queue (Reorderer::acquireChunk), so that queued records need no copy.
+  // Neither is zero-filled: only bytes read into them are ever looked at.
+  // (Not mmap: on this kind of VM, touching a mapped page cache costs four
+  // times what read() into a cached buffer does; see bench/ingest.md.)
   std::unique_ptr<char[]> Buf;
   size_t BufCap = 0;
-  const char *Base = nullptr; ///< Base[BufPos, BufLen) are valid bytes
+  char *Base = nullptr; ///< Base[BufPos, BufLen) are valid bytes
+  size_t BaseCap = 0;   ///< bytes Base can hold
   size_t BufPos = 0, BufLen = 0;
   uint64_t BufOffset = 0; ///< file offset of Base[BufPos]
-  bool UseMmap = false;
-  size_t MapWindow = 0;
-  void *Map = nullptr;
-  size_t MapLen = 0;
-  MapWindowGuard Guard;
-  void unmapWindow() {
-    if (Map && Queue)
-      Queue->detach(Guard.Begin, Guard.End);
-    if (Map)
-      ::munmap(Map, MapLen);
-    Map = nullptr;
-    Guard.Begin = Guard.End = nullptr;
-  }
+  bool InChunk = false;   ///< Base is the queue's chunk ChunkId
+  uint32_t ChunkId = 0;
   uint64_t NextProgress = 0;
 
   RecordDecoder Dec{H, S, V};
@@ -251,7 +164,8 @@ private:
 
 llvm::Error Reader::open() {
   FD = In.fd();
-  BufCap = std::max(Opts.BufferBytes, size_t(4 * kMaxRecord));
+  // Room for a partial record plus a whole one, whatever the option says.
+  BufCap = std::max(Opts.BufferBytes, 2 * (kMaxRecord + 1));
   Buf = std::make_unique_for_overwrite<char[]>(BufCap);
   struct stat St;
   if (In.isRegular() && fstat(FD, &St) == 0) {
@@ -268,9 +182,8 @@ llvm::Error Reader::open() {
     BufLen = Head.size();
     In.consumeHead();
   }
-  // A mapped window must hold a page of alignment slack plus the largest record.
-  MapWindow = std::max(Opts.MapWindowBytes, size_t(4 * kMaxRecord));
   Base = Buf.get();
+  BaseCap = BufCap;
   return llvm::Error::success();
 }
 
@@ -296,43 +209,34 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
   size_t Avail = BufLen - BufPos;
   if (Avail >= N)
     return Avail;
-  if (UseMmap) {
-    // Move the window so it starts at the current offset (page-aligned down).
-    static const uint64_t Page = uint64_t(sysconf(_SC_PAGESIZE));
-    uint64_t End = std::min(StreamEnd, H.FileSize);
-    unmapWindow();
-    BufPos = BufLen = 0;
-    if (BufOffset >= End)
-      return 0;
-    uint64_t Aligned = BufOffset & ~(Page - 1);
-    MapLen = size_t(std::min<uint64_t>(MapWindow, End - Aligned));
-    int Flags = MAP_PRIVATE | MAP_POPULATE;
-    Map = ::mmap(nullptr, MapLen, PROT_READ, Flags, FD, off_t(Aligned));
-    if (Map == MAP_FAILED) {
-      Map = nullptr;
-      return makeError("{0}: offset {1}: mmap failed: {2}", Path, Aligned, strerror(errno));
+  // No room for N bytes after BufPos, or records now go to the queue: the
+  // partial record moves to the start of a new chunk, or of Buf.
+  if (BufPos + N > BaseCap || (Queue && !InChunk)) {
+    if (Queue) {
+      Reorderer::ReadChunk C = Queue->acquireChunk();
+      memcpy(C.Data, Base + BufPos, Avail);
+      if (InChunk)
+        Queue->releaseChunk(ChunkId); // its queued records keep it alive
+      Base = C.Data;
+      BaseCap = C.Size;
+      ChunkId = C.Id;
+      InChunk = true;
+    } else {
+      memmove(Buf.get(), Base + BufPos, Avail);
+      Base = Buf.get();
+      BaseCap = BufCap;
     }
-    ::madvise(Map, MapLen, MADV_SEQUENTIAL);
-    Guard.Begin = static_cast<const char *>(Map);
-    Guard.End = Guard.Begin + ((MapLen + Page - 1) & ~(Page - 1));
-    Guard.FileOffset = Aligned;
-    Base = static_cast<const char *>(Map) + (BufOffset - Aligned);
-    BufLen = MapLen - size_t(BufOffset - Aligned);
-    return BufLen;
-  }
-  if (BufPos > 0) {
-    memmove(Buf.get(), Base + BufPos, Avail);
     BufPos = 0;
     BufLen = Avail;
   }
-  while (BufLen < N) {
-    uint64_t FileEnd = BufOffset + BufLen; // file offset of the next byte to read
-    size_t Want = BufCap - BufLen;
+  while (BufLen - BufPos < N) {
+    uint64_t FileEnd = BufOffset + (BufLen - BufPos); // offset of the next byte to read
+    size_t Want = BaseCap - BufLen;
     if (StreamEnd != UINT64_MAX)
       Want = size_t(std::min<uint64_t>(Want, StreamEnd - FileEnd));
     if (Want == 0)
       break;
-    ssize_t R = ::read(FD, Buf.get() + BufLen, Want);
+    ssize_t R = ::read(FD, Base + BufLen, Want);
     if (R < 0 && errno == EINTR)
       continue;
     if (R < 0)
@@ -347,12 +251,15 @@ llvm::Expected<size_t> Reader::fill(size_t N) {
 
 llvm::Error Reader::skipInput(uint64_t N, uint64_t Offset, uint32_t Type) {
   size_t Avail = BufLen - BufPos;
-  if (UseMmap && N > Avail) {
+  if (Seekable && N > Avail) {
+    // A file: seek past what is not buffered rather than read it.
     if (BufOffset + N > std::min(StreamEnd, H.FileSize))
       return damage(Offset, Type,
                     llvm::formatv("payload of {0} bytes runs past the end of the input", N).str());
     BufOffset += N;
-    BufPos = BufLen = 0; // the next fill() maps a window at the new offset
+    BufPos = BufLen;
+    if (::lseek(FD, off_t(BufOffset), SEEK_SET) < 0)
+      return makeError("{0}: offset {1}: cannot seek: {2}", Path, BufOffset, strerror(errno));
     return llvm::Error::success();
   }
   size_t FromBuf = size_t(std::min<uint64_t>(N, Avail));
@@ -479,7 +386,6 @@ llvm::Error Reader::readFileHeader() {
     return makeError("{0}: cannot seek to the data section: {1}", Path, strerror(errno));
   BufPos = BufLen = 0;
   BufOffset = StreamBegin;
-  UseMmap = true;
   return llvm::Error::success();
 }
 
@@ -605,7 +511,7 @@ void Reader::finishHeader() {
   for (const EventAttr &A : H.Attrs)
     Timed = Timed && (A.SampleType & kSampleTime) && A.sampleIdAll();
   if (Opts.Ordered && Timed) {
-    Queue = std::make_unique<Reorderer>(Opts.ReorderBytes);
+    Queue = std::make_unique<Reorderer>(Opts.ReorderBytes, BufCap, Opts.ReorderStartBytes);
     S.Ordered = true;
   }
   V.onHeader(H);
@@ -666,11 +572,11 @@ llvm::Error Reader::dispatch(const char *R, uint16_t Size, uint64_t Offset, bool
     return llvm::Error::success();
   Dec.SkipSamples = Opts.SkipSamples;
   if (Queue && Type < 64) {
-    // A record in the mapped window is borrowed (the window copies what is
-    // still queued before it moves); others (pipes, decompressed) copied.
-    bool InWindow = Map && R >= Guard.Begin && R + Size <= Guard.End;
-    if (InWindow)
-      Queue->pushBorrowed(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
+    // A record read into a queue chunk stays there; others (decompressed,
+    // or read before the queue existed) are copied.
+    if (InChunk && R >= Base && R < Base + BufLen)
+      Queue->pushInChunk(R, Size, Dec.recordTime(R, Size), S.Records, Offset, ChunkId,
+                         queuedFn());
     else
       Queue->push(R, Size, Dec.recordTime(R, Size), S.Records, Offset, queuedFn());
     return takeQueueError();
@@ -822,11 +728,6 @@ llvm::Error Reader::step(uint64_t Total, bool &Done) {
                         .str());
     R = Base + BufPos;
   }
-  // The records 2 KiB ahead into the cache: the first touch of the data was
-  // the reader's main stall (page-cache memory, one record at a time). A
-  // prefetch past the window's end is harmless.
-  for (unsigned O = 0; O < Size; O += 64)
-    __builtin_prefetch(R + 2048 + O);
   BufPos += Size;
   BufOffset += Size;
   if (llvm::Error E = dispatch(R, Size, Offset, /*Nested=*/false))
@@ -842,26 +743,20 @@ llvm::Error Reader::step(uint64_t Total, bool &Done) {
 llvm::Error Reader::stream() {
   const uint64_t Total = StreamEnd != UINT64_MAX ? StreamEnd - StreamBegin : H.FileSize;
   NextProgress = 16u << 20;
-  LiveWindowScope Scope(Guard);
   bool Done = false;
   while (!Stopped && !Done) {
     llvm::Error E = step(Total, Done);
-    // A file that shrank: past its new end, a page of the window faults
-    // (Guard) and the rest of the page holding the new end reads as zeros,
-    // which the decoder may have taken for damage. Either way the cause is
-    // the shrinking, at the fault or at the new end.
+    // A file that shrank while it was read: what looked like truncation or
+    // damage is the shrinking, at the new end.
     struct stat St;
-    bool Shrank = Guard.Faulted ||
-                  ((E || Stopped) && UseMmap && fstat(FD, &St) == 0 &&
-                   uint64_t(St.st_size) < H.FileSize);
-    if (Shrank) {
+    if ((E || Stopped) && Seekable && fstat(FD, &St) == 0 &&
+        uint64_t(St.st_size) < H.FileSize) {
       llvm::consumeError(std::move(E));
-      uint64_t Now = fstat(FD, &St) == 0 ? uint64_t(St.st_size) : 0;
-      uint64_t At = Guard.Faulted ? Guard.FaultOffset : Now;
+      uint64_t Now = uint64_t(St.st_size);
       return makeError("{0}: offset {1} ({1:x}): the file shrank while it was read "
                        "(now {2} bytes, {3} when opened); was it truncated or rewritten "
                        "underneath?",
-                       Path, At, Now, H.FileSize);
+                       Path, Now, Now, H.FileSize);
     }
     if (E)
       return E;

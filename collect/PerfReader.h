@@ -3,18 +3,17 @@
 // Reads perf.data from perf 3.x to 6.x without the perf binary: file mode
 // (header, attrs, data section, feature sections) and pipe mode (header
 // records in the stream), zstd-COMPRESSED records, every sample_type bit, and
-// several events told apart by sample id. The data section is streamed through
-// a fixed-size buffer or a moving mapped window (never mapped whole), so memory does not grow with the
-// input, and nothing is allocated per sample: the visitor receives views into
-// the buffer. Every read is bounds-checked; damage (a truncated record, a size
+// several events told apart by sample id. The data section is read() through
+// a fixed-size buffer (or the reorder queue's chunks), so memory does not grow
+// with the input, and nothing is allocated per sample: the visitor receives
+// views into the buffer. Every read is bounds-checked; damage (a truncated record, a size
 // of zero, a sample shorter than its sample_type says) is an llvm::Error naming
 // the file, the byte offset and the record type. With KeepGoing the reader
 // instead stops at the damage, reports it to the visitor and returns success
 // with what it read before.
 //
-// A file that shrinks while it is read (truncated underneath the mapped
-// window) is an error naming the offset where the data went missing, never a
-// SIGBUS (see MapWindowGuard in PerfReader.cpp).
+// A file that shrinks while it is read (truncated underneath) is an error
+// naming the offset where the data went missing.
 #pragma once
 
 #include "collect/PerfData.h"
@@ -56,11 +55,13 @@ struct ReadOptions {
   /// side-band records carry one (sample_id_all); else in input order.
   /// ReadStats::Seq gives each record's input position.
   bool Ordered = false;
-  uint64_t ReorderBytes = 16 << 20;
-  /// Size of the streaming buffer (pipes).
-  size_t BufferBytes = 4 << 20;
-  /// Size of the window mapped from a file-mode data section.
-  size_t MapWindowBytes = 8 << 20;
+  uint64_t ReorderBytes = 64 << 20;
+  /// The window the reorder queue starts with (it grows up to ReorderBytes
+  /// with the input's rounds and disorder: collect/Reorder.h).
+  uint64_t ReorderStartBytes = 2 << 20;
+  /// Size of the read buffer and of the reorder queue's chunks (at least
+  /// 128 KiB: a partial record and a whole one).
+  size_t BufferBytes = 1 << 20;
   /// Called with (bytes done, bytes total) every few MB, total 0 if unknown,
   /// and once with done == total at the end when it was called before.
   std::function<void(uint64_t, uint64_t)> Progress;

@@ -6,57 +6,105 @@
 
 namespace pgoctl::perf {
 
-namespace {
-constexpr size_t kChunkBytes = 1 << 20; // records are at most 64 KiB
-} // namespace
-
 struct Reorderer::Chunk {
-  std::unique_ptr<char[]> Data{new char[kChunkBytes]};
-  size_t Used = 0;
-  uint32_t Live = 0; ///< queued records in this chunk
+  std::unique_ptr<char[]> Data;
+  size_t Used = 0;  ///< bytes copied in (the copy target)
+  uint32_t Refs = 0; ///< queued records in it, plus its holder (a reader, or copies)
 };
 
-Reorderer::Reorderer(uint64_t MaxBytes) : MaxBytes(std::max<uint64_t>(MaxBytes, 1 << 20)) {}
+Reorderer::Reorderer(uint64_t MaxBytes, size_t ChunkBytes, uint64_t StartBytes)
+    : MaxBytes(std::max<uint64_t>(MaxBytes, 1 << 20)),
+      ChunkBytes(std::max<size_t>(ChunkBytes, 2 * 65536)),
+      Window(std::clamp<uint64_t>(StartBytes, 1 << 20, this->MaxBytes)) {}
 Reorderer::~Reorderer() = default;
 
-const char *Reorderer::copy(const char *Record, uint16_t Size, uint32_t &ChunkIndex) {
-  if (Current == UINT32_MAX || Chunks[Current]->Used + Size > kChunkBytes) {
-    uint32_t Old = Current;
-    if (!FreeChunks.empty()) {
-      Current = FreeChunks.back();
-      FreeChunks.pop_back();
-    } else {
-      Current = uint32_t(Chunks.size());
+void Reorderer::maybeCompact() {
+  // Records waiting long (a late-flushed time, a huge round) each hold a
+  // chunk they share with delivered ones: copy them together.
+  if (!Compacting && ChunksInUse > maxChunks())
+    compact();
+}
+
+uint32_t Reorderer::newChunk() {
+  uint32_t C;
+  if (!FreeChunks.empty()) {
+    C = FreeChunks.back();
+    FreeChunks.pop_back();
+  } else {
+    C = uint32_t(Chunks.size());
+    for (uint32_t I = 0; I < Chunks.size(); ++I)
+      if (!Chunks[I]) { // a slot whose memory was given back
+        C = I;
+        break;
+      }
+    if (C == Chunks.size())
       Chunks.push_back(std::make_unique<Chunk>());
-    }
-    if (Old != UINT32_MAX && Chunks[Old]->Live == 0)
-      release(Old);
+    else
+      Chunks[C] = std::make_unique<Chunk>();
+    Chunks[C]->Data = std::make_unique_for_overwrite<char[]>(ChunkBytes);
   }
-  Chunk &C = *Chunks[Current];
-  char *P = C.Data.get() + C.Used;
+  Chunk &K = *Chunks[C];
+  K.Used = 0;
+  K.Refs = 1; // the holder's
+  ++ChunksInUse;
+  return C;
+}
+
+void Reorderer::unref(uint32_t C) {
+  if (--Chunks[C]->Refs != 0)
+    return;
+  --ChunksInUse;
+  // Kept for reuse (a new chunk's pages fault in again), up to what the
+  // queue may use at its bound; beyond that (after a compaction) given back.
+  if (ChunksInUse + FreeChunks.size() < maxChunks())
+    FreeChunks.push_back(C);
+  else
+    Chunks[C].reset();
+}
+
+Reorderer::ReadChunk Reorderer::acquireChunk() {
+  maybeCompact();
+  uint32_t C = newChunk();
+  return {Chunks[C]->Data.get(), ChunkBytes, C};
+}
+
+const char *Reorderer::copy(const char *Record, uint16_t Size, uint32_t &ChunkIndex) {
+  auto Full = [&] { return Current == kCopy || Chunks[Current]->Used + Size > ChunkBytes; };
+  if (Full())
+    maybeCompact(); // may move Current
+  if (Full()) {
+    uint32_t Old = Current;
+    Current = newChunk();
+    if (Old != kCopy)
+      unref(Old);
+  }
+  Chunk &K = *Chunks[Current];
+  char *P = K.Data.get() + K.Used;
   memcpy(P, Record, Size);
-  C.Used += Size;
-  ++C.Live;
+  K.Used += Size;
+  ++K.Refs;
   ChunkIndex = Current;
   return P;
 }
 
-void Reorderer::release(uint32_t C) {
-  Chunks[C]->Used = 0;
-  if (C != Current)
-    FreeChunks.push_back(C);
-}
-
-void Reorderer::detach(const char *Begin, const char *End) {
+void Reorderer::compact() {
+  ++Compactions;
+  // Each pending record not already in the copy target moves there (copy()
+  // takes new chunks as it fills; ChunksInUse is then near Bytes / ChunkBytes).
+  Compacting = true;
   for (size_t I = Head; I < Queue.size(); ++I) {
     Entry &E = Queue[I];
-    if (E.Chunk == kBorrowed && E.P >= Begin && E.P < End)
-      E.P = copy(E.P, E.Size, E.Chunk);
+    if (E.Chunk == Current)
+      continue;
+    uint32_t Old = E.Chunk;
+    E.P = copy(E.P, E.Size, E.Chunk);
+    unref(Old);
   }
+  Compacting = false;
 }
 
 void Reorderer::pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint64_t Seq,
-                         uint64_t Offset, DeliverFn F, bool Borrow) {
+                         uint64_t Offset, DeliverFn F, uint32_t InChunk) {
   // perf's ordered_events queue no record whose time is 0 or all ones (no
   // usable time): it is delivered at once, in input order, and moves no round.
   if (Time == 0 || Time == ~uint64_t(0)) {
@@ -64,9 +112,12 @@ void Reorderer::pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint6
     return;
   }
   MaxTime = std::max(MaxTime, Time);
+  RoundBytes += Size;
   if (AnyDelivered && Time < LastDelivered) {
     // Too late to be put in order: what it should precede is delivered.
+    // The input's disorder spans more than the window: widen it.
     ++Late;
+    grow(2 * Window);
     F(Record, Size, Seq, Offset);
     return;
   }
@@ -74,12 +125,14 @@ void Reorderer::pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint6
     Sorted = false;
     SortedEnd = Queue.size();
   }
-  Entry E{Time, Seq, Offset, Record, kBorrowed, Size};
-  if (!Borrow)
+  Entry E{Time, Seq, Offset, Record, InChunk, Size};
+  if (InChunk == kCopy)
     E.P = copy(Record, Size, E.Chunk);
+  else
+    ++Chunks[InChunk]->Refs;
   Queue.push_back(E);
   Bytes += Size;
-  if (Bytes > MaxBytes) {
+  if (Bytes > Window) {
     sortQueue();
     uint64_t First = Queue[Head].Time, Last = Queue.back().Time;
     ++HalfFlushes;
@@ -89,6 +142,9 @@ void Reorderer::pushImpl(const char *Record, uint16_t Size, uint64_t Time, uint6
 
 void Reorderer::endRound(DeliverFn F) {
   ++Rounds;
+  // perf's rule delivers a round at the end of the next: two rounds wait.
+  grow(2 * RoundBytes + ChunkBytes);
+  RoundBytes = 0;
   flushUpTo(PrevRoundMax, F);
   PrevRoundMax = MaxTime;
 }
@@ -122,8 +178,7 @@ void Reorderer::flushUpTo(uint64_t Limit, DeliverFn F) {
     AnyDelivered = true;
     F(E.P, E.Size, E.Seq, E.Offset);
     Bytes -= E.Size;
-    if (E.Chunk != kBorrowed && --Chunks[E.Chunk]->Live == 0)
-      release(E.Chunk);
+    unref(E.Chunk);
   }
   // Drop the delivered prefix once it is most of the vector.
   if (Head == Queue.size()) {

@@ -597,10 +597,10 @@ TEST(PerfReaderSideband, AuxtracePayloadIsSkipped) {
   // The payload follows the record and is counted by its size field, not the
   // header's. A payload that looks like records must not be read as records.
   std::string Payload;
-  for (int I = 0; I < 6000; ++I) // 96000 bytes: more than the 64 KiB window
+  for (int I = 0; I < 12000; ++I) // 192000 bytes: more than the 128 KiB buffer
     Payload += encodeRecord(kSample, kMiscUser, "\x11\x22\x33\x44\x55\x66\x77\x88");
   for (bool Pipe : {false, true}) {
-    for (size_t Window : {size_t(8) << 20, size_t(1) << 16}) {
+    for (size_t Window : {size_t(8) << 20, size_t(1) << 17}) {
       SCOPED_TRACE(std::string(Pipe ? "pipe" : "file") + " window " + std::to_string(Window));
       PerfDataBuilder B;
       B.addAttr(simpleAttr(kSampleIp, {1}));
@@ -611,7 +611,7 @@ TEST(PerfReaderSideband, AuxtracePayloadIsSkipped) {
       B.addSample(ipSample(0xc));
       ReadRun R;
       ReadOptions O;
-      O.MapWindowBytes = Window;
+      O.BufferBytes = Window;
       readBytes(Pipe ? B.pipeMode() : B.fileMode(), R, O);
       ASSERT_EQ(R.Error, "");
       ASSERT_EQ(R.V.Samples.size(), 3u);
@@ -776,43 +776,59 @@ TEST(PerfReaderHeader, PipeAndFileModeGiveTheSameSamples) {
   }
 }
 
-TEST(PerfReaderHeader, SmallMapWindowGivesTheSameSamples) {
-  // Records straddle the edges of a window smaller than the data section.
+// Records straddle the edges of the smallest read buffer (128 KiB), read in
+// input order (through the reader's buffer) and in time order (through the
+// reorder queue's chunks, with a 1 MiB queue that half-flushes and compacts).
+TEST(PerfReaderHeader, SmallBufferGivesTheSameSamples) {
+  AttrSpec A = simpleAttr(kSampleIp | kSampleTid | kSampleTime | kSampleCallchain, {1});
+  A.Flags = kAttrFlagSampleIdAll;
   PerfDataBuilder B;
-  B.addAttr(simpleAttr(kSampleIp | kSampleTid | kSampleCallchain, {1}));
-  for (int I = 0; I < 400; ++I) {
+  B.addAttr(A);
+  const int N = 6000;
+  for (int I = 0; I < N; ++I) {
     SampleFields S = ipSample(0x1000 + I);
-    S.Callchain.assign(size_t(I % 13), uint64_t(0x5000 + I));
+    // Times a little out of order (pairs swapped); one sample in 50 far
+    // ahead, so it stays queued while the queue moves on past it.
+    S.Time = (I % 50 == 7) ? 1000000 + I : 100 + (I ^ 1);
+    S.Callchain.assign(size_t(I % 61), uint64_t(0x5000 + I));
     B.addSample(S);
   }
-  ReadRun R;
-  ReadOptions O;
-  O.MapWindowBytes = 64 << 10;
-  readBytes(B.fileMode(), R, O);
-  ASSERT_EQ(R.Error, "");
-  ASSERT_EQ(R.V.Samples.size(), 400u);
-  for (size_t I = 0; I < 400; ++I)
-    EXPECT_EQ(R.V.Samples[I].Callchain.size(), I % 13);
-}
-
-// Guards a fixed bug: a map window smaller than one page plus the largest record gives
-// false "truncated" damage: Reader::fill() maps at most MapWindowBytes from the
-// page below the current offset, even when that is less than the record it
-// must hold (BufferBytes has a floor of 4 records; MapWindowBytes has none).
-TEST(PerfReaderHeader, MapWindowSmallerThanARecord) {
-  PerfDataBuilder B;
-  B.addAttr(simpleAttr(kSampleIp | kSampleCallchain, {1}));
-  for (int I = 0; I < 40; ++I) {
-    SampleFields S = ipSample(0x1000 + I);
-    S.Callchain.assign(300, 0x5000); // 2424-byte records
-    B.addSample(S);
+  for (bool Ordered : {false, true}) {
+    SCOPED_TRACE(Ordered ? "time order" : "input order");
+    ReadRun R;
+    ReadOptions O;
+    O.BufferBytes = 1; // raised to the 128 KiB floor
+    O.Ordered = Ordered;
+    O.ReorderBytes = 1 << 20;
+    readBytes(B.fileMode(), R, O);
+    ASSERT_EQ(R.Error, "");
+    ASSERT_EQ(R.V.Samples.size(), size_t(N));
+    std::vector<int> Seen;
+    for (const auto &Smp : R.V.Samples) {
+      int I = int(Smp.S.Ip - 0x1000);
+      ASSERT_EQ(Smp.Callchain.size(), size_t(I % 61));
+      for (uint64_t F : Smp.Callchain)
+        ASSERT_EQ(F, uint64_t(0x5000 + I));
+      Seen.push_back(I);
+    }
+    if (!Ordered) {
+      for (int I = 0; I < N; ++I)
+        ASSERT_EQ(Seen[size_t(I)], I);
+    } else {
+      // Every sample once, in time order but for the records that came too
+      // late for a half-flushed queue (each delivered at once: one descent).
+      std::vector<int> Sorted = Seen;
+      std::sort(Sorted.begin(), Sorted.end());
+      for (int I = 0; I < N; ++I)
+        ASSERT_EQ(Sorted[size_t(I)], I);
+      EXPECT_GE(R.S.HalfFlushes, 1u);
+      uint64_t Descents = 0;
+      for (size_t K = 1; K < R.V.Samples.size(); ++K)
+        Descents += R.V.Samples[K - 1].S.Time > R.V.Samples[K].S.Time;
+      EXPECT_LE(Descents, R.S.LateRecords);
+      EXPECT_EQ(R.V.Samples.back().S.Time, 1000000u + 5957); // the last far-ahead one
+    }
   }
-  ReadRun R;
-  ReadOptions O;
-  O.MapWindowBytes = 4096;
-  readBytes(B.fileMode(), R, O);
-  EXPECT_EQ(R.Error, "");
-  EXPECT_EQ(R.V.Samples.size(), 40u);
 }
 
 // ---------------------------------------------------------------------------
@@ -1232,7 +1248,7 @@ TEST(PerfReaderDamage, NoInputCrashesTheReader) {
 // Inputs that change underneath or can be read only once.
 
 /// Truncates Path to NewSize when the reader delivers sample number At: the
-/// file shrinks while its data section is mapped.
+/// file shrinks while its data section is read.
 class TruncatingRecorder : public Recorder {
 public:
   TruncatingRecorder(std::string Path, uint64_t NewSize, size_t At)
@@ -1277,10 +1293,10 @@ uint64_t offsetIn(const std::string &Msg) {
   return Got;
 }
 
-// Guards finding 5 of issue 18: a perf.data truncated while the reader has its
+// Guards finding 5 of issue 18: a perf.data truncated while the reader had its
 // data section mapped killed the process with SIGBUS (the first read of a page
-// past the new end). It must be an error that names the file and the offset
-// where the data went missing: that page, or the first record read in it.
+// past the new end); the reader now read()s, and must still give an error that
+// names the file and the offset where the data went missing.
 TEST(PerfReaderShrinking, TruncatedAtAPageIsAnErrorWithTheOffset) {
   PerfDataBuilder B = shrinkingFile();
   std::string Bytes = B.fileMode();
@@ -1299,8 +1315,8 @@ TEST(PerfReaderShrinking, TruncatedAtAPageIsAnErrorWithTheOffset) {
   EXPECT_LT(Got, Cut + B.record(1).size()) << Msg;
 }
 
-// The same cut inside a page: the rest of that page reads as zeros (no
-// SIGBUS), which looked like a record of size 0. The error says the file
+// The same cut inside a page (through a mapping, the rest of that page read
+// as zeros and looked like a record of size 0). The error says the file
 // shrank, at its new end.
 TEST(PerfReaderShrinking, TruncatedInsideAPageSaysItShrank) {
   PerfDataBuilder B = shrinkingFile();

@@ -158,3 +158,123 @@ TEST(Reorder, NoTimeIsDeliveredAtOnce) {
   EXPECT_EQ(F.take(), V{"s40"});
   EXPECT_EQ(F.Q.late(), 0u);
 }
+
+namespace {
+
+// Records read into the queue's own chunks (acquireChunk, pushInChunk) come
+// out as copied ones do. One record in 64 has a time far ahead, so it stays
+// queued while every other record of its chunk is delivered: without
+// compaction each would keep a whole chunk alive (200 chunks of 128 KiB for
+// 25 MiB of input). The queue must stay near its 1 MiB bound: compaction
+// starts above 2 MiB + 4 chunks in use, and while it copies at most 1 MiB of
+// records the chunks they leave are given back one by one.
+TEST(Reorder, ChunksOfPinnedRecordsAreCompacted) {
+  const size_t ChunkBytes = 128 << 10;
+  Reorderer Q(1 << 20, ChunkBytes);
+  std::vector<uint64_t> Times;
+  auto Sink = [&](const char *R, uint16_t Size, uint64_t, uint64_t) {
+    uint64_t T;
+    memcpy(&T, R + 8, 8);
+    Times.push_back(T);
+    EXPECT_EQ(Size, 64);
+  };
+  std::function<void(const char *, uint16_t, uint64_t, uint64_t)> Fn = Sink;
+  uint64_t Seq = 0, Far = 0;
+  size_t MaxChunks = 0;
+  for (int C = 0; C < 200; ++C) {
+    Reorderer::ReadChunk K = Q.acquireChunk();
+    ASSERT_GE(K.Size, ChunkBytes);
+    for (size_t Off = 0; Off + 64 <= ChunkBytes; Off += 64) {
+      char *R = K.Data + Off;
+      memset(R, 0, 64);
+      uint16_t Size = 64;
+      memcpy(R + 6, &Size, 2);
+      ++Seq;
+      uint64_t T = (Seq % 64 == 0) ? (uint64_t(1) << 40) + Seq : 1000 + Seq;
+      Far += Seq % 64 == 0;
+      memcpy(R + 8, &T, 8);
+      Q.pushInChunk(R, Size, T, Seq, 0, K.Id, Fn);
+    }
+    Q.releaseChunk(K.Id);
+    MaxChunks = std::max(MaxChunks, Q.chunks());
+  }
+  Q.flushAll(Fn);
+  EXPECT_EQ(Times.size(), Seq);
+  EXPECT_GE(Q.compactions(), 1u);
+  EXPECT_LE(MaxChunks, 3 * (1 << 20) / ChunkBytes + 6);
+  // The far-ahead records come last, in their order.
+  ASSERT_GE(Times.size(), Far);
+  for (size_t I = Times.size() - Far; I + 1 < Times.size(); ++I)
+    EXPECT_LT(Times[I], Times[I + 1]);
+  EXPECT_GE(Times.back(), uint64_t(1) << 40);
+  EXPECT_EQ(Q.pendingBytes(), 0u);
+}
+
+} // namespace
+
+namespace {
+
+/// 16-byte records with a tag, for the window tests.
+void push16(Reorderer &Q, uint64_t Time, uint64_t &Seq, Reorderer::DeliverFn F) {
+  char R[16] = {};
+  uint16_t Size = 16;
+  memcpy(R + 6, &Size, 2);
+  memcpy(R + 8, &Time, 8);
+  ++Seq;
+  Q.push(R, Size, Time, Seq, 0, F);
+}
+
+// Rounds of 3 MiB (perf's rule delivers a round at the end of the next, so
+// two must fit) against a window that starts at 1 MiB: the first round
+// overflows it and records of its second half come too late; at its end the
+// window grows to hold two such rounds, and no later round has a late record.
+// Within each round, times are in reverse order (the worst disorder).
+TEST(Reorder, WindowGrowsToTwoRounds) {
+  Reorderer Q(64 << 20, 1 << 20, 1 << 20);
+  uint64_t Seq = 0, Delivered = 0;
+  std::function<void(const char *, uint16_t, uint64_t, uint64_t)> Fn =
+      [&](const char *, uint16_t, uint64_t, uint64_t) { ++Delivered; };
+  const uint64_t PerRound = (3 << 20) / 16;
+  std::vector<uint64_t> LateAfter;
+  for (uint64_t Round = 0; Round < 6; ++Round) {
+    for (uint64_t I = PerRound; I > 0; --I)
+      push16(Q, 1 + Round * PerRound + I, Seq, Fn);
+    Q.endRound(Fn);
+    LateAfter.push_back(Q.late());
+  }
+  Q.flushAll(Fn);
+  EXPECT_EQ(Delivered, Seq);
+  EXPECT_GT(LateAfter[0], 0u);       // the first round overflowed the start window
+  EXPECT_EQ(LateAfter[5], LateAfter[0]); // none after it
+  EXPECT_GE(Q.windowBytes(), uint64_t(2) * (3 << 20));
+}
+
+// Without rounds: a record that comes later than the window allows is late
+// once; the window doubles, and the same disorder is then put in order.
+// Each block of 1.5 MiB is in reverse time order, blocks in time order.
+TEST(Reorder, WindowGrowsWithLateRecords) {
+  Reorderer Q(64 << 20, 1 << 20, 1 << 20);
+  uint64_t Seq = 0;
+  std::vector<uint64_t> Times;
+  std::function<void(const char *, uint16_t, uint64_t, uint64_t)> Fn =
+      [&](const char *R, uint16_t, uint64_t, uint64_t) {
+        uint64_t T;
+        memcpy(&T, R + 8, 8);
+        Times.push_back(T);
+      };
+  const uint64_t PerBlock = (3 << 19) / 16;
+  for (uint64_t Block = 0; Block < 8; ++Block)
+    for (uint64_t I = PerBlock; I > 0; --I)
+      push16(Q, 1 + Block * PerBlock + I, Seq, Fn);
+  Q.flushAll(Fn);
+  ASSERT_EQ(Times.size(), Seq);
+  uint64_t Late = Q.late();
+  EXPECT_GT(Late, 0u);
+  EXPECT_GE(Q.windowBytes(), uint64_t(2) << 20);
+  // Every late record was in the first two blocks: the rest came out sorted.
+  size_t Tail = size_t(6 * PerBlock);
+  for (size_t I = Times.size() - Tail; I + 1 < Times.size(); ++I)
+    ASSERT_LT(Times[I], Times[I + 1]) << I;
+}
+
+} // namespace
