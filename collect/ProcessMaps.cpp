@@ -166,7 +166,13 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   auto Pos = std::upper_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
                               [](uint64_t S, const Mapping &X) { return S < X.Start; });
   size_t At = size_t(PM.Maps.insert(Pos, M) - PM.Maps.begin());
-  reindex(PM, At);
+  // MaxEnd is a running maximum: after the new entry, it changes only where
+  // it was below M.End, a run that ends at the first entry reaching past it
+  // (usually the next one).
+  uint64_t Before = At ? PM.MaxEnd[At - 1] : 0;
+  PM.MaxEnd.insert(PM.MaxEnd.begin() + long(At), std::max(Before, M.End));
+  for (size_t I = At + 1; I < PM.MaxEnd.size() && PM.MaxEnd[I] < M.End; ++I)
+    PM.MaxEnd[I] = M.End;
 }
 
 void ProcessMaps::reindex(PidMaps &PM, size_t From) {
