@@ -121,6 +121,9 @@ public:
       return;
     for (const perf::BuildIdEntry &B : H.BuildIds)
       Maps.addBuildId(B.Filename, B.BuildId);
+    // In time order with a second pass to fall back on, repeated identical
+    // mappings need not be kept (ProcessMaps::setSkipRedundant).
+    Maps.setSkipRedundant(TrackOrder && RS.Ordered);
     llvm::Expected<int> C = chooseEvent(H, Opts.Event, Path);
     if (!C)
       ChooseError = C.takeError();
@@ -135,6 +138,8 @@ public:
         (Key < Maps.retiredBefore() || !Maps.isRedundant(E, Key)))
       OrderViolated = true;
     Maps.addMmap(E, Key);
+    if (Maps.skipsUnsafe())
+      OrderViolated = true; // a mapping left out may have mattered
   }
   void onComm(const perf::CommEvent &E) override {
     if (OnePass) {
@@ -143,6 +148,8 @@ public:
         OrderViolated = true;
       if (E.Exec)
         Maps.addExec(E.Pid, Key);
+      if (Maps.skipsUnsafe())
+        OrderViolated = true;
       Comm[E.Pid] = E.Comm.str();
     }
   }
@@ -153,6 +160,8 @@ public:
       if (TrackOrder && E.Pid != E.Ppid && OrderKey{E.Time, RS.Seq} < MaxSampleKey)
         OrderViolated = true;
       Maps.addFork(E.Pid, E.Ppid, {E.Time, RS.Seq});
+      if (Maps.skipsUnsafe())
+        OrderViolated = true;
       // A copy first: inserting the child may grow the map and move the
       // parent's entry.
       auto It = Comm.find(E.Ppid);
@@ -655,6 +664,7 @@ llvm::Expected<Profile> importProfile(InputFile &In, const ImportOptions &Opts,
   PassStats.count("records too late to reorder", RS.LateRecords);
   PassStats.count("samples", Sum.Samples);
   PassStats.count("mappings", Maps.numMappings());
+  PassStats.count("mappings left out (identical)", Maps.skippedMappings());
 
   Stats::Pass P3(PassStats, "normalize addresses");
   return finishProfile(*Agg, Maps, H, RS, Opts, Sum,

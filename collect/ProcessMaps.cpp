@@ -26,9 +26,11 @@ bool isKernelName(llvm::StringRef Path) {
 
 uint32_t ProcessMaps::internModule(llvm::StringRef Path, llvm::StringRef BuildId,
                                    bool Kernel) {
-  std::string Key = Path.str();
+  llvm::SmallString<256> Key(Path); // no allocation on the hot path
   Key.push_back('\0');
   Key += BuildId;
+  if (auto Found = ModuleIndex.find(Key); Found != ModuleIndex.end())
+    return Found->second;
   auto [It, Inserted] = ModuleIndex.try_emplace(Key, uint32_t(Modules.size()));
   if (Inserted) {
     Module M;
@@ -71,7 +73,7 @@ bool ProcessMaps::isRedundant(const perf::MmapEvent &E, OrderKey Key) const {
   if (!E.Executable || E.Len == 0)
     return true; // not kept at all
   MmapIdentity Id = identify(E);
-  std::string ModKey = Id.Name.str();
+  llvm::SmallString<256> ModKey(Id.Name);
   ModKey.push_back('\0');
   ModKey += Id.BuildId;
   auto Mod = ModuleIndex.find(ModKey);
@@ -98,7 +100,6 @@ bool ProcessMaps::isRedundant(const perf::MmapEvent &E, OrderKey Key) const {
 void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   if (!E.Executable || E.Len == 0)
     return;
-  Cache.fill({});
   MmapIdentity Id = identify(E);
   bool Kernel = Id.Kernel;
   Mapping M;
@@ -111,6 +112,20 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   M.From = Key;
 
   PidMaps &PM = Pids[Id.Pid];
+  if (SkipRedundant) {
+    if (Key < PM.LastSkip)
+      SkipsUnsafe = true;
+    // Keys in order for this list, and an identical mapping in force at
+    // Key: this one would change no resolution now or after (whatever ends
+    // that one ends this one at the same key). Not kept.
+    if (!(Key < PM.MaxKey) && identicalInForce(PM, M)) {
+      PM.LastSkip = Key;
+      ++Skipped;
+      return;
+    }
+    PM.MaxKey = std::max(PM.MaxKey, Key);
+  }
+  Cache.fill({});
   // Each list is tried once per retire key: a burst of side-band records
   // between two samples (perf's synthesized maps of every process) must
   // let every process's list go, not only the first one's.
@@ -175,6 +190,16 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
     PM.MaxEnd[I] = M.End;
 }
 
+bool ProcessMaps::identicalInForce(const PidMaps &PM, const Mapping &M) {
+  auto It = std::lower_bound(PM.Maps.begin(), PM.Maps.end(), M.Start,
+                             [](const Mapping &X, uint64_t S) { return X.Start < S; });
+  for (; It != PM.Maps.end() && It->Start == M.Start; ++It)
+    if (It->End == M.End && It->Pgoff == M.Pgoff && It->Module == M.Module &&
+        It->From <= M.From && M.From < It->Until)
+      return true;
+  return false;
+}
+
 void ProcessMaps::reindex(PidMaps &PM, size_t From) {
   PM.MaxEnd.resize(PM.Maps.size());
   for (size_t I = From; I < PM.Maps.size(); ++I)
@@ -187,6 +212,8 @@ void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
   Cache.fill({});
   Pids[Parent].Children.push_back({Key, Child});
   PidMaps &PM = Pids[Child];
+  if (Key < PM.LastSkip)
+    SkipsUnsafe = true;
   PM.ExitKey = OrderKey::max();
   PidMaps::Birth B{Key, Parent};
   PM.Births.insert(std::upper_bound(PM.Births.begin(), PM.Births.end(), B,
@@ -209,6 +236,8 @@ void ProcessMaps::addExit(uint32_t Pid, OrderKey Key) {
 void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
   Cache.fill({});
   PidMaps &PM = Pids[Pid];
+  if (Key < PM.LastSkip)
+    SkipsUnsafe = true;
   PM.Execs.insert(std::upper_bound(PM.Execs.begin(), PM.Execs.end(), Key,
                                     [](const OrderKey &A, const OrderKey &B) { return A < B; }),
                   Key);

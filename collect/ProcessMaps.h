@@ -17,6 +17,7 @@
 #include "collect/PerfData.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <algorithm>
@@ -137,6 +138,15 @@ public:
   void retireBefore(OrderKey Key) { RetireKey = Key; }
   OrderKey retiredBefore() const { return Retired; }
 
+  /// A reader in time order may have mappings identical to one in force
+  /// left out (a recording that re-maps the same files over and over).
+  /// That is exact as long as each list gets its events in key order; an
+  /// event with a key before a left-out one sets skipsUnsafe(), and the
+  /// caller must then read again without skipping.
+  void setSkipRedundant(bool On) { SkipRedundant = On; }
+  bool skipsUnsafe() const { return SkipsUnsafe; }
+  uint64_t skippedMappings() const { return Skipped; }
+
   const std::vector<Module> &modules() const { return Modules; }
   size_t numMappings() const;
 
@@ -179,6 +189,8 @@ private:
     /// fork key until it execs, so pruning keeps what they may still need.
     std::vector<std::pair<OrderKey, uint32_t>> Children;
     OrderKey ExitKey = OrderKey::max();
+    OrderKey MaxKey;   ///< the latest key of a mapping added (with skipping)
+    OrderKey LastSkip; ///< the latest key of a mapping left out
     /// The first exec after Key, if any.
     const OrderKey *execAfter(OrderKey Key) const {
       for (const OrderKey &E : Execs)
@@ -215,13 +227,15 @@ private:
     }
   };
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
+  /// A mapping of PM with M's place, offset and module, in force at M.From.
+  static bool identicalInForce(const PidMaps &PM, const Mapping &M);
   /// Recomputes PM.MaxEnd from index From on.
   static void reindex(PidMaps &PM, size_t From);
   /// How an mmap record is filed: kernel or process, file name, build-id.
   struct MmapIdentity {
     bool Kernel = false;
     llvm::StringRef Name;
-    std::string BuildId;
+    llvm::StringRef BuildId; ///< the event's, or the header's for its file
     uint32_t Pid = 0;
     uint64_t End = 0;
   };
@@ -241,6 +255,8 @@ private:
   std::array<CacheEntry, 4> Cache{};
   unsigned CacheNext = 0;
   unsigned LastHit = 0;
+  bool SkipRedundant = false, SkipsUnsafe = false;
+  uint64_t Skipped = 0;
 };
 
 } // namespace pgoctl

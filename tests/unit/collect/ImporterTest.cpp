@@ -305,6 +305,45 @@ TEST(ImporterLbr, SideBandAfterTheSamplesInTheFile) {
   expectLbrCounts(importBytes(B.fileMode()));
 }
 
+// One pass leaves out a mapping identical to one in force (a.bin again at
+// 30). Then an MMAP of b.so over the same place at 20 arrives too late for
+// the reorder queue, with no sample after 20 delivered yet, so the late
+// side-band rule alone does not see it. By the events, a.bin holds from 30
+// on: the sample at 50 is a.bin's. Leaving out the second a.bin made the
+// list answer b.so; the importer must read again in two passes.
+TEST(ImporterLbr, LateMappingBeforeALeftOutOneIsReadAgain) {
+  PerfDataBuilder B;
+  B.addAttr(lbrAttr());
+  SampleIdFields Id{kPid, kPid, 10, 0, 0, 0};
+  auto Sample = [&](uint64_t Time) {
+    SampleFields S;
+    S.Ip = 0x400010;
+    S.Pid = S.Tid = kPid;
+    S.Time = Time;
+    B.addSample(S);
+  };
+  B.addMmap2(kPid, 0x400000, 0x10000, 0x1000, kA, 5, {}, &Id);
+  Sample(11);
+  B.addFinishedRound();
+  Id.Time = 30;
+  B.addMmap2(kPid, 0x400000, 0x10000, 0x1000, kA, 5, {}, &Id);
+  B.addFinishedRound(); // delivers up to 11
+  B.addFinishedRound(); // delivers up to 30: the second a.bin
+  Id.Time = 20;
+  B.addMmap2(kPid, 0x400000, 0x10000, 0, kB, 5, {}, &Id);
+  Sample(50);
+  ImportRun R = importBytes(B.fileMode());
+  ASSERT_EQ(R.Error, "");
+  const BinaryProfile *A = binary(*R.P, kA);
+  ASSERT_NE(A, nullptr);
+  EXPECT_EQ(samples(*A), sorted<SampleT>({{0x1010, 2}}));
+  EXPECT_EQ(binary(*R.P, kB), nullptr);
+  bool ReadAgain = false;
+  for (const std::string &N : R.Sum.Notes)
+    ReadAgain |= N.find("read again in two passes") != std::string::npos;
+  EXPECT_TRUE(ReadAgain);
+}
+
 TEST(ImporterLbr, CompressedInputGivesTheSameCounts) {
   PerfDataBuilder B = lbrInput();
   B.compress(0, B.numRecords(), {B.dataOffsetOf(4) + 11});

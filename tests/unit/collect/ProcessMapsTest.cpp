@@ -384,3 +384,61 @@ TEST(ProcessMaps, SampleResolverAnyAddressOrder) {
 }
 
 } // namespace
+
+namespace {
+
+// setSkipRedundant: in key order, a mapping identical to one in force is
+// left out, and every answer is the one of keeping it (the events alone
+// decide: X holds until Y replaces it at 20; X again from 30).
+TEST(ProcessMaps, IdenticalMappingsInOrderAreLeftOutWithTheSameAnswers) {
+  std::vector<Event> Events = {mmapEv(1, 0x400000, 0x1000, 0, "/x", 10),
+                               mmapEv(1, 0x400000, 0x1000, 0, "/x", 15), // left out
+                               mmapEv(1, 0x400000, 0x1000, 0, "/y", 20),
+                               mmapEv(1, 0x400000, 0x1000, 0, "/x", 30), // kept: Y in force
+                               mmapEv(1, 0x400000, 0x1000, 0, "/x", 35)}; // left out
+  std::vector<Expect> Want = {{1, 0x400010, 12, "/x", 0x10}, {1, 0x400010, 17, "/x", 0x10},
+                              {1, 0x400010, 25, "/y", 0x10}, {1, 0x400010, 32, "/x", 0x10},
+                              {1, 0x400010, 40, "/x", 0x10}};
+  ProcessMaps M;
+  M.setSkipRedundant(true);
+  for (const Event &E : Events)
+    apply(M, E);
+  EXPECT_EQ(M.skippedMappings(), 2u);
+  EXPECT_FALSE(M.skipsUnsafe());
+  for (const Expect &W : Want) {
+    Location L = M.resolve(W.Pid, W.Addr, {W.Time, 1000});
+    EXPECT_EQ(moduleName(M, L), W.File) << W.Time;
+  }
+}
+
+// Out of key order, leaving out can be wrong: /x at 10 and again at 30 (left
+// out: /x in force), then /y at 20 arrives; keeping both would answer /x at
+// 35, the list without the second /x answers /y. The late event must mark
+// the skipping unsafe (the importer then reads again without it); so must
+// an exec or fork of that pid before the skipped key.
+TEST(ProcessMaps, AnEventBeforeALeftOutMappingMarksSkippingUnsafe) {
+  for (int Late = 0; Late < 3; ++Late) {
+    ProcessMaps M;
+    M.setSkipRedundant(true);
+    apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/x", 10));
+    apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/x", 30));
+    ASSERT_EQ(M.skippedMappings(), 1u);
+    EXPECT_FALSE(M.skipsUnsafe());
+    if (Late == 0)
+      apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/y", 20));
+    else if (Late == 1)
+      apply(M, execEv(1, 20));
+    else
+      apply(M, forkEv(1, 2, 20));
+    EXPECT_TRUE(M.skipsUnsafe()) << Late;
+  }
+  // Another pid's earlier event is no reason.
+  ProcessMaps M;
+  M.setSkipRedundant(true);
+  apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/x", 10));
+  apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/x", 30));
+  apply(M, mmapEv(2, 0x400000, 0x1000, 0, "/y", 20));
+  EXPECT_FALSE(M.skipsUnsafe());
+}
+
+} // namespace
