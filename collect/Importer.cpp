@@ -261,14 +261,15 @@ public:
       if (F.Module == Location::kNone && T.Module == Location::kNone) {
         ++Sum.ExternalBranches; // (no trace either: T is in no binary)
       } else {
-        Lbr.prefetch(K);
-        Pending.push_back({K, B.mispred()});
+        uint64_t Hash = K.hash();
+        Lbr.prefetch(Hash);
+        Pending.push_back({K, Hash, B.mispred()});
       }
       PrevFrom = F;
       HavePrev = true;
     }
-    for (const auto &[K, Mispred] : Pending) {
-      BranchValue &V = Lbr[K];
+    for (const auto &[K, Hash, Mispred] : Pending) {
+      BranchValue &V = Lbr.find(K, Hash);
       ++V.Count;
       V.Mispreds += Mispred;
     }
@@ -337,7 +338,12 @@ public:
   static constexpr size_t kInitialSlots = 1 << 10;
   FlatMap<AddrKey, CountValue> Samples{kInitialSlots};
   FlatMap<LbrKey, BranchValue> Lbr{kInitialSlots};
-  std::vector<std::pair<LbrKey, bool>> Pending; ///< one sample's entries (mispredicted)
+  struct PendingBranch {
+    LbrKey Key;
+    uint64_t Hash;
+    bool Mispred;
+  };
+  std::vector<PendingBranch> Pending; ///< one sample's entries
   struct StackRec {
     uint32_t Offset, Len;
     uint64_t Count;

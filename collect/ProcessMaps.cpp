@@ -125,7 +125,7 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
     }
     PM.MaxKey = std::max(PM.MaxKey, Key);
   }
-  Cache.fill({});
+  invalidateCache();
   // Each list is tried once per retire key: a burst of side-band records
   // between two samples (perf's synthesized maps of every process) must
   // let every process's list go, not only the first one's.
@@ -209,7 +209,7 @@ void ProcessMaps::reindex(PidMaps &PM, size_t From) {
 void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
   if (Child == Parent)
     return; // a thread: same address space
-  Cache.fill({});
+  invalidateCache();
   Pids[Parent].Children.push_back({Key, Child});
   PidMaps &PM = Pids[Child];
   if (Key < PM.LastSkip)
@@ -234,7 +234,7 @@ void ProcessMaps::addExit(uint32_t Pid, OrderKey Key) {
 }
 
 void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
-  Cache.fill({});
+  invalidateCache();
   PidMaps &PM = Pids[Pid];
   if (Key < PM.LastSkip)
     SkipsUnsafe = true;
@@ -294,20 +294,18 @@ const Mapping *ProcessMaps::lookup(uint32_t Pid, uint64_t Addr, OrderKey Key,
 
 const Mapping *ProcessMaps::find(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own) {
   uint32_t P = Addr >= kKernelHalf ? kKernelPid : Pid;
-  for (unsigned I = 0; I < Cache.size(); ++I) {
-    const CacheEntry &C = Cache[I];
-    if (C.M && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
-        C.M->From <= Key && Key < C.M->Until) {
-      LastHit = I;
-      Own = true;
-      return C.M;
-    }
+  unsigned Slot = cacheSlot(P, Addr);
+  const CacheEntry &C = Cache[Slot];
+  if (C.Gen == Gen && C.Pid == P && Addr >= C.M->Start && Addr < C.M->End &&
+      C.M->From <= Key && Key < C.M->Until) {
+    LastHit = Slot;
+    Own = true;
+    return C.M;
   }
   const Mapping *M = lookup(Pid, Addr, Key, Own);
   if (M && Own) {
-    LastHit = CacheNext;
-    Cache[CacheNext] = {P, M};
-    CacheNext = (CacheNext + 1) % Cache.size();
+    LastHit = Slot;
+    Cache[Slot] = {P, Gen, M};
   }
   return M;
 }

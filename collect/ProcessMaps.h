@@ -91,7 +91,7 @@ public:
     // Fast path: the mapping of the previous hit (most LBR entries of a sample
     // lie in one binary).
     const CacheEntry &C = Cache[LastHit];
-    if (C.M && Addr - C.M->Start < C.M->End - C.M->Start &&
+    if (C.Gen == Gen && Addr - C.M->Start < C.M->End - C.M->Start &&
         C.Pid == (Addr >= kKernelHalf ? kKernelPid : Pid) && C.M->From <= Key &&
         Key < C.M->Until)
       return locate(*C.M, Addr);
@@ -247,13 +247,28 @@ private:
   llvm::StringMap<uint32_t> ModuleIndex; ///< key: path + '\0' + build-id
   llvm::StringMap<std::string> HeaderBuildIds;
 
+  /// Recent hits, direct-mapped by (pid, 64 KiB block of the address): a
+  /// sample's call chain and branches touch more binaries than a few. An
+  /// entry holds while Gen is the map's: any add*() moves the lists'
+  /// mappings, and bumps the generation instead of clearing the table.
   struct CacheEntry {
     uint32_t Pid = 0;
+    uint32_t Gen = 0;
     const Mapping *M = nullptr;
   };
+  static constexpr unsigned kCacheSlots = 256;
+  static unsigned cacheSlot(uint32_t Pid, uint64_t Addr) {
+    return unsigned(((Addr >> 16) ^ (uint64_t(Pid) * 0x9e3779b1u)) & (kCacheSlots - 1));
+  }
+  void invalidateCache() {
+    if (++Gen == 0) { // wrapped: no stale entry may match
+      Cache.fill({});
+      Gen = 1;
+    }
+  }
   OrderKey RetireKey, Retired;
-  std::array<CacheEntry, 4> Cache{};
-  unsigned CacheNext = 0;
+  std::array<CacheEntry, kCacheSlots> Cache{};
+  uint32_t Gen = 1;
   unsigned LastHit = 0;
   bool SkipRedundant = false, SkipsUnsafe = false;
   uint64_t Skipped = 0;

@@ -36,11 +36,14 @@ public:
   /// Returns the value for Key (which must not be empty), value-initialized if new.
   /// The slot of the previous lookup is remembered: LBR stacks of loops repeat
   /// the same key many times in a row, and those hits skip the hash.
-  V &operator[](const K &Key) {
+  V &operator[](const K &Key) { return find(Key, Key.hash()); }
+
+  /// operator[] with Key.hash() already computed (see prefetch).
+  V &find(const K &Key, uint64_t Hash) {
     if (Slots[Last].Key == Key)
       return Slots[Last].Value;
     size_t Mask = Slots.size() - 1;
-    size_t I = size_t(Key.hash()) & Mask;
+    size_t I = size_t(Hash) & Mask;
     while (true) {
       Slot &S = Slots[I];
       if (S.Key == Key) {
@@ -50,7 +53,7 @@ public:
       if (S.Key.isEmpty()) {
         if ((Size + 1) * 2 > Slots.size()) {
           rehash(Slots.size() * 2);
-          return (*this)[Key];
+          return find(Key, Hash);
         }
         S.Key = Key;
         ++Size;
@@ -64,8 +67,8 @@ public:
   /// Starts loading Key's home slot: a caller with several keys to count
   /// (one LBR sample's branches) prefetches them all first, so the cache
   /// misses overlap instead of following one another.
-  void prefetch(const K &Key) const {
-    __builtin_prefetch(&Slots[size_t(Key.hash()) & (Slots.size() - 1)]);
+  void prefetch(uint64_t Hash) const {
+    __builtin_prefetch(&Slots[size_t(Hash) & (Slots.size() - 1)]);
   }
 
   size_t size() const { return Size; }
