@@ -1,9 +1,12 @@
 // binary/Symbols.cpp: ELF build-id, PT_LOAD segments and function symbols via
 // LLVM Object. Every error is prefixed with the file's path.
 #include "binary/Symbols.h"
+#include "binary/DwarfCheck.h"
 #include "binary/ElfFile.h"
 #include "core/Support.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Demangle/Demangle.h"
 #include "llvm/Object/BuildID.h"
@@ -101,6 +104,64 @@ std::string demangleName(llvm::StringRef Mangled) {
   return Out;
 }
 
+/// clang's -funique-internal-linkage-names mangles a C file's static
+/// functions as C++ names (`_ZL4worki.__uniq.N`), which demangle with C++
+/// parameter lists. Those whose address lies in a C compile unit (DWARF's
+/// DW_AT_language) are named as in the source, `work`. DWARF is read only
+/// when the table holds such a name; damaged units are passed over.
+void nameCStatics(const ELFObjectFileBase &Obj, std::vector<SymbolInfo> &Syms,
+                  const std::vector<std::string> &Mangled) {
+  auto IsCandidate = [](llvm::StringRef N) {
+    return N.starts_with("_Z") && N.contains(".__uniq.");
+  };
+  if (llvm::none_of(Mangled, IsCandidate))
+    return;
+  CheckedDwarf D = openCheckedDwarf(Obj, [](llvm::StringRef) {}, DwarfCheckMode::OnDemand);
+  if (!D.Ctx)
+    return;
+  std::vector<std::pair<uint64_t, uint64_t>> CRanges;
+  for (const std::unique_ptr<llvm::DWARFUnit> &CU : D.Ctx->compile_units()) {
+    if (!D.check(*CU))
+      continue;
+    std::optional<uint64_t> Lang =
+        llvm::dwarf::toUnsigned(CU->getUnitDIE(true).find(llvm::dwarf::DW_AT_language));
+    if (!Lang || !llvm::dwarf::isC(llvm::dwarf::SourceLanguage(*Lang)))
+      continue;
+    llvm::Expected<llvm::DWARFAddressRangesVector> Rs = CU->collectAddressRanges();
+    if (!Rs) {
+      llvm::consumeError(Rs.takeError());
+      continue;
+    }
+    for (const llvm::DWARFAddressRange &R : *Rs)
+      CRanges.push_back({R.LowPC, R.HighPC});
+  }
+  // Disjoint, sorted: one binary search per symbol.
+  std::sort(CRanges.begin(), CRanges.end());
+  std::vector<std::pair<uint64_t, uint64_t>> Merged;
+  for (const auto &R : CRanges)
+    if (!Merged.empty() && R.first <= Merged.back().second)
+      Merged.back().second = std::max(Merged.back().second, R.second);
+    else
+      Merged.push_back(R);
+  for (size_t I = 0; I < Syms.size(); ++I) {
+    if (!IsCandidate(Mangled[I]))
+      continue;
+    uint64_t A = Syms[I].Start;
+    auto It = std::upper_bound(Merged.begin(), Merged.end(), std::make_pair(A, UINT64_MAX));
+    if (It == Merged.begin() || A >= std::prev(It)->second)
+      continue;
+    std::string Base = Mangled[I].substr(0, Mangled[I].find('.'));
+    llvm::ItaniumPartialDemangler Dem;
+    if (Dem.partialDemangle(Base.c_str()) || !Dem.isFunction())
+      continue;
+    size_t N = 0;
+    if (char *Name = Dem.getFunctionBaseName(nullptr, &N)) {
+      Syms[I].Name = Name;
+      std::free(Name);
+    }
+  }
+}
+
 } // namespace
 
 llvm::Expected<ElfInfo> readElfInfo(llvm::StringRef Path) {
@@ -153,9 +214,13 @@ llvm::Expected<SymbolTable> SymbolTable::load(const ElfFile &F) {
     return std::tie(A.Start, A.Rank, A.Name) < std::tie(B.Start, B.Rank, B.Name);
   });
   std::vector<SymbolInfo> Syms;
+  std::vector<std::string> Mangled;
   for (const RawSymbol &R : Raw)
-    if (Syms.empty() || Syms.back().Start != R.Start)
+    if (Syms.empty() || Syms.back().Start != R.Start) {
       Syms.push_back({demangleName(R.Name), R.Start, R.Size});
+      Mangled.push_back(R.Name);
+    }
+  nameCStatics(Obj, Syms, Mangled);
   SymbolTable T = fromSymbols(std::move(Syms));
   T.FromDynsym = FromDynsym;
   return T;

@@ -6,7 +6,10 @@
 // sampled addresses, show/merge to convert AddressSpace::FileOffset profiles).
 // SymbolTable loads the function symbols of a binary (.symtab, or .dynsym when
 // the binary is stripped), demangled and sorted by address, and maps an ELF
-// virtual address to the function containing it by binary search. Errors name
+// virtual address to the function containing it by binary search. A C file's
+// statics that clang's -funique-internal-linkage-names mangled as C++ are
+// named as in the C source (`work`, not `work(big, int) (.__uniq.N)`), from
+// the DWARF language of their unit. Errors name
 // the file.
 #pragma once
 
@@ -42,7 +45,7 @@ llvm::Expected<ElfInfo> readElfInfo(const ElfFile &F);
 
 /// One function symbol: [Start, Start+Size).
 struct SymbolInfo {
-  std::string Name; ///< demangled
+  std::string Name; ///< demangled (a C static: its C name)
   uint64_t Start = 0;
   uint64_t Size = 0;
 };
