@@ -7,11 +7,51 @@
 
 #include "llvm/ADT/StringExtras.h"
 
+#include <chrono>
 #include <ctime>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace pgoctl::store {
+
+namespace {
+
+/// HEAD (for the ETag a later compare-and-swap needs), then GET and parse a
+/// small JSON description; nullopt when there is none. A store whose PUT is
+/// not atomic (npm's s3rver rewrites the file in place) can show another
+/// writer's object half-written: a text that does not parse is read again,
+/// and is damage only when the same bytes come back under the same ETag.
+template <typename T>
+llvm::Expected<std::optional<T>>
+readDescription(Store &S, llvm::StringRef Key, std::string &ETag,
+                llvm::function_ref<llvm::Expected<T>(llvm::StringRef, llvm::StringRef)> Parse) {
+  std::string PrevText, PrevETag;
+  constexpr unsigned kReads = 6;
+  for (unsigned Read = 0;; ++Read) {
+    llvm::Expected<std::optional<ObjectInfo>> H = S.head(Key);
+    if (!H)
+      return H.takeError();
+    if (!*H)
+      return std::nullopt;
+    ETag = (*H)->ETag;
+    llvm::Expected<std::string> Text = getObject(S, Key, 1 << 20);
+    if (!Text)
+      return Text.takeError();
+    llvm::Expected<T> V = Parse(*Text, S.objectUrl(Key));
+    if (V)
+      return std::optional<T>(std::move(*V));
+    bool Same = Read > 0 && ETag == PrevETag && *Text == PrevText;
+    if (Same || Read + 1 == kReads)
+      return V.takeError();
+    llvm::consumeError(V.takeError());
+    PrevText = std::move(*Text);
+    PrevETag = ETag;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * (Read + 1)));
+  }
+}
+
+} // namespace
 
 void describeWindows(VersionInfo &Info, const WindowFigures &F) {
   Info.BuildIds = F.BuildIds;
@@ -101,18 +141,13 @@ llvm::Expected<std::string> publishVersion(Store &S, VersionInfo Info,
   constexpr unsigned kTries = 8;
   for (unsigned Try = 0; Try < kTries; ++Try) {
     Info = Mine;
-    llvm::Expected<std::optional<ObjectInfo>> Had = S.head(JsonKey);
-    if (!Had)
-      return Had.takeError();
     std::string ETag;
+    llvm::Expected<std::optional<VersionInfo>> Had =
+        readDescription<VersionInfo>(S, JsonKey, ETag, parseVersionInfo);
+    if (!Had)
+      return addContext(Had.takeError(), "publishing again over a damaged version description");
     if (*Had) {
-      ETag = (*Had)->ETag;
-      llvm::Expected<std::string> Text = getObject(S, JsonKey, 1 << 20);
-      if (!Text)
-        return Text.takeError();
-      llvm::Expected<VersionInfo> Old = parseVersionInfo(*Text, S.objectUrl(JsonKey));
-      if (!Old)
-        return addContext(Old.takeError(), "publishing again over a damaged version description");
+      const std::optional<VersionInfo> &Old = *Had;
       for (const auto &[Form, Sha] : Old->FormSha256)
         if (!Info.FormSha256.count(Form)) {
           Info.Forms.push_back(Form);
@@ -146,16 +181,8 @@ llvm::Expected<ChannelState> readChannel(Store &S, llvm::StringRef Service, llvm
   ChannelState St;
   // The ETag first: if the channel moves between the two reads, a move
   // based on this state fails its compare-and-swap.
-  llvm::Expected<std::optional<ObjectInfo>> H = S.head(Key);
-  if (!H)
-    return H.takeError();
-  if (!*H)
-    return St;
-  St.ETag = (*H)->ETag;
-  llvm::Expected<std::string> Text = getObject(S, Key, 1 << 20);
-  if (!Text)
-    return Text.takeError();
-  llvm::Expected<ChannelInfo> C = parseChannelInfo(*Text, S.objectUrl(Key));
+  llvm::Expected<std::optional<ChannelInfo>> C =
+      readDescription<ChannelInfo>(S, Key, St.ETag, parseChannelInfo);
   if (!C)
     return C.takeError();
   St.Info = std::move(*C);

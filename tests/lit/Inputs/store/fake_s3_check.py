@@ -80,6 +80,32 @@ with FakeS3("AKIDEXAMPLE", SECRET, TOKEN, page_size=2) as s3:
     assert s3.objects[chan] == other
     print("conditional channel move, overtaken: ok")
 
+    # A version description read while another publisher rewrites it in
+    # place (a store whose PUT is not atomic, as npm's s3rver): the GET
+    # serves half of it once. Publishing again reads it again and succeeds;
+    # a description that stays damaged (the same bytes, the same ETag) is an
+    # error that says so.
+    vjson = f"pgo-bucket/team/a/profiles/kv/{v1}.json"
+    whole = s3.objects[vjson]
+    torn = {"left": 1}
+
+    def tear_once(method, path):
+        if path == vjson and method == "GET" and torn["left"]:
+            torn["left"] -= 1
+            s3.objects[vjson] = whole[: len(whole) // 2]
+        elif path == vjson and method == "HEAD":
+            s3.objects[vjson] = whole
+    s3.hook = tear_once
+    _, out, _ = pg(["publish", prof, *store, "--service", "kv"], env)
+    s3.hook = None
+    assert out.strip() == v1 and torn["left"] == 0, (out, torn)
+    assert json.loads(s3.objects[vjson])["version"] == v1
+    s3.objects[vjson] = whole[: len(whole) // 2]
+    rc, out, err = pg(["publish", prof, *store, "--service", "kv"], env, check=False)
+    assert rc != 0 and "damaged version description" in err, (rc, err)
+    s3.objects[vjson] = whole
+    print("version description torn by a writer, read again; damaged: error: ok")
+
     # A wrong secret: botocore's signature differs, 403, a clear error.
     bad = dict(env, AWS_SECRET_ACCESS_KEY=SECRET + "x")
     rc, out, err = pg(["ls", *store], bad, check=False)
