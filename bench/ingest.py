@@ -23,11 +23,16 @@ llvm-profgen needs the profiled binary by name: a stand-in non-PIE
 `test.binary` is built; most addresses are then external to it, so its time
 is mostly the perf script it runs plus parsing.
 
-Usage: bench/ingest.py [--pgoctl PATH] [--size-mb 400] [--work DIR] [--skip-slow]
+Each tool runs --runs times (default 3), interleaved, and the medians are
+printed, with each tool's speed relative to perf script (CPU seconds).
+
+Usage: bench/ingest.py [--pgoctl PATH] [--baseline PATH] [--size-mb 400] [--work DIR]
+                       [--runs N] [--skip-slow]
 """
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 
@@ -78,8 +83,10 @@ def stand_in_binary(work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pgoctl", default=os.path.join(ROOT, "build", "cli", "pgoctl"))
+    ap.add_argument("--baseline", help="another pgoctl, run interleaved with --pgoctl")
     ap.add_argument("--size-mb", type=float, default=400)
     ap.add_argument("--work", default="/tmp/pgoctl-bench")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each tool (medians)")
     ap.add_argument("--skip-slow", action="store_true", help="only pgoctl")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -87,25 +94,40 @@ def main():
     for shape, fixture in SHAPES:
         big = scaled(fixture, a.size_mb, a.work)
         size = os.path.getsize(big)
-        results = [timed("pgoctl import", [a.pgoctl, "-q", "import", big, "-o", out]),
-                   timed("pgoctl import --two-pass",
-                         [a.pgoctl, "-q", "import", "--two-pass", big, "-o", out])]
+        tools = [("pgoctl import", [a.pgoctl, "-q", "import", big, "-o", out]),
+                 ("pgoctl import --two-pass",
+                  [a.pgoctl, "-q", "import", "--two-pass", big, "-o", out])]
+        if a.baseline:
+            tools.insert(1, ("baseline import", [a.baseline, "-q", "import", big, "-o", out]))
         if not a.skip_slow:
-            results.append(timed("perf script -F ip,brstack",
-                                 ["perf", "script", "-F", "ip,brstack", "-i", big]))
+            tools.append(("perf script -F ip,brstack",
+                          ["perf", "script", "-F", "ip,brstack", "-i", big]))
             if fixture == "autofdo.test.lbr":
-                results.append(timed("llvm-profgen --skip-symbolization",
-                                     [os.path.join(LLVM_BIN, "llvm-profgen"), "--perfdata", big,
-                                      "--binary", stand_in_binary(a.work),
-                                      "--skip-symbolization",
-                                      "--output", os.path.join(a.work, "profgen.txt")]))
-        print(f"\n{shape}: {big} ({size / 1e6:.0f} MB)")
+                tools.append(("llvm-profgen --skip-symbolization",
+                              [os.path.join(LLVM_BIN, "llvm-profgen"), "--perfdata", big,
+                               "--binary", stand_in_binary(a.work), "--skip-symbolization",
+                               "--output", os.path.join(a.work, "profgen.txt")]))
+        # Interleaved: the host's speed drifts, and each tool sees the same drift.
+        runs = {name: [] for name, _ in tools}
+        for _ in range(a.runs):
+            for name, argv in tools:
+                runs[name].append(timed(name, argv))
+        results = []
+        for name, _ in tools:
+            rs = runs[name]
+            results.append({"name": name, "rc": max(r["rc"] for r in rs),
+                            "wall": statistics.median(r["wall"] for r in rs),
+                            "cpu": statistics.median(r["cpu"] for r in rs),
+                            "rss_mb": max(r["rss_mb"] for r in rs)})
+        perf_cpu = next((r["cpu"] for r in results if r["name"].startswith("perf script")), None)
+        print(f"\n{shape}: {big} ({size / 1e6:.0f} MB), medians of {a.runs} interleaved runs")
         print(f"{'tool':36} {'wall s':>8} {'MB/s':>7} {'CPU s':>8} {'MB/CPU-s':>9} "
-              f"{'peak RSS MB':>12}")
+              f"{'peak RSS MB':>12} {'x perf script':>14}")
         for r in results:
+            ratio = f"{perf_cpu / max(r['cpu'], 1e-9):14.1f}" if perf_cpu else ""
             print(f"{r['name']:36} {r['wall']:8.2f} {size / 1e6 / r['wall']:7.0f} "
                   f"{r['cpu']:8.2f} {size / 1e6 / max(r['cpu'], 1e-9):9.0f} "
-                  f"{r['rss_mb']:12.1f}" + ("" if r["rc"] == 0 else f"  (exit {r['rc']})"))
+                  f"{r['rss_mb']:12.1f}{ratio}" + ("" if r["rc"] == 0 else f"  (exit {r['rc']})"))
 
 
 if __name__ == "__main__":
