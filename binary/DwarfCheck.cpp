@@ -6,6 +6,7 @@
 #include "binary/Symbolizer.h"
 
 #include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/DebugInfo/DWARF/DWARFDebugAbbrev.h"
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
 #include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
 #include "llvm/DebugInfo/DWARF/DWARFUnit.h"
@@ -197,9 +198,46 @@ std::string checkLineTableForms(const DWARFContext &Ctx, uint64_t Offset) {
   return "";
 }
 
+/// Walks U's DIEs as LLVM's extractFast does, with each attribute's end
+/// checked against the unit's: LLVM adds a block's length to the offset and
+/// reads the next attribute there, past the section (a SEGV on a damaged
+/// length). "" when every DIE lies within the unit.
+std::string checkDieBounds(DWARFUnit &U) {
+  const DWARFAbbreviationDeclarationSet *Abbrevs = U.getAbbreviations();
+  if (!Abbrevs)
+    return "its abbreviations cannot be read";
+  DWARFDataExtractor D = U.getDebugInfoExtractor();
+  uint64_t End = std::min<uint64_t>(U.getNextUnitOffset(), D.size());
+  uint64_t Off = U.getOffset() + U.getHeaderSize();
+  while (Off < End) {
+    uint64_t DieOff = Off;
+    uint64_t Code = D.getULEB128(&Off);
+    if (Off > End)
+      return formatv("DIE at {0:x} runs past the unit", DieOff).str();
+    if (Code == 0)
+      continue;
+    const DWARFAbbreviationDeclaration *Decl = Abbrevs->getAbbreviationDeclaration(uint32_t(Code));
+    if (!Decl)
+      return formatv("DIE at {0:x} has no abbreviation {1}", DieOff, Code).str();
+    for (const DWARFAbbreviationDeclaration::AttributeSpec &A : Decl->attributes()) {
+      if (A.isImplicitConst())
+        continue;
+      if (!DWARFFormValue::skipValue(A.Form, D, &Off, U.getFormParams()) || Off > End)
+        return formatv("DIE at {0:x}: {1} runs past the unit", DieOff,
+                       dwarf::AttributeString(A.Attr))
+            .str();
+    }
+  }
+  return "";
+}
+
 void checkUnit(Sink &S, DWARFContext &Ctx, DWARFUnit &U) {
   S.Section = ".debug_info";
   S.Offset = U.getOffset();
+  if (std::string Bad = checkDieBounds(U); !Bad.empty()) {
+    S.report(Bad);
+    return;
+  }
   DWARFDie UnitDie = U.getUnitDIE(/*ExtractUnitDIEOnly=*/false);
   if (!UnitDie) {
     S.report("the unit has no DIE");
