@@ -157,7 +157,7 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
     if (PM.Maps.size() != Before) {
       if (Retired < RetireKey)
         Retired = RetireKey;
-      reindex(PM, 0);
+      reindex(PM);
     }
     PM.PruneAt = std::max<size_t>(64, 2 * PM.Maps.size());
   }
@@ -200,9 +200,9 @@ bool ProcessMaps::identicalInForce(const PidMaps &PM, const Mapping &M) {
   return false;
 }
 
-void ProcessMaps::reindex(PidMaps &PM, size_t From) {
+void ProcessMaps::reindex(PidMaps &PM) {
   PM.MaxEnd.resize(PM.Maps.size());
-  for (size_t I = From; I < PM.Maps.size(); ++I)
+  for (size_t I = 0; I < PM.Maps.size(); ++I)
     PM.MaxEnd[I] = std::max(I ? PM.MaxEnd[I - 1] : 0, PM.Maps[I].End);
 }
 

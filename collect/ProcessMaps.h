@@ -229,8 +229,8 @@ private:
   const Mapping *findIn(const PidMaps &PM, uint64_t Addr, OrderKey Key) const;
   /// A mapping of PM with M's place, offset and module, in force at M.From.
   static bool identicalInForce(const PidMaps &PM, const Mapping &M);
-  /// Recomputes PM.MaxEnd from index From on.
-  static void reindex(PidMaps &PM, size_t From);
+  /// Recomputes PM.MaxEnd (after pruning).
+  static void reindex(PidMaps &PM);
   /// How an mmap record is filed: kernel or process, file name, build-id.
   struct MmapIdentity {
     bool Kernel = false;
