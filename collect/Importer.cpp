@@ -17,6 +17,7 @@
 
 
 #include <algorithm>
+#include <optional>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -56,8 +57,12 @@ struct AddrKey {
 /// branch counts are the sums over End (finishProfile).
 struct LbrKey {
   uint64_t From = 0, To = 0, End = 0;
+  // Three independent multiplies and a fold (FlatMap takes the low bits):
+  // one per LBR entry, so cheaper than a full mix of the chain.
   uint64_t hash() const {
-    return mix64((From * 0x9e3779b97f4a7c15ULL ^ To) * 0xbf58476d1ce4e5b9ULL ^ End);
+    uint64_t H = From * 0x9e3779b97f4a7c15ULL ^ To * 0xbf58476d1ce4e5b9ULL ^
+                 End * 0x94d049bb133111ebULL;
+    return H ^ (H >> 29) ^ (H >> 47);
   }
   bool operator==(const LbrKey &O) const {
     return From == O.From && To == O.To && End == O.End;
@@ -217,7 +222,11 @@ public:
       LastTime = std::max(LastTime, S.Time);
     }
 
-    ProcessMaps::SampleResolver Resolve(Maps, S.Pid, Key);
+    if (Resolver)
+      Resolver->moveTo(S.Pid, Key);
+    else
+      Resolver.emplace(Maps, S.Pid, Key);
+    ProcessMaps::SampleResolver &Resolve = *Resolver;
     Location Ip = Resolve(S.Ip);
     if (Ip.Module == Location::kNone)
       ++Sum.UnmappedIps;
@@ -289,12 +298,15 @@ public:
       else
         Fr = {L.Module, L.FileOffset};
       StackArena.push_back(Fr);
-      H = mix64(H ^ Fr.Addr ^ (uint64_t(Fr.Binary) << 50));
+      // One multiply per frame: a deep stack's chain is serial; mix64
+      // below spreads the bits once.
+      H = (H ^ Fr.Addr ^ (uint64_t(Fr.Binary) << 50)) * 0x9e3779b97f4a7c15ULL;
+      H ^= H >> 32;
     }
     uint32_t Len = uint32_t(StackArena.size() - Start);
     if (Len == 0)
       return;
-    H &= 0x3fffffffffffffffULL; // DenseMap reserves the top key values
+    H = mix64(H) & 0x3fffffffffffffffULL; // DenseMap reserves the top key values
     // Intern: equal stacks share the first copy's arena slice.
     auto &Ids = StackIndex[H];
     for (uint32_t Id : Ids) {
@@ -344,6 +356,9 @@ public:
     bool Mispred;
   };
   std::vector<PendingBranch> Pending; ///< one sample's entries
+  /// Moved from sample to sample: its hits outlive a sample while the maps
+  /// stay as they are.
+  std::optional<ProcessMaps::SampleResolver> Resolver;
   struct StackRec {
     uint32_t Offset, Len;
     uint64_t Count;

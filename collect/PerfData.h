@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -138,8 +139,17 @@ struct Sample {
   uint64_t HwIndex = 0;
 
   uint16_t cpumode() const { return Misc & kMiscCpumodeMask; }
-  BranchEntry branch(uint64_t I) const;
-  uint64_t callchain(uint64_t I) const;
+  // Inline: import calls them once per LBR entry and call-chain frame.
+  BranchEntry branch(uint64_t I) const {
+    BranchEntry E;
+    std::memcpy(&E, BranchesRaw + 24 * I, 24);
+    return E;
+  }
+  uint64_t callchain(uint64_t I) const {
+    uint64_t V;
+    std::memcpy(&V, CallchainRaw + 8 * I, 8);
+    return V;
+  }
 };
 
 struct MmapEvent {

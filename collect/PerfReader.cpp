@@ -816,14 +816,6 @@ std::string defaultEventName(const EventAttr &A) {
   return llvm::formatv("type{0}:config{1:x}", A.Type, A.Config).str();
 }
 
-BranchEntry Sample::branch(uint64_t I) const {
-  BranchEntry E;
-  memcpy(&E, BranchesRaw + 24 * I, 24);
-  return E;
-}
-
-uint64_t Sample::callchain(uint64_t I) const { return ld64(CallchainRaw + 8 * I); }
-
 bool isPerfData(llvm::StringRef Bytes) {
   return Bytes.size() >= 8 && ld64(Bytes.data()) == kMagic2;
 }

@@ -1,9 +1,11 @@
 // collect/ProcessMaps.cpp: time-aware mapping history per process.
 #include "collect/ProcessMaps.h"
+#include "core/FlatMap.h"
 
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace pgoctl {
 
@@ -21,6 +23,10 @@ bool isKernelName(llvm::StringRef Path) {
          Path.ends_with(".ko.gz") || (Path.starts_with("[") && !Path.starts_with("[vdso]") &&
                                       !Path.starts_with("[vsyscall]") &&
                                       !Path.starts_with("[uprobes]") && !isAnonymousName(Path));
+}
+/// One past the mapping's last byte (saturated: a hostile length wraps).
+uint64_t mappingEnd(const perf::MmapEvent &E) {
+  return E.Start + E.Len < E.Start ? UINT64_MAX : E.Start + E.Len;
 }
 } // namespace
 
@@ -45,6 +51,36 @@ uint32_t ProcessMaps::internModule(llvm::StringRef Path, llvm::StringRef BuildId
 
 void ProcessMaps::addBuildId(llvm::StringRef Path, llvm::StringRef BuildId) {
   HeaderBuildIds[Path] = BuildId.str();
+  Memo.clear(); // identify() may now answer differently
+}
+
+uint32_t ProcessMaps::moduleOf(const perf::MmapEvent &E, bool &Kernel) {
+  // identify() depends on the name, the build-id, and whether the pid or the
+  // address says kernel; so does the memo's key.
+  bool KernelAddr = E.Pid == kKernelPid || E.Start >= kKernelHalf;
+  if (Memo.empty())
+    Memo.resize(kMemoSlots);
+  llvm::StringRef F = E.Filename;
+  uint64_t Head = 0, Tail = 0;
+  if (!F.empty())
+    memcpy(&Head, F.data(), std::min<size_t>(F.size(), 8));
+  if (F.size() > 8)
+    memcpy(&Tail, F.data() + F.size() - 8, 8);
+  ModuleMemo &Me = Memo[mix64(Head ^ (Tail * 0x9e3779b97f4a7c15ULL) ^ F.size() ^
+                              (uint64_t(KernelAddr) << 63)) %
+                        kMemoSlots];
+  if (Me.Valid && Me.KernelAddr == KernelAddr && Me.Filename == F && Me.BuildId == E.BuildId) {
+    Kernel = Me.Kernel;
+    return Me.Module;
+  }
+  MmapIdentity Id = identify(E);
+  Me.Valid = true;
+  Me.KernelAddr = KernelAddr;
+  Me.Kernel = Kernel = Id.Kernel;
+  Me.Module = internModule(Id.Name, Id.BuildId, Id.Kernel);
+  Me.Filename.assign(F.data(), F.size());
+  Me.BuildId = E.BuildId;
+  return Me.Module;
 }
 
 ProcessMaps::MmapIdentity ProcessMaps::identify(const perf::MmapEvent &E) const {
@@ -65,7 +101,7 @@ ProcessMaps::MmapIdentity ProcessMaps::identify(const perf::MmapEvent &E) const 
   if (Id.Name.starts_with("[kernel.kallsyms]"))
     Id.Name = "[kernel.kallsyms]";
   Id.Pid = Id.Kernel ? kKernelPid : E.Pid;
-  Id.End = E.Start + E.Len < E.Start ? UINT64_MAX : E.Start + E.Len;
+  Id.End = mappingEnd(E);
   return Id;
 }
 
@@ -100,18 +136,17 @@ bool ProcessMaps::isRedundant(const perf::MmapEvent &E, OrderKey Key) const {
 void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
   if (!E.Executable || E.Len == 0)
     return;
-  MmapIdentity Id = identify(E);
-  bool Kernel = Id.Kernel;
+  bool Kernel = false;
   Mapping M;
+  M.Module = moduleOf(E, Kernel);
   M.Start = E.Start;
-  M.End = Id.End;
+  M.End = mappingEnd(E);
   M.Pgoff = E.Pgoff;
-  M.Module = internModule(Id.Name, Id.BuildId, Kernel);
   M.Kernel = Kernel;
   M.Anonymous = Modules[M.Module].IsAnonymous;
   M.From = Key;
 
-  PidMaps &PM = Pids[Id.Pid];
+  PidMaps &PM = Pids[Kernel ? kKernelPid : E.Pid];
   if (SkipRedundant) {
     if (Key < PM.LastSkip)
       SkipsUnsafe = true;
@@ -125,7 +160,7 @@ void ProcessMaps::addMmap(const perf::MmapEvent &E, OrderKey Key) {
     }
     PM.MaxKey = std::max(PM.MaxKey, Key);
   }
-  invalidateCache();
+  change(Key);
   // Each list is tried once per retire key: a burst of side-band records
   // between two samples (perf's synthesized maps of every process) must
   // let every process's list go, not only the first one's.
@@ -209,7 +244,7 @@ void ProcessMaps::reindex(PidMaps &PM) {
 void ProcessMaps::addFork(uint32_t Child, uint32_t Parent, OrderKey Key) {
   if (Child == Parent)
     return; // a thread: same address space
-  invalidateCache();
+  change(Key);
   Pids[Parent].Children.push_back({Key, Child});
   PidMaps &PM = Pids[Child];
   if (Key < PM.LastSkip)
@@ -234,7 +269,7 @@ void ProcessMaps::addExit(uint32_t Pid, OrderKey Key) {
 }
 
 void ProcessMaps::addExec(uint32_t Pid, OrderKey Key) {
-  invalidateCache();
+  change(Key);
   PidMaps &PM = Pids[Pid];
   if (Key < PM.LastSkip)
     SkipsUnsafe = true;
@@ -319,8 +354,14 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
 Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
   bool Own = false;
   const Mapping *M = Maps.find(Pid, Addr, Key, Own);
-  if (!M)
+  if (!M) {
+    // Remembered too when no list a lookup may walk has a mapping there, in
+    // force or not (JIT code, garbage frames of a call chain).
+    uint64_t Lo = 0, Hi = 0;
+    if (Maps.gapAround(Pid, Addr, Lo, Hi))
+      H = {Lo, Hi - Lo, 0, Location::kNone};
     return {};
+  }
   // Remembered when every address of the mapping resolves the same way:
   // its own, a file, and file offsets that fit the 48 bits locate() allows.
   constexpr uint64_t Limit = uint64_t(1) << 48;
@@ -332,6 +373,37 @@ Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
     H.Module = M->Module;
   }
   return locate(*M, Addr);
+}
+
+bool ProcessMaps::gapAround(uint32_t Pid, uint64_t Addr, uint64_t &Lo, uint64_t &Hi) const {
+  Lo = 0;
+  Hi = UINT64_MAX;
+  // The process and every parent of any of its lives, however far: a
+  // superset of what lookup() walks. Bounded (a hostile file's fork cycle).
+  llvm::SmallVector<uint32_t, 8> Todo{Addr >= kKernelHalf ? kKernelPid : Pid};
+  for (size_t Visited = 0; !Todo.empty(); ++Visited) {
+    if (Visited == 64)
+      return false;
+    uint32_t P = Todo.pop_back_val();
+    auto It = Pids.find(P);
+    if (It == Pids.end())
+      continue;
+    const PidMaps &PM = It->second;
+    size_t I = size_t(std::upper_bound(PM.Maps.begin(), PM.Maps.end(), Addr,
+                                       [](uint64_t A, const Mapping &X) { return A < X.Start; }) -
+                      PM.Maps.begin());
+    if (I < PM.Maps.size())
+      Hi = std::min(Hi, PM.Maps[I].Start);
+    if (I > 0) {
+      if (PM.MaxEnd[I - 1] > Addr)
+        return false; // a mapping holds Addr at other times
+      Lo = std::max(Lo, PM.MaxEnd[I - 1]);
+    }
+    if (P != kKernelPid)
+      for (const PidMaps::Birth &B : PM.Births)
+        Todo.push_back(B.Parent);
+  }
+  return Lo <= Addr && Addr < Hi;
 }
 
 size_t ProcessMaps::numMappings() const {

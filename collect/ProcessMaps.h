@@ -60,7 +60,9 @@ struct Mapping {
 struct Location {
   static constexpr uint32_t kNone = ~uint32_t(0);
   uint32_t Module = kNone;
-  uint64_t FileOffset = 0; ///< address - start + pgoff (the kernel: the address)
+  /// address - start + pgoff (the kernel: the address); meaningless when
+  /// Module is kNone.
+  uint64_t FileOffset = 0;
 };
 
 class ProcessMaps {
@@ -103,12 +105,26 @@ public:
   /// addresses of an LBR sample mostly lie in one binary, and each then costs
   /// one range check. Only a mapping of the process itself (or the kernel
   /// set) is remembered, as resolve()'s cache does: one inherited from a
-  /// parent may be hidden in part by the child's own later mappings. Valid
-  /// until the next add*() call: make one per sample.
+  /// parent may be hidden in part by the child's own later mappings. A miss
+  /// is remembered as the stretch around it that no list holds (gapAround).
+  /// moveTo() goes on to the next sample and keeps what it remembers while
+  /// no answer can differ: no change to the maps since, and both keys at or
+  /// after changedAt().
   class SampleResolver {
   public:
     SampleResolver(ProcessMaps &Maps, uint32_t Pid, OrderKey Key)
-        : Maps(Maps), Pid(Pid), Key(Key) {}
+        : Maps(Maps), Pid(Pid), Key(Key), Changes(Maps.Changes) {}
+    void moveTo(uint32_t NewPid, OrderKey NewKey) {
+      bool Stable = Changes == Maps.Changes && !(Key < Maps.ChangedAt) &&
+                    !(NewKey < Maps.ChangedAt);
+      if (!Stable)
+        Kernel = Hit();
+      if (!Stable || NewPid != Pid)
+        User = Hit();
+      Pid = NewPid;
+      Key = NewKey;
+      Changes = Maps.Changes;
+    }
     Location operator()(uint64_t Addr) {
       Hit &H = Addr >= kKernelHalf ? Kernel : User;
       if (Addr - H.Start < H.Len)
@@ -126,6 +142,7 @@ public:
     ProcessMaps &Maps;
     uint32_t Pid;
     OrderKey Key;
+    uint64_t Changes; ///< Maps.Changes when the hits were made
     Hit User, Kernel;
   };
 
@@ -150,6 +167,13 @@ public:
   const std::vector<Module> &modules() const { return Modules; }
   size_t numMappings() const;
 
+  /// The latest key of a change that may make an address resolve
+  /// differently (a mapping kept, a fork, an exec; not an exit, a build-id
+  /// or a mapping left out). Every mapping, fork and exec then has a key at
+  /// or before it, so until the next change a lookup at any key from it on
+  /// gives the same answer.
+  OrderKey changedAt() const { return ChangedAt; }
+
 private:
   static constexpr uint64_t kKernelHalf = 0xffff800000000000ULL;
   static Location locate(const Mapping &M, uint64_t Addr) {
@@ -166,6 +190,9 @@ private:
   const Mapping *lookup(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own) const;
   /// lookup() through the small cache of recent hits (own mappings only).
   const Mapping *find(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own);
+  /// [Lo, Hi) around Addr where no list lookup() may walk for Pid has a
+  /// mapping at any time; false when there is none such.
+  bool gapAround(uint32_t Pid, uint64_t Addr, uint64_t &Lo, uint64_t &Hi) const;
 
   struct PidMaps {
     std::vector<Mapping> Maps; ///< sorted by Start
@@ -246,6 +273,17 @@ private:
   std::vector<Module> Modules;
   llvm::StringMap<uint32_t> ModuleIndex; ///< key: path + '\0' + build-id
   llvm::StringMap<std::string> HeaderBuildIds;
+  /// The module of an mmap event, through a small memo by file name: a
+  /// recording maps the same few files over and over, and identify() plus
+  /// internModule() hash the name twice.
+  uint32_t moduleOf(const perf::MmapEvent &E, bool &Kernel);
+  struct ModuleMemo {
+    bool Valid = false, KernelAddr = false, Kernel = false;
+    uint32_t Module = 0;
+    std::string Filename, BuildId;
+  };
+  static constexpr unsigned kMemoSlots = 1024;
+  std::vector<ModuleMemo> Memo; ///< kMemoSlots once used
 
   /// Recent hits, direct-mapped by (pid, 64 KiB block of the address): a
   /// sample's call chain and branches touch more binaries than a few. An
@@ -260,6 +298,13 @@ private:
   static unsigned cacheSlot(uint32_t Pid, uint64_t Addr) {
     return unsigned(((Addr >> 16) ^ (uint64_t(Pid) * 0x9e3779b1u)) & (kCacheSlots - 1));
   }
+  /// Every change that may alter an answer goes through here first.
+  void change(OrderKey Key) {
+    ++Changes;
+    invalidateCache();
+    if (ChangedAt < Key)
+      ChangedAt = Key;
+  }
   void invalidateCache() {
     if (++Gen == 0) { // wrapped: no stale entry may match
       Cache.fill({});
@@ -267,6 +312,8 @@ private:
     }
   }
   OrderKey RetireKey, Retired;
+  OrderKey ChangedAt;
+  uint64_t Changes = 0;
   std::array<CacheEntry, kCacheSlots> Cache{};
   uint32_t Gen = 1;
   unsigned LastHit = 0;

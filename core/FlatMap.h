@@ -34,22 +34,16 @@ public:
   explicit FlatMap(size_t InitialCapacity = 1024) { rehash(roundUp(InitialCapacity)); }
 
   /// Returns the value for Key (which must not be empty), value-initialized if new.
-  /// The slot of the previous lookup is remembered: LBR stacks of loops repeat
-  /// the same key many times in a row, and those hits skip the hash.
   V &operator[](const K &Key) { return find(Key, Key.hash()); }
 
   /// operator[] with Key.hash() already computed (see prefetch).
   V &find(const K &Key, uint64_t Hash) {
-    if (Slots[Last].Key == Key)
-      return Slots[Last].Value;
     size_t Mask = Slots.size() - 1;
     size_t I = size_t(Hash) & Mask;
     while (true) {
       Slot &S = Slots[I];
-      if (S.Key == Key) {
-        Last = I;
+      if (S.Key == Key)
         return S.Value;
-      }
       if (S.Key.isEmpty()) {
         if ((Size + 1) * 2 > Slots.size()) {
           rehash(Slots.size() * 2);
@@ -57,7 +51,6 @@ public:
         }
         S.Key = Key;
         ++Size;
-        Last = I;
         return S.Value;
       }
       I = (I + 1) & Mask;
@@ -92,7 +85,6 @@ private:
     Old.swap(Slots);
     Slots.assign(NewCap, Slot{K(), V()});
     Size = 0;
-    Last = 0;
     size_t Mask = NewCap - 1;
     for (const Slot &S : Old) {
       if (S.Key.isEmpty())
@@ -107,7 +99,6 @@ private:
 
   std::vector<Slot> Slots;
   size_t Size = 0;
-  size_t Last = 0; ///< slot of the previous lookup (an empty key never matches)
 };
 
 } // namespace pgoctl

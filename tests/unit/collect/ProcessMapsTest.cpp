@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <random>
 
 using namespace pgoctl;
@@ -381,6 +382,134 @@ TEST(ProcessMaps, SampleResolverAnyAddressOrder) {
             EXPECT_EQ(L.FileOffset, W.Offset);
         }
   }
+}
+
+} // namespace
+
+namespace {
+
+// SampleResolver::moveTo keeps its hits (found mappings, and stretches with
+// no mapping at all) from one sample to the next while no answer can
+// differ. Differential: over random histories of mappings (some late, with
+// keys before earlier ones), forks and execs, interleaved with samples at
+// keys that mostly increase (some late), a resolver moved from sample to
+// sample answers every address as a fresh lookup (ProcessMaps::resolve, a
+// separate path: its own cache, then the full lookup) does.
+TEST(ProcessMaps, MovedResolverAnswersAsAFreshLookup) {
+  std::mt19937 Rng(7);
+  auto Pick = [&](unsigned N) { return unsigned(Rng() % N); };
+  uint64_t Queries = 0, Mapped = 0;
+  for (int Trial = 0; Trial < 300; ++Trial) {
+    ProcessMaps M;
+    std::optional<ProcessMaps::SampleResolver> R;
+    uint64_t T = 100;
+    for (uint64_t Step = 1; Step < 300; ++Step) {
+      T += Pick(3);
+      OrderKey Key{T, Step};
+      if (Pick(6) == 0) // late: before what came already
+        Key.Time -= Pick(30);
+      switch (Pick(12)) {
+      case 0:
+      case 1:
+        apply(M, mmapEv(1 + Pick(3), 0x400000 + 0x1000 * Pick(8), 0x1000 * (1 + Pick(3)),
+                        0x1000 * Pick(4), "/f" + std::to_string(Pick(4)), Key.Time, Step));
+        break;
+      case 2:
+        apply(M, mmapEv(ProcessMaps::kKernelPid, 0xffffffff81000000ULL + 0x1000 * Pick(4),
+                        0x2000, 0, "[kernel.kallsyms]", Key.Time, Step));
+        break;
+      case 3:
+        apply(M, forkEv(2 + Pick(2), 1 + Pick(2), Key.Time));
+        break;
+      case 4:
+        apply(M, execEv(1 + Pick(3), Key.Time));
+        break;
+      default: {
+        uint32_t Pid = 1 + Pick(3);
+        if (R)
+          R->moveTo(Pid, Key);
+        else
+          R.emplace(M, Pid, Key);
+        for (int A = 0; A < 8; ++A) {
+          uint64_t Addr = Pick(4) == 0 ? 0xffffffff80fff000ULL + 0x400 * Pick(32)
+                                       : 0x3ff000 + 0x400 * Pick(48);
+          SCOPED_TRACE("trial " + std::to_string(Trial) + " step " + std::to_string(Step) +
+                       " pid " + std::to_string(Pid) + " addr 0x" + llvm::utohexstr(Addr));
+          Location Got = (*R)(Addr);
+          Location Want = M.resolve(Pid, Addr, Key);
+          ASSERT_EQ(moduleName(M, Got), moduleName(M, Want));
+          if (Want.Module != kNone)
+            ASSERT_EQ(Got.FileOffset, Want.FileOffset);
+          ++Queries;
+          Mapped += Want.Module != kNone;
+        }
+      }
+      }
+    }
+  }
+  // The histories do exercise both answers.
+  EXPECT_GT(Mapped, Queries / 10);
+  EXPECT_LT(Mapped, Queries * 9 / 10);
+}
+
+// Hand-checked: a remembered mapping gives way to a replacement, a stretch
+// remembered as unmapped to a mapping added there, and a sample before the
+// last change is not answered from hits made after it.
+TEST(ProcessMaps, MovedResolverForgetsAfterAChange) {
+  ProcessMaps M;
+  apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/v1", 10));
+  ProcessMaps::SampleResolver R(M, 1, {20, 0});
+  EXPECT_EQ(moduleName(M, R(0x400010)), "/v1");
+  EXPECT_EQ(moduleName(M, R(0x500010)), ""); // remembered as unmapped
+  R.moveTo(1, {21, 0});
+  EXPECT_EQ(moduleName(M, R(0x400010)), "/v1");
+  apply(M, mmapEv(1, 0x400000, 0x1000, 0, "/v2", 30));
+  apply(M, mmapEv(1, 0x500000, 0x1000, 0, "/new", 30, 1));
+  R.moveTo(1, {31, 0});
+  EXPECT_EQ(moduleName(M, R(0x400010)), "/v2");
+  EXPECT_EQ(moduleName(M, R(0x500010)), "/new");
+  R.moveTo(1, {25, 0}); // before the change: the old answers
+  EXPECT_EQ(moduleName(M, R(0x400010)), "/v1");
+  EXPECT_EQ(moduleName(M, R(0x500010)), "");
+  R.moveTo(1, {32, 0});
+  EXPECT_EQ(moduleName(M, R(0x400010)), "/v2");
+  R.moveTo(2, {33, 0}); // another process: not the first one's mappings
+  EXPECT_EQ(moduleName(M, R(0x400010)), "");
+}
+
+// The module of an mmap is its path and build-id, whatever came before: the
+// same path with another build-id (a rebuilt library), a build-id from the
+// header added after an earlier mmap of the path; and the kernel.
+TEST(ProcessMaps, ModuleByPathAndBuildIdWhateverCameBefore) {
+  ProcessMaps M;
+  auto Map = [&](uint32_t Pid, uint64_t Start, std::string Path, std::string BuildId,
+                 uint64_t Time) {
+    perf::MmapEvent Ev;
+    Ev.Pid = Ev.Tid = Pid;
+    Ev.Start = Start;
+    Ev.Len = 0x1000;
+    Ev.Filename = Path;
+    Ev.BuildId = BuildId;
+    M.addMmap(Ev, {Time, 0});
+  };
+  Map(1, 0x400000, "/lib/a.so", "", 10);
+  Map(1, 0x500000, "/lib/a.so", "\x01\x02", 11);
+  Map(1, 0x600000, "/lib/a.so", "", 12);
+  M.addBuildId("/lib/a.so", "\x03");
+  Map(1, 0x700000, "/lib/a.so", "", 13);
+  Map(ProcessMaps::kKernelPid, 0xffffffff81000000ULL, "[kernel.kallsyms]_text", "", 14);
+  auto Mod = [&](uint64_t Addr) { return M.resolve(1, Addr, {20, 0}).Module; };
+  ASSERT_NE(Mod(0x400000), kNone);
+  EXPECT_NE(Mod(0x400000), Mod(0x500000));
+  EXPECT_EQ(Mod(0x400000), Mod(0x600000));
+  EXPECT_NE(Mod(0x700000), Mod(0x400000));
+  EXPECT_NE(Mod(0x700000), Mod(0x500000));
+  EXPECT_EQ(M.modules()[Mod(0x500000)].BuildId, "\x01\x02");
+  EXPECT_EQ(M.modules()[Mod(0x700000)].BuildId, "\x03");
+  uint32_t K = M.resolve(1, 0xffffffff81000010ULL, {20, 0}).Module;
+  ASSERT_NE(K, kNone);
+  EXPECT_TRUE(M.modules()[K].IsKernel);
+  EXPECT_FALSE(M.modules()[Mod(0x400000)].IsKernel);
 }
 
 } // namespace
