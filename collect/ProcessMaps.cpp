@@ -359,7 +359,7 @@ Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
     // force or not (JIT code, garbage frames of a call chain).
     uint64_t Lo = 0, Hi = 0;
     if (Maps.gapAround(Pid, Addr, Lo, Hi))
-      H = {Lo, Hi - Lo, 0, Location::kNone};
+      Miss = {Lo, Hi - Lo, 0, Location::kNone};
     return {};
   }
   // Remembered when every address of the mapping resolves the same way:
@@ -376,11 +376,13 @@ Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
 }
 
 bool ProcessMaps::gapAround(uint32_t Pid, uint64_t Addr, uint64_t &Lo, uint64_t &Hi) const {
-  Lo = 0;
-  Hi = UINT64_MAX;
+  // Within Addr's half: the other half is looked up in other lists.
+  bool Kernel = Addr >= kKernelHalf;
+  Lo = Kernel ? kKernelHalf : 0;
+  Hi = Kernel ? UINT64_MAX : kKernelHalf;
   // The process and every parent of any of its lives, however far: a
   // superset of what lookup() walks. Bounded (a hostile file's fork cycle).
-  llvm::SmallVector<uint32_t, 8> Todo{Addr >= kKernelHalf ? kKernelPid : Pid};
+  llvm::SmallVector<uint32_t, 8> Todo{Kernel ? kKernelPid : Pid};
   for (size_t Visited = 0; !Todo.empty(); ++Visited) {
     if (Visited == 64)
       return false;

@@ -120,7 +120,7 @@ public:
       if (!Stable)
         Kernel = Hit();
       if (!Stable || NewPid != Pid)
-        User = Hit();
+        User = Miss = Hit();
       Pid = NewPid;
       Key = NewKey;
       Changes = Maps.Changes;
@@ -129,6 +129,8 @@ public:
       Hit &H = Addr >= kKernelHalf ? Kernel : User;
       if (Addr - H.Start < H.Len)
         return {H.Module, Addr + H.Delta};
+      if (Addr - Miss.Start < Miss.Len)
+        return {};
       return slow(Addr, H);
     }
 
@@ -144,6 +146,7 @@ public:
     OrderKey Key;
     uint64_t Changes; ///< Maps.Changes when the hits were made
     Hit User, Kernel;
+    Hit Miss; ///< a stretch of no mapping (user or kernel half)
   };
 
   /// For a reader that delivers records in time order: no lookup will be
@@ -190,8 +193,9 @@ private:
   const Mapping *lookup(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own) const;
   /// lookup() through the small cache of recent hits (own mappings only).
   const Mapping *find(uint32_t Pid, uint64_t Addr, OrderKey Key, bool &Own);
-  /// [Lo, Hi) around Addr where no list lookup() may walk for Pid has a
-  /// mapping at any time; false when there is none such.
+  /// [Lo, Hi) around Addr, within its half of the address space, where no
+  /// list lookup() may walk for Pid has a mapping at any time; false when
+  /// there is none such.
   bool gapAround(uint32_t Pid, uint64_t Addr, uint64_t &Lo, uint64_t &Hi) const;
 
   struct PidMaps {
