@@ -118,10 +118,22 @@ try:
         p, s = record_side_by_side([(base, os.path.join(work, "p%d" % i)),
                                     (slow, os.path.join(work, "s%d" % i))])
         code, j = verify(a, b, base, base)
+        keep = code == 1  # a failed identical pair's profiles stay in WORKDIR
         samples.append(j["before"]["samples"])
         if code == 1:
             identical_fail += 1
-            failed_names += [f for g in j["gate"] for f in g["functions"]]
+            named = [f for g in j["gate"] for f in g["functions"]]
+            failed_names += named
+            # What made an identical pair fail, for whoever reads the log.
+            for f in j["functions"]:
+                if f["name"] in named:
+                    x = f["self"]
+                    print("identical pair %d: %s self samples %s -> %s, change %s%%, "
+                          "interval %s, status %s; gate: %s" %
+                          (i + 1, f["name"], x["samples_before"], x["samples_after"],
+                           x["change_pct"], x.get("exact_ci_ratio"), x["status"],
+                           "; ".join("%s %s %s" % (g["rule"], g["status"], g.get("detail", ""))
+                                     for g in j["gate"] if g["functions"])))
         for f in j["functions"]:
             if f["rank_before_self"] >= 0 and f["self"]["ratio"] is not None:
                 (rel_kernel if f["name"].startswith("[") else rel).append(
@@ -131,7 +143,7 @@ try:
         named = any("parse_request" in f for g in j["gate"] if g["status"] == "fail"
                     for f in g["functions"])
         caught += code == 1 and named
-        for f in (a, b, p, s):
+        for f in ((p, s) if keep else (a, b, p, s)):
             os.unlink(f)
         print("pair %d: identical exit 1 so far %d, planted caught so far %d" %
               (i + 1, identical_fail, caught), file=sys.stderr, flush=True)
