@@ -50,6 +50,13 @@ struct AddrKey {
   bool operator==(const AddrKey &O) const { return P == O.P; }
   bool isEmpty() const { return P == 0; }
 };
+/// A key that is a hash already (a call stack's).
+struct HashKey {
+  uint64_t H = 0;
+  uint64_t hash() const { return H; }
+  bool operator==(const HashKey &O) const { return H == O.H; }
+  bool isEmpty() const { return H == 0; }
+};
 /// One LBR entry: the taken branch (From, To) and, when the fall-through
 /// from To to the newer entry's source is a valid range, that source (End;
 /// else 0), packed. One key per entry, so one hash lookup counts both the
@@ -306,21 +313,22 @@ public:
     uint32_t Len = uint32_t(StackArena.size() - Start);
     if (Len == 0)
       return;
-    H = mix64(H) & 0x3fffffffffffffffULL; // DenseMap reserves the top key values
-    // Intern: equal stacks share the first copy's arena slice.
-    auto &Ids = StackIndex[H];
-    for (uint32_t Id : Ids) {
-      const StackRec &R = StackRecs[Id];
+    H = mix64(H) | 1; // never the empty key
+    // Intern: equal stacks share the first copy's arena slice. Stacks of one
+    // hash are chained from the index through StackRec::Next.
+    uint32_t &Head = StackIndex[{H}].Id; // last record + 1; 0: none
+    for (uint32_t Id = Head; Id; Id = StackRecs[Id - 1].Next) {
+      StackRec &R = StackRecs[Id - 1];
       if (R.Len == Len &&
           std::equal(StackArena.begin() + R.Offset, StackArena.begin() + R.Offset + Len,
                      StackArena.begin() + Start)) {
         StackArena.resize(Start);
-        ++StackRecs[Id].Count;
+        ++R.Count;
         return;
       }
     }
-    Ids.push_back(uint32_t(StackRecs.size()));
-    StackRecs.push_back({Start, Len, 1});
+    StackRecs.push_back({Start, Len, Head, 1});
+    Head = uint32_t(StackRecs.size());
   }
 
   /// Starts a new window (the agent): counts restart; the process maps, comm
@@ -330,7 +338,7 @@ public:
     Lbr = FlatMap<LbrKey, BranchValue>(kInitialSlots);
     StackArena.clear();
     StackRecs.clear();
-    StackIndex.clear();
+    StackIndex = FlatMap<HashKey, StackHead>(kInitialSlots);
     HasBranches = false;
     FirstTime = LastTime = 0;
     OtherEventSamples = 0;
@@ -361,11 +369,15 @@ public:
   std::optional<ProcessMaps::SampleResolver> Resolver;
   struct StackRec {
     uint32_t Offset, Len;
+    uint32_t Next; ///< the previous record of the same hash + 1; 0: none
     uint64_t Count;
+  };
+  struct StackHead {
+    uint32_t Id = 0;
   };
   std::vector<Frame> StackArena;
   std::vector<StackRec> StackRecs;
-  llvm::DenseMap<uint64_t, llvm::SmallVector<uint32_t, 1>> StackIndex;
+  FlatMap<HashKey, StackHead> StackIndex{kInitialSlots}; ///< by stack hash
 };
 
 /// Finds the ELF for a module: a --binary with the same build-id, else one

@@ -38,7 +38,6 @@ public:
 
   /// operator[] with Key.hash() already computed (see prefetch).
   V &find(const K &Key, uint64_t Hash) {
-    size_t Mask = Slots.size() - 1;
     size_t I = size_t(Hash) & Mask;
     while (true) {
       Slot &S = Slots[I];
@@ -61,7 +60,7 @@ public:
   /// (one LBR sample's branches) prefetches them all first, so the cache
   /// misses overlap instead of following one another.
   void prefetch(uint64_t Hash) const {
-    __builtin_prefetch(&Slots[size_t(Hash) & (Slots.size() - 1)]);
+    __builtin_prefetch(Slots.data() + (size_t(Hash) & Mask));
   }
 
   size_t size() const { return Size; }
@@ -85,7 +84,7 @@ private:
     Old.swap(Slots);
     Slots.assign(NewCap, Slot{K(), V()});
     Size = 0;
-    size_t Mask = NewCap - 1;
+    Mask = NewCap - 1;
     for (const Slot &S : Old) {
       if (S.Key.isEmpty())
         continue;
@@ -98,6 +97,7 @@ private:
   }
 
   std::vector<Slot> Slots;
+  size_t Mask = 0; ///< Slots.size() - 1 (a division by the slot size saved)
   size_t Size = 0;
 };
 
