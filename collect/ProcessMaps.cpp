@@ -367,6 +367,8 @@ Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
   constexpr uint64_t Limit = uint64_t(1) << 48;
   bool Fits = M->Kernel || (M->Pgoff < Limit && M->End - M->Start <= Limit - M->Pgoff);
   if (Own && !M->Anonymous && Fits) {
+    if (&H == &User)
+      User2 = User;
     H.Start = M->Start;
     H.Len = M->End - M->Start;
     H.Delta = M->Kernel ? 0 : M->Pgoff - M->Start;

@@ -120,7 +120,7 @@ public:
       if (!Stable)
         Kernel = Hit();
       if (!Stable || NewPid != Pid)
-        User = Miss = Hit();
+        User = User2 = Miss = Hit();
       Pid = NewPid;
       Key = NewKey;
       Changes = Maps.Changes;
@@ -131,6 +131,10 @@ public:
         return {H.Module, Addr + H.Delta};
       if (Addr - Miss.Start < Miss.Len)
         return {};
+      if (Addr - User2.Start < User2.Len) { // (never a kernel address)
+        std::swap(User, User2);
+        return {User.Module, Addr + User.Delta};
+      }
       return slow(Addr, H);
     }
 
@@ -146,7 +150,8 @@ public:
     OrderKey Key;
     uint64_t Changes; ///< Maps.Changes when the hits were made
     Hit User, Kernel;
-    Hit Miss; ///< a stretch of no mapping (user or kernel half)
+    Hit User2; ///< the user hit before User (a binary and its libraries alternate)
+    Hit Miss;  ///< a stretch of no mapping (user or kernel half)
   };
 
   /// For a reader that delivers records in time order: no lookup will be
