@@ -71,6 +71,10 @@ public:
         ->check(finiteRange(1e-9, 0.5));
     App.add_option("--min-samples", Opts.MinSamples,
                    "Functions with fewer samples (both sides) are not tested (default 10)");
+    App.add_option("--min-share", Opts.MinSharePct,
+                   "A function under PCT% of a side's samples is not in its top N "
+                   "(default 0.5)")
+        ->check(finiteRange(0, 100));
     App.add_flag("!--no-fail-on-new-hot", Opts.FailOnNewHot,
                  "Gate: do not fail when a function enters the top N by self cost");
     App.add_option("--expect", Expect,

@@ -440,10 +440,17 @@ void Comparer::selectIgnored(VerifyResult &R) {
 
 // Rankings are within a side, so plain counts rank as costs would.
 void Comparer::rank() {
-  auto Ranked = [&](auto Key) {
+  // A side's samples: every sample is some function's self.
+  uint64_t TotalA = 0, TotalB = 0;
+  for (uint32_t I : Ids) {
+    TotalA += PA[I].Self;
+    TotalB += PB[I].Self;
+  }
+  auto Ranked = [&](auto Key, uint64_t Total) {
     std::vector<uint32_t> V;
+    double Floor = Opts.MinSharePct / 100 * double(Total);
     for (uint32_t I : Ids)
-      if (Key(I) > 0 && I != UnknownId && !Ignored.count(I))
+      if (Key(I) > 0 && double(Key(I)) >= Floor && I != UnknownId && !Ignored.count(I))
         V.push_back(I);
     std::sort(V.begin(), V.end(), [&](uint32_t X, uint32_t Y) {
       return Key(X) != Key(Y) ? Key(X) > Key(Y) : Names.name(X) < Names.name(Y);
@@ -452,10 +459,10 @@ void Comparer::rank() {
       V.resize(Opts.Top);
     return V;
   };
-  TopInclA = Ranked([&](uint32_t I) { return PA[I].Incl; });
-  TopSelfA = Ranked([&](uint32_t I) { return PA[I].Self; });
-  TopSelfB = Ranked([&](uint32_t I) { return PB[I].Self; });
-  TopInclB = Ranked([&](uint32_t I) { return PB[I].Incl; });
+  TopInclA = Ranked([&](uint32_t I) { return PA[I].Incl; }, TotalA);
+  TopSelfA = Ranked([&](uint32_t I) { return PA[I].Self; }, TotalA);
+  TopSelfB = Ranked([&](uint32_t I) { return PB[I].Self; }, TotalB);
+  TopInclB = Ranked([&](uint32_t I) { return PB[I].Incl; }, TotalB);
 }
 
 // Number of tests: every function's self cost (relative, and per work when

@@ -329,6 +329,7 @@ void writeJson(const VerifyResult &R, llvm::raw_ostream &OS) {
   S["alpha_per_test"] = R.AlphaPerTest;
   S["min_effect_pct"] = R.Opts.MinEffectPct;
   S["min_samples"] = R.Opts.MinSamples;
+  S["min_share_pct"] = R.Opts.MinSharePct;
   S["bootstrap"] = R.Bootstrapped;
   S["paired"] = R.Opts.Paired;
   S["drift_covered_by_bootstrap"] = R.DriftCovered;

@@ -37,6 +37,11 @@ struct VerifyOptions {
   double MinEffectPct = 5;       ///< --min-effect: smaller changes are not "real"
   double Alpha = 0.05;           ///< family-wise error level (1 - confidence)
   uint64_t MinSamples = 10;      ///< functions with fewer samples (both sides) are not tested
+  /// --min-share: a function with less than this share (%) of a side's
+  /// samples is not in that side's top N. In a program of a few functions
+  /// the N-th may be a caller with a handful of samples, whose count a
+  /// loaded machine moved tenfold between two recordings of one binary.
+  double MinSharePct = 0.5;
   bool FailOnNewHot = true;      ///< gate: a function enters the top N by self cost
   /// --expect cheaper: the hot set must get cheaper per unit of work (the
   /// PGO/BOLT release check). Off by default: the deploy gate fails on

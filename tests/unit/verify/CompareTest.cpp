@@ -204,6 +204,34 @@ TEST(Compare, InliningChurnIsNotNewHot) {
       EXPECT_EQ(R->Functions[I].Name, "g");
 }
 
+// A function under --min-share (0.5%) of a side's samples is not in that
+// side's top N. k has 5 of 9,005 samples before and 40 of 9,040 after
+// (0.06% -> 0.44%): an 8x growth the counts make significant, but never
+// 0.5% of a side, so neither max-growth nor new-hot judges it and the gate
+// passes. With --min-share 0 it is the fourth function by self cost before
+// and max-growth fails on it, as before the floor.
+TEST(Compare, FunctionUnderMinShareIsNotHot) {
+  Builder B;
+  auto A = B.make({{"f", 5000}, {"g", 3000}, {"h", 1000}, {"k", 5}}, 1000);
+  auto C = B.make({{"f", 5000}, {"g", 3000}, {"h", 1000}, {"k", 40}}, 1000);
+  VerifyOptions O;
+  auto R = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(R)) << llvm::toString(R.takeError());
+  EXPECT_EQ(B.fn(*R, "k").Self.Status, ChangeStatus::Regressed);
+  EXPECT_EQ(B.fn(*R, "k").RankBeforeSelf, -1);
+  EXPECT_EQ(B.fn(*R, "k").RankAfterSelf, -1);
+  EXPECT_EQ(B.fn(*R, "h").RankBeforeSelf, 2);
+  EXPECT_EQ(R->Result, Verdict::Pass);
+  O.MinSharePct = 0;
+  auto R0 = compare({A}, {C}, B.Names, O);
+  ASSERT_TRUE(bool(R0)) << llvm::toString(R0.takeError());
+  EXPECT_EQ(B.fn(*R0, "k").RankBeforeSelf, 3);
+  EXPECT_EQ(R0->Rules[1].Name, "max-growth");
+  EXPECT_EQ(R0->Rules[1].Status, RuleStatus::Fail);
+  EXPECT_EQ(R0->Rules[1].Functions, std::vector<std::string>{"k"});
+  EXPECT_EQ(R0->Result, Verdict::Fail);
+}
+
 TEST(Compare, NewHotFunctionFails) {
   Builder B;
   VerifyOptions O;
