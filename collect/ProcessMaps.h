@@ -109,7 +109,7 @@ public:
   /// is remembered as the stretch around it that no list holds (gapAround).
   /// moveTo() goes on to the next sample and keeps what it remembers while
   /// no answer can differ: no change to the maps since, and both keys at or
-  /// after changedAt().
+  /// after ChangedAt.
   class SampleResolver {
   public:
     SampleResolver(ProcessMaps &Maps, uint32_t Pid, OrderKey Key)
@@ -174,13 +174,6 @@ public:
 
   const std::vector<Module> &modules() const { return Modules; }
   size_t numMappings() const;
-
-  /// The latest key of a change that may make an address resolve
-  /// differently (a mapping kept, a fork, an exec; not an exit, a build-id
-  /// or a mapping left out). Every mapping, fork and exec then has a key at
-  /// or before it, so until the next change a lookup at any key from it on
-  /// gives the same answer.
-  OrderKey changedAt() const { return ChangedAt; }
 
 private:
   static constexpr uint64_t kKernelHalf = 0xffff800000000000ULL;
@@ -321,8 +314,13 @@ private:
     }
   }
   OrderKey RetireKey, Retired;
+  /// The latest key of a change that may make an address resolve
+  /// differently (a mapping kept, a fork, an exec; not an exit, a build-id
+  /// or a mapping left out). Every mapping, fork and exec then has a key at
+  /// or before it, so until the next change a lookup at any key from it on
+  /// gives the same answer.
   OrderKey ChangedAt;
-  uint64_t Changes = 0;
+  uint64_t Changes = 0; ///< how many such changes
   std::array<CacheEntry, kCacheSlots> Cache{};
   uint32_t Gen = 1;
   unsigned LastHit = 0;
