@@ -27,23 +27,7 @@ namespace {
 
 using perf::PerfVisitor;
 
-// Hot-path keys pack (module, address) into one u64: the module index + 1 in
-// the top 16 bits, the low 48 bits of the address below. User-space file
-// offsets fit in 48 bits; kernel addresses are canonical (top 16 bits all
-// ones) and are restored on unpacking. The external/unmapped end is 0.
-constexpr unsigned kModuleShift = 48;
-constexpr uint64_t kAddrMask = (uint64_t(1) << kModuleShift) - 1;
-inline uint64_t pack(const Location &L) {
-  if (L.Module == Location::kNone || L.Module >= ProcessMaps::kMaxModules)
-    return 0;
-  return (uint64_t(L.Module + 1) << kModuleShift) | (L.FileOffset & kAddrMask);
-}
-inline uint32_t packedModule(uint64_t P) { return uint32_t(P >> kModuleShift) - 1; }
-inline uint64_t packedAddr(uint64_t P, bool Kernel) {
-  uint64_t A = P & kAddrMask;
-  return Kernel && (A >> 47) ? A | ~kAddrMask : A;
-}
-
+// Hot-path keys are packed locations (ProcessMaps::pack): one u64 each.
 struct AddrKey {
   uint64_t P = 0;
   uint64_t hash() const { return mix64(P); }
@@ -234,11 +218,10 @@ public:
     else
       Resolver.emplace(Maps, S.Pid, Key);
     ProcessMaps::SampleResolver &Resolve = *Resolver;
-    Location Ip = Resolve(S.Ip);
-    if (Ip.Module == Location::kNone)
-      ++Sum.UnmappedIps;
+    if (uint64_t Ip = Resolve.packed(S.Ip))
+      ++Samples[{Ip}].Count;
     else
-      ++Samples[{pack(Ip)}].Count;
+      ++Sum.UnmappedIps;
 
     if (S.NumBranches)
       addBranchStack(S, Resolve);
@@ -250,8 +233,11 @@ public:
     HasBranches = true;
     // Resolve every entry and prefetch its slot first, then count: the
     // slots' cache misses overlap rather than come one after another.
-    Pending.clear();
-    Location PrevFrom; // source of the newer entry (i - 1)
+    // (At most NumBranches entries: Pending grows to the largest stack.)
+    if (Pending.size() < S.NumBranches)
+      Pending.resize(S.NumBranches);
+    size_t NumPending = 0;
+    uint64_t PrevFrom = 0; // source of the newer entry (i - 1), packed
     bool HavePrev = false;
     for (uint64_t I = 0; I < S.NumBranches; ++I) {
       perf::BranchEntry B = S.branch(I);
@@ -261,33 +247,35 @@ public:
         continue;
       }
       ++Sum.BranchEntries;
-      Location F = Resolve(B.From);
-      Location T = Resolve(B.To);
-      LbrKey K{pack(F), pack(T), 0};
+      uint64_t F = Resolve.packed(B.From);
+      uint64_t T = Resolve.packed(B.To);
+      LbrKey K{F, T, 0};
       // Fall-through from this (older) entry's target to the newer's source,
-      // kept with the branch that began it (BOLT's trace).
+      // kept with the branch that began it (BOLT's trace): in one module and
+      // not backwards (packed, the module is the top bits).
       if (HavePrev) {
         ++Sum.Ranges;
-        if (T.Module != Location::kNone && T.Module == PrevFrom.Module &&
-            T.FileOffset <= PrevFrom.FileOffset)
-          K.End = pack(PrevFrom);
+        if (T && (T >> kPackedModuleShift) == (PrevFrom >> kPackedModuleShift) &&
+            T <= PrevFrom)
+          K.End = PrevFrom;
         else
           ++Sum.InvalidRanges;
       }
-      if (F.Module == Location::kNone && T.Module == Location::kNone) {
+      if (!F && !T) {
         ++Sum.ExternalBranches; // (no trace either: T is in no binary)
       } else {
         uint64_t Hash = K.hash();
         Lbr.prefetch(Hash);
-        Pending.push_back({K, Hash, B.mispred()});
+        Pending[NumPending++] = {K, Hash, B.mispred()};
       }
       PrevFrom = F;
       HavePrev = true;
     }
-    for (const auto &[K, Hash, Mispred] : Pending) {
-      BranchValue &V = Lbr.find(K, Hash);
+    for (size_t I = 0; I < NumPending; ++I) {
+      const PendingBranch &P = Pending[I];
+      BranchValue &V = Lbr.find(P.Key, P.Hash);
       ++V.Count;
-      V.Mispreds += Mispred;
+      V.Mispreds += P.Mispred;
     }
   }
 

@@ -366,12 +366,13 @@ Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
   // its own, a file, and file offsets that fit the 48 bits locate() allows.
   constexpr uint64_t Limit = uint64_t(1) << 48;
   bool Fits = M->Kernel || (M->Pgoff < Limit && M->End - M->Start <= Limit - M->Pgoff);
-  if (Own && !M->Anonymous && Fits) {
+  if (Own && !M->Anonymous && Fits && M->Module < kMaxModules) {
     if (&H == &User)
       User2 = User;
     H.Start = M->Start;
     H.Len = M->End - M->Start;
     H.Delta = M->Kernel ? 0 : M->Pgoff - M->Start;
+    H.Tag = pack({M->Module, 0});
     H.Module = M->Module;
   }
   return locate(*M, Addr);

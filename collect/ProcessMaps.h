@@ -65,12 +65,30 @@ struct Location {
   uint64_t FileOffset = 0;
 };
 
+/// A Location in one u64, for hot-path keys: the module index + 1 in the top
+/// 16 bits, the low 48 bits of the file offset below (user file offsets fit
+/// in 48 bits; kernel addresses are canonical and unpacking restores them).
+/// 0: in no module.
+constexpr unsigned kPackedModuleShift = 48;
+constexpr uint64_t kPackedAddrMask = (uint64_t(1) << kPackedModuleShift) - 1;
+inline uint32_t packedModule(uint64_t P) { return uint32_t(P >> kPackedModuleShift) - 1; }
+inline uint64_t packedAddr(uint64_t P, bool Kernel) {
+  uint64_t A = P & kPackedAddrMask;
+  return Kernel && (A >> 47) ? A | ~kPackedAddrMask : A;
+}
+
 class ProcessMaps {
 public:
   static constexpr uint32_t kKernelPid = ~uint32_t(0);
   /// Distinct files beyond this many resolve to no module (the importer packs
   /// module indices into 16 bits).
   static constexpr uint32_t kMaxModules = 65000;
+  /// L packed (kPackedModuleShift); 0 when L is in no module.
+  static uint64_t pack(const Location &L) {
+    if (L.Module == Location::kNone || L.Module >= kMaxModules)
+      return 0;
+    return (uint64_t(L.Module + 1) << kPackedModuleShift) | (L.FileOffset & kPackedAddrMask);
+  }
 
   void addMmap(const perf::MmapEvent &E, OrderKey Key);
   void addFork(uint32_t Child, uint32_t Parent, OrderKey Key);
@@ -137,11 +155,26 @@ public:
       }
       return slow(Addr, H);
     }
+    /// The same answer, packed (pack()): the LBR path keys on packed
+    /// locations, and a hit then costs no test of the module.
+    uint64_t packed(uint64_t Addr) {
+      Hit &H = Addr >= kKernelHalf ? Kernel : User;
+      if (Addr - H.Start < H.Len)
+        return H.Tag | ((Addr + H.Delta) & kPackedAddrMask);
+      if (Addr - Miss.Start < Miss.Len)
+        return 0;
+      if (Addr - User2.Start < User2.Len) {
+        std::swap(User, User2);
+        return User.Tag | ((Addr + User.Delta) & kPackedAddrMask);
+      }
+      return pack(slow(Addr, H));
+    }
 
   private:
     /// Addr in [Start, Start + Len) resolves to (Module, Addr + Delta).
     struct Hit {
       uint64_t Start = 0, Len = 0, Delta = 0;
+      uint64_t Tag = 0; ///< pack() of (Module, 0)
       uint32_t Module = Location::kNone;
     };
     Location slow(uint64_t Addr, Hit &H);
