@@ -280,7 +280,12 @@ public:
   }
 
   void addCallchain(const perf::Sample &S, ProcessMaps::SampleResolver &Resolve) {
-    uint32_t Start = uint32_t(StackArena.size());
+    // The stack goes to a scratch buffer first: most stacks were seen
+    // before, and only a new one is copied to the arena.
+    if (Scratch.size() < S.CallchainLen)
+      Scratch.resize(S.CallchainLen);
+    Frame *Out = Scratch.data();
+    uint32_t Len = 0;
     uint64_t H = 0x12345;
     for (uint64_t I = 0; I < S.CallchainLen; ++I) {
       uint64_t Ip = S.callchain(I);
@@ -292,13 +297,12 @@ public:
         Fr = {Frame::kNoBinary, Ip};
       else
         Fr = {L.Module, L.FileOffset};
-      StackArena.push_back(Fr);
+      Out[Len++] = Fr;
       // One multiply per frame: a deep stack's chain is serial; mix64
       // below spreads the bits once.
       H = (H ^ Fr.Addr ^ (uint64_t(Fr.Binary) << 50)) * 0x9e3779b97f4a7c15ULL;
       H ^= H >> 32;
     }
-    uint32_t Len = uint32_t(StackArena.size() - Start);
     if (Len == 0)
       return;
     H = mix64(H) | 1; // never the empty key
@@ -308,13 +312,13 @@ public:
     for (uint32_t Id = Head; Id; Id = StackRecs[Id - 1].Next) {
       StackRec &R = StackRecs[Id - 1];
       if (R.Len == Len &&
-          std::equal(StackArena.begin() + R.Offset, StackArena.begin() + R.Offset + Len,
-                     StackArena.begin() + Start)) {
-        StackArena.resize(Start);
+          std::equal(StackArena.begin() + R.Offset, StackArena.begin() + R.Offset + Len, Out)) {
         ++R.Count;
         return;
       }
     }
+    uint32_t Start = uint32_t(StackArena.size());
+    StackArena.insert(StackArena.end(), Out, Out + Len);
     StackRecs.push_back({Start, Len, Head, 1});
     Head = uint32_t(StackRecs.size());
   }
@@ -364,6 +368,7 @@ public:
     uint32_t Id = 0;
   };
   std::vector<Frame> StackArena;
+  std::vector<Frame> Scratch; ///< the stack of the sample at hand
   std::vector<StackRec> StackRecs;
   FlatMap<HashKey, StackHead> StackIndex{kInitialSlots}; ///< by stack hash
 };
