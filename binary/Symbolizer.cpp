@@ -20,6 +20,7 @@
 #include "llvm/DebugInfo/DWARF/DWARFCompileUnit.h"
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
+#include "llvm/Demangle/Demangle.h"
 #include "llvm/MC/MCAsmInfo.h"
 #include "llvm/MC/MCContext.h"
 #include "llvm/MC/MCDisassembler/MCDisassembler.h"
@@ -612,6 +613,14 @@ Symbolizer::jumpTableTargets(uint32_t I, ArrayRef<std::pair<uint64_t, uint64_t>>
   llvm::sort(Out);
   Out.erase(std::unique(Out.begin(), Out.end()), Out.end());
   return Out;
+}
+
+std::string Symbolizer::displayName(StringRef Linkage) const {
+  auto It = llvm::lower_bound(CNames, Linkage, [](const std::pair<std::string, std::string> &C,
+                                                  StringRef L) { return C.first < L; });
+  if (It != CNames.end() && It->first == Linkage)
+    return It->second;
+  return llvm::demangle(Linkage);
 }
 
 StringRef Symbolizer::pltSymbol(uint64_t Addr) const {

@@ -163,6 +163,9 @@ public:
   /// as (linkage name, DW_AT_name) sorted: callers print C functions without
   /// C++ parameter lists.
   llvm::ArrayRef<std::pair<std::string, std::string>> cFunctions() const { return CNames; }
+  /// A function's name as people read it: a C function's C name
+  /// (cFunctions()), else the linkage name demangled.
+  std::string displayName(llvm::StringRef Linkage) const;
   /// Where the debug info came from ("the binary", a path, or "none").
   const std::string &debugSource() const { return DebugSource; }
 

@@ -93,7 +93,7 @@ ProfileQuality assessQuality(const QualityInput &In, const QualityOptions &O) {
       double Err = C / std::sqrt(double(Top->Samples));
       double Dist = std::fabs(C - T);
       if (Dist <= Err)
-        Flips.push_back({Dist / Err, {F->Name, Top->Count, Top->Samples}});
+        Flips.push_back({Dist / Err, {F->Name, F->Shown, Top->Count, Top->Samples}});
     }
     std::sort(Flips.begin(), Flips.end(), [](const auto &A, const auto &B) {
       return A.first != B.first ? A.first < B.first : A.second.Name < B.second.Name;
@@ -145,6 +145,7 @@ void ipFunctions(const Profile &P, const BinaryProfile &B, const Symbolizer &S,
     setRawWeights(G, InstSamples, Scale);
     QualityFunction QF;
     QF.Name = S.name(S.functions()[F].Name).str();
+    QF.Shown = S.displayName(QF.Name);
     QF.Samples = rawSamples(N, O.SamplesPerCount);
     for (const Cfg::Block &Bl : G.Blocks) {
       uint64_t BN = 0;
@@ -167,8 +168,10 @@ void lbrFunctions(const BinaryProfile &B, const Symbolizer &S, const QualityOpti
     if (!R)
       return nullptr;
     QualityFunction &F = Fns[R->Func];
-    if (F.Name.empty())
+    if (F.Name.empty()) {
       F.Name = S.name(S.functions()[R->Func].Name).str();
+      F.Shown = S.displayName(F.Name);
+    }
     return &F;
   };
   uint64_t Records = 0;
@@ -255,7 +258,8 @@ std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O) {
   if (Q.FlipCount) {
     std::string Names;
     for (const FlipCandidate &F : Q.Flips)
-      Names += (Names.empty() ? "" : ", ") + escapeForTerminal(F.Name, 80);
+      Names += (Names.empty() ? "" : ", ") +
+               escapeForTerminal(F.Shown.empty() ? F.Name : F.Shown, 80);
     if (Q.FlipCount > Q.Flips.size())
       Names += ", ...";
     S += llvm::formatv("; {0} function{1} could flip hot/cold ({2})", Q.FlipCount,

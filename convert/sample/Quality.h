@@ -65,7 +65,8 @@ struct QualityItem {
 };
 
 struct QualityFunction {
-  std::string Name;
+  std::string Name;  ///< the linkage name (JSON)
+  std::string Shown; ///< as the text line prints it (Symbolizer::displayName); empty: Name
   uint64_t Samples = 0; ///< raw samples (IP) or taken-branch records (LBR) of the function
   std::vector<QualityItem> Items;
 };
@@ -84,7 +85,7 @@ enum class QualityVerdict { Good, Thin, Poor };
 llvm::StringRef verdictName(QualityVerdict V); ///< "good", "thin", "poor"
 
 struct FlipCandidate {
-  std::string Name;
+  std::string Name, Shown; ///< as QualityFunction's
   uint64_t Count = 0, Samples = 0;
 };
 
