@@ -5,7 +5,9 @@ taken jumps per build and benchmark; time.tsv: median wall-time ratios to
 plain of paired runs). Per project and benchmark: plain, sample PGO (min,
 median, max over the sample builds, each column on its own), sample PGO +
 BOLT, instrumented PGO; then each sample build's share of instrumented PGO's
-Ir gain, and a flag on every sample build with more Ir than plain."""
+Ir gain, and a flag on every sample build with more Ir than plain. The wall
+time comes from the project's own benchmark mode where it has one
+(speed.raw), else from paired runs of the benchmark's command."""
 import csv
 import os
 import statistics
@@ -71,7 +73,7 @@ def table(work):
             shares = []
             for b in samples:
                 share = "%.0f%%" % (100.0 * (plain["Ir"] - rows[b]["Ir"]) / gain) if gain > 0 else "n/a"
-                flag = " **SLOWER than plain**" if rows[b]["Ir"] > plain["Ir"] else ""
+                flag = " **more Ir than plain**" if rows[b]["Ir"] > plain["Ir"] else ""
                 shares.append("%s %s%s" % (b, share, flag))
             ir_shares = [100.0 * (plain["Ir"] - rows[b]["Ir"]) / gain for b in samples] if gain > 0 else []
             out.append("")
@@ -80,6 +82,9 @@ def table(work):
                 "; min/median/max %.0f/%.0f/%.0f%%" % (min(ir_shares), statistics.median(ir_shares), max(ir_shares))
                 if ir_shares else ""))
         out.append("")
+    if os.path.exists(os.path.join(work, "speed.raw")):
+        out.append("Wall time of %s: its own in-process benchmark mode (loop.sh's project_speed), "
+                   "the median over rounds of plain's speed / the build's speed.\n" % project)
     return "\n".join(out)
 
 

@@ -25,7 +25,9 @@
 #  8. REAL_PAIRS=N: wall time of each build against plain, N pairs of runs
 #     alternating plain and the build (REAL_PAIR_REPS runs of the benchmark
 #     each), the median of the per-pair ratio to $work/time.tsv (reported,
-#     never asserted: the machine is shared).
+#     never asserted: the machine is shared). A project with a benchmark
+#     mode of its own (project_speed) is timed by it instead: N rounds of
+#     every build, the median of each round's speed ratio to plain.
 # PROJECT/project.sh (sourced) sets PROJECT_PACKAGE (the Debian source
 # package), PROJECT_PROGRAM (its path in a build folder),
 # PROJECT_TRAIN_TARGET (pgo_training_target of the program, built into the
@@ -36,7 +38,9 @@
 # (training and evaluation inputs), project_prepare PROGRAM INPUTS (inputs
 # made by the plain build), project_train PROGRAM INPUTS TMP RUNS, and
 # project_bench NAME PROGRAM INPUTS OUT (sets the array cmd, and expect: the
-# file OUT must equal, "" for the plain build's OUT).
+# file OUT must equal, "" for the plain build's OUT), and optionally
+# project_speed PROGRAM INPUTS (prints "BENCHMARK MB/s" lines from the
+# project's own in-process benchmark mode).
 # Env: PGOCTL_BUILD_DIR (default ./build), REAL_WORK (default
 # $PGOCTL_BUILD_DIR/real-PROJECT), REAL_TRAIN_RUNS, REAL_RECORDINGS
 # (independent recordings -> SAMPLE builds, default 1), REAL_FREQ (perf -F,
@@ -105,8 +109,13 @@ for r in $(seq 1 "$recs"); do
   "$pgoctl" import "$work/rec$r.data" -o "$work/rec$r.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
     --label "project=$project" --label "build=plain" 2>>"$log"
   "$pgoctl" convert "$work/rec$r.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
-    -o "$work/profiles/$project-$r.profdata" 2>&1 | sed 's/^/   /'
+    -o "$work/profiles/$project-$r.profdata" --quality-json "$work/profiles/$project-$r.quality.json" 2>&1 |
+    sed 's/^/   /'
+  # The lock carries convert's verdict, which configure's summary shows.
+  quality=$(python3 -c 'import json, sys; q = json.load(open(sys.argv[1])); print(q["verdict"], q["samples"])' \
+    "$work/profiles/$project-$r.quality.json")
   "$pgoctl" lock "$work/profiles/$project-$r.profdata" --kind profdata --version "$project-rec$r" \
+    --quality "${quality% *}" --quality-samples "${quality#* }" \
     -o "$work/profiles/$project-$r.pgolock" >>"$log" 2>&1
   project_build "sample$r" "$work/profiles/$project-$r.pgolock" ""
   builds+=("sample$r")
@@ -202,22 +211,45 @@ if [ "$pairs" -gt 0 ]; then
     t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }'
   }
-  for b in "${builds[@]}"; do
-    [ "$b" != plain ] || continue
-    for bench in "${PROJECT_BENCHES[@]}"; do
-      ratios=()
-      for p in $(seq 1 "$pairs"); do
-        if [ $((p % 2)) = 1 ]; then
-          tp=$(timed "$work/$project.plain.nodebug" "$bench"); tb=$(timed "$work/$project.$b.nodebug" "$bench")
-        else
-          tb=$(timed "$work/$project.$b.nodebug" "$bench"); tp=$(timed "$work/$project.plain.nodebug" "$bench")
-        fi
-        ratios+=("$(awk -v a="$tb" -v b="$tp" 'BEGIN { printf "%.6f", a / b }')")
+  median() { sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  if declare -F project_speed >/dev/null; then
+    # The project's own benchmark mode: each round runs every build once
+    # (the order rotating from round to round), and a build's ratio in a round is
+    # plain's speed / its speed, so that < 1 is faster, as with wall time.
+    speeds=$work/speed.raw
+    : >"$speeds"
+    for p in $(seq 1 "$pairs"); do
+      n=${#builds[@]}
+      for i in $(seq 0 $((n - 1))); do
+        b=${builds[$(((i + p) % n))]}
+        project_speed "$work/$project.$b.nodebug" "$inputs" | sed "s/^/$p $b /" >>"$speeds"
       done
-      printf "%s\t%s\t%s\n" "$b" "$bench" \
-        "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.4f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')" >>"$times"
     done
-  done
+    for b in "${builds[@]}"; do
+      [ "$b" != plain ] || continue
+      for bench in "${PROJECT_BENCHES[@]}"; do
+        printf "%s\t%s\t%s\n" "$b" "$bench" "$(awk -v b="$b" -v k="$bench" '
+          $3 == k && $2 == "plain" { p[$1] = $4 } $3 == k && $2 == b { x[$1] = $4 }
+          END { for (r in x) if (r in p && x[r] > 0) print p[r] / x[r] }' "$speeds" | median)" >>"$times"
+      done
+    done
+  else
+    for b in "${builds[@]}"; do
+      [ "$b" != plain ] || continue
+      for bench in "${PROJECT_BENCHES[@]}"; do
+        ratios=()
+        for p in $(seq 1 "$pairs"); do
+          if [ $((p % 2)) = 1 ]; then
+            tp=$(timed "$work/$project.plain.nodebug" "$bench"); tb=$(timed "$work/$project.$b.nodebug" "$bench")
+          else
+            tb=$(timed "$work/$project.$b.nodebug" "$bench"); tp=$(timed "$work/$project.plain.nodebug" "$bench")
+          fi
+          ratios+=("$(awk -v a="$tb" -v b="$tp" 'BEGIN { printf "%.6f", a / b }')")
+        done
+        printf "%s\t%s\t%s\n" "$b" "$bench" "$(printf '%s\n' "${ratios[@]}" | median)" >>"$times"
+      done
+    done
+  fi
   echo "   wall-time ratios to plain (median of $pairs pairs) in $times"
 fi
 sed 's/^/   /' "$res"
