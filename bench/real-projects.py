@@ -4,7 +4,7 @@ the folders examples/real/loop.sh left (stats.tsv: callgrind Ir, I1 misses,
 taken jumps per build and benchmark; time.tsv: median wall-time ratios to
 plain of paired runs). Per project and benchmark: plain, sample PGO (min,
 median, max over the sample builds, each column on its own), sample PGO +
-BOLT, instrumented PGO; then each sample build's share of instrumented PGO's
+BOLT, sample PGO from emulated LBR (REAL_LBR), instrumented PGO; then each sample build's share of instrumented PGO's
 Ir gain, and a flag on every sample build with more Ir than plain. The wall
 time comes from the project's own benchmark mode where it has one
 (speed.raw), else from paired runs of the benchmark's command."""
@@ -65,6 +65,9 @@ def table(work):
         if "bolt" in rows:
             w = wall_of(["bolt"])
             line("sample PGO + BOLT (%s)" % bolt_from, rows["bolt"], "%.3f" % w[0] if w else "")
+        if "lbr" in rows:
+            w = wall_of(["lbr"])
+            line("sample PGO from emulated LBR", rows["lbr"], "%.3f" % w[0] if w else "")
         if instr:
             w = wall_of(["instr"])
             line("instrumented PGO", instr, "%.3f" % w[0] if w else "")
@@ -77,10 +80,13 @@ def table(work):
                 shares.append("%s %s%s" % (b, share, flag))
             ir_shares = [100.0 * (plain["Ir"] - rows[b]["Ir"]) / gain for b in samples] if gain > 0 else []
             out.append("")
-            out.append("Share of instrumented PGO's Ir gain (%s): %s%s." % (
+            lbr = ""
+            if "lbr" in rows and gain > 0:
+                lbr = "; from emulated LBR %.0f%%" % (100.0 * (plain["Ir"] - rows["lbr"]["Ir"]) / gain)
+            out.append("Share of instrumented PGO's Ir gain (%s): %s%s%s." % (
                 pct(instr["Ir"], plain["Ir"]), ", ".join(shares),
                 "; min/median/max %.0f/%.0f/%.0f%%" % (min(ir_shares), statistics.median(ir_shares), max(ir_shares))
-                if ir_shares else ""))
+                if ir_shares else "", lbr))
         out.append("")
     if os.path.exists(os.path.join(work, "speed.raw")):
         out.append("Wall time of %s: its own in-process benchmark mode (loop.sh's project_speed), "

@@ -9,6 +9,12 @@
 #     ~/.debug build-id cache);
 #  4. pgoctl import, convert --to profdata, lock; the SAMPLE build (steps 3
 #     and 4 once per recording, REAL_RECORDINGS);
+#  4b. REAL_LBR=1, for a project with project_lbr_train: the LBR build,
+#     sample PGO from exact branch counts, this pipeline's ceiling: one
+#     training pass of the plain build under tests/tools/lbr-emu (every
+#     taken branch seen, a 32-entry branch stack every REAL_LBR_PERIOD,
+#     default 97, taken branches), imported, merged, converted like the
+#     recordings (ptrace makes it ~1000x slower than a real run);
 #  5. the instrumented build: the program's and libraries' training copies
 #     (pgo_training_target) on the same training input, merged, the
 #     INSTRUMENTED build;
@@ -40,14 +46,16 @@
 # project_bench NAME PROGRAM INPUTS OUT (sets the array cmd, and expect: the
 # file OUT must equal, "" for the plain build's OUT), and optionally
 # project_speed PROGRAM INPUTS (prints "BENCHMARK MB/s" lines from the
-# project's own in-process benchmark mode).
+# project's own in-process benchmark mode) and project_lbr_train PROGRAM
+# INPUTS TMP RUN (one training pass, each command run as RUN COMMAND...).
 # Env: PGOCTL_BUILD_DIR (default ./build), REAL_WORK (default
 # $PGOCTL_BUILD_DIR/real-PROJECT), REAL_TRAIN_RUNS, REAL_RECORDINGS
 # (independent recordings -> SAMPLE builds, default 1), REAL_FREQ (perf -F,
 # default 10000), REAL_PGOCTL (a built pgoctl: then PGOCTL_BUILD_DIR is not
 # built), REAL_SRC (fetch.sh's destination, default $REAL_WORK/src: a shared
 # one saves fetching again), REAL_BOLT (0/1), REAL_PAIRS (default 0),
-# REAL_PAIR_REPS (default 3).
+# REAL_PAIR_REPS (default 3), REAL_LBR (0/1), REAL_LBR_PERIOD, REAL_LBR_EMU
+# (an lbr-emu binary; default: the build's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -120,6 +128,28 @@ for r in $(seq 1 "$recs"); do
   project_build "sample$r" "$work/profiles/$project-$r.pgolock" ""
   builds+=("sample$r")
 done
+
+if [ "${REAL_LBR:-0}" = 1 ] && declare -F project_lbr_train >/dev/null; then
+  echo "== 4b. emulated LBR of one training pass (lbr-emu), the LBR build: this pipeline with exact branch counts"
+  lbremu=${REAL_LBR_EMU:-$build/tests/tools/lbr-emu/lbr-emu}
+  [ -x "$lbremu" ] || cmake --build "$build" --target lbr-emu >>"$log" 2>&1
+  lbr_profiles=()
+  lbr_run() {  # <command...>: one training command under lbr-emu, imported
+    local n=$((${#lbr_profiles[@]} + 1))
+    "$lbremu" --period "${REAL_LBR_PERIOD:-97}" -o "$work/lbr$n.data" -- "$@" >>"$log" 2>&1
+    "$pgoctl" import "$work/lbr$n.data" -o "$work/lbr$n.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
+      --label "project=$project" --label "build=plain" 2>>"$log"
+    lbr_profiles+=("$work/lbr$n.pgoprof")
+  }
+  project_lbr_train "$work/plain/$PROJECT_PROGRAM" "$inputs" "$work/train.tmp" lbr_run
+  "$pgoctl" merge "${lbr_profiles[@]}" -o "$work/lbr.pgoprof" 2>>"$log"
+  "$pgoctl" convert "$work/lbr.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
+    -o "$work/profiles/$project-lbr.profdata" 2>&1 | sed 's/^/   /'
+  "$pgoctl" lock "$work/profiles/$project-lbr.profdata" --kind profdata --version "$project-lbr" \
+    -o "$work/profiles/$project-lbr.pgolock" >>"$log" 2>&1
+  project_build lbr "$work/profiles/$project-lbr.pgolock" ""
+  builds+=(lbr)
+fi
 
 echo "== 5. instrumented PGO: $PROJECT_TRAIN_TARGET on the training input, merge, INSTRUMENTED build"
 cmake --build "$work/plain" --target "$PROJECT_TRAIN_TARGET" >>"$log" 2>&1

@@ -35,6 +35,11 @@ project_bench() {  # NAME PROGRAM INPUTS OUT -> cmd, expect ("" = the plain buil
   esac
 }
 
+project_lbr_train() {  # PROGRAM INPUTS TMP RUN: one pass of train.sh, each command through RUN
+  "$4" "$1" -1 -f -q "$2/train.tar" "$3.lz4"
+  "$4" "$1" -d -f -q "$3.lz4" "$3.out"
+}
+
 # Wall time, in process: lz4's own benchmark mode (-b1: level 1, each
 # iteration compresses and decompresses the evaluation input in memory, -i3
 # iterations, the best kept) prints MB/s; no process start or file I/O in
