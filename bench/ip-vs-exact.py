@@ -23,23 +23,22 @@ totals agree, and their ratio.
 import argparse
 import bisect
 import collections
+import importlib.util
 import os
-import re
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_spec = importlib.util.spec_from_file_location(
+    "synthetic_ip", os.path.join(ROOT, "tests", "lit", "Inputs", "synthetic_ip.py"))
+SYNTHETIC_IP = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(SYNTHETIC_IP)
 
 
 def disassemble(binary, function):
-    out = subprocess.run(["/usr/lib/llvm-22/bin/llvm-objdump", "-d", "--no-show-raw-insn",
-                          "--disassemble-symbols=" + function, binary],
-                         capture_output=True, text=True, check=True).stdout
-    ins = []
-    for line in out.splitlines():
-        m = re.match(r"\s+([0-9a-f]+):\s+(.*)", line)
-        if m:
-            ins.append((int(m.group(1), 16), m.group(2).strip()))
+    """(address, instruction text) of function, through the tests' one
+    llvm-objdump parser."""
+    ins = [(a, (m + " " + ops).strip()) for a, m, ops in SYNTHETIC_IP.disasm(binary, function)]
     if not ins:
         sys.exit("ip-vs-exact.py: no function %s in %s" % (function, binary))
     return ins
