@@ -46,7 +46,8 @@
 # project_bench NAME PROGRAM INPUTS OUT (sets the array cmd, and expect: the
 # file OUT must equal, "" for the plain build's OUT), and optionally
 # project_speed PROGRAM INPUTS (prints "BENCHMARK MB/s" lines from the
-# project's own in-process benchmark mode) and project_lbr_train PROGRAM
+# project's own in-process benchmark mode; PROGRAM is the build's program,
+# or its PROJECT_SPEED_PROGRAM, a path in the build folder, when set) and project_lbr_train PROGRAM
 # INPUTS TMP RUN (one training pass, each command run as RUN COMMAND...).
 # Env: PGOCTL_BUILD_DIR (default ./build), REAL_WORK (default
 # $PGOCTL_BUILD_DIR/real-PROJECT), REAL_TRAIN_RUNS, REAL_RECORDINGS
@@ -252,15 +253,27 @@ if [ "$pairs" -gt 0 ]; then
       n=${#builds[@]}
       for i in $(seq 0 $((n - 1))); do
         b=${builds[$(((i + p) % n))]}
-        project_speed "$work/$project.$b.nodebug" "$inputs" | sed "s/^/$p $b /" >>"$speeds"
+        # The program, or the project's benchmark program of that build
+        # (PROJECT_SPEED_PROGRAM; not for the BOLTed build: BOLT rewrites
+        # the program only).
+        if [ -z "${PROJECT_SPEED_PROGRAM:-}" ]; then
+          bin=$work/$project.$b.nodebug
+        elif [ "$b" != bolt ]; then
+          bin=$work/$b/$PROJECT_SPEED_PROGRAM
+        else
+          continue
+        fi
+        project_speed "$bin" "$inputs" | sed "s/^/$p $b /" >>"$speeds"
       done
     done
     for b in "${builds[@]}"; do
       [ "$b" != plain ] || continue
       for bench in "${PROJECT_BENCHES[@]}"; do
-        printf "%s\t%s\t%s\n" "$b" "$bench" "$(awk -v b="$b" -v k="$bench" '
+        ratios=$(awk -v b="$b" -v k="$bench" '
           $3 == k && $2 == "plain" { p[$1] = $4 } $3 == k && $2 == b { x[$1] = $4 }
-          END { for (r in x) if (r in p && x[r] > 0) print p[r] / x[r] }' "$speeds" | median)" >>"$times"
+          END { for (r in x) if (r in p && x[r] > 0) print p[r] / x[r] }' "$speeds")
+        [ -n "$ratios" ] || continue # (a build it does not time)
+        printf "%s\t%s\t%s\n" "$b" "$bench" "$(printf '%s\n' "$ratios" | median)" >>"$times"
       done
     done
   else

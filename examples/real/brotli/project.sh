@@ -42,3 +42,13 @@ project_bench() {  # NAME PROGRAM INPUTS OUT -> cmd, expect ("" = the plain buil
     decompress) cmd=("$2" -d -f "$3/eval.br" -o "$4") expect=$3/eval.tar ;;
   esac
 }
+
+# Wall time in process: brotli 1.0.9's program has no benchmark mode, so
+# the wrapper builds brotli-speed (speed.c) beside it from the same static
+# libraries; loop.sh runs it for each build but the BOLTed one (BOLT
+# rewrites the program only).
+PROJECT_SPEED_PROGRAM=brotli-speed
+project_speed() {  # SPEED_PROGRAM INPUTS -> "BENCHMARK MB/s" lines
+  "$1" "$2/eval.tar" "$2/eval-small"
+}
+
