@@ -107,9 +107,9 @@ int main(int argc, char **argv) {
   }
 
   struct job q1 = {1, eval, n, out, cap, 0};
-  printf("compress-q1 %.1f\n", speed(run_compress, &q1, n));
+  printf("compress-q1 %.3f\n", speed(run_compress, &q1, n));
   struct job q11 = {11, small, small_n, out, cap, 0};
-  printf("compress-q11 %.1f\n", speed(run_compress, &q11, small_n));
+  printf("compress-q11 %.3f\n", speed(run_compress, &q11, small_n));
 
   struct job q5 = {5, eval, n, out, cap, 0};
   run_compress(&q5);
@@ -119,6 +119,6 @@ int main(int argc, char **argv) {
     fprintf(stderr, "brotli-speed: the round trip does not give %s back\n", argv[1]);
     return 1;
   }
-  printf("decompress %.1f\n", speed(run_decompress, &dec, n));
+  printf("decompress %.3f\n", speed(run_decompress, &dec, n));
   return 0;
 }
