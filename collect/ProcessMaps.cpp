@@ -351,7 +351,8 @@ Location ProcessMaps::resolveSlow(uint32_t Pid, uint64_t Addr, OrderKey Key) {
   return M ? locate(*M, Addr) : Location();
 }
 
-Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
+Location ProcessMaps::SampleResolver::slow(uint64_t Addr) {
+  Hit &H = Addr >= kKernelHalf ? Kernel : User;
   bool Own = false;
   const Mapping *M = Maps.find(Pid, Addr, Key, Own);
   if (!M) {
@@ -359,7 +360,7 @@ Location ProcessMaps::SampleResolver::slow(uint64_t Addr, Hit &H) {
     // force or not (JIT code, garbage frames of a call chain).
     uint64_t Lo = 0, Hi = 0;
     if (Maps.gapAround(Pid, Addr, Lo, Hi))
-      Miss = {Lo, Hi - Lo, 0, Location::kNone};
+      Miss = {Lo, Hi - Lo, 0, 0, Location::kNone};
     return {};
   }
   // Remembered when every address of the mapping resolves the same way:

@@ -144,40 +144,40 @@ public:
       Changes = Maps.Changes;
     }
     Location operator()(uint64_t Addr) {
-      Hit &H = Addr >= kKernelHalf ? Kernel : User;
-      if (Addr - H.Start < H.Len)
-        return {H.Module, Addr + H.Delta};
-      if (Addr - Miss.Start < Miss.Len)
-        return {};
-      if (Addr - User2.Start < User2.Len) { // (never a kernel address)
-        std::swap(User, User2);
-        return {User.Module, Addr + User.Delta};
-      }
-      return slow(Addr, H);
+      if (const Hit *H = remembered(Addr))
+        return H->Tag ? Location{H->Module, Addr + H->Delta} : Location{};
+      return slow(Addr);
     }
     /// The same answer, packed (pack()): the LBR path keys on packed
     /// locations, and a hit then costs no test of the module.
     uint64_t packed(uint64_t Addr) {
-      Hit &H = Addr >= kKernelHalf ? Kernel : User;
-      if (Addr - H.Start < H.Len)
-        return H.Tag | ((Addr + H.Delta) & kPackedAddrMask);
-      if (Addr - Miss.Start < Miss.Len)
-        return 0;
-      if (Addr - User2.Start < User2.Len) {
-        std::swap(User, User2);
-        return User.Tag | ((Addr + User.Delta) & kPackedAddrMask);
-      }
-      return pack(slow(Addr, H));
+      if (const Hit *H = remembered(Addr))
+        return H->Tag ? H->Tag | ((Addr + H->Delta) & kPackedAddrMask) : 0;
+      return pack(slow(Addr));
     }
 
   private:
-    /// Addr in [Start, Start + Len) resolves to (Module, Addr + Delta).
+    /// Addr in [Start, Start + Len) resolves to (Module, Addr + Delta); Tag
+    /// is pack() of (Module, 0), 0 for the Miss stretch (no module).
     struct Hit {
       uint64_t Start = 0, Len = 0, Delta = 0;
-      uint64_t Tag = 0; ///< pack() of (Module, 0)
+      uint64_t Tag = 0;
       uint32_t Module = Location::kNone;
     };
-    Location slow(uint64_t Addr, Hit &H);
+    /// The remembered stretch that holds Addr (a mapping, or Miss), or null.
+    const Hit *remembered(uint64_t Addr) {
+      Hit &H = Addr >= kKernelHalf ? Kernel : User;
+      if (Addr - H.Start < H.Len)
+        return &H;
+      if (Addr - Miss.Start < Miss.Len)
+        return &Miss;
+      if (Addr - User2.Start < User2.Len) { // (never a kernel address)
+        std::swap(User, User2);
+        return &User;
+      }
+      return nullptr;
+    }
+    Location slow(uint64_t Addr);
     ProcessMaps &Maps;
     uint32_t Pid;
     OrderKey Key;
