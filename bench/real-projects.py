@@ -2,12 +2,13 @@
 """real-projects.py WORK...: the Markdown table of bench/real-projects.sh from
 the folders examples/real/loop.sh left (stats.tsv: callgrind Ir, I1 misses,
 taken jumps per build and benchmark; time.tsv: median wall-time ratios to
-plain of paired runs). Per project and benchmark: plain, sample PGO (min,
-median, max over the sample builds, each column on its own), sample PGO +
-BOLT, sample PGO from emulated LBR (REAL_LBR), instrumented PGO; then each sample build's share of instrumented PGO's
-Ir gain, and a flag on every sample build with more Ir than plain. The wall
-time comes from the project's own benchmark mode where it has one
-(speed.raw), else from paired runs of the benchmark's command."""
+plain). Per project and benchmark: plain, sample PGO (min, median, max over
+the sample builds, each column on its own), sample PGO + BOLT, sample PGO
+from emulated LBR (REAL_LBR), instrumented PGO; then each sample build's
+share of instrumented PGO's Ir gain, and a flag on every sample build with
+more Ir than plain. The wall time comes from the project's own in-process
+benchmark (speed.raw) where it has one, else from paired runs of the
+benchmark's command."""
 import csv
 import os
 import statistics
