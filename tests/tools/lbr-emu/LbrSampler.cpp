@@ -1,5 +1,6 @@
 // Sample emission. The dump format (--dump-samples) is one line per sample:
-//   <ip-hex> <from-hex>/<to-hex> ...   (branches newest first)
+//   <ip-hex> <from-hex>/<to-hex> ...   (branches newest first; IP alone for
+//                                       instructions)
 // i.e. the same information `perf script -F ip,brstack` prints.
 #include "LbrSampler.h"
 
@@ -31,6 +32,13 @@ void LbrSampler::emitSample() {
       *Dump << ' ' << utohexstr(B.From, true) << '/' << utohexstr(B.To, true);
     *Dump << '\n';
   }
+}
+
+void LbrSampler::emitIpSample(uint64_t Ip) {
+  W.sample(Pid, Ip, monotonicNs(), {});
+  ++Samples;
+  if (Dump)
+    *Dump << utohexstr(Ip, true) << '\n';
 }
 
 } // namespace lbremu

@@ -2,8 +2,11 @@
 // ring (like the LBR MSR stack) and, every Period taken branches (like a
 // branch-instructions counter overflowing), emits a sample: IP (the target
 // of the branch that overflowed the counter), pid/tid, time and the branch
-// stack newest first. Optionally dumps each sample as text and feeds the
-// exact counts (GroundTruth).
+// stack newest first. With SampledEvent::Instructions it counts retired
+// instructions instead and emits, every Period of them, an IP sample of the
+// instruction that overflowed the counter (what PEBS gives, without skid).
+// Optionally dumps each sample as text and feeds the exact counts
+// (GroundTruth).
 #pragma once
 
 #include "GroundTruth.h"
@@ -18,9 +21,11 @@ namespace lbremu {
 
 class LbrSampler {
 public:
-  LbrSampler(uint64_t Period, unsigned Depth, PerfDataWriter &W,
+  LbrSampler(SampledEvent Event, uint64_t Period, unsigned Depth, PerfDataWriter &W,
              llvm::raw_ostream *Dump, GroundTruth *Exact)
-      : Period(Period), Depth(Depth), W(W), Dump(Dump), Exact(Exact) {}
+      : Event(Event), Period(Period), Depth(Depth), W(W), Dump(Dump), Exact(Exact) {}
+
+  bool countsInstructions() const { return Event == SampledEvent::Instructions; }
 
   void setPid(pid_t P) { Pid = P; }
 
@@ -32,10 +37,18 @@ public:
     ++Taken;
     if (Exact)
       Exact->branch(From, To);
-    if (++SinceSample == Period) {
+    if (Event == SampledEvent::Branches && ++SinceSample == Period) {
       SinceSample = 0;
       emitSample();
     }
+  }
+  // Instructions that retired, in order (SampledEvent::Instructions).
+  void retired(llvm::ArrayRef<uint64_t> Insns) {
+    for (uint64_t Ip : Insns)
+      if (++SinceSample == Period) {
+        SinceSample = 0;
+        emitIpSample(Ip);
+      }
   }
   void resume(uint64_t Pc) {
     if (Exact)
@@ -47,7 +60,9 @@ public:
 
 private:
   void emitSample();
+  void emitIpSample(uint64_t Ip);
   static constexpr unsigned MaxDepth = 32;
+  SampledEvent Event;
   uint64_t Period;
   unsigned Depth;
   PerfDataWriter &W;

@@ -9,7 +9,8 @@ using namespace llvm;
 namespace lbremu {
 
 const char *usageText() {
-  return "usage: lbr-emu [--period N] [--depth 16|32] [--exact]\n"
+  return "usage: lbr-emu [--event branches|instructions] [--period N]\n"
+         "               [--depth 16|32] [--exact]\n"
          "               [--exact-out FILE] [--dump-samples FILE]\n"
          "               [--mode block|singlestep] [--cpu N|none] [--stats]\n"
          "               [--no-aslr]\n"
@@ -40,6 +41,16 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
         return V.takeError();
       if (V->getAsInteger(10, O.Period) || O.Period == 0)
         return bad("--period wants a positive integer, got '" + *V + "'");
+    } else if (A == "--event") {
+      auto V = NeedValue(A);
+      if (!V)
+        return V.takeError();
+      if (*V == "branches")
+        O.Event = SampledEvent::Branches;
+      else if (*V == "instructions")
+        O.Event = SampledEvent::Instructions;
+      else
+        return bad("--event wants branches or instructions, got '" + *V + "'");
     } else if (A == "--depth") {
       auto V = NeedValue(A);
       if (!V)

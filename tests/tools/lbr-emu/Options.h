@@ -10,13 +10,21 @@
 
 namespace lbremu {
 
+// What the emulated PMU counts and samples on overflow.
+enum class SampledEvent {
+  Branches,     // taken branches, with the LBR stack (branches:u)
+  Instructions, // retired instructions, IP only, no skid (instructions:u
+                // with PEBS, precise_ip 2)
+};
+
 enum class TraceMode {
   Block,      // decode basic blocks once, run to their branch, emulate it
   SingleStep, // PTRACE_SINGLESTEP every instruction (reference mode)
 };
 
 struct Options {
-  uint64_t Period = 10007;       // taken branches per sample (a prime)
+  SampledEvent Event = SampledEvent::Branches;
+  uint64_t Period = 10007;       // events per sample (a prime)
   unsigned Depth = 32;           // LBR entries per sample (16 or 32)
   bool Exact = false;            // write the ground-truth file
   std::string Output;            // perf.data to write

@@ -47,9 +47,8 @@ enum Feature : unsigned {
   FeatBranchStack = 15,
 };
 
-constexpr uint64_t SampleType = PERF_SAMPLE_IP | PERF_SAMPLE_TID |
-                                PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD |
-                                PERF_SAMPLE_BRANCH_STACK;
+constexpr uint64_t IpSampleType =
+    PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD;
 constexpr uint16_t MiscUser = PERF_RECORD_MISC_USER;
 constexpr uint16_t MiscBuildIdSize = 1 << 15; // PERF_RECORD_MISC_BUILD_ID_SIZE
 constexpr size_t NameAlign = 64;
@@ -72,15 +71,21 @@ struct Bytes {
   }
 };
 
-perf_event_attr makeAttr(uint64_t Period) {
+perf_event_attr makeAttr(const PerfDataConfig &C) {
   perf_event_attr A;
   memset(&A, 0, sizeof(A));
   A.type = PERF_TYPE_HARDWARE;
   A.size = sizeof(A);
-  A.config = PERF_COUNT_HW_BRANCH_INSTRUCTIONS;
-  A.sample_period = Period;
-  A.sample_type = SampleType;
-  A.branch_sample_type = PERF_SAMPLE_BRANCH_USER | PERF_SAMPLE_BRANCH_ANY;
+  A.sample_period = C.Period;
+  A.sample_type = IpSampleType;
+  if (C.Event == SampledEvent::Branches) {
+    A.config = PERF_COUNT_HW_BRANCH_INSTRUCTIONS;
+    A.sample_type |= PERF_SAMPLE_BRANCH_STACK;
+    A.branch_sample_type = PERF_SAMPLE_BRANCH_USER | PERF_SAMPLE_BRANCH_ANY;
+  } else {
+    A.config = PERF_COUNT_HW_INSTRUCTIONS;
+    A.precise_ip = 2;
+  }
   A.disabled = 1;
   A.inherit = 1;
   A.exclude_kernel = 1;
@@ -125,7 +130,7 @@ PerfDataWriter::create(const PerfDataConfig &C) {
   // Placeholder header, then the single attr entry (no ids).
   FileHeader H{};
   W->put(H);
-  perf_event_attr A = makeAttr(C.Period);
+  perf_event_attr A = makeAttr(C);
   W->put(A);
   FileSection Ids{0, 0};
   W->put(Ids);
@@ -215,7 +220,8 @@ void PerfDataWriter::sample(pid_t Pid, uint64_t Ip, uint64_t Time,
   perf_event_header H;
   H.type = PERF_RECORD_SAMPLE;
   H.misc = MiscUser;
-  size_t Size = sizeof(H) + 8 + 8 + 8 + 8 + 8 + Branches.size() * 24;
+  bool Stack = Cfg.Event == SampledEvent::Branches;
+  size_t Size = sizeof(H) + 8 + 8 + 8 + 8 + (Stack ? 8 + Branches.size() * 24 : 0);
   H.size = uint16_t(Size);
   put(H);
   put(Ip);
@@ -223,6 +229,10 @@ void PerfDataWriter::sample(pid_t Pid, uint64_t Ip, uint64_t Time,
   put(PidTid);
   put(Time);
   put(Cfg.Period);
+  if (!Stack) {
+    DataSize += Size;
+    return;
+  }
   uint64_t Nr = Branches.size();
   put(Nr);
   for (const BranchPair &B : Branches) {
@@ -296,13 +306,15 @@ Error PerfDataWriter::finish(
   for (const std::string &A : Cfg.CmdLine)
     CL.str(A);
   Bytes &ED = Feat[FeatEventDesc];
-  perf_event_attr A = makeAttr(Cfg.Period);
+  perf_event_attr A = makeAttr(Cfg);
   ED.put(uint32_t(1));
   ED.put(uint32_t(sizeof(A)));
   ED.put(A);
   ED.put(uint32_t(0)); // no ids
-  ED.str("branches:u");
-  Feat[FeatBranchStack]; // present, empty
+  bool Branches = Cfg.Event == SampledEvent::Branches;
+  ED.str(Branches ? "branches:u" : "instructions:upp");
+  if (Branches)
+    Feat[FeatBranchStack]; // present, empty
 
   // Feature index then bodies, right after the data section.
   uint64_t IndexOff = DataStart + DataSize;

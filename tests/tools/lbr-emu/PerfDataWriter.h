@@ -1,12 +1,14 @@
 // PerfDataWriter: writes a perf.data file in "file mode" (PERFILE2), as
-// `perf record -b -e branches:u` would: a header, one perf_event_attr with
-// BRANCH_STACK sampling, a data section of COMM / MMAP2 / SAMPLE / EXIT
+// `perf record -b -e branches:u` would (or, for SampledEvent::Instructions,
+// `perf record -e instructions:upp`, IP samples without a branch stack): a
+// header, one perf_event_attr, a data section of COMM / MMAP2 / SAMPLE / EXIT
 // records (with sample_id_all trailers), and feature sections (BUILD_ID,
 // HOSTNAME, OSRELEASE, VERSION, ARCH, NRCPUS, CPUDESC, CPUID, TOTAL_MEM,
-// CMDLINE, EVENT_DESC, BRANCH_STACK). Records stream to "<out>.tmp"; finish()
+// CMDLINE, EVENT_DESC, and BRANCH_STACK for branches). Records stream to "<out>.tmp"; finish()
 // writes the features, patches the header and renames to the final name.
 #pragma once
 
+#include "Options.h"
 #include "ProcessMaps.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -27,6 +29,7 @@ struct BranchPair {
 
 struct PerfDataConfig {
   std::string Path;
+  SampledEvent Event = SampledEvent::Branches;
   uint64_t Period = 0;
   std::vector<std::string> CmdLine; // of lbr-emu itself (HEADER_CMDLINE)
 };
@@ -39,7 +42,7 @@ public:
 
   void comm(pid_t Pid, llvm::StringRef Name, bool Exec, uint64_t Time);
   void mmap2(pid_t Pid, const Mapping &M, uint64_t Time);
-  // Branches newest first.
+  // Branches newest first (none for SampledEvent::Instructions).
   void sample(pid_t Pid, uint64_t Ip, uint64_t Time,
               llvm::ArrayRef<BranchPair> Branches);
   void exit(pid_t Pid, uint64_t Time);

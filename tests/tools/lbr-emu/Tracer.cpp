@@ -199,6 +199,8 @@ Expected<const Tracer::Block *> Tracer::blockAt(uint64_t Pc) {
     if (!D)
       return D.takeError();
     ++B.NumInsns;
+    if (Sampler.countsInstructions())
+      B.Insns.push_back(A);
     if (D->IsTerminator) {
       B.Term = D->Term;
       break;
@@ -319,7 +321,7 @@ Error Tracer::runBlocks() {
     auto BOr = blockAt(Pc);
     if (!BOr)
       return BOr.takeError();
-    const Block B = **BOr; // copy: the cache may rehash below
+    const Block &B = **BOr;
     if (Pc != B.Term.Addr) {
       if (!Bps.has(B.Term.Addr))
         if (Error E = Bps.insert(B.Term.Addr))
@@ -354,7 +356,10 @@ Error Tracer::runBlocks() {
     } else {
       Stats.Instructions += 1;
     }
-    auto Em = emulateBranch(B.Term, R, T);
+    if (Sampler.countsInstructions())
+      Sampler.retired(B.Insns); // from Pc, the block's start, to its terminator
+    const Terminator Term = B.Term; // B may dangle below (execve clears the cache)
+    auto Em = emulateBranch(Term, R, T);
     if (!Em)
       return Em.takeError();
     uint64_t Next;
@@ -366,14 +371,14 @@ Error Tracer::runBlocks() {
       Taken = Em->Taken;
       ++Stats.Emulated;
     } else {
-      auto Done = stepTerminator(B.Term, Next, Taken);
+      auto Done = stepTerminator(Term, Next, Taken);
       if (!Done)
         return Done.takeError();
       if (*Done)
         break;
     }
     if (Taken)
-      Sampler.branch(B.Term.Addr, Next);
+      Sampler.branch(Term.Addr, Next);
     Pc = Next;
   }
   return Error::success();
@@ -414,6 +419,8 @@ Error Tracer::runSingleStep() {
     if (Error E = T.getRegs(R))
       return E;
     ++Stats.Instructions;
+    if (Sampler.countsInstructions())
+      Sampler.retired(Pc);
     uint64_t Next = R.rip;
     if (D->IsTerminator) {
       const Terminator &Tm = D->Term;

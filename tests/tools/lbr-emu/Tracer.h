@@ -46,6 +46,7 @@ private:
   struct Block {
     Terminator Term;
     uint32_t NumInsns = 0; // from the block start to the terminator, incl.
+    std::vector<uint64_t> Insns; // their addresses, when instructions are sampled
   };
 
   llvm::Error start();

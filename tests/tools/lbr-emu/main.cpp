@@ -1,6 +1,7 @@
 // lbr-emu: runs a program under ptrace and writes the perf.data file that a
 // PMU with LBR would have produced for it (`perf record -b -e branches:u -c
-// PERIOD`), plus, with --exact, the true branch and range counts.
+// PERIOD`, or with --event instructions `perf record -e instructions:upp`),
+// plus, with --exact, the true branch and range counts.
 // This file wires the parts together; see Tracer.h for how it traces.
 #include "GroundTruth.h"
 #include "LbrSampler.h"
@@ -53,6 +54,7 @@ static Expected<int> runTool(const Options &O, int Argc, char **Argv) {
   PerfDataConfig PC;
   PC.Path = O.Output;
   PC.Period = O.Period;
+  PC.Event = O.Event;
   for (int I = 0; I < Argc; ++I)
     PC.CmdLine.push_back(Argv[I]);
   auto Writer = PerfDataWriter::create(PC);
@@ -74,7 +76,7 @@ static Expected<int> runTool(const Options &O, int Argc, char **Argv) {
   if (!P)
     return P.takeError();
   ProcessMaps Maps((*P)->pid());
-  LbrSampler Sampler(O.Period, O.Depth, **Writer, Dump ? &*Dump : nullptr,
+  LbrSampler Sampler(O.Event, O.Period, O.Depth, **Writer, Dump ? &*Dump : nullptr,
                      Truth ? &*Truth : nullptr);
   Tracer Tr(O, **P, **Dec, Maps, Sampler, **Writer, Truth ? &*Truth : nullptr);
 
