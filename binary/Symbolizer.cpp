@@ -92,7 +92,7 @@ bool hasSection(const ObjectFile &Obj, StringRef Name) {
   return false;
 }
 
-InstKind kindOf(const MCInstrDesc &D) {
+InstKind kindOf(const MCInstrDesc &D, StringRef Opcode) {
   if (D.isCall())
     return InstKind::Call;
   if (D.isReturn())
@@ -102,6 +102,9 @@ InstKind kindOf(const MCInstrDesc &D) {
       return InstKind::IndirectJump;
     return D.isUnconditionalBranch() ? InstKind::UncondBranch : InstKind::CondBranch;
   }
+  // X86's NOOP, NOOPW, NOOPL, NOOPQ and their register forms.
+  if (Opcode.starts_with("NOOP"))
+    return InstKind::Nop;
   return InstKind::Other;
 }
 
@@ -507,7 +510,7 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
           Size = 1;
         if (St == MCDisassembler::Success) {
           const MCInstrDesc &Desc = D->MII->get(Inst.getOpcode());
-          InstKind K2 = kindOf(Desc);
+          InstKind K2 = kindOf(Desc, D->MII->getName(Inst.getOpcode()));
           uint32_t Idx = uint32_t(S->InstAddr.size());
           S->InstAddr.push_back(A);
           S->InstSize.push_back(uint8_t(Size));

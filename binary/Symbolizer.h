@@ -76,6 +76,7 @@ enum class InstKind : uint8_t {
   CondBranch,   ///< jcc, loop, jrcxz
   UncondBranch, ///< direct jmp
   IndirectJump, ///< jmp through a register or memory
+  Nop,          ///< nop, nopw, nopl: alignment padding
 };
 
 /// One frame of an inline stack: a function name (Symbolizer::name), the line

@@ -124,6 +124,14 @@ Cfg buildCfg(const FunctionCode &Code) {
     for (uint32_t T : B.Succs)
       HasPred[T] = true;
   }
+  // Padding: nops that nothing reaches (IpFlow.h says what the flow does
+  // with it).
+  for (uint32_t K = 0; K < G.Blocks.size(); ++K) {
+    Cfg::Block &B = G.Blocks[K];
+    B.Padding = !HasPred[K] && K != G.Entry;
+    for (uint32_t I = B.Begin; I < B.End && B.Padding; ++I)
+      B.Padding = Code.inst(I)->Kind == InstKind::Nop;
+  }
   // Blocks nothing jumps to (targets of unread jump tables, landing pads):
   // successors of every indirect jump whose table was not read, else reached
   // from outside.

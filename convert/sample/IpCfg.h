@@ -8,6 +8,9 @@
 // targets inside the function, a read jump table's targets; an indirect jump
 // whose table was not read (a tail call, or an unreadable table) gets every
 // block that nothing else jumps to. Blocks without successors are exits.
+// A block of nops that nothing reaches, after a jump and before the loop
+// header it aligns, is alignment padding: it never runs. It keeps its
+// fall-through edge and is marked; the flow (IpFlow.h) decides.
 //
 // buildCfg() works on a FunctionCode, a plain table of the function's
 // instructions (kind, direct target, no-return, jump table), so a test can
@@ -36,6 +39,7 @@ struct Cfg {
     bool EndsInNoReturn = false;    ///< its last instruction is a call that never returns
     bool TableKnown = false;        ///< an indirect jump whose jump table was read
     bool UntabledJump = false;      ///< an indirect jump whose table was not read
+    bool Padding = false;           ///< nops nothing reaches: alignment, never runs
   };
   std::vector<Block> Blocks;
   uint32_t Entry = 0;

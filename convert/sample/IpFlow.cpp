@@ -15,12 +15,32 @@ namespace {
 constexpr double kDefaultScale = 100.0;
 } // namespace
 
-double countScale(const ProfileMetadata &M) {
+namespace {
+/// The event's name without its PMU and modifiers: `cycles:u` and
+/// `cpu_core/cycles/u` are `cycles`.
+llvm::StringRef baseEvent(const ProfileMetadata &M) {
   llvm::StringRef E = M.Event;
-  E = E.take_until([](char C) { return C == ':' || C == '/'; });
+  if (auto [Pmu, Rest] = E.split('/'); !Rest.empty())
+    E = Rest;
+  return E.take_until([](char C) { return C == ':' || C == '/' || C == ','; });
+}
+
+/// Instructions retired: perf's name, and libpfm4's for Intel and AMD cores.
+bool isInstructions(llvm::StringRef E) {
+  return E == "instructions" || E.equals_insensitive("inst_retired") ||
+         E.equals_insensitive("retired_instructions");
+}
+} // namespace
+
+SampleBasis sampleBasis(const ProfileMetadata &M) {
+  return isInstructions(baseEvent(M)) ? SampleBasis::Instructions : SampleBasis::Time;
+}
+
+double countScale(const ProfileMetadata &M) {
+  llvm::StringRef E = baseEvent(M);
   bool Time = E == "cpu-clock" || E == "task-clock";
   bool Cycles = E == "cycles" || E == "cpu-cycles";
-  bool Insts = E == "instructions";
+  bool Insts = isInstructions(E);
   if (M.SamplePeriod && (Time || Cycles || Insts))
     return double(M.SamplePeriod);
   if (M.SampleFreq && Time)
@@ -85,30 +105,36 @@ void entriesFromCallers(std::vector<Cfg> &Graphs, llvm::ArrayRef<EntryCall> Call
   }
 }
 
-void inferCounts(Cfg &G, const llvm::ProfiParams &Params) {
+void inferCounts(Cfg &G, const llvm::ProfiParams &Params, SampleBasis Basis) {
   size_t N = G.Blocks.size();
   if (N <= 1)
     return;
-  // Node 0: a source with an unknown weight; node K + 1: block K; node N + 1:
-  // a sink with an unknown weight after every indirect jump that reads no
-  // jump table (a tail call: without the sink, flow could not leave there,
-  // and the blocks before it, with no path to an exit, kept their raw
+  // Node 0: a source with an unknown weight, into the entry and every other
+  // block without a predecessor; node K + 1: block K; node N + 1: a sink
+  // with an unknown weight after every indirect jump that reads no jump
+  // table (a tail call: without the sink, flow could not leave there, and
+  // the blocks before it, with no path to an exit, kept their raw
   // estimates).
   std::vector<std::vector<uint32_t>> Succs(N + 2), Preds(N + 2);
   auto AddEdge = [&](uint32_t A, uint32_t B) {
     Succs[A].push_back(B);
     Preds[B].push_back(A);
   };
+  // With Basis Instructions, padding is out of the graph.
+  auto Runs = [&](uint32_t K) { return !G.Blocks[K].Padding || Basis == SampleBasis::Time; };
   std::vector<bool> HasPred(N, false);
   for (uint32_t K = 0; K < N; ++K)
     for (uint32_t T : G.Blocks[K].Succs)
-      HasPred[T] = true;
+      HasPred[T] = HasPred[T] || Runs(K);
   AddEdge(0, G.Entry + 1);
   for (uint32_t K = 0; K < N; ++K) {
+    if (!Runs(K))
+      continue;
     if (!HasPred[K] && K != G.Entry)
       AddEdge(0, K + 1);
     for (uint32_t T : G.Blocks[K].Succs)
-      AddEdge(K + 1, T + 1);
+      if (Runs(T))
+        AddEdge(K + 1, T + 1);
     if (G.Blocks[K].UntabledJump)
       AddEdge(K + 1, uint32_t(N + 1));
   }

@@ -111,8 +111,9 @@ Estimate estimate(const Profile &P, uint32_t BinaryIndex, const Symbolizer &S,
       setRawWeights(G, Samples, Scale);
     }
   entriesFromCallers(Out.Graphs, entryCalls(S, Touched, Out.Graphs, GraphOf));
+  SampleBasis Basis = sampleBasis(P.Meta);
   for (Cfg &G : Out.Graphs)
-    inferCounts(G, Params);
+    inferCounts(G, Params, Basis);
   Out.Counts = instCounts(Out.Graphs);
   return Out;
 }

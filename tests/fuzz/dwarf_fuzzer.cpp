@@ -125,7 +125,7 @@ void makeProfiles(Target &T) {
         uint64_t Addr = Sy.instAddr(K);
         I.Samples.push_back({Addr, 1 + K % 7});
         InstKind Kind = Sy.instKind(K);
-        if (Kind == InstKind::Other)
+        if (Kind == InstKind::Other || Kind == InstKind::Nop)
           continue;
         L.Ranges.push_back({Begin, Addr, 10 + K % 5});
         if (std::optional<uint64_t> To = Sy.directTarget(K))

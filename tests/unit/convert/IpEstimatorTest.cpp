@@ -143,6 +143,100 @@ TEST(IpFlow, LoopBackEdgeCarriesTheIterations) {
   EXPECT_EQ(flow(G, 1, 3), 10u);
 }
 
+// A loop aligned by padding, entered through two blocks without samples:
+//   0 mov     E
+//   1 jmp 2
+//   2 mov     Z1
+//   3 jmp 4
+//   4 mov     Z2
+//   5 jmp 7
+//   6 nop     P: alignment padding; nothing jumps to it
+//   7 add     H
+//   8 je 11
+//   9 sub     B
+//  10 jmp 7
+//  11 ret     X
+// P never runs; it is marked, and keeps its fall-through edge.
+FunctionCode paddedLoop() {
+  return code({{},
+               {K::UncondBranch, 2},
+               {},
+               {K::UncondBranch, 4},
+               {},
+               {K::UncondBranch, 7},
+               {K::Nop},
+               {},
+               {K::CondBranch, 11},
+               {},
+               {K::UncondBranch, 7},
+               {K::Return}});
+}
+
+TEST(IpCfg, PaddingIsMarked) {
+  Cfg G = buildCfg(paddedLoop());
+  expectBlocks(G, {{0, 2, {1}},
+                   {2, 4, {2}},
+                   {4, 6, {4}},
+                   {6, 7, {4}},
+                   {7, 9, {5, 6}},
+                   {9, 11, {4}},
+                   {11, 12, {}}});
+  for (uint32_t K = 0; K < G.Blocks.size(); ++K)
+    EXPECT_EQ(G.Blocks[K].Padding, K == 3) << "block " << K;
+}
+
+TEST(IpCfg, ANopThatIsReachedIsNotPadding) {
+  // 0 je 2; 1 nop; 2 ret: the nop is the jcc's fall-through.
+  Cfg G = buildCfg(code({{K::CondBranch, 2}, {K::Nop}, {K::Return}}));
+  expectBlocks(G, {{0, 1, {1, 2}}, {1, 2, {2}}, {2, 3, {}}});
+  EXPECT_FALSE(G.Blocks[1].Padding);
+}
+
+// Raw E 10, Z1 0, Z2 0, P 0, H 1010, B 1000, X 10.
+TEST(IpFlow, InstructionSamplesRunALoopOnlyWhenTheFunctionIsEntered) {
+  // Were P a way in (a block without a predecessor), the loop's flow could
+  // come through it: 10 units through P (CostBlockZeroInc 11 each) and E
+  // lowered to 0 (CostBlockDec 10 each) cost 210, less than 220 for raising
+  // Z1 and Z2. With P out of the graph the loop needs flow through E, Z1
+  // and Z2: however much profi sends, it is one path, so E, Z1, Z2 and X
+  // carry the same count, at least 1, and H runs B's iterations plus that
+  // count.
+  Cfg G = buildCfg(paddedLoop());
+  setWeights(G, {10, 0, 0, 0, 1010, 1000, 10});
+  inferCounts(G, profiParams(), SampleBasis::Instructions);
+  std::vector<uint64_t> W = weights(G);
+  EXPECT_GE(W[0], 1u);
+  EXPECT_EQ(W[1], W[0]);
+  EXPECT_EQ(W[2], W[0]);
+  EXPECT_EQ(W[3], 0u);
+  EXPECT_EQ(W[4], W[5] + W[0]);
+  EXPECT_GE(W[5], 990u);
+  EXPECT_EQ(W[6], W[0]);
+}
+
+TEST(IpFlow, TimeSamplesLetAnAlignedLoopTakeFlowAtItsPadding) {
+  // The same with P a way in: the cheaper 210 (above), so E, Z1 and Z2 get
+  // 0, P carries X's 10 into the loop, and the loop keeps its counts.
+  Cfg G = buildCfg(paddedLoop());
+  setWeights(G, {10, 0, 0, 0, 1010, 1000, 10});
+  inferCounts(G, profiParams(), SampleBasis::Time);
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{0, 0, 0, 10, 1010, 1000, 10}));
+}
+
+TEST(IpFlow, SampleBasisFollowsTheEvent) {
+  ProfileMetadata M;
+  for (const char *E : {"instructions", "instructions:u", "cpu_core/instructions/u",
+                        "INST_RETIRED:ANY_P", "RETIRED_INSTRUCTIONS"}) {
+    M.Event = E;
+    EXPECT_EQ(sampleBasis(M), SampleBasis::Instructions) << E;
+  }
+  for (const char *E : {"cpu-clock", "cycles", "cpu/cycles/", "task-clock", "", "branches",
+                        "BR_INST_RETIRED:NEAR_TAKEN"}) {
+    M.Event = E;
+    EXPECT_EQ(sampleBasis(M), SampleBasis::Time) << E;
+  }
+}
+
 TEST(IpCfg, SelfLoop) {
   //   0 mov   A
   //   1 dec   L (its own jne's target)
