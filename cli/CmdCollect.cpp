@@ -81,6 +81,10 @@ std::string describeHost(const collect::HostFacts &H) {
        (H.BranchDepth ? std::to_string(H.BranchDepth) + " deep, probe " +
                             (H.BranchProbeOk ? "ok" : "failed: " + H.BranchProbeError)
                       : std::string("none")) + "\n";
+  S += "  precise instructions             " +
+       (H.PreciseInstructionsProbeOk ? std::string("yes")
+                                     : "no (" + H.PreciseInstructionsProbeError + ")") +
+       "\n";
   S += "  hardware cycles                  " +
        (H.CyclesProbeOk ? std::string("yes") : "no (" + H.CyclesProbeError + ")") + "\n";
   auto Opt = [](const std::optional<int> &V) { return V ? std::to_string(*V) : std::string("unreadable"); };

@@ -31,6 +31,8 @@ nlohmann::json toJson(const collect::DoctorReport &R) {
                {"branch_kind", R.BranchKind},
                {"branch_event", R.BranchEvent},
                {"branch_probe_ok", H.BranchProbeOk},
+               {"max_precise", H.MaxPrecise},
+               {"precise_instructions_probe_ok", H.PreciseInstructionsProbeOk},
                {"cycles_probe_ok", H.CyclesProbeOk},
                {"perf_event_paranoid", Opt(H.PerfEventParanoid)},
                {"kptr_restrict", Opt(H.KptrRestrict)},

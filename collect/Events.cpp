@@ -186,6 +186,8 @@ HostFacts probeHost(const HostProbeOptions &O) {
     H.SysfsCorePmu = Name;
     if (std::optional<int> D = readIntFile(Dir + "/caps/branches"); D && *D > 0)
       H.BranchDepth = unsigned(*D);
+    if (std::optional<int> P = readIntFile(Dir + "/caps/max_precise"); P && *P > 0)
+      H.MaxPrecise = unsigned(*P);
     break;
   }
   H.PerfEventParanoid = readIntFile(O.ProcSysKernel + "/perf_event_paranoid");
@@ -235,10 +237,21 @@ HostFacts probeHost(const HostProbeOptions &O) {
     A.sample_period = kDefaultCyclesPeriod;
     A.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_CALLCHAIN;
     H.CyclesProbeOk = probeOpen(A, H.CyclesProbeError);
+    if (H.MaxPrecise >= 2) {
+      A.config = PERF_COUNT_HW_INSTRUCTIONS;
+      A.sample_period = kDefaultInstructionsPeriod;
+      A.precise_ip = 2;
+      H.PreciseInstructionsProbeOk = probeOpen(A, H.PreciseInstructionsProbeError);
+    }
   } else if (O.AssumeProbesSucceed) {
     H.BranchProbeOk = H.BranchDepth > 0;
     H.CyclesProbeOk = !H.SysfsCorePmu.empty();
+    H.PreciseInstructionsProbeOk = H.CyclesProbeOk && H.MaxPrecise >= 2;
   }
+  if (!H.PreciseInstructionsProbeOk && H.PreciseInstructionsProbeError.empty())
+    H.PreciseInstructionsProbeError =
+        H.MaxPrecise ? "caps/max_precise is " + std::to_string(H.MaxPrecise)
+                     : std::string("no caps/max_precise");
   return H;
 }
 
@@ -286,19 +299,27 @@ llvm::Expected<EventChoice> selectEvent(const HostFacts &H, const EventRequest &
     C.Why = (Why + " (" + Full + ")").str();
     return llvm::Error::success();
   };
-  auto useGeneric = [&](const GenericEvent &G, llvm::StringRef Why) {
+  // Precise: precise_ip, perf's :p, :pp, :ppp.
+  auto useGeneric = [&](const GenericEvent &G, llvm::StringRef Why, unsigned Precise = 0) {
     A.type = G.Type;
     A.config = G.Config;
+    A.precise_ip = Precise;
     C.Name = G.Name;
+    if (Precise)
+      C.Name += ":" + std::string(Precise, 'p');
+    bool Hw = G.Type == PERF_TYPE_HARDWARE;
     C.Kind = G.Type == PERF_TYPE_SOFTWARE && G.Config == PERF_COUNT_SW_CPU_CLOCK
                  ? EventKind::CpuClock
-             : G.Type == PERF_TYPE_HARDWARE && G.Config == PERF_COUNT_HW_CPU_CYCLES
-                 ? EventKind::Cycles
+             : Hw && G.Config == PERF_COUNT_HW_CPU_CYCLES && !Precise ? EventKind::Cycles
+             : Hw && G.Config == PERF_COUNT_HW_INSTRUCTIONS && Precise >= 2
+                 ? EventKind::PreciseInstructions
                  : EventKind::Named;
     A.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
     if (Req.CallChains)
       A.sample_type |= PERF_SAMPLE_CALLCHAIN;
-    setRate(G.Type == PERF_TYPE_SOFTWARE ? kDefaultCpuClockPeriodNs : kDefaultCyclesPeriod);
+    setRate(G.Type == PERF_TYPE_SOFTWARE                                           ? kDefaultCpuClockPeriodNs
+            : G.Type == PERF_TYPE_HARDWARE && G.Config == PERF_COUNT_HW_INSTRUCTIONS ? kDefaultInstructionsPeriod
+                                                                                   : kDefaultCyclesPeriod);
     C.Why = Why.str();
   };
 
@@ -316,8 +337,18 @@ llvm::Expected<EventChoice> selectEvent(const HostFacts &H, const EventRequest &
             ? (H.SysfsCorePmu.empty() ? "no core PMU in sysfs"
                                       : H.SysfsCorePmu + " has no caps/branches")
             : "opening a branch stack failed: " + H.BranchProbeError;
+    if (H.PreciseInstructionsProbeOk) {
+      useGeneric(kGeneric[3],
+                 "no branch records (" + NoLbr +
+                     "); precise retired instructions (caps/max_precise " +
+                     std::to_string(H.MaxPrecise) +
+                     ") with frame-pointer call chains: samples follow how often code runs",
+                 2);
+      return C;
+    }
     if (H.CyclesProbeOk) {
-      useGeneric(kGeneric[2], "no branch records (" + NoLbr +
+      useGeneric(kGeneric[2], "no branch records (" + NoLbr + "), no precise instructions (" +
+                                  H.PreciseInstructionsProbeError +
                                   "); hardware cycles with frame-pointer call chains");
       return C;
     }
@@ -333,9 +364,11 @@ llvm::Expected<EventChoice> selectEvent(const HostFacts &H, const EventRequest &
       return std::move(E);
     return C;
   }
+  auto [Base, Mod] = Name.split(':');
   for (const GenericEvent &G : kGeneric)
-    if (Name == G.Name) {
-      useGeneric(G, ("--event " + Name).str());
+    if (Base == G.Name && (Mod.empty() || (Mod.size() <= 3 && Mod.find_first_not_of('p') ==
+                                                                   llvm::StringRef::npos))) {
+      useGeneric(G, ("--event " + Name).str(), unsigned(Mod.size()));
       return C;
     }
   // Any libpfm4 name: an IP sample with call chains, by period.

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""doctor_fake_host.py DIR [--pmu NAME] [--branches N] [--paranoid P]
-[--kptr K] [--capeff HEX]: writes the sysfs and procfs files `pgoctl doctor
---fake-host DIR` reads, as the kernel lays them out:
-  DIR/sys/bus/event_source/devices/NAME/type, .../NAME/caps/branches
+"""doctor_fake_host.py DIR [--pmu NAME] [--branches N] [--max-precise N]
+[--paranoid P] [--kptr K] [--capeff HEX]: writes the sysfs and procfs files
+`pgoctl doctor --fake-host DIR` reads, as the kernel lays them out:
+  DIR/sys/bus/event_source/devices/NAME/type, .../NAME/caps/branches,
+  .../NAME/caps/max_precise
   DIR/proc/sys/kernel/perf_event_paranoid, DIR/proc/sys/kernel/kptr_restrict
   DIR/proc/self/status (its CapEff line)
 An option left out leaves its file out (a host without it)."""
@@ -13,6 +14,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("dir")
 ap.add_argument("--pmu")
 ap.add_argument("--branches", type=int)
+ap.add_argument("--max-precise", type=int)
 ap.add_argument("--paranoid", type=int)
 ap.add_argument("--kptr", type=int)
 ap.add_argument("--capeff", default="0000000000000000")
@@ -32,6 +34,8 @@ if a.pmu:
     write(f"sys/bus/event_source/devices/{a.pmu}/type", "4")
     if a.branches is not None:
         write(f"sys/bus/event_source/devices/{a.pmu}/caps/branches", str(a.branches))
+    if a.max_precise is not None:
+        write(f"sys/bus/event_source/devices/{a.pmu}/caps/max_precise", str(a.max_precise))
 if a.paranoid is not None:
     write("proc/sys/kernel/perf_event_paranoid", str(a.paranoid))
 if a.kptr is not None:
