@@ -5,7 +5,10 @@ the ground truth's counts: each fall-through range of the --exact file
 (written from the branch trace, not from the sampler) run `count` times,
 expanded into its instructions by llvm-objdump. perf script decodes the
 samples, so the file is checked as perf reads it. At period 997, the
-samples are every 997th of the instructions the tool counted."""
+samples are every 997th of the instructions the tool counted. With -g,
+each sample carries its frame-pointer call chain, as perf record -g takes
+it: every sample in hot.c's hot_loop has main as its caller (perf script's
+symbols)."""
 import collections
 import os
 import re
@@ -62,6 +65,19 @@ r = t.check_run([perf, "script", "-F", "ip", "-i", data])
 n = len([l for l in r.stdout.splitlines() if l.strip()])
 if n != tot[1] // 997:
     t.fail("%d samples at period 997 for %d instructions" % (n, tot[1]))
+hot = t.compile_c(a, "hot.c", "hot")
+data = t.lbr_emu(a, "insg.data", [hot, "300000"], "--event", "instructions", "-g",
+                 "--period", "1009")
+r = t.check_run([perf, "script", "-F", "ip,sym", "-i", data])
+in_hot = callers = 0
+for block in r.stdout.split("\n\n"):
+    frames = [l.split()[-1] for l in block.strip().splitlines() if l.strip()]
+    if frames and frames[0] == "hot_loop":
+        in_hot += 1
+        callers += len(frames) > 1 and frames[1] == "main"
+if in_hot < 100 or callers != in_hot:
+    t.fail("-g: %d samples in hot_loop, %d with main as the caller" % (in_hot, callers))
 print("%d instructions in %d addresses of the program match the ground truth; "
-      "%d samples at period 997" % (sum(want.values()), len(want), n))
+      "%d samples at period 997; -g: %d samples in hot_loop, each called from main" % (
+          sum(want.values()), len(want), n, in_hot))
 print("PASS")

@@ -6,6 +6,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 
+#include <linux/perf_event.h>
 #include <time.h>
 
 using namespace llvm;
@@ -35,7 +36,13 @@ void LbrSampler::emitSample() {
 }
 
 void LbrSampler::emitIpSample(uint64_t Ip) {
-  W.sample(Pid, Ip, monotonicNs(), {});
+  Chain.clear();
+  if (Unwind) {
+    Chain.push_back(PERF_CONTEXT_USER);
+    Chain.push_back(Ip);
+    Unwind(Chain);
+  }
+  W.sample(Pid, Ip, monotonicNs(), {}, Chain);
   ++Samples;
   if (Dump)
     *Dump << utohexstr(Ip, true) << '\n';

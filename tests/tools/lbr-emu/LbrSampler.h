@@ -16,6 +16,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 namespace lbremu {
 
@@ -28,6 +30,9 @@ public:
   bool countsInstructions() const { return Event == SampledEvent::Instructions; }
 
   void setPid(pid_t P) { Pid = P; }
+  // Appends the return addresses of the current call stack (frame-pointer
+  // unwinding) to a call chain; set by the tracer when -g.
+  std::function<void(std::vector<uint64_t> &)> Unwind;
 
   void branch(uint64_t From, uint64_t To) {
     Ring[Head] = {From, To};
@@ -72,6 +77,7 @@ private:
   std::array<BranchPair, MaxDepth> Ring{};
   unsigned Head = 0, Filled = 0;
   uint64_t SinceSample = 0, Taken = 0, Samples = 0;
+  std::vector<uint64_t> Chain;
 };
 
 // Nanoseconds of CLOCK_MONOTONIC (the perf default clock).

@@ -9,7 +9,7 @@ using namespace llvm;
 namespace lbremu {
 
 const char *usageText() {
-  return "usage: lbr-emu [--event branches|instructions] [--period N]\n"
+  return "usage: lbr-emu [--event branches|instructions [-g]] [--period N]\n"
          "               [--depth 16|32] [--exact]\n"
          "               [--exact-out FILE] [--dump-samples FILE]\n"
          "               [--mode block|singlestep] [--cpu N|none] [--stats]\n"
@@ -51,6 +51,8 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
         O.Event = SampledEvent::Instructions;
       else
         return bad("--event wants branches or instructions, got '" + *V + "'");
+    } else if (A == "-g") {
+      O.CallChains = true;
     } else if (A == "--depth") {
       auto V = NeedValue(A);
       if (!V)
@@ -109,6 +111,8 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
     return bad("missing -o out.perf.data");
   if (O.Command.empty())
     return bad("missing program to run after --");
+  if (O.CallChains && O.Event != SampledEvent::Instructions)
+    return bad("-g needs --event instructions (a branch stack is the LBR's call context)");
   if (O.Exact && O.ExactOutput.empty())
     O.ExactOutput = O.Output + ".exact";
   return O;

@@ -25,6 +25,7 @@ enum class TraceMode {
 struct Options {
   SampledEvent Event = SampledEvent::Branches;
   uint64_t Period = 10007;       // events per sample (a prime)
+  bool CallChains = false;       // -g: frame-pointer call chains (instructions)
   unsigned Depth = 32;           // LBR entries per sample (16 or 32)
   bool Exact = false;            // write the ground-truth file
   std::string Output;            // perf.data to write

@@ -85,6 +85,8 @@ perf_event_attr makeAttr(const PerfDataConfig &C) {
   } else {
     A.config = PERF_COUNT_HW_INSTRUCTIONS;
     A.precise_ip = 2;
+    if (C.CallChains)
+      A.sample_type |= PERF_SAMPLE_CALLCHAIN;
   }
   A.disabled = 1;
   A.inherit = 1;
@@ -216,12 +218,14 @@ void PerfDataWriter::mmap2(pid_t Pid, const Mapping &M, uint64_t Time) {
 }
 
 void PerfDataWriter::sample(pid_t Pid, uint64_t Ip, uint64_t Time,
-                            ArrayRef<BranchPair> Branches) {
+                            ArrayRef<BranchPair> Branches, ArrayRef<uint64_t> Chain) {
   perf_event_header H;
   H.type = PERF_RECORD_SAMPLE;
   H.misc = MiscUser;
   bool Stack = Cfg.Event == SampledEvent::Branches;
-  size_t Size = sizeof(H) + 8 + 8 + 8 + 8 + (Stack ? 8 + Branches.size() * 24 : 0);
+  bool Calls = !Stack && Cfg.CallChains;
+  size_t Size = sizeof(H) + 8 + 8 + 8 + 8 + (Stack ? 8 + Branches.size() * 24 : 0) +
+                (Calls ? 8 + Chain.size() * 8 : 0);
   H.size = uint16_t(Size);
   put(H);
   put(Ip);
@@ -230,6 +234,10 @@ void PerfDataWriter::sample(pid_t Pid, uint64_t Ip, uint64_t Time,
   put(Time);
   put(Cfg.Period);
   if (!Stack) {
+    if (Calls) {
+      put(uint64_t(Chain.size()));
+      put(Chain.data(), Chain.size() * 8);
+    }
     DataSize += Size;
     return;
   }
@@ -312,7 +320,7 @@ Error PerfDataWriter::finish(
   ED.put(A);
   ED.put(uint32_t(0)); // no ids
   bool Branches = Cfg.Event == SampledEvent::Branches;
-  ED.str(Branches ? "branches:u" : "instructions:upp");
+  ED.str(Branches ? "branches:u" : "instructions:upp");  // perf record -e, -g or not
   if (Branches)
     Feat[FeatBranchStack]; // present, empty
 

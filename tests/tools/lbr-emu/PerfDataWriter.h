@@ -30,6 +30,7 @@ struct BranchPair {
 struct PerfDataConfig {
   std::string Path;
   SampledEvent Event = SampledEvent::Branches;
+  bool CallChains = false; // PERF_SAMPLE_CALLCHAIN (instructions only)
   uint64_t Period = 0;
   std::vector<std::string> CmdLine; // of lbr-emu itself (HEADER_CMDLINE)
 };
@@ -42,9 +43,11 @@ public:
 
   void comm(pid_t Pid, llvm::StringRef Name, bool Exec, uint64_t Time);
   void mmap2(pid_t Pid, const Mapping &M, uint64_t Time);
-  // Branches newest first (none for SampledEvent::Instructions).
+  // Branches newest first (none for SampledEvent::Instructions); Chain:
+  // the call chain as perf stores it (PERF_CONTEXT_USER, the IP, return
+  // addresses), with CallChains.
   void sample(pid_t Pid, uint64_t Ip, uint64_t Time,
-              llvm::ArrayRef<BranchPair> Branches);
+              llvm::ArrayRef<BranchPair> Branches, llvm::ArrayRef<uint64_t> Chain = {});
   void exit(pid_t Pid, uint64_t Time);
 
   // BuildIds: file path -> build-id of every executable mapping.

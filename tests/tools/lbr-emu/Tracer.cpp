@@ -84,6 +84,8 @@ Error Tracer::refreshMaps() {
 
 Error Tracer::start() {
   Sampler.setPid(T.pid());
+  if (Opts.CallChains)
+    Sampler.Unwind = [this](std::vector<uint64_t> &Chain) { unwind(Chain); };
   if (Error E = T.getRegs(R))
     return E;
   Writer.comm(T.pid(), readComm(T.pid()), /*Exec=*/true, monotonicNs());
@@ -301,6 +303,22 @@ static Expected<bool> deliver(Tracee &T, Breakpoints &Bps,
   if (S->K == Stop::Signal)
     PendingSig = S->Sig;
   return false;
+}
+
+void Tracer::unwind(std::vector<uint64_t> &Chain) {
+  uint64_t Frame = R.rbp;
+  for (int K = 0; K < 127 && Frame && Frame % 8 == 0; ++K) {
+    uint64_t Words[2];
+    if (T.readMemory(Frame, MutableArrayRef<uint8_t>(reinterpret_cast<uint8_t *>(Words),
+                                                      sizeof(Words))) != sizeof(Words))
+      break;
+    if (!Words[1])
+      break;
+    Chain.push_back(Words[1]);
+    if (Words[0] <= Frame)
+      break;
+    Frame = Words[0];
+  }
 }
 
 Error Tracer::runBlocks() {

@@ -50,6 +50,12 @@ private:
   };
 
   llvm::Error start();
+  // Frame-pointer unwinding from the registers of the last stop: the return
+  // address above each saved rbp, while frames go up the stack (at most 127,
+  // as perf's default). In block mode the registers are the block's end's,
+  // so a sample in a prologue sees the new frame; a kernel unwinding at the
+  // sampled instruction would see the caller's.
+  void unwind(std::vector<uint64_t> &Chain);
   llvm::Expected<const Block *> blockAt(uint64_t Pc);
   llvm::Expected<DecodedInsn> insnAt(uint64_t Pc);
   llvm::Error refreshMaps();

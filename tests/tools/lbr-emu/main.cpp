@@ -55,6 +55,7 @@ static Expected<int> runTool(const Options &O, int Argc, char **Argv) {
   PC.Path = O.Output;
   PC.Period = O.Period;
   PC.Event = O.Event;
+  PC.CallChains = O.CallChains;
   for (int I = 0; I < Argc; ++I)
     PC.CmdLine.push_back(Argv[I]);
   auto Writer = PerfDataWriter::create(PC);
