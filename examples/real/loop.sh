@@ -15,6 +15,11 @@
 #     taken branch seen, a 32-entry branch stack every REAL_LBR_PERIOD,
 #     default 97, taken branches), imported, merged, converted like the
 #     recordings (ptrace makes it ~1000x slower than a real run);
+#  4c. REAL_INS=1, the same with precise instruction samples (what collect
+#     --event auto takes on a PMU with zero-skid sampling and no LBR): one
+#     training pass under lbr-emu --event instructions -g, an IP sample
+#     with its frame-pointer call chain every REAL_INS_PERIOD (default 241)
+#     retired instructions, the `ins` build;
 #  5. the instrumented build: the program's and libraries' training copies
 #     (pgo_training_target) on the same training input, merged, the
 #     INSTRUMENTED build;
@@ -55,8 +60,9 @@
 # default 10000), REAL_PGOCTL (a built pgoctl: then PGOCTL_BUILD_DIR is not
 # built), REAL_SRC (fetch.sh's destination, default $REAL_WORK/src: a shared
 # one saves fetching again), REAL_BOLT (0/1), REAL_PAIRS (default 0),
-# REAL_PAIR_REPS (default 3), REAL_LBR (0/1), REAL_LBR_PERIOD, REAL_LBR_EMU
-# (an lbr-emu binary; default: the build's).
+# REAL_PAIR_REPS (default 3), REAL_LBR (0/1), REAL_LBR_PERIOD, REAL_INS
+# (0/1), REAL_INS_PERIOD, REAL_LBR_EMU (an lbr-emu binary; default: the
+# build's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -130,26 +136,38 @@ for r in $(seq 1 "$recs"); do
   builds+=("sample$r")
 done
 
+# emu_build NAME EVENT PERIOD: one training pass of the plain build under
+# lbr-emu --event EVENT (each command imported), merged, converted like the
+# recordings, locked; the SAMPLE build NAME.
+emu_build() {
+  local name=$1 event=$2 period=$3 lbremu=${REAL_LBR_EMU:-$build/tests/tools/lbr-emu/lbr-emu}
+  [ -x "$lbremu" ] || cmake --build "$build" --target lbr-emu >>"$log" 2>&1
+  chains=()
+  [ "$event" = instructions ] && chains=(-g)  # as collect records IP samples
+  emu_profiles=()
+  emu_run() {  # <command...>: one training command under lbr-emu, imported
+    local n=$((${#emu_profiles[@]} + 1))
+    "$lbremu" --event "$event" "${chains[@]}" --period "$period" -o "$work/$name$n.data" -- "$@" >>"$log" 2>&1
+    "$pgoctl" import "$work/$name$n.data" -o "$work/$name$n.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
+      --label "project=$project" --label "build=plain" 2>>"$log"
+    emu_profiles+=("$work/$name$n.pgoprof")
+  }
+  project_lbr_train "$work/plain/$PROJECT_PROGRAM" "$inputs" "$work/train.tmp" emu_run
+  "$pgoctl" merge "${emu_profiles[@]}" -o "$work/$name.pgoprof" 2>>"$log"
+  "$pgoctl" convert "$work/$name.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
+    -o "$work/profiles/$project-$name.profdata" 2>&1 | sed 's/^/   /'
+  "$pgoctl" lock "$work/profiles/$project-$name.profdata" --kind profdata --version "$project-$name" \
+    -o "$work/profiles/$project-$name.pgolock" >>"$log" 2>&1
+  project_build "$name" "$work/profiles/$project-$name.pgolock" ""
+  builds+=("$name")
+}
 if [ "${REAL_LBR:-0}" = 1 ] && declare -F project_lbr_train >/dev/null; then
   echo "== 4b. emulated LBR of one training pass (lbr-emu), the LBR build: this pipeline with exact branch counts"
-  lbremu=${REAL_LBR_EMU:-$build/tests/tools/lbr-emu/lbr-emu}
-  [ -x "$lbremu" ] || cmake --build "$build" --target lbr-emu >>"$log" 2>&1
-  lbr_profiles=()
-  lbr_run() {  # <command...>: one training command under lbr-emu, imported
-    local n=$((${#lbr_profiles[@]} + 1))
-    "$lbremu" --period "${REAL_LBR_PERIOD:-97}" -o "$work/lbr$n.data" -- "$@" >>"$log" 2>&1
-    "$pgoctl" import "$work/lbr$n.data" -o "$work/lbr$n.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
-      --label "project=$project" --label "build=plain" 2>>"$log"
-    lbr_profiles+=("$work/lbr$n.pgoprof")
-  }
-  project_lbr_train "$work/plain/$PROJECT_PROGRAM" "$inputs" "$work/train.tmp" lbr_run
-  "$pgoctl" merge "${lbr_profiles[@]}" -o "$work/lbr.pgoprof" 2>>"$log"
-  "$pgoctl" convert "$work/lbr.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
-    -o "$work/profiles/$project-lbr.profdata" 2>&1 | sed 's/^/   /'
-  "$pgoctl" lock "$work/profiles/$project-lbr.profdata" --kind profdata --version "$project-lbr" \
-    -o "$work/profiles/$project-lbr.pgolock" >>"$log" 2>&1
-  project_build lbr "$work/profiles/$project-lbr.pgolock" ""
-  builds+=(lbr)
+  emu_build lbr branches "${REAL_LBR_PERIOD:-97}"
+fi
+if [ "${REAL_INS:-0}" = 1 ] && declare -F project_lbr_train >/dev/null; then
+  echo "== 4c. emulated instructions:pp of one training pass (lbr-emu --event instructions), the ins build"
+  emu_build ins instructions "${REAL_INS_PERIOD:-241}"
 fi
 
 echo "== 5. instrumented PGO: $PROJECT_TRAIN_TARGET on the training input, merge, INSTRUMENTED build"
