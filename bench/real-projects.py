@@ -66,9 +66,10 @@ def table(work):
         if "bolt" in rows:
             w = wall_of(["bolt"])
             line("sample PGO + BOLT (%s)" % bolt_from, rows["bolt"], "%.3f" % w[0] if w else "")
-        if "lbr" in rows:
-            w = wall_of(["lbr"])
-            line("sample PGO from emulated LBR", rows["lbr"], "%.3f" % w[0] if w else "")
+        for b, label in (("lbr", "emulated LBR"), ("ins", "emulated instructions:pp")):
+            if b in rows:
+                w = wall_of([b])
+                line("sample PGO from " + label, rows[b], "%.3f" % w[0] if w else "")
         if instr:
             w = wall_of(["instr"])
             line("instrumented PGO", instr, "%.3f" % w[0] if w else "")
@@ -82,8 +83,9 @@ def table(work):
             ir_shares = [100.0 * (plain["Ir"] - rows[b]["Ir"]) / gain for b in samples] if gain > 0 else []
             out.append("")
             lbr = ""
-            if "lbr" in rows and gain > 0:
-                lbr = "; from emulated LBR %.0f%%" % (100.0 * (plain["Ir"] - rows["lbr"]["Ir"]) / gain)
+            for b, label in (("lbr", "emulated LBR"), ("ins", "emulated instructions:pp")):
+                if b in rows and gain > 0:
+                    lbr += "; from %s %.0f%%" % (label, 100.0 * (plain["Ir"] - rows[b]["Ir"]) / gain)
             out.append("Share of instrumented PGO's Ir gain (%s): %s%s%s." % (
                 pct(instr["Ir"], plain["Ir"]), ", ".join(shares),
                 "; min/median/max %.0f/%.0f/%.0f%%" % (min(ir_shares), statistics.median(ir_shares), max(ir_shares))
