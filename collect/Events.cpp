@@ -317,9 +317,9 @@ llvm::Expected<EventChoice> selectEvent(const HostFacts &H, const EventRequest &
     A.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
     if (Req.CallChains)
       A.sample_type |= PERF_SAMPLE_CALLCHAIN;
-    setRate(G.Type == PERF_TYPE_SOFTWARE                                           ? kDefaultCpuClockPeriodNs
-            : G.Type == PERF_TYPE_HARDWARE && G.Config == PERF_COUNT_HW_INSTRUCTIONS ? kDefaultInstructionsPeriod
-                                                                                   : kDefaultCyclesPeriod);
+    setRate(G.Type == PERF_TYPE_SOFTWARE                ? kDefaultCpuClockPeriodNs
+            : Hw && G.Config == PERF_COUNT_HW_INSTRUCTIONS ? kDefaultInstructionsPeriod
+                                                           : kDefaultCyclesPeriod);
     C.Why = Why.str();
   };
 

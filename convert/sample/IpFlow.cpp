@@ -13,9 +13,7 @@ namespace {
 /// Estimates are samples per instruction times a scale: without a usable
 /// period, this.
 constexpr double kDefaultScale = 100.0;
-} // namespace
 
-namespace {
 /// The event's name without its PMU and modifiers: `cycles:u` and
 /// `cpu_core/cycles/u` are `cycles`.
 llvm::StringRef baseEvent(const ProfileMetadata &M) {
