@@ -142,7 +142,7 @@ done
 emu_build() {
   local name=$1 event=$2 period=$3 lbremu=${REAL_LBR_EMU:-$build/tests/tools/lbr-emu/lbr-emu}
   [ -x "$lbremu" ] || cmake --build "$build" --target lbr-emu >>"$log" 2>&1
-  chains=()
+  local chains=()
   [ "$event" = instructions ] && chains=(-g)  # as collect records IP samples
   emu_profiles=()
   emu_run() {  # <command...>: one training command under lbr-emu, imported
