@@ -37,6 +37,8 @@ ProfileQuality assessQuality(const QualityInput &In, const QualityOptions &O) {
   Q.HotCount = In.HotCount;
   Q.Seconds = In.Seconds;
   Q.TargetError = O.TargetError;
+  Q.TimeSamples = In.TimeSamples && !In.Lbr;
+  Q.Event = In.Event;
 
   // Hot functions: the fewest, largest first, reaching HotFraction.
   std::vector<const QualityFunction *> Fs;
@@ -231,6 +233,7 @@ QualityInput qualityInput(const Profile &P0, llvm::ArrayRef<BinaryMatch> Ms, con
     In.HotCount = Sum.Entries.front().MinCount;
   if (P0.Meta.TimeStartNs && P0.Meta.TimeEndNs > P0.Meta.TimeStartNs)
     In.Seconds = double(P0.Meta.TimeEndNs - P0.Meta.TimeStartNs) / 1e9;
+  In.Event = P0.Meta.Event;
   for (size_t I = 0; I < Ms.size() && I < M.Syms.size(); ++I) {
     const BinaryProfile &B = P.Binaries[size_t(Ms[I].Profile - P0.Binaries.data())];
     if (hasLbr(P, B)) {
@@ -240,10 +243,12 @@ QualityInput qualityInput(const Profile &P0, llvm::ArrayRef<BinaryMatch> Ms, con
       ipFunctions(P, B, *M.Syms[I], O, In);
     }
   }
+  In.TimeSamples = !In.Lbr && sampleBasis(P0.Meta) == SampleBasis::Time;
   return In;
 }
 
-std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O) {
+namespace {
+std::string formatFigures(const ProfileQuality &Q, const QualityOptions &O) {
   const char *Unit = Q.Lbr ? "branch records" : "samples";
   std::string S = llvm::formatv("quality {0}: {1} {2}, {3} on {4} hot function{5}",
                                 verdictName(Q.Verdict), Q.Samples, Unit, Q.HotSamples,
@@ -278,6 +283,17 @@ std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O) {
              .str();
   return S + ") for " + Target + " hot-block error";
 }
+} // namespace
+
+std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O) {
+  std::string S = formatFigures(Q, O);
+  if (Q.TimeSamples)
+    S += "; time samples" +
+         (Q.Event.empty() ? std::string() : " (" + escapeForTerminal(Q.Event, 60) + ")") +
+         " lean toward slow instructions, which recording longer does not fix: record LBR or "
+         "instructions:pp where the PMU has them (pgoctl doctor)";
+  return S;
+}
 
 std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality &Q) {
   return {{"samples", double(Q.Samples)},
@@ -298,6 +314,8 @@ std::string qualityJson(const ProfileQuality &Q, const QualityOptions &O) {
   nlohmann::ordered_json J;
   J["verdict"] = verdictName(Q.Verdict).str();
   J["mode"] = Q.Lbr ? "lbr" : "ip";
+  J["basis"] = Q.Lbr ? "branches" : Q.TimeSamples ? "time" : "instructions";
+  J["event"] = Q.Event;
   for (const auto &[Name, Value] : qualityFigures(Q)) {
     if (Name == "verdict")
       continue;

@@ -31,6 +31,14 @@
 //  - the verdict: good when e <= TargetError (5%), poor when there is no hot
 //    block or e > PoorError (20%: a median hot block under 25 samples), thin
 //    in between. So "good" is exactly "no need to record longer".
+//  - the basis: IP samples of a time event (cpu-clock, cycles, an unknown
+//    event) land on an instruction in proportion to the time it takes, not to
+//    how often it runs, so the block counts lean toward stalls whatever the
+//    length (bench/real-projects.md: lz4 compress gets 72% of instrumented
+//    PGO's gain from time samples, 101% from instructions:pp). The figures
+//    above measure only sampling noise; the line says so, and what to record
+//    instead. The verdict does not change: on a host without a PMU time is
+//    all there is.
 #pragma once
 
 #include "convert/sample/ProfData.h"
@@ -78,6 +86,8 @@ struct QualityInput {
   uint64_t Samples = 0;  ///< raw samples (LBR: branch records) of the binaries
   uint64_t HotCount = 0; ///< clang's hot count (0: none, nothing can flip)
   double Seconds = 0;    ///< the recording's length (0: unknown)
+  bool TimeSamples = false; ///< IP samples of a time event (see the basis above)
+  std::string Event;        ///< the recording's event as the file names it (may be empty)
   std::vector<QualityFunction> Functions;
 };
 
@@ -102,6 +112,8 @@ struct ProfileQuality {
   double RecordFactor = 1;          ///< record this many times longer (>= 1)
   double Seconds = 0;               ///< the recording's length (0: unknown)
   double TargetError = 0.05;
+  bool TimeSamples = false;
+  std::string Event;
   QualityVerdict Verdict = QualityVerdict::Poor;
 };
 
@@ -117,7 +129,10 @@ QualityInput qualityInput(const Profile &P, llvm::ArrayRef<BinaryMatch> Ms, cons
 /// One line for a terminal (function names escaped):
 /// `quality thin: 8123 samples, 7310 on 2 hot functions; hot-block error 12.5%
 /// (median), 3 of 40 hot blocks under 10 samples; 1 function could flip
-/// hot/cold (work); record ~6.3x longer (3 min instead of 30 s) for 5%`.
+/// hot/cold (work); record ~6.3x longer (3 min instead of 30 s) for 5%`,
+/// and for time samples `; time samples (cpu-clock) lean toward slow
+/// instructions, which recording longer does not fix: record LBR or
+/// instructions:pp where the PMU has them (pgoctl doctor)`.
 std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O);
 
 /// The figures as (name, value) pairs, for JSON and provenance: samples,
@@ -126,7 +141,8 @@ std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O);
 /// 1 thin, 2 poor).
 std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality &Q);
 
-/// A JSON object: "verdict" (good|thin|poor), "mode" (ip|lbr), the figures,
+/// A JSON object: "verdict" (good|thin|poor), "mode" (ip|lbr), "basis"
+/// (branches|instructions|time), "event" (the recording's), the figures,
 /// "target-error", "flip-functions" (names, JSON-escaped; invalid UTF-8
 /// replaced) and "advice" (formatQuality's line).
 std::string qualityJson(const ProfileQuality &Q, const QualityOptions &O);

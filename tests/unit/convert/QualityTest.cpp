@@ -161,5 +161,32 @@ TEST(QualityTest, NamesEscaped) {
   EXPECT_NE(J.find("evil\\u001b[2J\\\""), std::string::npos) << J;
 }
 
+// Time samples measure time, not executions: the line says so whatever the
+// figures (a good profile too) and names the event, escaped; instruction
+// samples and LBR get no such clause. The verdict stays the figures'.
+TEST(QualityTest, TimeSamplesAreNamed) {
+  QualityOptions O;
+  QualityInput In = ip({fn("a", {{900, 1}})});
+  ProfileQuality Plain = assessQuality(In, O);
+  In.TimeSamples = true;
+  In.Event = "cpu-clock:u\x1b[2J";
+  ProfileQuality Q = assessQuality(In, O);
+  EXPECT_EQ(Q.Verdict, QualityVerdict::Good);
+  std::string Line = formatQuality(Q, O);
+  EXPECT_EQ(Line.find('\x1b'), std::string::npos) << Line;
+  EXPECT_NE(Line.find("enough for 5.0%; time samples (cpu-clock:u"), std::string::npos) << Line;
+  EXPECT_NE(Line.find("lean toward slow instructions, which recording longer does not fix: "
+                      "record LBR or instructions:pp where the PMU has them"),
+            std::string::npos)
+      << Line;
+  EXPECT_NE(qualityJson(Q, O).find("\"basis\": \"time\""), std::string::npos);
+  EXPECT_EQ(formatQuality(Plain, O).find("time samples"), std::string::npos);
+  EXPECT_NE(qualityJson(Plain, O).find("\"basis\": \"instructions\""), std::string::npos);
+  In.Lbr = true; // branch records are counts whatever the event
+  ProfileQuality L = assessQuality(In, O);
+  EXPECT_EQ(formatQuality(L, O).find("time samples"), std::string::npos);
+  EXPECT_NE(qualityJson(L, O).find("\"basis\": \"branches\""), std::string::npos);
+}
+
 } // namespace
 } // namespace pgoctl::convert
