@@ -23,6 +23,7 @@
 // a second rollback undoes the first.
 #include "cli/Command.h"
 #include "cli/StoreOptions.h"
+#include "convert/sample/Quality.h"
 #include "core/Error.h"
 #include "lock/LockFile.h"
 #include "store/Http.h"
@@ -84,6 +85,10 @@ public:
     App.add_option("--quality", Quality, "the profile's quality verdict (good | thin | poor, "
                                          "from pgoctl convert), shown at configure")
         ->check(CLI::IsMember({"good", "thin", "poor"}));
+    App.add_option("--quality-basis", QualityBasis,
+                   "with --quality: what the samples count (branches | instructions | time, "
+                   "convert's --quality-json `basis`)")
+        ->check(CLI::IsMember({"branches", "instructions", "time"}));
     App.add_option("--quality-samples", QualitySamples,
                    "with --quality: the profile's raw samples (convert's quality line)");
     App.add_option("-o,--output", Output, "the lock file to write");
@@ -277,6 +282,11 @@ public:
       if (auto N = Info->Quality.find("quality.samples");
           N != Info->Quality.end() && N->second >= 0 && N->second < 1e19)
         L.QualitySamples = uint64_t(N->second);
+      if (auto B = Info->Quality.find("quality.basis"); B != Info->Quality.end())
+        for (auto K : {convert::QualityBasis::Branches, convert::QualityBasis::Instructions,
+                       convert::QualityBasis::Time})
+          if (B->second == double(int(K)))
+            L.QualityBasis = convert::basisName(K).str();
     }
     if (llvm::Error E = writeLock(L))
       return std::move(E);
@@ -322,6 +332,8 @@ public:
         OS << "quality: " << L->Quality << "\n";
       if (L->QualitySamples)
         OS << "quality samples: " << *L->QualitySamples << "\n";
+      if (!L->QualityBasis.empty())
+        OS << "quality basis: " << L->QualityBasis << "\n";
       return 0;
     }
     if (Profile.empty() || Output.empty() || Kind.empty())
@@ -362,9 +374,10 @@ private:
   void setQuality(lock::LockFile &L) const {
     L.Quality = Quality;
     L.QualitySamples = QualitySamples;
+    L.QualityBasis = QualityBasis;
   }
 
-  std::string Profile, Kind, Version, Source, Created, Output, Show, Quality;
+  std::string Profile, Kind, Version, Source, Created, Output, Show, Quality, QualityBasis;
   std::optional<uint64_t> QualitySamples;
   std::string Service, Channel;
   std::string Check, Rollback, MaxAge = "10d", Now;

@@ -70,7 +70,8 @@ int64_t daysFromCivil(int64_t Y, unsigned M, unsigned D) {
 const char *const Keys[] = {"format",          "version",          "kind",
                             "sha256",          "source",           "created",
                             "previous_sha256", "previous_source",  "previous_created",
-                            "previous_version", "quality",         "quality_samples"};
+                            "previous_version", "quality",         "quality_samples",
+                            "quality_basis"};
 constexpr size_t NumKeys = std::size(Keys);
 
 std::string keyList() {
@@ -142,6 +143,12 @@ std::string checkValue(llvm::StringRef Key, llvm::StringRef Value) {
     uint64_t N = 0;
     if (!isDigits(Value) || Value.size() > 20 || Value.getAsInteger(10, N))
       return llvm::formatv("quality_samples `{0}` must be a number of samples", Value).str();
+    return "";
+  }
+  if (Key == "quality_basis") {
+    if (Value != "branches" && Value != "instructions" && Value != "time")
+      return llvm::formatv("quality_basis `{0}` is not one of branches, instructions, time", Value)
+          .str();
     return "";
   }
   return llvm::formatv("unknown key `{0}` (the keys are {1})", Key, keyList()).str();
@@ -273,6 +280,9 @@ llvm::Expected<LockFile> parseLockFile(llvm::StringRef Text, llvm::StringRef Nam
     case 11:
       Value.getAsInteger(10, L.QualitySamples.emplace());
       break;
+    case 12:
+      L.QualityBasis = Value.str();
+      break;
     default:
       break; // format: checked above
     }
@@ -317,6 +327,7 @@ llvm::Expected<LockFile> rollBack(const LockFile &L, llvm::StringRef Name) {
   // The quality figures were the replaced pin's; the previous pin's are not kept.
   R.Quality.clear();
   R.QualitySamples.reset();
+  R.QualityBasis.clear();
   return R;
 }
 
@@ -395,6 +406,9 @@ llvm::Expected<std::string> renderLockFile(const LockFile &L) {
       return std::move(E);
   if (L.QualitySamples)
     if (llvm::Error E = Field("quality_samples", "", std::to_string(*L.QualitySamples)))
+      return std::move(E);
+  if (!L.QualityBasis.empty())
+    if (llvm::Error E = Field("quality_basis", "", L.QualityBasis))
       return std::move(E);
   if (const std::optional<PreviousPin> &P = L.Previous) {
     Out += "# the pin this one replaced (pgoctl lock --rollback goes back to it)\n";

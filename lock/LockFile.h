@@ -9,9 +9,9 @@
 // locks stay readable. A lock may also keep the pin it replaced
 // (`previous_sha256`, `previous_source`, `previous_created`,
 // `previous_version`, checked as their current counterparts) for `pgoctl lock
-// --rollback`; builds ignore it. `quality` and `quality_samples` record how
-// trustworthy the pinned profile is (convert's verdict), for the configure
-// summary.
+// --rollback`; builds ignore it. `quality`, `quality_samples` and `quality_basis`
+// record how trustworthy the pinned profile is (convert's verdict), for the
+// configure summary.
 #pragma once
 
 #include "core/FileKind.h"
@@ -58,6 +58,9 @@ struct LockFile {
   /// shows them in its configure summary. A rollback drops them.
   std::string Quality;
   std::optional<uint64_t> QualitySamples;
+  /// What the samples count: `branches` (LBR), `instructions` or `time`
+  /// (IP samples of a time event, whose counts lean toward stalls); optional.
+  std::string QualityBasis;
 };
 
 /// New, keeping Old's pin as its Previous (Old's own Previous is dropped:

@@ -386,6 +386,7 @@ private:
     NewLock.Created = store::utcTime(int64_t(std::time(nullptr)));
     NewLock.Quality = convert::verdictName(Quality.Verdict).str();
     NewLock.QualitySamples = Quality.Samples;
+    NewLock.QualityBasis = convert::basisName(convert::qualityBasis(Quality)).str();
     lock::LockFile L = lock::pinNew(OldLock ? *OldLock : lock::LockFile{}, NewLock);
     llvm::Expected<std::string> LockText = lock::renderLockFile(L);
     if (!LockText)

@@ -35,10 +35,12 @@ endfunction()
 # previous_*: the pin a refresh replaced (pgoctl lock --rollback); checked
 # like their current counterparts, not used by the build.
 # quality, quality_samples: convert's verdict on the pinned profile (good,
-# thin, poor) and its raw samples, shown in the configure summary (optional).
+# thin, poor) and its raw samples, shown in the configure summary (optional);
+# quality_basis: what the samples count (branches, instructions, or time:
+# IP samples of a time event, whose counts lean toward stalls).
 set(_PGO_LOCK_KEYS format version kind sha256 source created
     previous_sha256 previous_source previous_created previous_version
-    quality quality_samples)
+    quality quality_samples quality_basis)
 set(_PGO_KINDS profdata instr-profdata fdata yaml)
 
 # _pgo_lock_fail(<lock> <line> <message>): the configure error of a bad lock.
@@ -145,6 +147,10 @@ function(_pgo_lock_check_value key value out)
   elseif(key STREQUAL "quality_samples")
     if(NOT value MATCHES "^[0-9]+$" OR value MATCHES "^[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]")
       set(why "quality_samples `${value}` must be a number of samples")
+    endif()
+  elseif(key STREQUAL "quality_basis")
+    if(NOT value MATCHES "^(branches|instructions|time)$")
+      set(why "quality_basis `${value}` is not one of branches, instructions, time")
     endif()
   endif()
   set(${out} "${why}" PARENT_SCOPE)
@@ -586,6 +592,7 @@ function(_pgo_resolve target mode spec required max_age out_path out_sha)
   set(_pgo_resolved_age_days "${age_days}" PARENT_SCOPE)
   set(_pgo_resolved_quality "${L_QUALITY}" PARENT_SCOPE)          # good|thin|poor or empty
   set(_pgo_resolved_quality_samples "${L_QUALITY_SAMPLES}" PARENT_SCOPE) # digits or empty
+  set(_pgo_resolved_quality_basis "${L_QUALITY_BASIS}" PARENT_SCOPE) # branches|instructions|time or empty
   set(${out_path} "${cached}" PARENT_SCOPE)
   set(${out_sha} "${sha}" PARENT_SCOPE)
 endfunction()

@@ -768,6 +768,22 @@ def case_lock_quality(a):
     text = open(lk).read()
     check(re.search(r"^quality\s*=\s*thin$", text, re.M) and re.search(r"^quality_samples\s*=\s*8123$", text, re.M),
           "pgoctl lock --quality writes the fields", text)
+    # A profile of time samples: the summary says so, and a status line what to record instead.
+    run([pgoctl, "lock", pa, "--kind", "profdata", "--version", "v7", "--quality", "good",
+         "--quality-samples", "8123", "--quality-basis", "time", "-o", lk])
+    check(re.search(r"^quality_basis\s*=\s*time$", open(lk).read(), re.M) is not None,
+          "pgoctl lock --quality-basis writes the field", open(lk).read())
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check(re.search(r"svc SAMPLE version v7, .*quality good \(8123 time samples\)", out) is not None
+          and "lean toward slow instructions" in out and "Warning" not in out,
+          "a time-sample profile: named in the summary, advice in a status line", out)
+    run([pgoctl, "lock", pa, "--kind", "profdata", "--version", "v7", "--quality", "good",
+         "--quality-samples", "8123", "--quality-basis", "instructions", "-o", lk])
+    out = c.configure(CONSUMER_SAMPLE=lk)
+    check("(8123 instruction samples)" in out and "lean toward" not in out,
+          "an instruction-sample profile: no advice", out)
+    run([pgoctl, "lock", pa, "--kind", "profdata", "--version", "v7", "--quality", "thin",
+         "--quality-samples", "8123", "-o", lk])
     out = c.configure(CONSUMER_SAMPLE=lk)
     check(re.search(r"pgo_target summary.* svc SAMPLE version v7, sha256 %s, 0 days old, quality thin "
                     r"\(8123 samples\)" % sha256(pa)[:12], out) is not None,
@@ -788,6 +804,7 @@ def case_lock_quality(a):
     for value, what in (("quality = great", "quality `great` is not one of good, thin, poor"),
                         ("quality = thin $(id)", "is not one of good, thin, poor"),
                         ("quality_samples = 12x", "quality_samples `12x` must be a number"),
+                        ("quality_basis = cycles", "quality_basis `cycles` is not one of branches, instructions, time"),
                         ("quality_samples = 123456789012345678901", "must be a number"),
                         ("previous_quality = good", "unknown key `previous_quality`")):
         bad = write(os.path.join(c.src, "profiles/bad.pgolock"),

@@ -295,6 +295,23 @@ std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O) {
   return S;
 }
 
+QualityBasis qualityBasis(const ProfileQuality &Q) {
+  return Q.Lbr ? QualityBasis::Branches
+               : Q.TimeSamples ? QualityBasis::Time : QualityBasis::Instructions;
+}
+
+llvm::StringRef basisName(QualityBasis B) {
+  switch (B) {
+  case QualityBasis::Branches:
+    return "branches";
+  case QualityBasis::Instructions:
+    return "instructions";
+  case QualityBasis::Time:
+    return "time";
+  }
+  return "time";
+}
+
 std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality &Q) {
   return {{"samples", double(Q.Samples)},
           {"hot-samples", double(Q.HotSamples)},
@@ -307,17 +324,18 @@ std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality 
           {"flips", double(Q.FlipCount)},
           {"record-factor", Q.RecordFactor},
           {"seconds", Q.Seconds},
-          {"verdict", double(int(Q.Verdict))}};
+          {"verdict", double(int(Q.Verdict))},
+          {"basis", double(int(qualityBasis(Q)))}};
 }
 
 std::string qualityJson(const ProfileQuality &Q, const QualityOptions &O) {
   nlohmann::ordered_json J;
   J["verdict"] = verdictName(Q.Verdict).str();
   J["mode"] = Q.Lbr ? "lbr" : "ip";
-  J["basis"] = Q.Lbr ? "branches" : Q.TimeSamples ? "time" : "instructions";
+  J["basis"] = basisName(qualityBasis(Q)).str();
   J["event"] = Q.Event;
   for (const auto &[Name, Value] : qualityFigures(Q)) {
-    if (Name == "verdict")
+    if (Name == "verdict" || Name == "basis")
       continue;
     if (Value == std::floor(Value) && std::fabs(Value) < 9e15) // counts as integers
       J[Name] = int64_t(Value);

@@ -126,6 +126,13 @@ ProfileQuality assessQuality(const QualityInput &In, const QualityOptions &O);
 QualityInput qualityInput(const Profile &P, llvm::ArrayRef<BinaryMatch> Ms, const SampleMap &M,
                           const QualityOptions &O);
 
+/// What the samples count: LBR records count branches; IP samples follow
+/// instructions retired or time (see the basis above). The lock's
+/// `quality_basis` takes basisName().
+enum class QualityBasis { Branches, Instructions, Time };
+QualityBasis qualityBasis(const ProfileQuality &Q);
+llvm::StringRef basisName(QualityBasis B); ///< "branches", "instructions", "time"
+
 /// One line for a terminal (function names escaped):
 /// `quality thin: 8123 samples, 7310 on 2 hot functions; hot-block error 12.5%
 /// (median), 3 of 40 hot blocks under 10 samples; 1 function could flip
@@ -138,7 +145,7 @@ std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O);
 /// The figures as (name, value) pairs, for JSON and provenance: samples,
 /// hot-samples, hot-functions, hot-blocks, thin-hot-blocks, hot-block-error,
 /// thin-share, hot-count, flips, record-factor, seconds, verdict (0 good,
-/// 1 thin, 2 poor).
+/// 1 thin, 2 poor), basis (QualityBasis: 0 branches, 1 instructions, 2 time).
 std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality &Q);
 
 /// A JSON object: "verdict" (good|thin|poor), "mode" (ip|lbr), "basis"

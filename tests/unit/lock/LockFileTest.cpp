@@ -272,18 +272,23 @@ TEST(LockFile, PinNewAndRollBack) {
 // quality / quality_samples: convert's verdict of the pinned profile.
 TEST(LockFile, QualityReadCheckedAndWritten) {
   llvm::Expected<LockFile> L =
-      parseLockFile(goodLock() + "quality = thin\nquality_samples = 8123\n", "x.pgolock");
+      parseLockFile(goodLock() + "quality = thin\nquality_samples = 8123\nquality_basis = time\n",
+                    "x.pgolock");
   ASSERT_TRUE(bool(L)) << llvm::toString(L.takeError());
   EXPECT_EQ(L->Quality, "thin");
   ASSERT_TRUE(L->QualitySamples.has_value());
   EXPECT_EQ(*L->QualitySamples, 8123u);
   llvm::Expected<std::string> Out = renderLockFile(*L);
   ASSERT_TRUE(bool(Out)) << llvm::toString(Out.takeError());
-  EXPECT_NE(Out->find("quality = thin\nquality_samples = 8123\n"), std::string::npos) << *Out;
+  EXPECT_EQ(L->QualityBasis, "time");
+  EXPECT_NE(Out->find("quality = thin\nquality_samples = 8123\nquality_basis = time\n"),
+            std::string::npos)
+      << *Out;
   llvm::Expected<LockFile> Back = parseLockFile(*Out, "y.pgolock");
   ASSERT_TRUE(bool(Back)) << llvm::toString(Back.takeError());
   EXPECT_EQ(Back->Quality, "thin");
   EXPECT_EQ(*Back->QualitySamples, 8123u);
+  EXPECT_EQ(Back->QualityBasis, "time");
   // Old locks have none, and are written without them.
   llvm::Expected<LockFile> Old = parseLockFile(goodLock(), "x.pgolock");
   ASSERT_TRUE(bool(Old));
@@ -295,6 +300,8 @@ TEST(LockFile, QualityReadCheckedAndWritten) {
   // Bad values name the line (goodLock has 7 lines).
   EXPECT_EQ(errorOf(goodLock() + "quality = great\n"),
             "x.pgolock:8: quality `great` is not one of good, thin, poor");
+  EXPECT_EQ(errorOf(goodLock() + "quality_basis = cycles\n"),
+            "x.pgolock:8: quality_basis `cycles` is not one of branches, instructions, time");
   EXPECT_EQ(errorOf(goodLock() + "quality_samples = 12x\n"),
             "x.pgolock:8: quality_samples `12x` must be a number of samples");
   EXPECT_NE(errorOf(goodLock() + "quality_samples = 123456789012345678901\n"), "");
