@@ -19,8 +19,15 @@ serving part, deterministic; bench/example-pgo.py's callgrind_ir):
 The chains diverge after gen 1: gen k+ is built from gen k-1+ (the refresh's
 own history), gen k from gen k-1.
 
+With --sampler lbr-emu-instructions each recording is instead what `pgoctl
+collect --event auto` takes on a PMU with zero-skid sampling but no branch
+records (instructions:pp -g), emulated by tests/tools/lbr-emu --event
+instructions -g (one training round of --requests, default 3000 there: the
+program runs under ptrace at about 20 requests/s).
+
 Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
-       [--generations 3] [--train-rounds 40]
+       [--generations 3] [--train-rounds 40] [--only-alone]
+       [--sampler perf-cpu-clock|lbr-emu-instructions] [--period N]
 Results: bench/pgo-generations.md.
 """
 import argparse
@@ -39,6 +46,17 @@ def convert(a, prof, binary, out):
     return out
 
 
+def record_emulated(a, binary, load, name):
+    """instructions:pp samples with frame-pointer call chains of `binary`
+    under `load`, emulated by lbr-emu, imported to <work>/<name>.pgoprof."""
+    data = os.path.join(a.work, name + ".perf.data")
+    emu = os.path.join(a.pgoctl_build, "tests", "tools", "lbr-emu", "lbr-emu")
+    ep.sh([emu, "--event", "instructions", "-g", "--period", str(a.period), "-o", data, "--", binary] + load)
+    prof = os.path.join(a.work, name + ".pgoprof")
+    ep.sh([a.pgoctl, "import", data, "-o", prof, "--label", "service=kvsvc"])
+    return prof
+
+
 def merge_profdata(a, inputs, out):
     """Source-level sum of per-build .profdata, as refresh sums per-build
     sample maps (llvm-profdata merge --sample: the oracle of that sum)."""
@@ -51,8 +69,11 @@ def main():
     ap.add_argument("--pgoctl-build", default=os.path.join(ep.ROOT, "build"))
     ap.add_argument("--work", default=None)
     ap.add_argument("--generations", type=int, default=3)
-    ap.add_argument("--requests", type=int, default=200000)
-    ap.add_argument("--train-rounds", type=int, default=40)
+    ap.add_argument("--requests", type=int, default=None)
+    ap.add_argument("--train-rounds", type=int, default=None)
+    ap.add_argument("--sampler", choices=("perf-cpu-clock", "lbr-emu-instructions"), default="perf-cpu-clock")
+    ap.add_argument("--period", type=int, default=809, help="lbr-emu's instructions per sample")
+    ap.add_argument("--only-alone", action="store_true", help="skip the gen k+ chain")
     ap.add_argument("--cg-requests", type=int, default=20000)
     ap.add_argument("--cg-rounds", type=int, default=2)
     a = ap.parse_args()
@@ -61,7 +82,19 @@ def main():
     a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-generations"))
     a.pgoctl = os.path.join(a.pgoctl_build, "cli", "pgoctl")
     os.makedirs(a.work, exist_ok=True)
+    emulated = a.sampler == "lbr-emu-instructions"
+    if a.requests is None:
+        a.requests = 3000 if emulated else 200000
+    if a.train_rounds is None:
+        a.train_rounds = 1 if emulated else 40
     train = ep.load_args(a.requests, a.train_rounds)
+    # The instrumented reference always trains on the full load.
+    full_train = ep.load_args(200000, 40)
+
+    def record(binary, name):
+        if emulated:
+            return record_emulated(a, binary, train, name)
+        return ep.record(a, a.pgoctl, binary, train, name)
     served = a.cg_requests * a.cg_rounds
 
     def ir(binary):
@@ -70,7 +103,7 @@ def main():
     ep.log("plain build and instrumented PGO on the same load")
     plain = ep.build(a, "plain")
     ep.sh(["cmake", "--build", plain, "--target", "kvsvc-train"])
-    ep.sh([os.path.join(plain, "kvsvc-train")] + train)
+    ep.sh([os.path.join(plain, "kvsvc-train")] + full_train)
     ep.sh(["cmake", "--build", plain, "--target", "kvsvc-train-profdata"])
     instr_prof = os.path.join(plain, "pgo-training", "kvsvc-train.profdata")
     instr = ep.build(a, "instr", KVSVC_INSTR_PROFILE=ep.lock(a, instr_prof, "instr-profdata"))
@@ -83,7 +116,7 @@ def main():
     # Gen 1 from plain.
     ep.log("gen 1: a recording of plain")
     bin_of = {"plain": os.path.join(plain, "kvsvc")}
-    rec = ep.record(a, a.pgoctl, bin_of["plain"], train, "rec-plain")
+    rec = record(bin_of["plain"], "rec-plain")
     prof_of = {"1": convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1.profdata"))}
     prof_of["1+"] = prof_of["1"]
     rec_of = {"1+": prof_of["1"]}  # the + chain: each build's own recording
@@ -91,10 +124,10 @@ def main():
     bin_of["1"] = bin_of["1+"] = os.path.join(d, "kvsvc")
     rows.append(("gen 1 (recording of plain)", ir(bin_of["1"])))
     for k in range(2, a.generations + 1):
-        for chain in ("", "+"):
+        for chain in ("",) if a.only_alone else ("", "+"):
             prev = "%d%s" % (k - 1, chain)
             ep.log("gen %d%s: a recording of gen %s" % (k, chain, prev))
-            rec = ep.record(a, a.pgoctl, bin_of[prev], train, "rec-gen%s" % prev)
+            rec = record(bin_of[prev], "rec-gen%s" % prev)
             own = convert(a, rec, bin_of[prev], os.path.join(a.work, "rec-gen%s.profdata" % prev))
             name = "%d%s" % (k, chain)
             if chain:
