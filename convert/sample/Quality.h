@@ -34,8 +34,7 @@
 //  - the basis: IP samples of a time event (cpu-clock, cycles, an unknown
 //    event) land on an instruction in proportion to the time it takes, not to
 //    how often it runs, so the block counts lean toward stalls whatever the
-//    length (bench/real-projects.md: lz4 compress gets 72% of instrumented
-//    PGO's gain from time samples, 101% from instructions:pp). The figures
+//    length (bench/real-projects.md measures what that costs). The figures
 //    above measure only sampling noise; the line says so, and what to record
 //    instead. The verdict does not change: on a host without a PMU time is
 //    all there is.
