@@ -224,4 +224,22 @@ FunctionCode functionCode(const Symbolizer &S, uint32_t F, NoReturn &NR) {
   return Code;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> entryCallsOf(const Symbolizer &S, uint32_t F,
+                                                        const Cfg &G) {
+  std::vector<std::pair<uint32_t, uint32_t>> Out;
+  for (uint32_t K = 0; K < G.Blocks.size(); ++K)
+    for (uint32_t I = G.Blocks[K].Begin; I < G.Blocks[K].End; ++I) {
+      InstKind Kind = S.instKind(I);
+      if (Kind != InstKind::Call && Kind != InstKind::UncondBranch)
+        continue;
+      std::optional<uint64_t> T = S.directTarget(I);
+      if (!T)
+        continue;
+      const FuncRange *R = S.funcRangeStartingAt(*T);
+      if (R && R->IsEntry && (Kind == InstKind::Call || R->Func != F))
+        Out.emplace_back(K, R->Func);
+    }
+  return Out;
+}
+
 } // namespace pgoctl::convert

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace pgoctl::convert {
@@ -94,5 +95,11 @@ private:
 
 /// Function F's code as the Symbolizer disassembled it.
 FunctionCode functionCode(const Symbolizer &S, uint32_t F, NoReturn &NR);
+
+/// The direct calls and direct tail jumps of function F (its graph G) into
+/// the entry of a function (a call may target F itself, a jump may not), as
+/// (block of G, callee function): each runs the callee's entry once.
+std::vector<std::pair<uint32_t, uint32_t>> entryCallsOf(const Symbolizer &S, uint32_t F,
+                                                        const Cfg &G);
 
 } // namespace pgoctl::convert

@@ -57,31 +57,18 @@ llvm::DenseMap<uint32_t, uint64_t> instSamples(const BinaryProfile &B, const Sym
   return Out;
 }
 
-/// Step 2a's input: the direct calls and direct tail jumps (not into the
-/// function itself) from the blocks of every sampled function into the entry
-/// of another sampled function.
+/// Step 2a's input: the direct calls and direct tail jumps (entryCallsOf)
+/// from the blocks of every sampled function into the entry of a sampled
+/// function.
 std::vector<EntryCall> entryCalls(const Symbolizer &S, const std::vector<bool> &Touched,
                                   llvm::ArrayRef<Cfg> Graphs,
                                   const std::vector<uint32_t> &GraphOf) {
   std::vector<EntryCall> Out;
-  for (uint32_t F = 0; F < Touched.size(); ++F) {
-    if (!Touched[F])
-      continue;
-    const Cfg &G = Graphs[GraphOf[F]];
-    for (uint32_t K = 0; K < G.Blocks.size(); ++K)
-      for (uint32_t I = G.Blocks[K].Begin; I < G.Blocks[K].End; ++I) {
-        InstKind Kind = S.instKind(I);
-        if (Kind != InstKind::Call && Kind != InstKind::UncondBranch)
-          continue;
-        std::optional<uint64_t> T = S.directTarget(I);
-        if (!T)
-          continue;
-        const FuncRange *R = S.funcRangeStartingAt(*T);
-        if (!R || !R->IsEntry || !Touched[R->Func] || (Kind != InstKind::Call && R->Func == F))
-          continue;
-        Out.push_back({GraphOf[F], K, GraphOf[R->Func]});
-      }
-  }
+  for (uint32_t F = 0; F < Touched.size(); ++F)
+    if (Touched[F])
+      for (const auto &[K, Callee] : entryCallsOf(S, F, Graphs[GraphOf[F]]))
+        if (Touched[Callee])
+          Out.push_back({GraphOf[F], K, GraphOf[Callee]});
   return Out;
 }
 

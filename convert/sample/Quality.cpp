@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace pgoctl::convert {
 
@@ -105,6 +106,13 @@ ProfileQuality assessQuality(const QualityInput &In, const QualityOptions &O) {
       Q.Flips.push_back(std::move(Flips[I].second));
   }
 
+  // Hot functions whose entry count rests on no sample, in Fs' order.
+  for (size_t I = 0; I < Q.HotFunctions; ++I)
+    if (!Fs[I]->EntrySampled) {
+      if (Q.UnsampledEntryCount++ < O.MaxFlipNames)
+        Q.UnsampledEntries.push_back({Fs[I]->Name, Fs[I]->Shown, Fs[I]->Samples});
+    }
+
   if (Q.HotBlocks) {
     double Ratio = Q.HotBlockError / O.TargetError;
     Q.RecordFactor = std::max(1.0, Ratio * Ratio);
@@ -142,6 +150,11 @@ void ipFunctions(const Profile &P, const BinaryProfile &B, const Symbolizer &S,
   In.Samples = llvm::SaturatingAdd(In.Samples, rawSamples(Total, O.SamplesPerCount));
   NoReturn NR(S);
   double Scale = countScale(P.Meta);
+  // A function's entry is seen by a sample on it or on a block calling it
+  // (the estimator's step 2a).
+  std::set<uint32_t> EntrySeen;
+  size_t First = In.Functions.size();
+  std::vector<uint32_t> Entries;
   for (const auto &[F, N] : FuncSamples) {
     Cfg G = buildCfg(functionCode(S, F, NR));
     setRawWeights(G, InstSamples, Scale);
@@ -156,8 +169,16 @@ void ipFunctions(const Profile &P, const BinaryProfile &B, const Symbolizer &S,
           BN += It->second;
       QF.Items.push_back({rawSamples(BN, O.SamplesPerCount), Bl.Weight});
     }
+    if (!G.Blocks.empty() && QF.Items[G.Entry].Samples)
+      EntrySeen.insert(F);
+    for (const auto &[K, Callee] : entryCallsOf(S, F, G))
+      if (QF.Items[K].Samples)
+        EntrySeen.insert(Callee);
+    Entries.push_back(F);
     In.Functions.push_back(std::move(QF));
   }
+  for (size_t I = 0; I < Entries.size(); ++I)
+    In.Functions[First + I].EntrySampled = EntrySeen.count(Entries[I]) != 0;
 }
 
 /// LBR: each function's ranges and taken branches starting in it; a
@@ -271,6 +292,23 @@ std::string formatFigures(const ProfileQuality &Q, const QualityOptions &O) {
                        Q.FlipCount == 1 ? "" : "s", Names)
              .str();
   }
+  if (Q.UnsampledEntryCount) {
+    std::string Names;
+    for (const UnsampledEntry &F : Q.UnsampledEntries)
+      Names += (Names.empty() ? "" : ", ") +
+               escapeForTerminal(F.Shown.empty() ? F.Name : F.Shown, 80);
+    if (Q.UnsampledEntryCount > Q.UnsampledEntries.size())
+      Names += ", ...";
+    bool One = Q.UnsampledEntryCount == 1;
+    S += llvm::formatv(One ? "; 1 hot function has no sample on its entry or a call to it ({1}): "
+                             "its entry count is a guess, and the compiler may take its loops "
+                             "for cold"
+                           : "; {0} hot functions have no sample on their entries or calls to "
+                             "them ({1}): their entry counts are guesses, and the compiler may "
+                             "take their loops for cold",
+                       Q.UnsampledEntryCount, Names)
+             .str();
+  }
   std::string Target = percent(Q.TargetError);
   if (Q.Verdict == QualityVerdict::Good)
     return S + "; enough for " + Target;
@@ -322,6 +360,7 @@ std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality 
           {"thin-share", Q.ThinShare},
           {"hot-count", double(Q.HotCount)},
           {"flips", double(Q.FlipCount)},
+          {"unsampled-entries", double(Q.UnsampledEntryCount)},
           {"record-factor", Q.RecordFactor},
           {"seconds", Q.Seconds},
           {"verdict", double(int(Q.Verdict))},
@@ -347,6 +386,9 @@ std::string qualityJson(const ProfileQuality &Q, const QualityOptions &O) {
   for (const FlipCandidate &F : Q.Flips)
     J["flip-functions"].push_back(
         {{"name", F.Name}, {"count", F.Count}, {"samples", F.Samples}});
+  J["unsampled-entry-functions"] = nlohmann::ordered_json::array();
+  for (const UnsampledEntry &F : Q.UnsampledEntries)
+    J["unsampled-entry-functions"].push_back({{"name", F.Name}, {"samples", F.Samples}});
   J["advice"] = formatQuality(Q, O);
   return J.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -25,6 +25,13 @@
 //    of the same length when |c - T| <= c / sqrt(n) (one standard error);
 //    the hottest item rather than the head count because IP head counts are
 //    often inferred from callers, with no samples of their own;
+//  - entries without a sample (IP): the hot functions with no sample on
+//    their entry block nor on a block that calls or tail-jumps to it
+//    directly. Their entry count is then whatever the estimator's flow left
+//    there; clang derives the function's block counts from it, and takes
+//    a loop-heavy function's loops for cold in one recording and hot in
+//    another (docs/ip-estimator-history.md, "Calls without a sample"). No
+//    prior fixes that, so the line names them;
 //  - the recommendation: record (e / TargetError)^2 times longer (at least 1)
 //    to bring the hot-block error e to TargetError (5%: a median hot block of
 //    400 samples);
@@ -76,6 +83,8 @@ struct QualityFunction {
   std::string Shown; ///< as the text line prints it (Symbolizer::displayName); empty: Name
   uint64_t Samples = 0; ///< raw samples (IP) or taken-branch records (LBR) of the function
   std::vector<QualityItem> Items;
+  /// IP: a sample on the entry block or on a block calling it directly.
+  bool EntrySampled = true;
 };
 
 /// What the figures are computed from; qualityInput() reads it from a
@@ -98,6 +107,12 @@ struct FlipCandidate {
   uint64_t Count = 0, Samples = 0;
 };
 
+/// A hot function whose entry count rests on no sample (IP).
+struct UnsampledEntry {
+  std::string Name, Shown; ///< as QualityFunction's
+  uint64_t Samples = 0;    ///< the function's own
+};
+
 struct ProfileQuality {
   bool Lbr = false;
   uint64_t Samples = 0, SamplesAttributed = 0, HotSamples = 0;
@@ -108,6 +123,8 @@ struct ProfileQuality {
   uint64_t HotCount = 0;
   size_t FlipCount = 0;
   std::vector<FlipCandidate> Flips; ///< the closest to the threshold first, at most MaxFlipNames
+  size_t UnsampledEntryCount = 0;
+  std::vector<UnsampledEntry> UnsampledEntries; ///< the most samples first, at most MaxFlipNames
   double RecordFactor = 1;          ///< record this many times longer (>= 1)
   double Seconds = 0;               ///< the recording's length (0: unknown)
   double TargetError = 0.05;
@@ -136,21 +153,24 @@ llvm::StringRef basisName(QualityBasis B); ///< "branches", "instructions", "tim
 /// `quality thin: 8123 samples, 7310 on 2 hot functions; hot-block error 12.5%
 /// (median), 3 of 40 hot blocks under 10 samples; 1 function could flip
 /// hot/cold (work); record ~6.3x longer (3 min instead of 30 s) for 5%`,
-/// and for time samples `; time samples (cpu-clock) lean toward slow
+/// with IP samples `; 1 hot function has no sample on its entry or a call to
+/// it (ProcessCommands): its entry count is a guess, and the compiler may
+/// take its loops for cold`, and for time samples `; time samples (cpu-clock) lean toward slow
 /// instructions, which recording longer does not fix: record LBR or
 /// instructions:pp where the PMU has them (pgoctl doctor)`.
 std::string formatQuality(const ProfileQuality &Q, const QualityOptions &O);
 
 /// The figures as (name, value) pairs, for JSON and provenance: samples,
 /// hot-samples, hot-functions, hot-blocks, thin-hot-blocks, hot-block-error,
-/// thin-share, hot-count, flips, record-factor, seconds, verdict (0 good,
-/// 1 thin, 2 poor), basis (QualityBasis: 0 branches, 1 instructions, 2 time).
+/// thin-share, hot-count, flips, unsampled-entries, record-factor, seconds,
+/// verdict (0 good, 1 thin, 2 poor), basis (QualityBasis: 0 branches, 1
+/// instructions, 2 time).
 std::vector<std::pair<std::string, double>> qualityFigures(const ProfileQuality &Q);
 
 /// A JSON object: "verdict" (good|thin|poor), "mode" (ip|lbr), "basis"
 /// (branches|instructions|time), "event" (the recording's), the figures,
-/// "target-error", "flip-functions" (names, JSON-escaped; invalid UTF-8
-/// replaced) and "advice" (formatQuality's line).
+/// "target-error", "flip-functions" and "unsampled-entry-functions" (names,
+/// JSON-escaped; invalid UTF-8 replaced) and "advice" (formatQuality's line).
 std::string qualityJson(const ProfileQuality &Q, const QualityOptions &O);
 
 } // namespace pgoctl::convert

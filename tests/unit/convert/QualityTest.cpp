@@ -188,5 +188,47 @@ TEST(QualityTest, TimeSamplesAreNamed) {
   EXPECT_NE(qualityJson(L, O).find("\"basis\": \"branches\""), std::string::npos);
 }
 
+// Entries without a sample: functions of 500, 300, 150 and 50 samples (1000
+// in all); the hot ones, reaching 90%, are the first three (950). Of those,
+// the 300- and 150-sample ones have no sample on their entries (c, d): named
+// most samples first; the fourth (e) has none either but is not hot. With
+// MaxFlipNames 1 only c is named, and "...". One such function reads in the
+// singular.
+TEST(QualityTest, HotFunctionsWithoutASampleOnTheirEntries) {
+  QualityOptions O;
+  std::vector<QualityFunction> Fns = {fn("b", {{500, 1}}), fn("c", {{300, 1}}),
+                                      fn("d", {{150, 1}}), fn("e", {{50, 1}})};
+  Fns[1].EntrySampled = Fns[2].EntrySampled = Fns[3].EntrySampled = false;
+  Fns[2].Shown = "d(int)";
+  ProfileQuality Q = assessQuality(ip(Fns), O);
+  EXPECT_EQ(Q.HotFunctions, 3u);
+  EXPECT_EQ(Q.UnsampledEntryCount, 2u);
+  ASSERT_EQ(Q.UnsampledEntries.size(), 2u);
+  EXPECT_EQ(Q.UnsampledEntries[0].Name, "c");
+  EXPECT_EQ(Q.UnsampledEntries[1].Name, "d");
+  std::string Line = formatQuality(Q, O);
+  EXPECT_NE(Line.find("; 2 hot functions have no sample on their entries or calls to them (c, "
+                      "d(int)): their entry counts are guesses, and the compiler may take their "
+                      "loops for cold"),
+            std::string::npos)
+      << Line;
+  std::string J = qualityJson(Q, O);
+  EXPECT_NE(J.find("\"unsampled-entries\": 2"), std::string::npos) << J;
+  EXPECT_NE(J.find("\"name\": \"c\""), std::string::npos) << J;
+  O.MaxFlipNames = 1;
+  Q = assessQuality(ip(Fns), O);
+  EXPECT_EQ(Q.UnsampledEntries.size(), 1u);
+  EXPECT_NE(formatQuality(Q, O).find("(c, ...)"), std::string::npos);
+  Fns[2].EntrySampled = true;
+  Q = assessQuality(ip(Fns), O);
+  EXPECT_NE(formatQuality(Q, O).find("; 1 hot function has no sample on its entry or a call to "
+                                     "it (c): its entry count is a guess"),
+            std::string::npos);
+  Fns[1].EntrySampled = true;
+  Q = assessQuality(ip(Fns), O);
+  EXPECT_EQ(Q.UnsampledEntryCount, 0u);
+  EXPECT_EQ(formatQuality(Q, O).find("entry"), std::string::npos);
+}
+
 } // namespace
 } // namespace pgoctl::convert
