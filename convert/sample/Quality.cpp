@@ -269,6 +269,18 @@ QualityInput qualityInput(const Profile &P0, llvm::ArrayRef<BinaryMatch> Ms, con
 }
 
 namespace {
+/// "a, b(int), ..." for a terminal: the names shown, escaped, and "..." when
+/// Total is more than the list holds.
+template <typename T> std::string nameList(const std::vector<T> &Fs, size_t Total) {
+  std::string Names;
+  for (const T &F : Fs)
+    Names += (Names.empty() ? "" : ", ") +
+             escapeForTerminal(F.Shown.empty() ? F.Name : F.Shown, 80);
+  if (Total > Fs.size())
+    Names += ", ...";
+  return Names;
+}
+
 std::string formatFigures(const ProfileQuality &Q, const QualityOptions &O) {
   const char *Unit = Q.Lbr ? "branch records" : "samples";
   std::string S = llvm::formatv("quality {0}: {1} {2}, {3} on {4} hot function{5}",
@@ -281,24 +293,12 @@ std::string formatFigures(const ProfileQuality &Q, const QualityOptions &O) {
                      percent(Q.HotBlockError), Q.ThinHotBlocks, Q.HotBlocks, O.ThinSamples,
                      Unit)
            .str();
-  if (Q.FlipCount) {
-    std::string Names;
-    for (const FlipCandidate &F : Q.Flips)
-      Names += (Names.empty() ? "" : ", ") +
-               escapeForTerminal(F.Shown.empty() ? F.Name : F.Shown, 80);
-    if (Q.FlipCount > Q.Flips.size())
-      Names += ", ...";
+  if (Q.FlipCount)
     S += llvm::formatv("; {0} function{1} could flip hot/cold ({2})", Q.FlipCount,
-                       Q.FlipCount == 1 ? "" : "s", Names)
+                       Q.FlipCount == 1 ? "" : "s", nameList(Q.Flips, Q.FlipCount))
              .str();
-  }
   if (Q.UnsampledEntryCount) {
-    std::string Names;
-    for (const UnsampledEntry &F : Q.UnsampledEntries)
-      Names += (Names.empty() ? "" : ", ") +
-               escapeForTerminal(F.Shown.empty() ? F.Name : F.Shown, 80);
-    if (Q.UnsampledEntryCount > Q.UnsampledEntries.size())
-      Names += ", ...";
+    std::string Names = nameList(Q.UnsampledEntries, Q.UnsampledEntryCount);
     bool One = Q.UnsampledEntryCount == 1;
     S += llvm::formatv(One ? "; 1 hot function has no sample on its entry or a call to it ({1}): "
                              "its entry count is a guess, and the compiler may take its loops "
