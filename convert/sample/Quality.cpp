@@ -154,7 +154,6 @@ void ipFunctions(const Profile &P, const BinaryProfile &B, const Symbolizer &S,
   // (the estimator's step 2a).
   std::set<uint32_t> EntrySeen;
   size_t First = In.Functions.size();
-  std::vector<uint32_t> Entries;
   for (const auto &[F, N] : FuncSamples) {
     Cfg G = buildCfg(functionCode(S, F, NR));
     setRawWeights(G, InstSamples, Scale);
@@ -174,11 +173,10 @@ void ipFunctions(const Profile &P, const BinaryProfile &B, const Symbolizer &S,
     for (const auto &[K, Callee] : entryCallsOf(S, F, G))
       if (QF.Items[K].Samples)
         EntrySeen.insert(Callee);
-    Entries.push_back(F);
     In.Functions.push_back(std::move(QF));
   }
-  for (size_t I = 0; I < Entries.size(); ++I)
-    In.Functions[First + I].EntrySampled = EntrySeen.count(Entries[I]) != 0;
+  for (const auto &[F, N] : FuncSamples)
+    In.Functions[First++].EntrySampled = EntrySeen.count(F) != 0;
 }
 
 /// LBR: each function's ranges and taken branches starting in it; a
