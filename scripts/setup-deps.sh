@@ -13,7 +13,7 @@ PKGS=(
   linux-perf zstd binutils-aarch64-linux-gnu
   chromium
   libcurl4-openssl-dev libexpat1-dev awscli zlib1g-dev nodejs cmark-gfm
-  debuginfod
+  debuginfod valgrind
 )
 
 # npm packages of the tests, pinned, in a prefix of their own (not npm's

@@ -110,6 +110,9 @@ if shutil.which("node") and os.path.isfile(
 # Debian's debuginfod (refresh-debuginfod.test: binaries by build-id).
 if shutil.which("debuginfod"):
     config.available_features.add("debuginfod")
+# valgrind's callgrind: tests/tools/cg-samples' counts (cg-samples.test).
+if shutil.which("valgrind") and shutil.which("callgrind_annotate"):
+    config.available_features.add("valgrind")
 if shutil.which("systemd-analyze"):
     config.available_features.add("systemd-analyze")
 # A core PMU in sysfs (hardware events); doctor-live.test checks the case
