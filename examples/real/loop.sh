@@ -9,7 +9,7 @@
 #     ~/.debug build-id cache);
 #  4. pgoctl import, convert --to profdata, lock; the SAMPLE build (steps 3
 #     and 4 once per recording, REAL_RECORDINGS);
-#  4b. REAL_LBR=1, for a project with project_lbr_train: the LBR build,
+#  4b. REAL_LBR=1: the LBR build,
 #     sample PGO from exact branch counts, this pipeline's ceiling: one
 #     training pass of the plain build under tests/tools/lbr-emu (every
 #     taken branch seen, a 32-entry branch stack every REAL_LBR_PERIOD,
@@ -18,8 +18,15 @@
 #  4c. REAL_INS=1, the same with precise instruction samples (what collect
 #     --event auto takes on a PMU with zero-skid sampling and no LBR): one
 #     training pass under lbr-emu --event instructions -g, an IP sample
-#     with its frame-pointer call chain every REAL_INS_PERIOD (default 241)
-#     retired instructions, the `ins` build;
+#     with its frame-pointer call chain every REAL_INS_PERIOD (default
+#     PROJECT_INS_PERIOD, else 241) retired instructions, the `ins` build;
+#     4b and 4c only where a pass under ptrace is affordable
+#     (PROJECT_PTRACE_OK=1);
+#  4d. REAL_CGINS=N: N builds from precise instruction samples without
+#     call chains, drawn (tests/tools/cg-samples) from callgrind's
+#     instruction counts of one training pass: independent recordings of
+#     the same pass at REAL_INS_PERIOD, seconds where lbr-emu takes an
+#     hour; the `cginsK` builds;
 #  5. the instrumented build: the program's and libraries' training copies
 #     (pgo_training_target) on the same training input, merged, the
 #     INSTRUMENTED build;
@@ -52,8 +59,10 @@
 # file OUT must equal, "" for the plain build's OUT), and optionally
 # project_speed PROGRAM INPUTS (prints "BENCHMARK MB/s" lines from the
 # project's own in-process benchmark mode; PROGRAM is the build's program,
-# or its PROJECT_SPEED_PROGRAM, a path in the build folder, when set) and project_lbr_train PROGRAM
-# INPUTS TMP RUN (one training pass, each command run as RUN COMMAND...).
+# or its PROJECT_SPEED_PROGRAM, a path in the build folder, when set) and
+# project_train_pass PROGRAM INPUTS TMP RUN (one training pass, each command
+# run as RUN COMMAND...; for steps 4b-4d), PROJECT_PTRACE_OK and
+# PROJECT_INS_PERIOD.
 # Env: PGOCTL_BUILD_DIR (default ./build), REAL_WORK (default
 # $PGOCTL_BUILD_DIR/real-PROJECT), REAL_TRAIN_RUNS, REAL_RECORDINGS
 # (independent recordings -> SAMPLE builds, default 1), REAL_FREQ (perf -F,
@@ -61,8 +70,8 @@
 # built), REAL_SRC (fetch.sh's destination, default $REAL_WORK/src: a shared
 # one saves fetching again), REAL_BOLT (0/1), REAL_PAIRS (default 0),
 # REAL_PAIR_REPS (default 3), REAL_LBR (0/1), REAL_LBR_PERIOD, REAL_INS
-# (0/1), REAL_INS_PERIOD, REAL_LBR_EMU (an lbr-emu binary; default: the
-# build's).
+# (0/1), REAL_INS_PERIOD, REAL_CGINS (default 0), REAL_LBR_EMU (an lbr-emu
+# binary; default: the build's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -116,6 +125,21 @@ echo "== 2. plain build (the one that gets recorded)"
 project_build plain "" ""
 project_prepare "$work/plain/$PROJECT_PROGRAM" "$inputs"
 
+# sample_build NAME PGOPROF FILE VERSION: convert PGOPROF --to profdata
+# (profiles/$project-FILE.*), lock it, and the SAMPLE build NAME. The lock
+# carries convert's verdict, which configure's summary shows.
+sample_build() {
+  local name=$1 out=$work/profiles/$project-$3 quality
+  "$pgoctl" convert "$2" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
+    -o "$out.profdata" --quality-json "$out.quality.json" 2>&1 | sed 's/^/   /'
+  quality=$(python3 -c 'import json, sys; q = json.load(open(sys.argv[1])); print(q["verdict"], q["samples"])' \
+    "$out.quality.json")
+  "$pgoctl" lock "$out.profdata" --kind profdata --version "$project-$4" \
+    --quality "${quality% *}" --quality-samples "${quality#* }" -o "$out.pgolock" >>"$log" 2>&1
+  project_build "$name" "$out.pgolock" ""
+  builds+=("$name")
+}
+
 builds=(plain)
 for r in $(seq 1 "$recs"); do
   echo "== 3. record the plain $project running its training load $runs times (recording $r)"
@@ -123,17 +147,7 @@ for r in $(seq 1 "$recs"); do
   echo "== 4. pgoctl import, convert, lock; SAMPLE build sample$r"
   "$pgoctl" import "$work/rec$r.data" -o "$work/rec$r.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
     --label "project=$project" --label "build=plain" 2>>"$log"
-  "$pgoctl" convert "$work/rec$r.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
-    -o "$work/profiles/$project-$r.profdata" --quality-json "$work/profiles/$project-$r.quality.json" 2>&1 |
-    sed 's/^/   /'
-  # The lock carries convert's verdict, which configure's summary shows.
-  quality=$(python3 -c 'import json, sys; q = json.load(open(sys.argv[1])); print(q["verdict"], q["samples"])' \
-    "$work/profiles/$project-$r.quality.json")
-  "$pgoctl" lock "$work/profiles/$project-$r.profdata" --kind profdata --version "$project-rec$r" \
-    --quality "${quality% *}" --quality-samples "${quality#* }" \
-    -o "$work/profiles/$project-$r.pgolock" >>"$log" 2>&1
-  project_build "sample$r" "$work/profiles/$project-$r.pgolock" ""
-  builds+=("sample$r")
+  sample_build "sample$r" "$work/rec$r.pgoprof" "$r" "rec$r"
 done
 
 # emu_build NAME EVENT PERIOD: one training pass of the plain build under
@@ -152,22 +166,41 @@ emu_build() {
       --label "project=$project" --label "build=plain" 2>>"$log"
     emu_profiles+=("$work/$name$n.pgoprof")
   }
-  project_lbr_train "$work/plain/$PROJECT_PROGRAM" "$inputs" "$work/train.tmp" emu_run
+  project_train_pass "$work/plain/$PROJECT_PROGRAM" "$inputs" "$work/train.tmp" emu_run
   "$pgoctl" merge "${emu_profiles[@]}" -o "$work/$name.pgoprof" 2>>"$log"
-  "$pgoctl" convert "$work/$name.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" --to profdata \
-    -o "$work/profiles/$project-$name.profdata" 2>&1 | sed 's/^/   /'
-  "$pgoctl" lock "$work/profiles/$project-$name.profdata" --kind profdata --version "$project-$name" \
-    -o "$work/profiles/$project-$name.pgolock" >>"$log" 2>&1
-  project_build "$name" "$work/profiles/$project-$name.pgolock" ""
-  builds+=("$name")
+  sample_build "$name" "$work/$name.pgoprof" "$name" "$name"
 }
-if [ "${REAL_LBR:-0}" = 1 ] && declare -F project_lbr_train >/dev/null; then
+ins_period=${REAL_INS_PERIOD:-${PROJECT_INS_PERIOD:-241}}
+if [ "${REAL_LBR:-0}" = 1 ] && [ "${PROJECT_PTRACE_OK:-0}" = 1 ]; then
   echo "== 4b. emulated LBR of one training pass (lbr-emu), the LBR build: this pipeline with exact branch counts"
   emu_build lbr branches "${REAL_LBR_PERIOD:-97}"
 fi
-if [ "${REAL_INS:-0}" = 1 ] && declare -F project_lbr_train >/dev/null; then
+if [ "${REAL_INS:-0}" = 1 ] && [ "${PROJECT_PTRACE_OK:-0}" = 1 ]; then
   echo "== 4c. emulated instructions:pp of one training pass (lbr-emu --event instructions), the ins build"
-  emu_build ins instructions "${REAL_INS_PERIOD:-241}"
+  emu_build ins instructions "$ins_period"
+fi
+
+cgins=${REAL_CGINS:-0}
+if [ "$cgins" -gt 0 ]; then
+  echo "== 4d. $cgins draws of instructions:pp samples (period $ins_period) from callgrind's counts of one training pass"
+  # callgrind runs a copy without debug info (Debian 12's valgrind cannot
+  # read clang 22's DWARF); its addresses are the plain program's.
+  nodebug=$work/$project.plain.nodebug
+  "$llvm/llvm-objcopy" --strip-debug "$work/plain/$PROJECT_PROGRAM" "$nodebug"
+  cg_outs=()
+  cg_run() {  # <command...>: one training command under callgrind
+    local out=$work/cgins.pass$((${#cg_outs[@]} + 1)).callgrind
+    valgrind --tool=callgrind --dump-instr=yes --compress-pos=no --callgrind-out-file="$out" "$@" >>"$log" 2>&1
+    cg_outs+=("$out")
+  }
+  project_train_pass "$nodebug" "$inputs" "$work/train.tmp" cg_run
+  for k in $(seq 1 "$cgins"); do
+    python3 "$root/tests/tools/cg-samples/cg-samples.py" --binary "$work/plain/$PROJECT_PROGRAM" \
+      --object "$nodebug" --period "$ins_period" --seed "$k" -o "$work/cgins$k.data" "${cg_outs[@]}" 2>>"$log"
+    "$pgoctl" import "$work/cgins$k.data" -o "$work/cgins$k.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
+      --label "project=$project" --label "build=plain" 2>>"$log"
+    sample_build "cgins$k" "$work/cgins$k.pgoprof" "cgins$k" "cgins$k"
+  done
 fi
 
 echo "== 5. instrumented PGO: $PROJECT_TRAIN_TARGET on the training input, merge, INSTRUMENTED build"

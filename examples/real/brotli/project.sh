@@ -35,6 +35,18 @@ project_train() {  # PROGRAM INPUTS TMP RUNS
   bash "$PROJECT_DIR/train.sh" "$1" "$2/train.tar" "$2/train-small" "$3" "$4"
 }
 
+# One pass of train.sh, each command through RUN (loop.sh's step 4d:
+# under callgrind). Not under lbr-emu (PROJECT_PTRACE_OK unset): quality 11
+# alone runs 787 M instructions, an hour under ptrace.
+PROJECT_INS_PERIOD=4999
+project_train_pass() {  # PROGRAM INPUTS TMP RUN
+  "$4" "$1" -q 1 -f "$2/train.tar" -o "$3.q1.br"
+  "$4" "$1" -q 11 -f "$2/train-small" -o "$3.q11.br"
+  "$4" "$1" -q 5 -f "$2/train.tar" -o "$3.q5.br"
+  "$4" "$1" -d -f "$3.q5.br" -o "$3.out"
+  cmp "$2/train.tar" "$3.out"
+}
+
 project_bench() {  # NAME PROGRAM INPUTS OUT -> cmd, expect ("" = the plain build's OUT)
   case $1 in
     compress-q1) cmd=("$2" -q 1 -f "$3/eval.tar" -o "$4") expect="" ;;

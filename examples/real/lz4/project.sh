@@ -35,7 +35,10 @@ project_bench() {  # NAME PROGRAM INPUTS OUT -> cmd, expect ("" = the plain buil
   esac
 }
 
-project_lbr_train() {  # PROGRAM INPUTS TMP RUN: one pass of train.sh, each command through RUN
+# One pass under lbr-emu takes about a minute.
+PROJECT_PTRACE_OK=1
+PROJECT_INS_PERIOD=241
+project_train_pass() {  # PROGRAM INPUTS TMP RUN: one pass of train.sh, each command through RUN
   "$4" "$1" -1 -f -q "$2/train.tar" "$3.lz4"
   "$4" "$1" -d -f -q "$3.lz4" "$3.out"
 }
