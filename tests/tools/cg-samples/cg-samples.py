@@ -96,7 +96,8 @@ def read_counts(path, obj, counts):
                     continue
                 p = line.split()
                 if ob == obj and len(p) > len(positions):
-                    counts[int(p[0], 0)] = counts.get(int(p[0], 0), 0) + int(p[len(positions)])
+                    addr = int(p[0], 0)
+                    counts[addr] = counts.get(addr, 0) + int(p[len(positions)])
                     n += 1
             elif c in "+-*":
                 fail("%s:%d: relative positions; run callgrind with --compress-pos=no" % (path, no))
@@ -134,7 +135,10 @@ def main():
     if a.period < 1:
         fail("--period must be at least 1")
     obj = a.object or a.binary
-    (off, vaddr, memsz), build_id = elf_info(a.binary)
+    try:
+        (off, vaddr, memsz), build_id = elf_info(a.binary)
+    except struct.error:
+        fail("%s: truncated ELF headers" % a.binary)
     counts = {}
     for cg in a.callgrind:
         if read_counts(cg, obj, counts) == 0:
