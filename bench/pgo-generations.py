@@ -23,16 +23,27 @@ With --sampler lbr-emu-instructions each recording is instead what `pgoctl
 collect --event auto` takes on a PMU with zero-skid sampling but no branch
 records (instructions:pp -g), emulated by tests/tools/lbr-emu --event
 instructions -g (one training round of --requests, default 3000 there: the
-program runs under ptrace at about 20 requests/s).
+program runs under ptrace at about 20 requests/s). With --sampler cg-samples
+it is precise instruction samples without call chains drawn by
+tests/tools/cg-samples from callgrind's instruction counts of one training
+round (--requests, default 20000 there; one callgrind pass per binary, a new
+seed per draw), as examples/real/loop.sh's step 4d.
+
+--gen1-recordings N builds gen 1 from N independent recordings of plain
+(perf: N runs; cg-samples: N draws) and reports each and their min / median
+/ max; the chains go on from the first.
 
 Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
        [--generations 3] [--train-rounds 40] [--only-alone]
-       [--sampler perf-cpu-clock|lbr-emu-instructions] [--period N]
+       [--sampler perf-cpu-clock|lbr-emu-instructions|cg-samples] [--period N]
+       [--gen1-recordings N]
 Results: bench/pgo-generations.md.
 """
 import argparse
 import importlib.util
+import itertools
 import os
+import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,6 +68,33 @@ def record_emulated(a, binary, load, name):
     return prof
 
 
+# cg-samples: the callgrind pass of each binary, (stripped copy, output),
+# shared by that binary's draws.
+CG_PASSES = {}
+
+
+def record_cg_samples(a, binary, load, name, seed):
+    """Precise instruction samples of `binary` under `load` drawn by
+    cg-samples (seed `seed`) from callgrind's counts of one pass, run once
+    per binary on a copy without DWARF (Debian 12's valgrind cannot read
+    clang 22's); imported to <work>/<name>.pgoprof."""
+    if binary not in CG_PASSES:
+        copy = os.path.join(a.work, name + ".nodebug")
+        ep.sh([ep.LLVM + "/llvm-objcopy", "--strip-debug", binary, copy])
+        out = os.path.join(a.work, name + ".callgrind")
+        ep.sh(["valgrind", "--tool=callgrind", "--dump-instr=yes", "--compress-pos=no",
+               "--callgrind-out-file=" + out, copy] + load)
+        CG_PASSES[binary] = (copy, out)
+    copy, out = CG_PASSES[binary]
+    data = os.path.join(a.work, name + ".perf.data")
+    ep.sh([sys.executable, os.path.join(ep.ROOT, "tests", "tools", "cg-samples", "cg-samples.py"),
+           "--binary", binary, "--object", copy, "--period", str(a.period), "--seed", str(seed),
+           "-o", data, out])
+    prof = os.path.join(a.work, name + ".pgoprof")
+    ep.sh([a.pgoctl, "import", data, "-o", prof, "--binary", binary, "--label", "service=kvsvc"])
+    return prof
+
+
 def merge_profdata(a, inputs, out):
     """Source-level sum of per-build .profdata, as refresh sums per-build
     sample maps (llvm-profdata merge --sample: the oracle of that sum)."""
@@ -71,8 +109,11 @@ def main():
     ap.add_argument("--generations", type=int, default=3)
     ap.add_argument("--requests", type=int, default=None)
     ap.add_argument("--train-rounds", type=int, default=None)
-    ap.add_argument("--sampler", choices=("perf-cpu-clock", "lbr-emu-instructions"), default="perf-cpu-clock")
-    ap.add_argument("--period", type=int, default=809, help="lbr-emu's instructions per sample")
+    ap.add_argument("--sampler", choices=("perf-cpu-clock", "lbr-emu-instructions", "cg-samples"),
+                    default="perf-cpu-clock")
+    ap.add_argument("--period", type=int, default=None,
+                    help="instructions per sample (lbr-emu: 809, cg-samples: 4999)")
+    ap.add_argument("--gen1-recordings", type=int, default=1)
     ap.add_argument("--only-alone", action="store_true", help="skip the gen k+ chain")
     ap.add_argument("--cg-requests", type=int, default=20000)
     ap.add_argument("--cg-rounds", type=int, default=2)
@@ -82,16 +123,24 @@ def main():
     a.work = os.path.abspath(a.work or os.path.join(a.pgoctl_build, "bench-generations"))
     a.pgoctl = os.path.join(a.pgoctl_build, "cli", "pgoctl")
     os.makedirs(a.work, exist_ok=True)
-    emulated = a.sampler == "lbr-emu-instructions"
+    if a.gen1_recordings < 1:
+        sys.exit("pgo-generations: --gen1-recordings must be at least 1")
+    emulated = a.sampler != "perf-cpu-clock"
     if a.requests is None:
-        a.requests = 3000 if emulated else 200000
+        a.requests = {"lbr-emu-instructions": 3000, "cg-samples": 20000}.get(a.sampler, 200000)
     if a.train_rounds is None:
         a.train_rounds = 1 if emulated else 40
+    if a.period is None:
+        a.period = 4999 if a.sampler == "cg-samples" else 809
     train = ep.load_args(a.requests, a.train_rounds)
     # The instrumented reference always trains on the full load.
     full_train = ep.load_args(200000, 40)
 
+    seeds = itertools.count(1)  # cg-samples: a new draw per recording
+
     def record(binary, name):
+        if a.sampler == "cg-samples":
+            return record_cg_samples(a, binary, train, name, next(seeds))
         if emulated:
             return record_emulated(a, binary, train, name)
         return ep.record(a, a.pgoctl, binary, train, name)
@@ -123,6 +172,17 @@ def main():
     d = ep.build(a, "gen1", KVSVC_SAMPLE_PROFILE=ep.lock(a, prof_of["1"]))
     bin_of["1"] = bin_of["1+"] = os.path.join(d, "kvsvc")
     rows.append(("gen 1 (recording of plain)", ir(bin_of["1"])))
+    if a.gen1_recordings > 1:
+        firsts = [rows[-1][1]]
+        for r in range(2, a.gen1_recordings + 1):
+            ep.log("gen 1, recording %d of plain" % r)
+            rec = record(bin_of["plain"], "rec-plain%d" % r)
+            p = convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1-r%d.profdata" % r))
+            firsts.append(ir(os.path.join(ep.build(a, "gen1-r%d" % r, KVSVC_SAMPLE_PROFILE=ep.lock(a, p)), "kvsvc")))
+            rows.append(("gen 1, recording %d of plain" % r, firsts[-1]))
+        shares = sorted(share(v) for v in firsts)
+        ep.log("gen 1 over %d recordings: min %.1f%%, median %.1f%%, max %.1f%%" % (
+            len(shares), shares[0], statistics.median(shares), shares[-1]))
     for k in range(2, a.generations + 1):
         for chain in ("",) if a.only_alone else ("", "+"):
             prev = "%d%s" % (k - 1, chain)
