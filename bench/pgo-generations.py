@@ -162,24 +162,29 @@ def main():
     def share(v):
         return 100.0 * (base - v) / (base - best)
 
-    # Gen 1 from plain.
-    ep.log("gen 1: a recording of plain")
+    # Gen 1 from plain: recording r of plain, converted and built (the
+    # chains go on from the first).
     bin_of = {"plain": os.path.join(plain, "kvsvc")}
-    rec = record(bin_of["plain"], "rec-plain")
-    prof_of = {"1": convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1.profdata"))}
-    prof_of["1+"] = prof_of["1"]
-    rec_of = {"1+": prof_of["1"]}  # the + chain: each build's own recording
-    d = ep.build(a, "gen1", KVSVC_SAMPLE_PROFILE=ep.lock(a, prof_of["1"]))
-    bin_of["1"] = bin_of["1+"] = os.path.join(d, "kvsvc")
-    rows.append(("gen 1 (recording of plain)", ir(bin_of["1"])))
-    if a.gen1_recordings > 1:
-        firsts = [rows[-1][1]]
-        for r in range(2, a.gen1_recordings + 1):
-            ep.log("gen 1, recording %d of plain" % r)
-            rec = record(bin_of["plain"], "rec-plain%d" % r)
-            p = convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1-r%d.profdata" % r))
-            firsts.append(ir(os.path.join(ep.build(a, "gen1-r%d" % r, KVSVC_SAMPLE_PROFILE=ep.lock(a, p)), "kvsvc")))
-            rows.append(("gen 1, recording %d of plain" % r, firsts[-1]))
+
+    def gen1(r):
+        tag = "" if r == 1 else "-r%d" % r
+        rec = record(bin_of["plain"], "rec-plain" + tag[2:])
+        prof = convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1%s.profdata" % tag))
+        d = ep.build(a, "gen1" + tag, KVSVC_SAMPLE_PROFILE=ep.lock(a, prof))
+        return prof, os.path.join(d, "kvsvc")
+
+    ep.log("gen 1: a recording of plain")
+    prof1, bin1 = gen1(1)
+    prof_of = {"1": prof1, "1+": prof1}
+    rec_of = {"1+": prof1}  # the + chain: each build's own recording
+    bin_of["1"] = bin_of["1+"] = bin1
+    firsts = [ir(bin1)]
+    rows.append(("gen 1 (recording of plain)", firsts[0]))
+    for r in range(2, a.gen1_recordings + 1):
+        ep.log("gen 1, recording %d of plain" % r)
+        firsts.append(ir(gen1(r)[1]))
+        rows.append(("gen 1, recording %d of plain" % r, firsts[-1]))
+    if len(firsts) > 1:
         shares = sorted(share(v) for v in firsts)
         ep.log("gen 1 over %d recordings: min %.1f%%, median %.1f%%, max %.1f%%" % (
             len(shares), shares[0], statistics.median(shares), shares[-1]))
