@@ -13,6 +13,13 @@ one attr (PERF_COUNT_HW_INSTRUCTIONS, precise_ip 2, sample period N),
 a COMM and an MMAP2 (with ELF's build-id) of ELF's executable segment, and
 IP|TID|TIME|PERIOD samples. No call chains.
 
+--unsymbolized FILE also writes the exact counts (no draw, no period) as
+llvm-profgen's unsymbolized profile (`llvm-profgen --binary ELF
+--unsymbolized-profile FILE`): one range per counted instruction, at its
+offset from ELF's first executable segment, and one branch per call site
+and callee of ELF with its call count. That makes LLVM's own profile
+generator an oracle for IP data, which it cannot read from a perf.data.
+
 It is lbr-emu --event instructions (tests/tools/lbr-emu) in distribution,
 without ptrace: callgrind runs a program ~50x slower where lbr-emu's
 breakpoints run it ~5000x slower (an hour for brotli's training pass).
@@ -64,9 +71,10 @@ def elf_info(path):
     return seg, build_id
 
 
-def read_counts(path, obj, counts):
+def read_counts(path, obj, counts, calls):
     """Adds the self instruction counts of object `obj` in callgrind output
-    `path` to counts (address -> count)."""
+    `path` to counts (address -> count), and its calls into itself to calls
+    ((call address, callee address) -> count)."""
     # Compressed names: "(3) /x" defines 3, "(3)" refers to it; objects,
     # files and functions number apart.
     names = {"ob": {}, "fl": {}, "fn": {}}
@@ -84,17 +92,20 @@ def read_counts(path, obj, counts):
             return table.get(ident, "")
         return v
 
-    positions, ob, skip, n = None, None, False, 0
+    positions, ob, cob, call, n = None, None, None, None, 0
     with open(path, errors="replace") as f:
         for no, line in enumerate(f, 1):
             c = line[:1]
             if c.isdigit():
                 if positions is None:
                     fail("%s:%d: a cost line before the 'positions:' line (not callgrind output?)" % (path, no))
-                if skip:  # the inclusive cost of the call above
-                    skip = False
-                    continue
                 p = line.split()
+                if call is not None:  # the call site of the calls= line above, inclusive cost
+                    if ob == obj and cob == obj:
+                        key = (int(p[0], 0), call[1])
+                        calls[key] = calls.get(key, 0) + call[0]
+                    call, cob = None, ob  # the callee's object is named again if not ob
+                    continue
                 if ob == obj and len(p) > len(positions):
                     addr = int(p[0], 0)
                     counts[addr] = counts.get(addr, 0) + int(p[len(positions)])
@@ -112,14 +123,38 @@ def read_counts(path, obj, counts):
             elif line.startswith(("ob=", "cob=", "fl=", "fi=", "fe=", "fn=", "cfi=", "cfl=", "cfn=")):
                 key, _, v = line.partition("=")
                 if key == "ob":
-                    ob = name(key, v)
+                    ob = cob = name(key, v)
+                elif key == "cob":
+                    cob = name(key, v)
                 else:
                     name(key, v)
             elif line.startswith("calls="):
-                skip = True
+                q = line[6:].split()
+                try:
+                    call = (int(q[0]), int(q[1], 0))
+                except (IndexError, ValueError):
+                    fail("%s:%d: a calls= line without a count and a callee address" % (path, no))
     if positions is None:
         fail("%s: no 'positions:' line; not callgrind output" % path)
     return n
+
+
+def write_unsymbolized(path, counts, calls, vaddr):
+    """llvm-profgen's unsymbolized profile (what --skip-symbolization writes,
+    without contexts): the number of ranges, "BEGIN-END:COUNT" lines, the
+    number of branches, "FROM->TO:COUNT" lines, in hex offsets from the
+    page-aligned start of the first executable segment (its
+    --use-offset default). A range per instruction: END is the address of
+    its last instruction. Calls as branches give call-site targets."""
+    base = vaddr & ~0xfff
+    hit = [x for x in sorted(counts) if counts[x]]
+    lines = ["%d" % len(hit)] + ["%x-%x:%d" % (x - base, x - base, counts[x]) for x in hit]
+    lines.append("%d" % len(calls))
+    lines += ["%x->%x:%d" % (f - base, t - base, calls[(f, t)]) for (f, t) in sorted(calls)]
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
 
 
 def main():
@@ -130,6 +165,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--expected", action="store_true", help="round(count / period) samples, no draw")
     ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--unsymbolized", metavar="FILE",
+                    help="also write the exact counts as llvm-profgen's unsymbolized profile")
     ap.add_argument("callgrind", nargs="+")
     a = ap.parse_args()
     if a.period < 1:
@@ -139,14 +176,17 @@ def main():
         (off, vaddr, memsz), build_id = elf_info(a.binary)
     except struct.error:
         fail("%s: truncated ELF headers" % a.binary)
-    counts = {}
+    counts, calls = {}, {}
     for cg in a.callgrind:
-        if read_counts(cg, obj, counts) == 0:
+        if read_counts(cg, obj, counts, calls) == 0:
             fail("%s: no instruction counts of object %s" % (cg, obj))
     outside = [x for x in counts if not vaddr <= x < vaddr + memsz]
     if outside:
         fail("%d counted addresses (first 0x%x) lie outside %s's executable segment "
              "[0x%x, 0x%x): counts of another binary?" % (len(outside), min(outside), a.binary, vaddr, vaddr + memsz))
+
+    if a.unsymbolized:
+        write_unsymbolized(a.unsymbolized, counts, calls, vaddr)
 
     rng = random.Random(a.seed)
 
