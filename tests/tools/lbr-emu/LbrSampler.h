@@ -55,6 +55,10 @@ public:
         emitIpSample(Ip);
       }
   }
+  // Whether one of the next N retired instructions is sampled.
+  bool sampleWithin(uint64_t N) const {
+    return Event == SampledEvent::Instructions && SinceSample + N >= Period;
+  }
   void resume(uint64_t Pc) {
     if (Exact)
       Exact->resume(Pc);

@@ -203,6 +203,8 @@ Expected<const Tracer::Block *> Tracer::blockAt(uint64_t Pc) {
     ++B.NumInsns;
     if (Sampler.countsInstructions())
       B.Insns.push_back(A);
+    if (D->WritesRbp && !B.RbpWrite)
+      B.RbpWrite = A;
     if (D->IsTerminator) {
       B.Term = D->Term;
       break;
@@ -321,6 +323,37 @@ void Tracer::unwind(std::vector<uint64_t> &Chain) {
   }
 }
 
+Expected<bool> Tracer::stepBlock(const Block &B, bool &Exit) {
+  // Steps until the terminator; each step retires the block's instructions
+  // that rip moved past (a `rep` one stays put for its iterations, and a
+  // prefix the decoder listed on its own goes with its instruction).
+  size_t K = 0;
+  while (R.rip != B.Term.Addr) {
+    auto S = T.step();
+    if (!S)
+      return S.takeError();
+    ++Stats.Stops;
+    if (S->K != Stop::Trap) {
+      auto Done = handleOther(*S);
+      if (!Done)
+        return Done.takeError();
+      Exit = *Done;
+      return false;
+    }
+    if (Error E = T.getRegs(R))
+      return std::move(E);
+    if (R.rip < B.Insns.front() || R.rip > B.Term.Addr)
+      return err("stepping the block of " + hex(B.Insns.front()) + " went to " + hex(R.rip) +
+                 ", outside it (code changed under the tracer?)");
+    size_t Past = K;
+    while (Past + 1 < B.Insns.size() && B.Insns[Past] < R.rip)
+      ++Past;
+    Sampler.retired(ArrayRef<uint64_t>(B.Insns).slice(K, Past - K));
+    K = Past;
+  }
+  return true;
+}
+
 Error Tracer::runBlocks() {
   uint64_t Pc = R.rip;
   while (!Exited) {
@@ -340,7 +373,20 @@ Error Tracer::runBlocks() {
     if (!BOr)
       return BOr.takeError();
     const Block &B = **BOr;
-    if (Pc != B.Term.Addr) {
+    if (Pc != B.Term.Addr && B.RbpWrite && Opts.CallChains && Sampler.sampleWithin(B.NumInsns)) {
+      bool Exit = false;
+      auto Stepped = stepBlock(B, Exit);
+      if (!Stepped)
+        return Stepped.takeError();
+      if (Exit)
+        break;
+      if (!*Stepped) {
+        Pc = R.rip;
+        continue;
+      }
+      Stats.Instructions += B.NumInsns;
+      Sampler.retired(ArrayRef<uint64_t>(B.Insns).take_back()); // the terminator
+    } else if (Pc != B.Term.Addr) {
       if (!Bps.has(B.Term.Addr))
         if (Error E = Bps.insert(B.Term.Addr))
           return E;
@@ -371,11 +417,13 @@ Error Tracer::runBlocks() {
         continue;
       }
       Stats.Instructions += B.NumInsns;
+      if (Sampler.countsInstructions())
+        Sampler.retired(B.Insns); // from Pc, the block's start, to its terminator
     } else {
       Stats.Instructions += 1;
+      if (Sampler.countsInstructions())
+        Sampler.retired(B.Insns);
     }
-    if (Sampler.countsInstructions())
-      Sampler.retired(B.Insns); // from Pc, the block's start, to its terminator
     const Terminator Term = B.Term; // B may dangle below (execve clears the cache)
     auto Em = emulateBranch(Term, R, T);
     if (!Em)

@@ -47,15 +47,22 @@ private:
     Terminator Term;
     uint32_t NumInsns = 0; // from the block start to the terminator, incl.
     std::vector<uint64_t> Insns; // their addresses, when instructions are sampled
+    uint64_t RbpWrite = 0;       // the first instruction before Term that writes %rbp, or 0
   };
 
   llvm::Error start();
   // Frame-pointer unwinding from the registers of the last stop: the return
   // address above each saved rbp, while frames go up the stack (at most 127,
-  // as perf's default). In block mode the registers are the block's end's,
-  // so a sample in a prologue sees the new frame; a kernel unwinding at the
-  // sampled instruction would see the caller's.
+  // as perf's default). In block mode the registers are the block's end's;
+  // a block that writes rbp (`mov %rsp,%rbp` of a prologue, `pop %rbp` of an
+  // epilogue) and gets a sample is stepped instead (stepBlock), so that a
+  // sample unwinds from the rbp after its own instruction, as a kernel's
+  // unwinding at the sampled instruction does.
   void unwind(std::vector<uint64_t> &Chain);
+  // Steps B's instructions before its terminator from Pc, each retired on
+  // its own. False when a stop other than the step's trap came (handled;
+  // the caller goes on from R.rip).
+  llvm::Expected<bool> stepBlock(const Block &B, bool &Exit);
   llvm::Expected<const Block *> blockAt(uint64_t Pc);
   llvm::Expected<DecodedInsn> insnAt(uint64_t Pc);
   llvm::Error refreshMaps();

@@ -38,6 +38,8 @@ struct X86Decoder::Impl {
   DenseMap<unsigned, int8_t> RegIndex; // MC register -> user_regs_struct word
 
   void buildRegIndex();
+  bool writesRbp(const MCInst &I, const MCInstrDesc &Desc) const;
+  unsigned Rbp = 0, Ebp = 0;
   void describeIndirect(const MCInst &I, Terminator &T) const;
   int8_t regIndex(unsigned Reg) const {
     if (Reg == 0)
@@ -57,10 +59,27 @@ void X86Decoder::Impl::buildRegIndex() {
       {"RIP", IndirectOperand::RipReg}};
 #undef W
   for (unsigned R = 1, E = MRI->getNumRegs(); R < E; ++R) {
-    auto It = ByName.find(MRI->getName(R));
+    StringRef N = MRI->getName(R);
+    if (N == "RBP")
+      Rbp = R;
+    else if (N == "EBP")
+      Ebp = R;
+    auto It = ByName.find(N);
     if (It != ByName.end())
       RegIndex[R] = It->second;
   }
+}
+
+// Whether I defines %rbp (or %ebp, which zero-extends into it), explicitly or
+// implicitly (leave).
+bool X86Decoder::Impl::writesRbp(const MCInst &I, const MCInstrDesc &Desc) const {
+  for (unsigned K = 0; K < Desc.getNumDefs() && K < I.getNumOperands(); ++K)
+    if (I.getOperand(K).isReg() && (I.getOperand(K).getReg() == Rbp || I.getOperand(K).getReg() == Ebp))
+      return true;
+  for (MCPhysReg R : Desc.implicit_defs())
+    if (R == Rbp || R == Ebp)
+      return true;
+  return false;
 }
 
 // Fills T.Ind for "jmp/call reg" and "jmp/call [base+index*scale+disp]".
@@ -156,8 +175,10 @@ Expected<DecodedInsn> X86Decoder::decodeOne(ArrayRef<uint8_t> Bytes,
                  Name.starts_with("INT") || Name.starts_with("UD") ||
                  Name == "HLT" || Name.starts_with("IRET") ||
                  Name.starts_with("VMCALL");
-  if (!Branch && !SysLike && !Desc.mayAffectControlFlow(I, *P->MRI))
+  if (!Branch && !SysLike && !Desc.mayAffectControlFlow(I, *P->MRI)) {
+    D.WritesRbp = P->writesRbp(I, Desc);
     return D;
+  }
   D.IsTerminator = true;
   Terminator &T = D.Term;
   T.Addr = Addr;

@@ -56,6 +56,7 @@ struct Terminator {
 struct DecodedInsn {
   uint8_t Len = 0;
   bool IsTerminator = false;
+  bool WritesRbp = false; // pop %rbp, leave, mov %rsp,%rbp, ...: frame set-up and tear-down
   Terminator Term; // valid when IsTerminator
 };
 
