@@ -27,6 +27,11 @@
 #     instruction counts of one training pass: independent recordings of
 #     the same pass at REAL_INS_PERIOD, seconds where lbr-emu takes an
 #     hour; the `cginsK` builds;
+#  4e. REAL_ORACLE=1 (with 4d): that pass's exact counts (every execution of
+#     every instruction, rounded to a tenth of the draws' period) through
+#     pgoctl, the `exact` build, and through llvm-profgen (cg-samples
+#     --unsymbolized, unrounded, calls as branches), the `oracle` build:
+#     LLVM's own profile generator on the same counts;
 #  5. the instrumented build: the program's and libraries' training copies
 #     (pgo_training_target) on the same training input, merged, the
 #     INSTRUMENTED build;
@@ -70,8 +75,8 @@
 # built), REAL_SRC (fetch.sh's destination, default $REAL_WORK/src: a shared
 # one saves fetching again), REAL_BOLT (0/1), REAL_PAIRS (default 0),
 # REAL_PAIR_REPS (default 3), REAL_LBR (0/1), REAL_LBR_PERIOD, REAL_INS
-# (0/1), REAL_INS_PERIOD, REAL_CGINS (default 0), REAL_LBR_EMU (an lbr-emu
-# binary; default: the build's).
+# (0/1), REAL_INS_PERIOD, REAL_CGINS (default 0), REAL_ORACLE (0/1),
+# REAL_LBR_EMU (an lbr-emu binary; default: the build's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -201,6 +206,23 @@ if [ "$cgins" -gt 0 ]; then
       --label "project=$project" --label "build=plain" 2>>"$log"
     sample_build "cgins$k" "$work/cgins$k.pgoprof" "cgins$k" "cgins$k"
   done
+  if [ "${REAL_ORACLE:-0}" = 1 ]; then
+    echo "== 4e. the pass's exact counts: through pgoctl (the exact build) and llvm-profgen (the oracle build)"
+    # A tenth of the draws' period: rounding drops instructions run fewer
+    # than half a period times, which would bias the exact build.
+    python3 "$root/tests/tools/cg-samples/cg-samples.py" --binary "$work/plain/$PROJECT_PROGRAM" \
+      --object "$nodebug" --period "$(( (ins_period + 9) / 10 ))" --expected -o "$work/exact.data" \
+      --unsymbolized "$work/exact.unsym" "${cg_outs[@]}" 2>>"$log"
+    "$pgoctl" import "$work/exact.data" -o "$work/exact.pgoprof" --binary "$work/plain/$PROJECT_PROGRAM" \
+      --label "project=$project" --label "build=plain" 2>>"$log"
+    sample_build exact "$work/exact.pgoprof" exact exact
+    oracle=$work/profiles/$project-oracle
+    "$llvm/llvm-profgen" --binary "$work/plain/$PROJECT_PROGRAM" --unsymbolized-profile "$work/exact.unsym" \
+      --output "$oracle.profdata" >>"$log" 2>&1
+    "$pgoctl" lock "$oracle.profdata" --kind profdata --version "$project-oracle" -o "$oracle.pgolock" >>"$log" 2>&1
+    project_build oracle "$oracle.pgolock" ""
+    builds+=(oracle)
+  fi
 fi
 
 echo "== 5. instrumented PGO: $PROJECT_TRAIN_TARGET on the training input, merge, INSTRUMENTED build"
