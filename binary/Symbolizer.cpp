@@ -518,6 +518,10 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
           if (K2 == InstKind::Call || K2 == InstKind::Return || K2 == InstKind::UncondBranch)
             S->UncondInsts.push_back(Idx);
           StringRef Op = D->MII->getName(Inst.getOpcode());
+          if (Op.starts_with("LEAVE") ||
+              (Op == "POP64r" && Inst.getNumOperands() >= 1 && Inst.getOperand(0).isReg() &&
+               StringRef(D->MRI->getName(Inst.getOperand(0).getReg())) == "RBP"))
+            S->FrameRestores.push_back(Idx);
           auto IsRip = [&](const MCOperand &O) {
             return O.isReg() && StringRef(D->MRI->getName(O.getReg())) == "RIP";
           };

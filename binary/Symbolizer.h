@@ -32,6 +32,7 @@
 #include "core/Error.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -125,6 +126,10 @@ public:
   bool crossesUncondBranch(uint32_t Begin, uint32_t End) const;
   /// The target of a direct call or jump, if known.
   std::optional<uint64_t> directTarget(uint32_t I) const;
+  /// Whether instruction I restores the caller's frame pointer (x86-64 `pop
+  /// %rbp`, `leave`): a frame-pointer unwind from the registers after it
+  /// misses its function's caller.
+  bool restoresFrame(uint32_t I) const { return llvm::binary_search(FrameRestores, I); }
 
   // Functions.
   llvm::ArrayRef<BinaryFunction> functions() const { return Functions; }
@@ -189,6 +194,7 @@ private:
   std::vector<uint8_t> InstSize;
   std::vector<InstKind> InstKinds;
   std::vector<uint32_t> UncondInsts; ///< indices of calls, returns, direct jmps
+  std::vector<uint32_t> FrameRestores; ///< indices of `pop %rbp` and `leave`
   std::vector<std::pair<uint32_t, uint64_t>> DirectTargets; ///< sorted by index
   std::vector<BinaryFunction> Functions;
   std::vector<FuncRange> Ranges; ///< sorted by Begin

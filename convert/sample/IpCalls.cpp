@@ -15,8 +15,10 @@ namespace {
 /// frame of its own (frame-pointer prologue `push %rbp; mov %rsp,%rbp` not
 /// done yet, or a return after `pop %rbp`): the unwinder then reads the
 /// caller's frame, so the next frame of the chain is the caller's caller.
+/// The `pop %rbp` itself too: a precise sample (PEBS) reports the registers
+/// after its instruction retired.
 bool outsideFrame(const Symbolizer &S, uint32_t I) {
-  if (S.instKind(I) == InstKind::Return)
+  if (S.instKind(I) == InstKind::Return || S.restoresFrame(I))
     return true;
   const FuncRange *R = S.funcRangeAt(S.instAddr(I));
   if (!R || !R->IsEntry)
