@@ -29,13 +29,21 @@ tests/tools/cg-samples from callgrind's instruction counts of one training
 round (--requests, default 20000 there; one callgrind pass per binary, a new
 seed per draw), as examples/real/loop.sh's step 4d.
 
+--sampler cg-exact and cg-oracle take the same pass's exact counts (every
+execution of every instruction; one recording per binary, so no
+--gen1-recordings): cg-exact as samples at --period (default 499) rounded,
+no draw, through pgoctl; cg-oracle through llvm-profgen (cg-samples --unsymbolized,
+with the calls as branches), LLVM's own profile generator on the same
+counts.
+
 --gen1-recordings N builds gen 1 from N independent recordings of plain
 (perf: N runs; cg-samples: N draws) and reports each and their min / median
 / max; the chains go on from the first.
 
 Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
        [--generations 3] [--train-rounds 40] [--only-alone]
-       [--sampler perf-cpu-clock|lbr-emu-instructions|cg-samples] [--period N]
+       [--sampler perf-cpu-clock|lbr-emu-instructions|cg-samples|cg-exact|cg-oracle]
+       [--period N]
        [--gen1-recordings N]
 Results: bench/pgo-generations.md.
 """
@@ -53,6 +61,8 @@ spec.loader.exec_module(ep)
 
 
 def convert(a, prof, binary, out):
+    if prof.endswith(".profdata"):  # cg-oracle: llvm-profgen's already
+        return prof
     ep.sh([a.pgoctl, "convert", prof, "--binary", binary, "--to", "profdata", "-o", out])
     return out
 
@@ -75,9 +85,10 @@ CG_PASSES = {}
 
 def record_cg_samples(a, binary, load, name, seed):
     """Precise instruction samples of `binary` under `load` drawn by
-    cg-samples (seed `seed`) from callgrind's counts of one pass, run once
-    per binary on a copy without DWARF (Debian 12's valgrind cannot read
-    clang 22's); imported to <work>/<name>.pgoprof."""
+    cg-samples (seed `seed`; cg-exact: no draw) from callgrind's counts of
+    one pass, run once per binary on a copy without DWARF (Debian 12's
+    valgrind cannot read clang 22's); imported to <work>/<name>.pgoprof.
+    cg-oracle: the counts through llvm-profgen, <work>/<name>.profdata."""
     if binary not in CG_PASSES:
         copy = os.path.join(a.work, name + ".nodebug")
         ep.sh([ep.LLVM + "/llvm-objcopy", "--strip-debug", binary, copy])
@@ -87,9 +98,14 @@ def record_cg_samples(a, binary, load, name, seed):
         CG_PASSES[binary] = (copy, out)
     copy, out = CG_PASSES[binary]
     data = os.path.join(a.work, name + ".perf.data")
+    unsym = os.path.join(a.work, name + ".unsym")
     ep.sh([sys.executable, os.path.join(ep.ROOT, "tests", "tools", "cg-samples", "cg-samples.py"),
            "--binary", binary, "--object", copy, "--period", str(a.period), "--seed", str(seed),
-           "-o", data, out])
+           "-o", data, out] + {"cg-exact": ["--expected"], "cg-oracle": ["--unsymbolized", unsym]}.get(a.sampler, []))
+    if a.sampler == "cg-oracle":
+        prof = os.path.join(a.work, name + ".profdata")
+        ep.sh([ep.LLVM + "/llvm-profgen", "--binary", binary, "--unsymbolized-profile", unsym, "--output", prof])
+        return prof
     prof = os.path.join(a.work, name + ".pgoprof")
     ep.sh([a.pgoctl, "import", data, "-o", prof, "--binary", binary, "--label", "service=kvsvc"])
     return prof
@@ -109,10 +125,11 @@ def main():
     ap.add_argument("--generations", type=int, default=3)
     ap.add_argument("--requests", type=int, default=None)
     ap.add_argument("--train-rounds", type=int, default=None)
-    ap.add_argument("--sampler", choices=("perf-cpu-clock", "lbr-emu-instructions", "cg-samples"),
+    ap.add_argument("--sampler", choices=("perf-cpu-clock", "lbr-emu-instructions", "cg-samples", "cg-exact",
+                                          "cg-oracle"),
                     default="perf-cpu-clock")
     ap.add_argument("--period", type=int, default=None,
-                    help="instructions per sample (lbr-emu: 809, cg-samples: 4999)")
+                    help="instructions per sample (lbr-emu: 809, cg-samples: 4999, cg-exact: 499)")
     ap.add_argument("--gen1-recordings", type=int, default=1)
     ap.add_argument("--only-alone", action="store_true", help="skip the gen k+ chain")
     ap.add_argument("--cg-requests", type=int, default=20000)
@@ -125,13 +142,18 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     if a.gen1_recordings < 1:
         sys.exit("pgo-generations: --gen1-recordings must be at least 1")
+    cg = a.sampler.startswith("cg-")
+    if a.sampler in ("cg-exact", "cg-oracle") and a.gen1_recordings > 1:
+        sys.exit("pgo-generations: --sampler %s has one recording per binary (exact counts)" % a.sampler)
     emulated = a.sampler != "perf-cpu-clock"
     if a.requests is None:
-        a.requests = {"lbr-emu-instructions": 3000, "cg-samples": 20000}.get(a.sampler, 200000)
+        a.requests = 20000 if cg else {"lbr-emu-instructions": 3000}.get(a.sampler, 200000)
     if a.train_rounds is None:
         a.train_rounds = 1 if emulated else 40
     if a.period is None:
-        a.period = 4999 if a.sampler == "cg-samples" else 809
+        # cg-exact rounds each instruction's count to the period and drops
+        # those run fewer than half a period times: a tenth of the draws'.
+        a.period = {"cg-exact": 499}.get(a.sampler, 4999 if cg else 809)
     train = ep.load_args(a.requests, a.train_rounds)
     # The instrumented reference always trains on the full load.
     full_train = ep.load_args(200000, 40)
@@ -139,7 +161,7 @@ def main():
     seeds = itertools.count(1)  # cg-samples: a new draw per recording
 
     def record(binary, name):
-        if a.sampler == "cg-samples":
+        if cg:
             return record_cg_samples(a, binary, train, name, next(seeds))
         if emulated:
             return record_emulated(a, binary, train, name)
