@@ -323,23 +323,28 @@ void Tracer::unwind(std::vector<uint64_t> &Chain) {
   }
 }
 
+Expected<bool> Tracer::trapped(Expected<Stop> S, bool &Exit) {
+  if (!S)
+    return S.takeError();
+  ++Stats.Stops;
+  if (S->K == Stop::Trap)
+    return true;
+  auto Done = handleOther(*S);
+  if (!Done)
+    return Done.takeError();
+  Exit = *Done;
+  return false;
+}
+
 Expected<bool> Tracer::stepBlock(const Block &B, bool &Exit) {
   // Steps until the terminator; each step retires the block's instructions
   // that rip moved past (a `rep` one stays put for its iterations, and a
   // prefix the decoder listed on its own goes with its instruction).
   size_t K = 0;
   while (R.rip != B.Term.Addr) {
-    auto S = T.step();
-    if (!S)
-      return S.takeError();
-    ++Stats.Stops;
-    if (S->K != Stop::Trap) {
-      auto Done = handleOther(*S);
-      if (!Done)
-        return Done.takeError();
-      Exit = *Done;
-      return false;
-    }
+    auto Trapped = trapped(T.step(), Exit);
+    if (!Trapped || !*Trapped)
+      return Trapped;
     if (Error E = T.getRegs(R))
       return std::move(E);
     if (R.rip < B.Insns.front() || R.rip > B.Term.Addr)
@@ -390,16 +395,13 @@ Error Tracer::runBlocks() {
       if (!Bps.has(B.Term.Addr))
         if (Error E = Bps.insert(B.Term.Addr))
           return E;
-      auto S = T.cont();
-      if (!S)
-        return S.takeError();
-      ++Stats.Stops;
-      if (S->K != Stop::Trap) {
-        auto Done = handleOther(*S);
-        if (!Done)
-          return Done.takeError();
-        if (*Done)
-          break;
+      bool Exit = false;
+      auto Trapped = trapped(T.cont(), Exit);
+      if (!Trapped)
+        return Trapped.takeError();
+      if (Exit)
+        break;
+      if (!*Trapped) {
         Pc = R.rip;
         continue;
       }

@@ -71,6 +71,9 @@ private:
   // Handles a stop that is not the expected trap. Returns true if the
   // program has exited.
   llvm::Expected<bool> handleOther(const Stop &S);
+  // The stop S of a cont or step: true if it is the trap asked for; else
+  // handled (handleOther), Exit set when the program is gone, false.
+  llvm::Expected<bool> trapped(llvm::Expected<Stop> S, bool &Exit);
   llvm::Expected<bool> stepTerminator(const Terminator &Tm, uint64_t &NextPc,
                                       bool &Taken);
   llvm::Error afterSyscall(uint64_t Nr);
