@@ -203,8 +203,7 @@ Expected<const Tracer::Block *> Tracer::blockAt(uint64_t Pc) {
     ++B.NumInsns;
     if (Sampler.countsInstructions())
       B.Insns.push_back(A);
-    if (D->WritesRbp && !B.RbpWrite)
-      B.RbpWrite = A;
+    B.WritesRbp |= D->WritesRbp;
     if (D->IsTerminator) {
       B.Term = D->Term;
       break;
@@ -336,6 +335,26 @@ Expected<bool> Tracer::trapped(Expected<Stop> S, bool &Exit) {
   return false;
 }
 
+Expected<bool> Tracer::runToTerminator(const Block &B, bool &Exit) {
+  if (!Bps.has(B.Term.Addr))
+    if (Error E = Bps.insert(B.Term.Addr))
+      return std::move(E);
+  auto Trapped = trapped(T.cont(), Exit);
+  if (!Trapped || !*Trapped)
+    return Trapped;
+  if (Error E = T.getRegs(R))
+    return std::move(E);
+  if (R.rip - 1 != B.Term.Addr) {
+    // Not our breakpoint: a stray trap (e.g. after execve). Go on from
+    // where the program is.
+    if (Bps.has(R.rip - 1))
+      R.rip -= 1;
+    Sampler.resume(R.rip);
+    return false;
+  }
+  return true;
+}
+
 Expected<bool> Tracer::stepBlock(const Block &B, bool &Exit) {
   // Steps until the terminator; each step retires the block's instructions
   // that rip moved past (a `rep` one stays put for its iterations, and a
@@ -378,54 +397,27 @@ Error Tracer::runBlocks() {
     if (!BOr)
       return BOr.takeError();
     const Block &B = **BOr;
-    if (Pc != B.Term.Addr && B.RbpWrite && Opts.CallChains && Sampler.sampleWithin(B.NumInsns)) {
+    size_t Retired = 0; // of B.Insns, by stepBlock
+    if (Pc != B.Term.Addr) {
       bool Exit = false;
-      auto Stepped = stepBlock(B, Exit);
-      if (!Stepped)
-        return Stepped.takeError();
+      bool Step = B.WritesRbp && Opts.CallChains && Sampler.sampleWithin(B.NumInsns);
+      auto AtTerm = Step ? stepBlock(B, Exit) : runToTerminator(B, Exit);
+      if (!AtTerm)
+        return AtTerm.takeError();
       if (Exit)
         break;
-      if (!*Stepped) {
+      if (!*AtTerm) {
         Pc = R.rip;
         continue;
       }
       Stats.Instructions += B.NumInsns;
-      Sampler.retired(ArrayRef<uint64_t>(B.Insns).take_back()); // the terminator
-    } else if (Pc != B.Term.Addr) {
-      if (!Bps.has(B.Term.Addr))
-        if (Error E = Bps.insert(B.Term.Addr))
-          return E;
-      bool Exit = false;
-      auto Trapped = trapped(T.cont(), Exit);
-      if (!Trapped)
-        return Trapped.takeError();
-      if (Exit)
-        break;
-      if (!*Trapped) {
-        Pc = R.rip;
-        continue;
-      }
-      if (Error E = T.getRegs(R))
-        return E;
-      if (R.rip - 1 != B.Term.Addr) {
-        // Not our breakpoint: a stray trap (e.g. after execve). Go on from
-        // where the program is.
-        Pc = R.rip;
-        if (Bps.has(Pc - 1)) {
-          Pc -= 1;
-          R.rip = Pc;
-        }
-        Sampler.resume(Pc);
-        continue;
-      }
-      Stats.Instructions += B.NumInsns;
-      if (Sampler.countsInstructions())
-        Sampler.retired(B.Insns); // from Pc, the block's start, to its terminator
+      if (Step)
+        Retired = B.Insns.size() - 1;
     } else {
       Stats.Instructions += 1;
-      if (Sampler.countsInstructions())
-        Sampler.retired(B.Insns);
     }
+    if (Sampler.countsInstructions()) // from Pc, the block's start, to its terminator
+      Sampler.retired(ArrayRef<uint64_t>(B.Insns).drop_front(Retired));
     const Terminator Term = B.Term; // B may dangle below (execve clears the cache)
     auto Em = emulateBranch(Term, R, T);
     if (!Em)

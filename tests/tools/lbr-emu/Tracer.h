@@ -47,7 +47,7 @@ private:
     Terminator Term;
     uint32_t NumInsns = 0; // from the block start to the terminator, incl.
     std::vector<uint64_t> Insns; // their addresses, when instructions are sampled
-    uint64_t RbpWrite = 0;       // the first instruction before Term that writes %rbp, or 0
+    bool WritesRbp = false;      // an instruction before Term writes %rbp
   };
 
   llvm::Error start();
@@ -63,6 +63,9 @@ private:
   // its own. False when a stop other than the step's trap came (handled;
   // the caller goes on from R.rip).
   llvm::Expected<bool> stepBlock(const Block &B, bool &Exit);
+  // Runs B from its start to a breakpoint at its terminator. False when the
+  // program stopped elsewhere (handled; the caller goes on from R.rip).
+  llvm::Expected<bool> runToTerminator(const Block &B, bool &Exit);
   llvm::Expected<const Block *> blockAt(uint64_t Pc);
   llvm::Expected<DecodedInsn> insnAt(uint64_t Pc);
   llvm::Error refreshMaps();
