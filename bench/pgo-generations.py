@@ -37,8 +37,9 @@ with the calls as branches), LLVM's own profile generator on the same
 counts.
 
 --gen1-recordings N builds gen 1 from N independent recordings of plain
-(perf: N runs; cg-samples: N draws) and reports each and their min / median
-/ max; the chains go on from the first.
+(perf: N runs; cg-samples: N draws; lbr-emu: N phases of its exact
+counter) and reports each and their min / median / max; the chains go on
+from the first.
 
 Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
        [--generations 3] [--train-rounds 40] [--only-alone]
@@ -67,12 +68,15 @@ def convert(a, prof, binary, out):
     return out
 
 
-def record_emulated(a, binary, load, name):
+def record_emulated(a, binary, load, name, phase=0):
     """instructions:pp samples with frame-pointer call chains of `binary`
-    under `load`, emulated by lbr-emu, imported to <work>/<name>.pgoprof."""
+    under `load`, emulated by lbr-emu, imported to <work>/<name>.pgoprof.
+    The counter is exact and kvsvc deterministic, so recordings of one
+    binary differ only by `phase` (lbr-emu --phase)."""
     data = os.path.join(a.work, name + ".perf.data")
     emu = os.path.join(a.pgoctl_build, "tests", "tools", "lbr-emu", "lbr-emu")
-    ep.sh([emu, "--event", "instructions", "-g", "--period", str(a.period), "-o", data, "--", binary] + load)
+    ep.sh([emu, "--event", "instructions", "-g", "--period", str(a.period), "--phase", str(phase),
+           "-o", data, "--", binary] + load)
     prof = os.path.join(a.work, name + ".pgoprof")
     ep.sh([a.pgoctl, "import", data, "-o", prof, "--label", "service=kvsvc"])
     return prof
@@ -160,11 +164,12 @@ def main():
 
     seeds = itertools.count(1)  # cg-samples: a new draw per recording
 
-    def record(binary, name):
+    def record(binary, name, r=1):
         if cg:
             return record_cg_samples(a, binary, train, name, next(seeds))
         if emulated:
-            return record_emulated(a, binary, train, name)
+            # Gen 1's recordings at phases spread over the period.
+            return record_emulated(a, binary, train, name, (r - 1) * a.period // a.gen1_recordings)
         return ep.record(a, a.pgoctl, binary, train, name)
     served = a.cg_requests * a.cg_rounds
 
@@ -190,7 +195,7 @@ def main():
 
     def gen1(r):
         tag = "" if r == 1 else "-r%d" % r
-        rec = record(bin_of["plain"], "rec-plain" + tag[2:])
+        rec = record(bin_of["plain"], "rec-plain" + tag[2:], r)
         prof = convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1%s.profdata" % tag))
         d = ep.build(a, "gen1" + tag, KVSVC_SAMPLE_PROFILE=ep.lock(a, prof))
         return prof, os.path.join(d, "kvsvc")

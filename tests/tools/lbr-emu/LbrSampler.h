@@ -23,9 +23,11 @@ namespace lbremu {
 
 class LbrSampler {
 public:
-  LbrSampler(SampledEvent Event, uint64_t Period, unsigned Depth, PerfDataWriter &W,
-             llvm::raw_ostream *Dump, GroundTruth *Exact)
-      : Event(Event), Period(Period), Depth(Depth), W(W), Dump(Dump), Exact(Exact) {}
+  /// Phase: events counted before the first one (below Period).
+  LbrSampler(SampledEvent Event, uint64_t Period, uint64_t Phase, unsigned Depth,
+             PerfDataWriter &W, llvm::raw_ostream *Dump, GroundTruth *Exact)
+      : Event(Event), Period(Period), Depth(Depth), W(W), Dump(Dump), Exact(Exact),
+        SinceSample(Phase) {}
 
   bool countsInstructions() const { return Event == SampledEvent::Instructions; }
 
@@ -80,7 +82,7 @@ private:
   pid_t Pid = 0;
   std::array<BranchPair, MaxDepth> Ring{};
   unsigned Head = 0, Filled = 0;
-  uint64_t SinceSample = 0, Taken = 0, Samples = 0;
+  uint64_t SinceSample, Taken = 0, Samples = 0;
   std::vector<uint64_t> Chain;
 };
 

@@ -10,6 +10,7 @@ namespace lbremu {
 
 const char *usageText() {
   return "usage: lbr-emu [--event branches|instructions [-g]] [--period N]\n"
+         "               [--phase N]\n"
          "               [--depth 16|32] [--exact]\n"
          "               [--exact-out FILE] [--dump-samples FILE]\n"
          "               [--mode block|singlestep] [--cpu N|none] [--stats]\n"
@@ -41,6 +42,12 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
         return V.takeError();
       if (V->getAsInteger(10, O.Period) || O.Period == 0)
         return bad("--period wants a positive integer, got '" + *V + "'");
+    } else if (A == "--phase") {
+      auto V = NeedValue(A);
+      if (!V)
+        return V.takeError();
+      if (V->getAsInteger(10, O.Phase))
+        return bad("--phase wants a non-negative integer, got '" + *V + "'");
     } else if (A == "--event") {
       auto V = NeedValue(A);
       if (!V)
@@ -113,6 +120,8 @@ Expected<Options> parseOptions(int Argc, char **Argv) {
     return bad("missing program to run after --");
   if (O.CallChains && O.Event != SampledEvent::Instructions)
     return bad("-g needs --event instructions (a branch stack is the LBR's call context)");
+  if (O.Phase >= O.Period)
+    return bad("--phase " + Twine(O.Phase) + " is not below --period " + Twine(O.Period));
   if (O.Exact && O.ExactOutput.empty())
     O.ExactOutput = O.Output + ".exact";
   return O;

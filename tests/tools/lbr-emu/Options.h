@@ -25,6 +25,11 @@ enum class TraceMode {
 struct Options {
   SampledEvent Event = SampledEvent::Branches;
   uint64_t Period = 10007;       // events per sample (a prime)
+  // Events counted before the program starts (0 <= Phase < Period): the
+  // first sample comes after Period - Phase events. A deterministic program
+  // sampled at one period gives nearly the same samples on every run; other
+  // phases give independent recordings of it, as a fleet's would be.
+  uint64_t Phase = 0;
   bool CallChains = false;       // -g: frame-pointer call chains (instructions)
   unsigned Depth = 32;           // LBR entries per sample (16 or 32)
   bool Exact = false;            // write the ground-truth file

@@ -77,7 +77,7 @@ static Expected<int> runTool(const Options &O, int Argc, char **Argv) {
   if (!P)
     return P.takeError();
   ProcessMaps Maps((*P)->pid());
-  LbrSampler Sampler(O.Event, O.Period, O.Depth, **Writer, Dump ? &*Dump : nullptr,
+  LbrSampler Sampler(O.Event, O.Period, O.Phase, O.Depth, **Writer, Dump ? &*Dump : nullptr,
                      Truth ? &*Truth : nullptr);
   Tracer Tr(O, **P, **Dec, Maps, Sampler, **Writer, Truth ? &*Truth : nullptr);
 
