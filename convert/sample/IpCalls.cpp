@@ -16,11 +16,17 @@ namespace {
 /// done yet, or a return after `pop %rbp`): the unwinder then reads the
 /// caller's frame, so the next frame of the chain is the caller's caller.
 /// The `pop %rbp` itself too: a precise sample (PEBS) reports the registers
-/// after its instruction retired.
+/// after its instruction retired. And whatever follows it in the function (a
+/// tail call's `jmp`), for any sample.
 bool outsideFrame(const Symbolizer &S, uint32_t I) {
   if (S.instKind(I) == InstKind::Return || S.restoresFrame(I))
     return true;
   const FuncRange *R = S.funcRangeAt(S.instAddr(I));
+  if (R && I > 0 && S.restoresFrame(I - 1)) {
+    const FuncRange *P = S.funcRangeAt(S.instAddr(I - 1));
+    if (P && P->Func == R->Func)
+      return true;
+  }
   if (!R || !R->IsEntry)
     return false;
   uint32_t First = S.instLowerBound(R->Begin);
