@@ -133,7 +133,7 @@ def main():
                                           "cg-oracle"),
                     default="perf-cpu-clock")
     ap.add_argument("--period", type=int, default=None,
-                    help="instructions per sample (lbr-emu: 809, cg-samples: 4999, cg-exact: 499)")
+                    help="instructions per sample (lbr-emu: 199, cg-samples: 4999, cg-exact: 499)")
     ap.add_argument("--gen1-recordings", type=int, default=1)
     ap.add_argument("--only-alone", action="store_true", help="skip the gen k+ chain")
     ap.add_argument("--cg-requests", type=int, default=20000)
@@ -157,7 +157,10 @@ def main():
     if a.period is None:
         # cg-exact rounds each instruction's count to the period and drops
         # those run fewer than half a period times: a tenth of the draws'.
-        a.period = {"cg-exact": 499}.get(a.sampler, 4999 if cg else 809)
+        # lbr-emu: 199, about 140 K samples in kvsvc per recording, where
+        # convert's quality line found 809's 35 K thin (pgo-generations.md,
+        # session 26).
+        a.period = {"cg-exact": 499}.get(a.sampler, 4999 if cg else 199)
     train = ep.load_args(a.requests, a.train_rounds)
     # The instrumented reference always trains on the full load.
     full_train = ep.load_args(200000, 40)
