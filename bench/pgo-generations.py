@@ -23,8 +23,9 @@ With --sampler lbr-emu-instructions each recording is instead what `pgoctl
 collect --event auto` takes on a PMU with zero-skid sampling but no branch
 records (instructions:pp -g), emulated by tests/tools/lbr-emu --event
 instructions -g (one training round of --requests, default 3000 there: the
-program runs under ptrace at about 20 requests/s). With --sampler cg-samples
-it is precise instruction samples without call chains drawn by
+program runs under ptrace at about 13 requests/s at period 199). With
+--sampler cg-samples it is precise instruction samples without call chains
+drawn by
 tests/tools/cg-samples from callgrind's instruction counts of one training
 round (--requests, default 20000 there; one callgrind pass per binary, a new
 seed per draw), as examples/real/loop.sh's step 4d.
