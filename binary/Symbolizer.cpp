@@ -108,6 +108,20 @@ InstKind kindOf(const MCInstrDesc &D, StringRef Opcode) {
   return InstKind::Other;
 }
 
+MemAccess memOf(const MCInstrDesc &D, InstKind K, StringRef Opcode) {
+  if (K != InstKind::Other && K != InstKind::Nop)
+    return MemAccess::None;
+  bool Load = D.mayLoad(), Store = D.mayStore();
+  if (Load && Store)
+    return MemAccess::LoadStore;
+  if (Store)
+    return MemAccess::Store;
+  if (!Load)
+    return MemAccess::None;
+  return Opcode.starts_with("MOV") || Opcode.starts_with("CMOV") ? MemAccess::MoveLoad
+                                                                  : MemAccess::OtherLoad;
+}
+
 } // namespace
 
 // --- Step 1: the binary and its debug info ---------------------------------
@@ -515,6 +529,7 @@ Expected<std::unique_ptr<Symbolizer>> Symbolizer::create(std::shared_ptr<const E
           S->InstAddr.push_back(A);
           S->InstSize.push_back(uint8_t(Size));
           S->InstKinds.push_back(K2);
+          S->InstMem.push_back(memOf(Desc, K2, D->MII->getName(Inst.getOpcode())));
           if (K2 == InstKind::Call || K2 == InstKind::Return || K2 == InstKind::UncondBranch)
             S->UncondInsts.push_back(Idx);
           StringRef Op = D->MII->getName(Inst.getOpcode());

@@ -80,6 +80,15 @@ enum class InstKind : uint8_t {
   Nop,          ///< nop, nopw, nopl: alignment padding
 };
 
+/// How an instruction touches data memory (calls, returns and jumps: None).
+enum class MemAccess : uint8_t {
+  None,
+  MoveLoad,  ///< a move from memory: mov, movzx, movsx, cmov...
+  OtherLoad, ///< another reader of memory: an operation on a memory operand, pop
+  Store,     ///< a writer that does not read: a move to memory, push
+  LoadStore, ///< reads and writes: an operation on memory in place
+};
+
 /// One frame of an inline stack: a function name (Symbolizer::name), the line
 /// offset from the function's start line and the DWARF discriminator.
 struct InlineFrame {
@@ -116,6 +125,7 @@ public:
   uint64_t instAddr(uint32_t I) const { return InstAddr[I]; }
   uint8_t instSize(uint32_t I) const { return InstSize[I]; }
   InstKind instKind(uint32_t I) const { return InstKinds[I]; }
+  MemAccess instMem(uint32_t I) const { return InstMem[I]; }
   /// The index of the instruction starting at Addr.
   std::optional<uint32_t> findInst(uint64_t Addr) const;
   /// The index of the first instruction at or after Addr (numInsts() if none).
@@ -193,6 +203,7 @@ private:
   std::vector<uint64_t> InstAddr;
   std::vector<uint8_t> InstSize;
   std::vector<InstKind> InstKinds;
+  std::vector<MemAccess> InstMem;
   std::vector<uint32_t> UncondInsts; ///< indices of calls, returns, direct jmps
   std::vector<uint32_t> FrameRestores; ///< indices of `pop %rbp` and `leave`
   std::vector<std::pair<uint32_t, uint64_t>> DirectTargets; ///< sorted by index

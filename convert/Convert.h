@@ -35,6 +35,7 @@ using binary::ElfInfo;
 using binary::FuncRange;
 using binary::InlineFrame;
 using binary::InstKind;
+using binary::MemAccess;
 using binary::Symbolizer;
 using binary::SymbolizerOptions;
 

@@ -16,6 +16,25 @@ bool endsBlock(InstKind K) {
          K == InstKind::IndirectJump || K == InstKind::Return;
 }
 
+/// The class of the instruction after X in a block.
+SkidClass skidAfter(const CfgInst &X) {
+  if (X.Kind == InstKind::Call)
+    return SkidClass::AfterCall;
+  switch (X.Mem) {
+  case MemAccess::MoveLoad:
+    return SkidClass::AfterMoveLoad;
+  case MemAccess::OtherLoad:
+    return SkidClass::AfterOtherLoad;
+  case MemAccess::Store:
+    return SkidClass::AfterStore;
+  case MemAccess::LoadStore:
+    return SkidClass::AfterLoadStore;
+  case MemAccess::None:
+    break;
+  }
+  return SkidClass::Other;
+}
+
 bool knownNoReturn(llvm::StringRef Name) {
   Name = Name.take_until([](char C) { return C == '@'; }); // symbol versions
   static const llvm::StringRef Names[] = {
@@ -83,7 +102,11 @@ Cfg buildCfg(const FunctionCode &Code) {
       Cfg::Block B;
       B.Begin = *It;
       B.End = std::next(It) != Leaders.end() && *std::next(It) < End ? *std::next(It) : End;
-      G.Blocks.push_back(B);
+      B.Skid.reserve(B.End - B.Begin);
+      B.Skid.push_back(SkidClass::Other);
+      for (uint32_t I = B.Begin + 1; I < B.End; ++I)
+        B.Skid.push_back(skidAfter(Sp.Insts[I - 1 - Sp.Begin]));
+      G.Blocks.push_back(std::move(B));
     }
   }
   if (Code.Entry)
@@ -211,6 +234,7 @@ FunctionCode functionCode(const Symbolizer &S, uint32_t F, NoReturn &NR) {
     for (uint32_t I = Begin; I < End; ++I) {
       CfgInst &X = Sp.Insts[I - Begin];
       X.Kind = S.instKind(I);
+      X.Mem = S.instMem(I);
       X.NoReturn = NR.call(I);
       if (X.Kind != InstKind::Call)
         if (std::optional<uint64_t> T = S.directTarget(I))

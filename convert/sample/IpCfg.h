@@ -29,11 +29,27 @@
 
 namespace pgoctl::convert {
 
+/// What retires just before an instruction of a block, in the block: a
+/// time sample lands on the instruction after the one it waited for (skid),
+/// so this decides how much time a sample on the instruction stands for
+/// (IpFlow.h, fitSkidWeights). A block's first instruction follows the
+/// branch or fall-through that entered it: Other.
+enum class SkidClass : uint8_t {
+  AfterMoveLoad,
+  AfterOtherLoad,
+  AfterStore,
+  AfterLoadStore,
+  AfterCall,
+  Other,
+};
+constexpr unsigned kSkidClasses = 6;
+
 /// A function's basic blocks: instruction indices [Begin, End), successors
 /// by block number, and the block's count (the raw estimate, then the flow's).
 struct Cfg {
   struct Block {
     uint32_t Begin = 0, End = 0;
+    std::vector<SkidClass> Skid; ///< per instruction Begin, Begin + 1, ...
     uint64_t Weight = 0;
     std::vector<uint32_t> Succs;
     std::vector<uint64_t> SuccFlow; ///< per successor, after the flow (empty: no flow)
@@ -54,6 +70,7 @@ struct CfgInst {
   std::optional<uint32_t> Target;
   bool NoReturn = false;       ///< a call that never returns
   std::vector<uint32_t> Table; ///< an indirect jump's table targets in the function (empty: unread)
+  MemAccess Mem = MemAccess::None;
 };
 
 /// A function's code: its address ranges as spans of consecutive instruction

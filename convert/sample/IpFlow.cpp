@@ -34,6 +34,13 @@ SampleBasis sampleBasis(const ProfileMetadata &M) {
   return isInstructions(baseEvent(M)) ? SampleBasis::Instructions : SampleBasis::Time;
 }
 
+bool samplesTime(const ProfileMetadata &M) {
+  llvm::StringRef E = baseEvent(M);
+  return E == "cpu-clock" || E == "task-clock" || E == "cycles" || E == "cpu-cycles" ||
+         E == "ref-cycles" || E.equals_insensitive("cpu_clk_unhalted") ||
+         E.equals_insensitive("unhalted_core_cycles") || E.equals_insensitive("cycles_not_in_halt");
+}
+
 double countScale(const ProfileMetadata &M) {
   llvm::StringRef E = baseEvent(M);
   bool Time = E == "cpu-clock" || E == "task-clock";
@@ -81,13 +88,109 @@ llvm::ProfiParams edgeProfiParams() {
   return P;
 }
 
-void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale) {
+namespace {
+uint64_t samplesAt(const llvm::DenseMap<uint32_t, uint64_t> &Samples, uint32_t I) {
+  auto It = Samples.find(I);
+  return It == Samples.end() ? 0 : It->second;
+}
+
+/// Instruction K of B's class (a hand-made block without classes: Other).
+unsigned skidOf(const Cfg::Block &B, uint32_t K) {
+  return unsigned(K < B.Skid.size() ? B.Skid[K] : SkidClass::Other);
+}
+
+/// The sum of B's instructions' weights.
+double weightSum(const Cfg::Block &B, const SkidWeights &W) {
+  double Sum = 0;
+  for (uint32_t K = 0; K < B.End - B.Begin; ++K)
+    Sum += W[skidOf(B, K)];
+  return Sum;
+}
+} // namespace
+
+SkidWeights uniformSkidWeights() {
+  SkidWeights W;
+  W.fill(1.0);
+  return W;
+}
+
+SkidWeights fitSkidWeights(llvm::ArrayRef<Cfg> Graphs,
+                           const llvm::DenseMap<uint32_t, uint64_t> &Samples) {
+  // The model: samples on instruction I of block B ~ Poisson(c_B x W[class
+  // of I]), c_B free per block. Maximum likelihood by alternating the two:
+  // c_B = samples of B / sum of its weights; W[k] = samples on class k /
+  // sum of c_B over its instructions. Only blocks of two or more
+  // instructions tell classes apart. Per block, only its instructions and
+  // samples per class matter.
+  constexpr int kMaxRounds = 50;
+  constexpr double kFloor = 0.05; // a class never sampled in 20 runs
+  // Each class starts with this many samples' worth at weight 1, so that a
+  // short recording, whose split is noise, keeps weights near 1.
+  constexpr double kPrior = 100;
+  struct PerBlock {
+    double Samples = 0;
+    std::array<double, kSkidClasses> Insts{};
+  };
+  std::vector<PerBlock> Blocks;
+  std::array<double, kSkidClasses> Num{};
+  for (const Cfg &G : Graphs)
+    for (const Cfg::Block &B : G.Blocks) {
+      if (B.End - B.Begin < 2 || B.Padding)
+        continue;
+      PerBlock P;
+      std::array<double, kSkidClasses> S{};
+      for (uint32_t I = B.Begin; I < B.End; ++I) {
+        unsigned K = skidOf(B, I - B.Begin);
+        double N = double(samplesAt(Samples, I));
+        P.Insts[K] += 1;
+        S[K] += N;
+        P.Samples += N;
+      }
+      if (P.Samples == 0)
+        continue;
+      for (unsigned K = 0; K < kSkidClasses; ++K)
+        Num[K] += S[K];
+      Blocks.push_back(P);
+    }
+  double TN = 0;
+  for (double N : Num)
+    TN += N;
+  SkidWeights W = uniformSkidWeights();
+  if (TN == 0)
+    return W;
+  for (int Round = 0; Round < kMaxRounds; ++Round) {
+    std::array<double, kSkidClasses> Den{};
+    for (const PerBlock &P : Blocks) {
+      double Sum = 0;
+      for (unsigned K = 0; K < kSkidClasses; ++K)
+        Sum += P.Insts[K] * W[K];
+      double C = P.Samples / Sum;
+      for (unsigned K = 0; K < kSkidClasses; ++K)
+        Den[K] += C * P.Insts[K];
+    }
+    double TD = 0;
+    for (double D : Den)
+      TD += D;
+    double Change = 0;
+    for (unsigned K = 0; K < kSkidClasses; ++K) {
+      // Normalized so that the weights average 1 over the samples.
+      double New = std::max(kFloor, (Num[K] + kPrior) / (Den[K] * TN / TD + kPrior));
+      Change = std::max(Change, std::abs(New - W[K]) / W[K]);
+      W[K] = New;
+    }
+    if (Change < 1e-4)
+      break;
+  }
+  return W;
+}
+
+void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale,
+                   const SkidWeights &W) {
   for (Cfg::Block &B : G.Blocks) {
     uint64_t N = 0;
     for (uint32_t I = B.Begin; I < B.End; ++I)
-      if (auto It = Samples.find(I); It != Samples.end())
-        N += It->second;
-    B.Weight = uint64_t(std::llround(Scale * double(N) / double(B.End - B.Begin)));
+      N += samplesAt(Samples, I);
+    B.Weight = uint64_t(std::llround(Scale * double(N) / weightSum(B, W)));
   }
 }
 

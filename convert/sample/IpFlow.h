@@ -3,14 +3,15 @@
 //
 // A block's raw estimate is its IP samples divided by its number of
 // instructions, times countScale() (the instructions retired per sample
-// period), so estimates are execution counts. Step 2a: a direct call or tail
-// jump into a function runs its entry block once, so the callers' call blocks
-// estimate the entry count too; the entry takes that where it has no sample,
-// else the smaller of the two (a slow instruction only ever inflates a
-// block). Step 2: LLVM's profile inference (profi, a minimum-cost flow) makes
-// the estimates consistent: every block's count becomes the sum of its
-// incoming and of its outgoing edge flows, changing the raw estimates as
-// little as it can. Everything here works on Cfg (IpCfg.h) alone, so a test
+// period), so estimates are execution counts; for time samples each
+// instruction counts by what retires before it (fitSkidWeights). Step 2a: a
+// direct call or tail jump into a function runs its entry block once, so the
+// callers' call blocks estimate the entry count too; the entry takes that
+// where it has no sample, else the smaller of the two (a slow instruction
+// only ever inflates a block). Step 2: LLVM's profile inference (profi, a
+// minimum-cost flow) makes the estimates consistent: every block's count
+// becomes the sum of its incoming and of its outgoing edge flows, changing
+// the raw estimates as little as it can. Everything here works on Cfg (IpCfg.h) alone, so a test
 // can give it a hand-made graph.
 #pragma once
 
@@ -18,6 +19,8 @@
 #include "convert/sample/SampleBuilder.h"
 
 #include "llvm/Transforms/Utils/SampleProfileInference.h"
+
+#include <array>
 
 namespace pgoctl::convert {
 
@@ -32,6 +35,10 @@ double countScale(const ProfileMetadata &M);
 /// cycles, and an unknown event).
 enum class SampleBasis { Time, Instructions };
 SampleBasis sampleBasis(const ProfileMetadata &M);
+/// Whether the event is known to sample time (cpu-clock, task-clock,
+/// cycles): where fitSkidWeights applies. An unnamed event (perf script
+/// text without it) is not.
+bool samplesTime(const ProfileMetadata &M);
 
 /// profi's parameters for sample PGO block counts.
 llvm::ProfiParams profiParams();
@@ -40,9 +47,28 @@ llvm::ProfiParams profiParams();
 /// so that where the samples leave a branch open the binary's layout decides.
 llvm::ProfiParams edgeProfiParams();
 
-/// Each block's raw estimate: round(Scale x samples / instructions), from
-/// samples per instruction index.
-void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale);
+/// How much time a sample on an instruction stands for, per SkidClass
+/// (IpCfg.h), relative to an instruction of average weight.
+using SkidWeights = std::array<double, kSkidClasses>;
+/// Every class 1: samples that follow instruction counts.
+SkidWeights uniformSkidWeights();
+/// Time samples (samplesTime()): the weights that explain the samples best,
+/// fitted on the recording itself. Within a block every instruction runs as
+/// often, so how a block's samples split over its instructions measures the
+/// classes (a Poisson model with a free count per block; each class starts
+/// with 100 samples' worth at weight 1; none is under 0.05). On kvsvc, lz4
+/// and brotli recordings the instruction after a move from memory weighs
+/// 2.2-3.5 and one after an arithmetic instruction about 0.6, close to what
+/// the exact counts of the same runs say (docs/ip-estimator-history.md,
+/// "Skid classes").
+SkidWeights fitSkidWeights(llvm::ArrayRef<Cfg> Graphs,
+                           const llvm::DenseMap<uint32_t, uint64_t> &Samples);
+
+/// Each block's raw estimate: round(Scale x samples / the sum of its
+/// instructions' weights), from samples per instruction index; with uniform
+/// weights, samples per instruction.
+void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale,
+                   const SkidWeights &W = uniformSkidWeights());
 
 /// A direct call (or tail jump) from block Block of graph Caller into the
 /// entry of graph Callee.

@@ -8,7 +8,9 @@
 //  1. CFG (IpCfg.h): every sampled function cut into basic blocks, with jump
 //     tables read from the binary and calls that never return ending blocks.
 //  2. Counts (IpFlow.h): a block's raw estimate is its samples per
-//     instruction times the instructions retired per sample period; 2a. an
+//     instruction times the instructions retired per sample period (time
+//     samples: each instruction weighed by what retires before it, the
+//     weights fitted on the recording); 2a. an
 //     entry block takes its callers' call-block estimate where that is
 //     smaller (or where it has no sample); then LLVM's profile inference
 //     (profi) makes the counts consistent per function. Every instruction
@@ -94,11 +96,14 @@ Estimate estimate(const Profile &P, uint32_t BinaryIndex, const Symbolizer &S,
   for (uint32_t F = 0; F < Touched.size(); ++F)
     if (Touched[F]) {
       GraphOf[F] = uint32_t(Out.Graphs.size());
-      Cfg &G = Out.Graphs.emplace_back(buildCfg(functionCode(S, F, NR)));
-      setRawWeights(G, Samples, Scale);
+      Out.Graphs.emplace_back(buildCfg(functionCode(S, F, NR)));
     }
-  entriesFromCallers(Out.Graphs, entryCalls(S, Touched, Out.Graphs, GraphOf));
   SampleBasis Basis = sampleBasis(P.Meta);
+  SkidWeights W = samplesTime(P.Meta) ? fitSkidWeights(Out.Graphs, Samples)
+                                      : uniformSkidWeights();
+  for (Cfg &G : Out.Graphs)
+    setRawWeights(G, Samples, Scale, W);
+  entriesFromCallers(Out.Graphs, entryCalls(S, Touched, Out.Graphs, GraphOf));
   for (Cfg &G : Out.Graphs)
     inferCounts(G, Params, Basis);
   Out.Counts = instCounts(Out.Graphs);

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <initializer_list>
 
 namespace pgoctl::convert {
@@ -21,6 +22,7 @@ struct In {
   std::optional<uint32_t> Target = std::nullopt;
   bool NoReturn = false;
   std::vector<uint32_t> Table = {};
+  MemAccess Mem = MemAccess::None;
 };
 
 /// A function of one span: instructions First, First + 1, ..., entry First.
@@ -29,7 +31,7 @@ FunctionCode code(std::initializer_list<In> Insts, uint32_t First = 0) {
   FunctionCode::Span &S = C.Spans.emplace_back();
   S.Begin = First;
   for (const In &X : Insts)
-    S.Insts.push_back({X.Kind, X.Target, X.NoReturn, X.Table});
+    S.Insts.push_back({X.Kind, X.Target, X.NoReturn, X.Table, X.Mem});
   C.Entry = First;
   return C;
 }
@@ -397,6 +399,108 @@ TEST(IpFlow, RawWeightsAreSamplesPerInstructionTimesScale) {
   // Rounded to the nearest: 41 / 2 x 0.5 = 10.25 -> 10; 7 x 0.5 = 3.5 -> 4.
   setRawWeights(G, Samples, 0.5);
   EXPECT_EQ(weights(G), (std::vector<uint64_t>{10, 0, 4, 1}));
+}
+
+TEST(IpCfg, SkidClassIsWhatRetiresBefore) {
+  // One block: a move from memory, an add on a memory operand, a store, an
+  // add in place, a call, an add of registers, a return. Each instruction's
+  // class is its predecessor's access; the first follows the way in.
+  using M = MemAccess;
+  using SC = SkidClass;
+  Cfg G = buildCfg(code({{K::Other, {}, false, {}, M::MoveLoad},
+                         {K::Other, {}, false, {}, M::OtherLoad},
+                         {K::Other, {}, false, {}, M::Store},
+                         {K::Other, {}, false, {}, M::LoadStore},
+                         {K::Call},
+                         {},
+                         {K::Return}}));
+  ASSERT_EQ(G.Blocks.size(), 1u);
+  EXPECT_EQ(G.Blocks[0].Skid, (std::vector<SC>{SC::Other, SC::AfterMoveLoad, SC::AfterOtherLoad,
+                                               SC::AfterStore, SC::AfterLoadStore, SC::AfterCall,
+                                               SC::Other}));
+}
+
+/// A function of Blocks blocks in a chain, each a move from memory then
+/// Len - 1 register operations, ending in a jcc to the next block (the last
+/// in a return): instruction 1 of a block is AfterMoveLoad, the rest Other.
+FunctionCode loadChain(uint32_t Blocks, uint32_t Len) {
+  FunctionCode C;
+  FunctionCode::Span &S = C.Spans.emplace_back();
+  for (uint32_t B = 0; B < Blocks; ++B)
+    for (uint32_t K = 0; K < Len; ++K) {
+      CfgInst X;
+      if (K == 0)
+        X.Mem = MemAccess::MoveLoad;
+      if (K + 1 == Len) {
+        X.Kind = B + 1 == Blocks ? K::Return : K::CondBranch;
+        if (B + 1 < Blocks)
+          X.Target = (B + 1) * Len;
+      }
+      S.Insts.push_back(X);
+    }
+  C.Entry = 0;
+  return C;
+}
+
+TEST(IpFlow, SkidWeightsAreFittedFromTheSplitWithinBlocks) {
+  // Three blocks of 4 instructions run 100, 40 and 10 times; a sample on the
+  // instruction after the load stands for 3 units of time, on the others 1
+  // (time per run: 3 + 1 + 1 + 1 = 6). Samples, one per unit: block 0 gets
+  // 0, 300, 100, 100; block 1 0, 120, 40, 40; block 2 0, 30, 10, 10. The
+  // first instruction of each has none (the jcc before it is free), so
+  // Other's weight is the mean over the three Others of a block: 2/3 of a
+  // unit, and AfterMoveLoad 3 units: relative 3 / (2/3) = 4.5.
+  Cfg G = buildCfg(loadChain(3, 4));
+  ASSERT_EQ(G.Blocks.size(), 3u);
+  // (x 1000 samples, so that the fit's prior of 100 samples' worth at
+  // weight 1 per class moves no ratio by more than 0.1%).
+  llvm::DenseMap<uint32_t, uint64_t> Samples{
+      {1, 300000}, {2, 100000}, {3, 100000}, {5, 120000}, {6, 40000},
+      {7, 40000},  {9, 30000},  {10, 10000}, {11, 10000}};
+  SkidWeights W = fitSkidWeights({G}, Samples);
+  double Other = W[unsigned(SkidClass::Other)];
+  EXPECT_NEAR(W[unsigned(SkidClass::AfterMoveLoad)] / Other, 4.5, 0.005);
+  // Classes without an instruction keep 1.
+  EXPECT_EQ(W[unsigned(SkidClass::AfterStore)], 1.0);
+  // With the weights the raw estimates follow the runs, 100 : 40 : 10: each
+  // block's samples over its weight sum (3 Others and one AfterMoveLoad).
+  setRawWeights(G, Samples, 0.1, W);
+  double Sum = 3 * Other + W[unsigned(SkidClass::AfterMoveLoad)];
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{uint64_t(std::llround(50000 / Sum)),
+                                               uint64_t(std::llround(20000 / Sum)),
+                                               uint64_t(std::llround(5000 / Sum))}));
+  EXPECT_NEAR(double(G.Blocks[0].Weight) / double(G.Blocks[2].Weight), 10.0, 0.05);
+}
+
+TEST(IpFlow, SkidWeightsDoNotTakeABlockWithALoadForHotter) {
+  // A diamond: A (instructions 0-3, a jcc over B at 3), B (4), C (5-7: a
+  // move from memory, an operation, the return); A and C run 50 times. A
+  // sample on the instruction after the load stands for 3 units of time, on
+  // any other 1; one sample per unit: A 50 on each instruction, B 50, C 50,
+  // 150, 50. Samples per instruction make C 250 / 3 = 83 against A's 50:
+  // the load's time taken for runs. Fitted, AfterMoveLoad weighs 3 Others
+  // (the samples follow the model exactly), and C's estimate is A's.
+  using M = MemAccess;
+  Cfg G = buildCfg(code({{},
+                         {},
+                         {},
+                         {K::CondBranch, 5},
+                         {},
+                         {K::Other, {}, false, {}, M::MoveLoad},
+                         {},
+                         {K::Return}}));
+  ASSERT_EQ(G.Blocks.size(), 3u);
+  // (x 1000 samples: the fit's prior negligible)
+  llvm::DenseMap<uint32_t, uint64_t> Samples{{0, 50000}, {1, 50000}, {2, 50000},
+                                             {3, 50000}, {4, 50000}, {5, 50000},
+                                             {6, 150000}, {7, 50000}};
+  setRawWeights(G, Samples, 0.001);
+  EXPECT_EQ(weights(G), (std::vector<uint64_t>{50, 50, 83}));
+  SkidWeights W = fitSkidWeights({G}, Samples);
+  EXPECT_NEAR(W[unsigned(SkidClass::AfterMoveLoad)] / W[unsigned(SkidClass::Other)], 3.0, 0.01);
+  setRawWeights(G, Samples, 0.01, W);
+  EXPECT_NEAR(double(G.Blocks[2].Weight) / double(G.Blocks[0].Weight), 1.0, 0.01);
+  EXPECT_NEAR(double(G.Blocks[1].Weight) / double(G.Blocks[0].Weight), 1.0, 0.01);
 }
 
 TEST(IpFlow, CountScale) {
