@@ -28,6 +28,16 @@ bool isInstructions(llvm::StringRef E) {
   return E == "instructions" || E.equals_insensitive("inst_retired") ||
          E.equals_insensitive("retired_instructions");
 }
+
+/// A clock: cpu-clock, task-clock (a period in ns).
+bool isClock(llvm::StringRef E) { return E == "cpu-clock" || E == "task-clock"; }
+
+/// Core cycles: perf's names, and libpfm4's for Intel and AMD cores.
+bool isCycles(llvm::StringRef E) {
+  return E == "cycles" || E == "cpu-cycles" || E == "ref-cycles" ||
+         E.equals_insensitive("cpu_clk_unhalted") || E.equals_insensitive("unhalted_core_cycles") ||
+         E.equals_insensitive("cycles_not_in_halt");
+}
 } // namespace
 
 SampleBasis sampleBasis(const ProfileMetadata &M) {
@@ -36,15 +46,13 @@ SampleBasis sampleBasis(const ProfileMetadata &M) {
 
 bool samplesTime(const ProfileMetadata &M) {
   llvm::StringRef E = baseEvent(M);
-  return E == "cpu-clock" || E == "task-clock" || E == "cycles" || E == "cpu-cycles" ||
-         E == "ref-cycles" || E.equals_insensitive("cpu_clk_unhalted") ||
-         E.equals_insensitive("unhalted_core_cycles") || E.equals_insensitive("cycles_not_in_halt");
+  return isClock(E) || isCycles(E);
 }
 
 double countScale(const ProfileMetadata &M) {
   llvm::StringRef E = baseEvent(M);
-  bool Time = E == "cpu-clock" || E == "task-clock";
-  bool Cycles = E == "cycles" || E == "cpu-cycles";
+  bool Time = isClock(E);
+  bool Cycles = isCycles(E);
   bool Insts = isInstructions(E);
   if (M.SamplePeriod && (Time || Cycles || Insts))
     return double(M.SamplePeriod);

@@ -26,7 +26,8 @@ namespace pgoctl::convert {
 
 /// Instructions retired per sample period: an `instructions` event's period;
 /// a time event (cpu-clock, task-clock: a period in ns, or 1e9 / frequency)
-/// or `cycles` (frequency mode taken as a 2 GHz clock) at a nominal one
+/// or core cycles (perf's `cycles`, `cpu-cycles`, `ref-cycles`, libpfm4's
+/// names; frequency mode taken as a 2 GHz clock) at a nominal one
 /// instruction per ns or cycle; else 100.
 double countScale(const ProfileMetadata &M);
 

@@ -239,6 +239,20 @@ TEST(IpFlow, SampleBasisFollowsTheEvent) {
   }
 }
 
+TEST(IpFlow, SkidWeightsOnlyForEventsKnownToSampleTime) {
+  ProfileMetadata M;
+  for (const char *E : {"cpu-clock", "task-clock:u", "cycles", "cpu_core/cycles/u", "ref-cycles",
+                        "CPU_CLK_UNHALTED:THREAD_P", "CYCLES_NOT_IN_HALT"}) {
+    M.Event = E;
+    EXPECT_TRUE(samplesTime(M)) << E;
+  }
+  // Unnamed (perf script text without the event), instructions, branches.
+  for (const char *E : {"", "instructions:pp", "INST_RETIRED:ANY_P", "branches"}) {
+    M.Event = E;
+    EXPECT_FALSE(samplesTime(M)) << E;
+  }
+}
+
 TEST(IpCfg, SelfLoop) {
   //   0 mov   A
   //   1 dec   L (its own jne's target)
@@ -513,6 +527,8 @@ TEST(IpFlow, CountScale) {
   EXPECT_EQ(countScale(M), 2e6);
   M.Event = "instructions";
   M.SamplePeriod = 100003;
+  EXPECT_EQ(countScale(M), 100003.0);
+  M.Event = "CPU_CLK_UNHALTED:THREAD_P"; // libpfm4's cycles, with a period
   EXPECT_EQ(countScale(M), 100003.0);
   M.Event = "branch-misses"; // not a count of time or instructions
   EXPECT_EQ(countScale(M), 100.0);
