@@ -131,7 +131,7 @@ SkidWeights fitSkidWeights(llvm::ArrayRef<Cfg> Graphs,
   // instructions tell classes apart. Per block, only its instructions and
   // samples per class matter.
   constexpr int kMaxRounds = 50;
-  constexpr double kFloor = 0.05; // a class never sampled in 20 runs
+  constexpr double kFloor = 0.05; // no class weighs less, even one never sampled
   // Each class starts with this many samples' worth at weight 1, so that a
   // short recording, whose split is noise, keeps weights near 1.
   constexpr double kPrior = 100;
