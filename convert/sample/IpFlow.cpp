@@ -106,14 +106,6 @@ uint64_t samplesAt(const llvm::DenseMap<uint32_t, uint64_t> &Samples, uint32_t I
 unsigned skidOf(const Cfg::Block &B, uint32_t K) {
   return unsigned(K < B.Skid.size() ? B.Skid[K] : SkidClass::Other);
 }
-
-/// The sum of B's instructions' weights.
-double weightSum(const Cfg::Block &B, const SkidWeights &W) {
-  double Sum = 0;
-  for (uint32_t K = 0; K < B.End - B.Begin; ++K)
-    Sum += W[skidOf(B, K)];
-  return Sum;
-}
 } // namespace
 
 SkidWeights uniformSkidWeights() {
@@ -192,13 +184,94 @@ SkidWeights fitSkidWeights(llvm::ArrayRef<Cfg> Graphs,
   return W;
 }
 
+double blockCount(llvm::ArrayRef<double> S, llvm::ArrayRef<double> W, double Spread) {
+  double SumS = 0, SumW = 0;
+  for (size_t I = 0; I < S.size(); ++I)
+    SumS += S[I], SumW += W[I];
+  if (SumW <= 0)
+    return 0;
+  if (Spread <= 0 || SumS == 0 || S.size() < 2)
+    return SumS / SumW;
+  // The effect z: a standard normal cut at +-kCut (the cut bounds what an
+  // instruction may say, see IpFlow.h), integrated by the trapezoid rule on
+  // a grid fine enough for the Poisson's width in z, 1 / (Spread x
+  // sqrt(S + 1)): a coarser grid turns the likelihood of a well-sampled
+  // instruction into a comb with a maximum per node.
+  constexpr double kCut = 4;
+  struct Grid {
+    double S, LogW;
+    int Nodes;
+  };
+  std::vector<Grid> Grids;
+  for (size_t I = 0; I < S.size(); ++I) {
+    if (W[I] <= 0)
+      continue;
+    double H = std::min(0.25, 0.25 / (Spread * std::sqrt(S[I] + 1)));
+    Grids.push_back({S[I], std::log(W[I]), int(std::ceil(2 * kCut / H)) + 1});
+  }
+  // In θ = log(count), instruction I's term of the log-likelihood is
+  // log ∫ φ(z) Poisson(S_I; μ(z)) dz, μ(z) = e^(θ + log W_I + Spread z).
+  // Its first derivative is E[S_I - μ], its second Var[μ] - E[μ], under
+  // the posterior of z.
+  std::vector<double> LP, Mus;
+  auto Derivs = [&](double Theta) {
+    double D1 = 0, D2 = 0;
+    for (const Grid &G : Grids) {
+      double H = 2 * kCut / double(G.Nodes - 1);
+      LP.resize(size_t(G.Nodes));
+      Mus.resize(size_t(G.Nodes));
+      double Max = -INFINITY;
+      for (size_t J = 0; J < size_t(G.Nodes); ++J) {
+        double Z = -kCut + H * double(J), LogMu = Theta + G.LogW + Spread * Z;
+        double End = (J == 0 || J + 1 == size_t(G.Nodes)) ? std::log(0.5) : 0.0;
+        Mus[J] = std::exp(LogMu);
+        LP[J] = End - Z * Z / 2 + G.S * LogMu - Mus[J];
+        Max = std::max(Max, LP[J]);
+      }
+      double Sum = 0, EMu = 0, EMu2 = 0;
+      for (size_t J = 0; J < size_t(G.Nodes); ++J) {
+        double P = std::exp(LP[J] - Max), Mu = Mus[J];
+        Sum += P, EMu += P * Mu, EMu2 += P * Mu * Mu;
+      }
+      EMu /= Sum, EMu2 /= Sum;
+      D1 += G.S - EMu;
+      D2 += (EMu2 - EMu * EMu) - EMu;
+    }
+    return std::pair{D1, D2};
+  };
+  // The log-likelihood is concave in θ (a Poisson convolved with a
+  // log-concave density), and at its maximum the instructions' E[μ] add up
+  // to sum(S), so the count is within e^(+-Spread x kCut) of sum(S) /
+  // sum(W): Newton inside that bracket, bisecting when a step leaves it.
+  double Theta = std::log(SumS / SumW);
+  double Lo = Theta - Spread * kCut - 1e-3, Hi = Theta + Spread * kCut + 1e-3;
+  for (int Round = 0; Round < 100 && Hi - Lo > 1e-7; ++Round) {
+    auto [D1, D2] = Derivs(Theta);
+    (D1 > 0 ? Lo : Hi) = Theta;
+    double Next = D2 < 0 ? Theta - D1 / D2 : (Lo + Hi) / 2;
+    if (!(Next > Lo && Next < Hi))
+      Next = (Lo + Hi) / 2;
+    bool Done = std::abs(Next - Theta) < 1e-7;
+    Theta = Next;
+    if (Done)
+      break;
+  }
+  return std::exp(Theta);
+}
+
 void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, double Scale,
-                   const SkidWeights &W) {
-  for (Cfg::Block &B : G.Blocks) {
-    uint64_t N = 0;
-    for (uint32_t I = B.Begin; I < B.End; ++I)
-      N += samplesAt(Samples, I);
-    B.Weight = uint64_t(std::llround(Scale * double(N) / weightSum(B, W)));
+                   const SkidWeights &W, double Spread) {
+  std::vector<double> S, Wt;
+  for (uint32_t N = 0; N < G.Blocks.size(); ++N) {
+    Cfg::Block &B = G.Blocks[N];
+    // Only a block that loops to itself: see kTimeSpread.
+    bool OwnLoop = llvm::is_contained(B.Succs, N);
+    S.clear(), Wt.clear();
+    for (uint32_t I = B.Begin; I < B.End; ++I) {
+      S.push_back(double(samplesAt(Samples, I)));
+      Wt.push_back(W[skidOf(B, I - B.Begin)]);
+    }
+    B.Weight = uint64_t(std::llround(Scale * blockCount(S, Wt, OwnLoop && !B.Padding ? Spread : 0)));
   }
 }
 

@@ -101,8 +101,9 @@ Estimate estimate(const Profile &P, uint32_t BinaryIndex, const Symbolizer &S,
   SampleBasis Basis = sampleBasis(P.Meta);
   SkidWeights W = samplesTime(P.Meta) ? fitSkidWeights(Out.Graphs, Samples)
                                       : uniformSkidWeights();
+  double Spread = samplesTime(P.Meta) ? kTimeSpread : 0;
   for (Cfg &G : Out.Graphs)
-    setRawWeights(G, Samples, Scale, W);
+    setRawWeights(G, Samples, Scale, W, Spread);
   entriesFromCallers(Out.Graphs, entryCalls(S, Touched, Out.Graphs, GraphOf));
   for (Cfg &G : Out.Graphs)
     inferCounts(G, Params, Basis);

@@ -517,6 +517,71 @@ TEST(IpFlow, SkidWeightsDoNotTakeABlockWithALoadForHotter) {
   EXPECT_NEAR(double(G.Blocks[1].Weight) / double(G.Blocks[0].Weight), 1.0, 0.01);
 }
 
+TEST(IpFlow, BlockCountWithoutSpreadIsSamplesOverWeights) {
+  EXPECT_DOUBLE_EQ(blockCount({300, 100, 100, 100}, {3, 1, 1, 1}, 0), 100.0);
+  EXPECT_DOUBLE_EQ(blockCount({1000, 10, 10, 10}, {1, 1, 1, 1}, 0), 1030.0 / 4);
+  // One instruction says what it says, whatever the spread.
+  EXPECT_DOUBLE_EQ(blockCount({500}, {2}, kTimeSpread), 250.0);
+  EXPECT_DOUBLE_EQ(blockCount({0, 0}, {1, 1}, kTimeSpread), 0.0);
+}
+
+TEST(IpFlow, BlockCountFollowsConsistentSamples) {
+  // Samples in proportion to the weights: every instruction says 1000.
+  // (Each instruction's log-likelihood peaks at its own 1000, up to the
+  // Poisson's skew, O(1 / samples).)
+  EXPECT_NEAR(blockCount({3000, 1000, 1000, 500}, {3, 1, 1, 0.5}, kTimeSpread), 1000.0, 1.0);
+}
+
+TEST(IpFlow, BlockCountDoesNotLetOneSlowInstructionCarryTheBlock) {
+  // With spread 0.3 an instruction's effect e^(0.3 z), z cut at +-4, runs
+  // from e^-1.2 = 0.301 to e^1.2 = 3.32. Three instructions say 1000 and
+  // allow 301 to 3320; one says 8000 (a load that missed the cache, say)
+  // and allows 2410 to 26560. Inside 2410-3320, the likelihood grows
+  // toward the three (the normal's centre), so the count is the least the
+  // slow one allows, 8000 / 3.32 = 2410 (its Poisson, 1 / (0.3 x 89) =
+  // 0.04 wide in z, lets it sit a little inside: +1.3%). The sum over the
+  // weights says 2750.
+  EXPECT_NEAR(blockCount({8000, 1000, 1000, 1000}, {1, 1, 1, 1}, 0.3), 8000 / std::exp(1.2),
+              0.02 * 2410);
+  // Weights scale what an instruction says: 16000 samples on a weight of 2.
+  EXPECT_NEAR(blockCount({16000, 1000, 1000, 1000}, {2, 1, 1, 1}, 0.3), 8000 / std::exp(1.2),
+              0.02 * 2410);
+  // Three say 10 (3 to 33) and one says 1000 (301 up): nothing meets both.
+  // At the maximum the slow one sits at its upper bound and the others at
+  // their lower one, and the expected samples add up to the 1030 seen:
+  // N x (3.32 + 3 x 0.301) = 1030, N = 244. The sum says 257.5.
+  EXPECT_NEAR(blockCount({1000, 10, 10, 10}, {1, 1, 1, 1}, 0.3),
+              1030 / (std::exp(1.2) + 3 * std::exp(-1.2)), 0.02 * 244);
+}
+
+TEST(IpFlow, TimeSpreadAppliesToRawWeights) {
+  // A loop of four instructions (0-3) run 100 times, one sample per run
+  // each, but the load's successor (1) took 20 times as long.
+  using M = MemAccess;
+  Cfg G = buildCfg(code({{K::Other, {}, false, {}, M::MoveLoad}, {}, {}, {K::CondBranch, 0}, {K::Return}}));
+  ASSERT_EQ(G.Blocks.size(), 2u);
+  llvm::DenseMap<uint32_t, uint64_t> Samples{{0, 100}, {1, 2000}, {2, 100}, {3, 100}};
+  setRawWeights(G, Samples, 1.0);
+  EXPECT_EQ(G.Blocks[0].Weight, 575u); // 2300 / 4
+  // With spread 0.3 the three allow 30 to 332 and the slow one 602 up; as
+  // above, N x (3.32 + 3 x 0.301) = 2300, N = 545.
+  setRawWeights(G, Samples, 1.0, uniformSkidWeights(), 0.3);
+  EXPECT_NEAR(double(G.Blocks[0].Weight), 2300 / (std::exp(1.2) + 3 * std::exp(-1.2)), 0.02 * 545);
+}
+
+TEST(IpFlow, TimeSpreadLeavesBlocksThatDoNotLoopToThemselves) {
+  // The same four instructions and samples, but the branch leaves for
+  // another block: the flow checks this block against its neighbours, and
+  // its estimate stays the sum, 2300 / 4.
+  using M = MemAccess;
+  Cfg G = buildCfg(
+      code({{K::Other, {}, false, {}, M::MoveLoad}, {}, {}, {K::CondBranch, 5}, {}, {K::Return}}));
+  ASSERT_EQ(G.Blocks.size(), 3u);
+  llvm::DenseMap<uint32_t, uint64_t> Samples{{0, 100}, {1, 2000}, {2, 100}, {3, 100}};
+  setRawWeights(G, Samples, 1.0, uniformSkidWeights(), 0.3);
+  EXPECT_EQ(G.Blocks[0].Weight, 575u);
+}
+
 TEST(IpFlow, CountScale) {
   ProfileMetadata M;
   M.Event = "cpu-clock:u";
