@@ -77,16 +77,14 @@ void setRawWeights(Cfg &G, const llvm::DenseMap<uint32_t, uint64_t> &Samples, do
 /// How far one instruction's time strays from its class's weight, for time
 /// samples (blockCount), in a block that loops to itself. Within a class, a
 /// load that misses the cache and one that hits differ several times over,
-/// and with a plain sum one slow instruction carries its block (lz4's
-/// `LZ4_wildCopy8` loop: 693 of its 721 samples on the store after one
-/// load, 4.1 times its share of the function's exact count). Such a loop's
-/// trip count rests on its own samples alone: the flow has no neighbour to
-/// check it against. Elsewhere the sum stays: the instructions in a slow
-/// one's shadow look the same as a slow one's lone samples, and bounding
-/// every block cost kvsvc a point and made lz4 run 20% more taken jumps
-/// (docs/ip-estimator-history.md, "One slow instruction" and "One-block
-/// loops"). With 0.3 an instruction weighs from 0.30 to 3.3 times its class
-/// (e^(+-4 x 0.3)).
+/// so one slow instruction can carry its block (lz4's `LZ4_wildCopy8` loop:
+/// one store after a load holds 693 of 721 samples). Such a loop's trip
+/// count rests on its own samples alone: the flow has no neighbour to check
+/// it against. Other blocks keep the sum: there the instructions in a slow
+/// one's shadow look the same as a slow one's lone samples, and the bound
+/// measured worse (docs/ip-estimator-history.md, "One slow instruction" and
+/// "One-block loops"). With 0.3 an instruction weighs from 0.30 to 3.3
+/// times its class (e^(+-4 x 0.3)).
 constexpr double kTimeSpread = 0.3;
 
 /// A block's count, in samples per unit of weight, from its instructions'
