@@ -14,7 +14,9 @@ serving part, deterministic; bench/example-pgo.py's callgrind_ir):
   gen k+    from that recording merged with the recording gen k-1+ was
             built from (two builds' recordings, each converted with its own
             binary and summed at source level: what `pgoctl refresh` does
-            with last week's windows and this week's).
+            with last week's windows and this week's); with --merge-depth N,
+            merged with the N - 1 recordings before it in the + chain (a
+            refresh period that takes in N builds).
 
 The chains diverge after gen 1: gen k+ is built from gen k-1+ (the refresh's
 own history), gen k from gen k-1.
@@ -43,7 +45,7 @@ counter) and reports each and their min / median / max; the chains go on
 from the first.
 
 Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
-       [--generations 3] [--train-rounds 40] [--only-alone]
+       [--generations 3] [--train-rounds 40] [--only-alone] [--merge-depth 2]
        [--sampler perf-cpu-clock|lbr-emu-instructions|cg-samples|cg-exact|cg-oracle]
        [--period N]
        [--gen1-recordings N]
@@ -137,6 +139,8 @@ def main():
                     help="instructions per sample (lbr-emu: 199, cg-samples: 4999, cg-exact: 499)")
     ap.add_argument("--gen1-recordings", type=int, default=1)
     ap.add_argument("--only-alone", action="store_true", help="skip the gen k+ chain")
+    ap.add_argument("--merge-depth", type=int, default=2,
+                    help="gen k+ merges the + chain's last N recordings (default 2: this one and the one before)")
     ap.add_argument("--cg-requests", type=int, default=20000)
     ap.add_argument("--cg-rounds", type=int, default=2)
     a = ap.parse_args()
@@ -147,6 +151,8 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     if a.gen1_recordings < 1:
         sys.exit("pgo-generations: --gen1-recordings must be at least 1")
+    if a.merge_depth < 2:
+        sys.exit("pgo-generations: --merge-depth must be at least 2")
     cg = a.sampler.startswith("cg-")
     if a.sampler in ("cg-exact", "cg-oracle") and a.gen1_recordings > 1:
         sys.exit("pgo-generations: --sampler %s has one recording per binary (exact counts)" % a.sampler)
@@ -207,7 +213,7 @@ def main():
     ep.log("gen 1: a recording of plain")
     prof1, bin1 = gen1(1)
     prof_of = {"1": prof1, "1+": prof1}
-    rec_of = {"1+": prof1}  # the + chain: each build's own recording
+    recs_plus = [prof1]  # the + chain: each build's own recording, oldest first
     bin_of["1"] = bin_of["1+"] = bin1
     firsts = [ir(bin1)]
     rows.append(("gen 1 (recording of plain)", firsts[0]))
@@ -227,14 +233,20 @@ def main():
             own = convert(a, rec, bin_of[prev], os.path.join(a.work, "rec-gen%s.profdata" % prev))
             name = "%d%s" % (k, chain)
             if chain:
-                prof_of[name] = merge_profdata(a, [rec_of[prev], own], os.path.join(a.work, "gen%s.profdata" % name))
-                rec_of[name] = own
+                recs_plus.append(own)
+                prof_of[name] = merge_profdata(a, recs_plus[-a.merge_depth:],
+                                               os.path.join(a.work, "gen%s.profdata" % name))
             else:
                 prof_of[name] = own
             d = ep.build(a, "gen%d%s" % (k, "m" if chain else ""), KVSVC_SAMPLE_PROFILE=ep.lock(a, prof_of[name]))
             bin_of[name] = os.path.join(d, "kvsvc")
-            what = ("gen %d+ (recording of gen %s + the recording gen %s was built from)" % (k, prev, prev) if chain
-                    else "gen %d (recording of gen %s alone)" % (k, prev))
+            if chain and a.merge_depth > 2:
+                what = "gen %d+ (recording of gen %s + the %d before it in the + chain)" % (
+                    k, prev, min(a.merge_depth, len(recs_plus)) - 1)
+            elif chain:
+                what = "gen %d+ (recording of gen %s + the recording gen %s was built from)" % (k, prev, prev)
+            else:
+                what = "gen %d (recording of gen %s alone)" % (k, prev)
             rows.append((what, ir(bin_of[name])))
     print("\n| build | Ir/request | share of instrumented PGO's gain |")
     print("|---|---:|---:|")
