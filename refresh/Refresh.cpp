@@ -30,6 +30,10 @@
 namespace pgoctl::refresh {
 namespace {
 
+/// How many builds' windows a profile from time samples should take in
+/// (the refresh's hint below).
+constexpr size_t kTimeSampleBuilds = 3;
+
 /// Linkage names of the function symbols of an ELF (the names a sample
 /// profile uses), for the gate's hot-function coverage.
 llvm::Expected<std::vector<std::string>> functionNames(llvm::StringRef Path) {
@@ -320,6 +324,19 @@ private:
     GateResult G = evaluateGate(GI, O.Thresholds);
     for (const GateFigure &F : G.Figures)
       info("gate: " + F.Line);
+    // Time samples of an optimized build undercount its blocks; the windows
+    // of three builds together hold steady-state yield where one build's
+    // do not (bench/pgo-generations.md, session 30).
+    size_t BuildsUsed = 0;
+    for (const BuildUse &B : R->Builds)
+      BuildsUsed += B.Used;
+    if (convert::qualityBasis(Quality) == convert::QualityBasis::Time && BuildsUsed < kTimeSampleBuilds)
+      info(llvm::formatv("time samples from {0} build{1}: a period that takes in the last {2} "
+                         "releases at about equal weight (--since 21d --half-life 21d for "
+                         "weekly releases) keeps more of PGO's gain once the builds are "
+                         "optimized",
+                         BuildsUsed, BuildsUsed == 1 ? "" : "s", kTimeSampleBuilds)
+               .str());
     if (!G.Passed && !O.Force) {
       info("refused by the gate: nothing published (--force publishes anyway)");
       return RefreshResult{RefreshStatus::Refused, Version};
