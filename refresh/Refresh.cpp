@@ -324,12 +324,13 @@ private:
     GateResult G = evaluateGate(GI, O.Thresholds);
     for (const GateFigure &F : G.Figures)
       info("gate: " + F.Line);
-    // Time samples of an optimized build undercount its blocks; the windows
-    // of three builds together hold steady-state yield where one build's
-    // do not (bench/pgo-generations.md, session 30).
-    size_t BuildsUsed = 0;
+    std::vector<std::string> BuildIds; // the builds whose windows the profile holds
     for (const BuildUse &B : R->Builds)
-      BuildsUsed += B.Used;
+      if (B.Used)
+        BuildIds.push_back(B.BuildId);
+    // From time samples, three builds' windows together held kvsvc's gain in
+    // steady state where each build's alone did not (bench/pgo-generations.md).
+    size_t BuildsUsed = BuildIds.size();
     if (convert::qualityBasis(Quality) == convert::QualityBasis::Time && BuildsUsed < kTimeSampleBuilds)
       info(llvm::formatv("time samples from {0} build{1}: a period that takes in the last {2} "
                          "releases at about equal weight (--since 21d --half-life 21d for "
@@ -348,9 +349,7 @@ private:
     Info.Service = O.Service;
     Info.Parent = PrevVersion;
     store::WindowFigures WF;
-    for (const BuildUse &B : R->Builds)
-      if (B.Used)
-        WF.BuildIds.push_back(B.BuildId);
+    WF.BuildIds = std::move(BuildIds);
     for (const HostStat &H : A.Hosts)
       WF.Hosts.push_back(H.Host);
     WF.Inputs = A.Keys;
