@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 
 #include <ctime>
+#include <tuple>
 
 namespace pgoctl::cli {
 namespace {
@@ -31,11 +32,13 @@ public:
     App.add_option("--service", O.Service, "the service whose windows to refresh")->required();
     App.add_option("--lock", O.LockPath, "the service's lock file to rewrite (not with --partial)");
     App.add_option("--since", Since, "the period: windows that started this long before --now "
-                                     "(default 7d)");
+                                     "(default 7d; 21d when the newest window holds time "
+                                     "samples)");
     App.add_option("--now", Now, "the end of the period, YYYY-MM-DDTHH:MM:SSZ (default: now; "
                                  "fix it to make a run reproducible)");
     App.add_option("--half-life", HalfLife,
-                   "decay by age: a window counts 2^(-age/half-life) (default 3d)");
+                   "decay by age: a window counts 2^(-age/half-life) (default 3d; 21d when "
+                   "the newest window holds time samples)");
     App.add_option("--host-weight", HostWeightText,
                    "equal: every host's decayed total counts the same, so one busy or "
                    "misbehaving host cannot dominate (default); none: hosts count by their "
@@ -157,17 +160,17 @@ private:
         return addContext(T.takeError(), "--now");
       O.Weights.Now = *T;
     }
-    llvm::Expected<int64_t> Sn = store::parseDuration(Since.empty() ? "7d" : Since, "--since");
-    if (!Sn)
-      return Sn.takeError();
-    O.SinceSeconds = *Sn;
-    llvm::Expected<int64_t> H = store::parseDuration(HalfLife.empty() ? "3d" : HalfLife,
-                                                     "--half-life");
-    if (!H)
-      return H.takeError();
-    if (*H <= 0 || O.SinceSeconds <= 0)
-      return usageError("--since and --half-life must be longer than zero");
-    O.Weights.HalfLife = *H;
+    for (auto [Text, Flag, Out] : {std::tuple{&Since, "--since", &O.Since},
+                                   std::tuple{&HalfLife, "--half-life", &O.HalfLife}}) {
+      if (Text->empty())
+        continue;
+      llvm::Expected<int64_t> D = store::parseDuration(*Text, Flag);
+      if (!D)
+        return D.takeError();
+      if (*D <= 0)
+        return usageError("--since and --half-life must be longer than zero");
+      *Out = *D;
+    }
     llvm::Expected<HostWeight> HW = parseHostWeight(HostWeightText.empty() ? "equal"
                                                                            : HostWeightText);
     if (!HW)

@@ -11,6 +11,7 @@
 #include "refresh/ChangeNote.h"
 #include "refresh/CrossBuild.h"
 #include "refresh/GitBranch.h"
+#include "refresh/Period.h"
 #include "refresh/Windows.h"
 #include "store/Layout.h"
 #include "store/Versions.h"
@@ -96,14 +97,31 @@ public:
       O.Weights.Now = H.Now;
       O.Weights.HalfLife = H.HalfLife;
       O.Weights.Hosts = H.Hosts;
-      O.SinceSeconds = H.Since;
+      SinceSeconds = H.Since;
     } else {
       llvm::Expected<WindowSelection> Sel = [&] {
         Stats::Pass P(PS, "list windows");
-        return selectWindows(Store, WindowOptions{O.Service, O.Weights.Now, O.SinceSeconds});
+        return selectWindows(Store,
+                             WindowOptions{O.Service, O.Weights.Now, listingSince(O.Since)});
       }();
       if (!Sel)
         return Sel.takeError();
+      llvm::Expected<PeriodChoice> PC = [&] {
+        Stats::Pass P(PS, "choose the period");
+        return choosePeriod(Store, *Sel, O.Since, O.HalfLife, O.MaxMemory);
+      }();
+      if (!PC)
+        return PC.takeError();
+      SinceSeconds = PC->P.Since;
+      O.Weights.HalfLife = PC->P.HalfLife;
+      TimePeriod = !O.Since && !O.HalfLife && PC->TimeSamples;
+      narrowPeriod(*Sel, O.Weights.Now, SinceSeconds);
+      if (PC->ByWindow)
+        info(llvm::formatv("period {0} at a {1} half-life: the newest window ({2}) holds {3}{4}",
+                           formatDuration(SinceSeconds), formatDuration(O.Weights.HalfLife),
+                           PC->Key, PC->TimeSamples ? "time samples" : "counts of executions",
+                           PC->Event.empty() ? "" : " (" + PC->Event + ")")
+                 .str());
       if (Sel->Windows.empty() && !O.Partial) {
         info(llvm::formatv("no window of {0} in {1} .. {2}: nothing new", O.Service,
                            store::utcTime(Sel->PeriodStart), store::utcTime(Sel->PeriodEnd))
@@ -150,7 +168,7 @@ private:
     H.Run = O.Run;
     H.Shard = O.Shard;
     H.Now = O.Weights.Now;
-    H.Since = O.SinceSeconds;
+    H.Since = SinceSeconds;
     H.HalfLife = O.Weights.HalfLife;
     H.Hosts = O.Weights.Hosts;
     auto Plural = [](size_t N, llvm::StringRef What) {
@@ -332,11 +350,14 @@ private:
     // steady state where each build's alone did not (bench/pgo-generations.md).
     size_t BuildsUsed = BuildIds.size();
     if (convert::qualityBasis(Quality) == convert::QualityBasis::Time && BuildsUsed < kTimeSampleBuilds)
-      info(llvm::formatv("time samples from {0} build{1}: a period that takes in the last {2} "
-                         "releases at about equal weight (--since 21d --half-life 21d for "
-                         "weekly releases) keeps more of PGO's gain once the builds are "
-                         "optimized",
-                         BuildsUsed, BuildsUsed == 1 ? "" : "s", kTimeSampleBuilds)
+      info(llvm::formatv("time samples from {0} build{1} in {2}: a period that takes in the last "
+                         "{3} releases at about equal weight keeps more of PGO's gain once the "
+                         "builds are optimized ({4})",
+                         BuildsUsed, BuildsUsed == 1 ? "" : "s", formatDuration(SinceSeconds),
+                         kTimeSampleBuilds,
+                         TimePeriod ? "the default for time samples takes in weekly releases; "
+                                      "widen --since and --half-life for releases further apart"
+                                    : "--since 21d --half-life 21d for weekly releases")
                .str());
     if (!G.Passed && !O.Force) {
       info("refused by the gate: nothing published (--force publishes anyway)");
@@ -363,7 +384,7 @@ private:
     Info.Quality["weights.half-life-seconds"] = double(O.Weights.HalfLife);
     Info.Quality["weights.host-weight-equal"] = O.Weights.Hosts == HostWeight::Equal ? 1 : 0;
     Info.Quality["weights.now"] = double(O.Weights.Now);
-    Info.Quality["weights.period-seconds"] = double(O.SinceSeconds);
+    Info.Quality["weights.period-seconds"] = double(SinceSeconds);
     if (A.Hosts.size() <= store::kMaxListedInputs)
       for (const HostStat &H : A.Hosts)
         Info.Quality["weights.host." + H.Host] = effectiveWeight(H.S);
@@ -459,6 +480,8 @@ private:
 
   store::Store &Store;
   RefreshOptions O;
+  int64_t SinceSeconds = 0; ///< the period's length, given or chosen
+  bool TimePeriod = false;  ///< the period is the time samples' default
   const RefreshCallbacks &C;
   Stats &PS;
 };

@@ -1,8 +1,9 @@
 // refresh/Refresh.h: the weekly profile-refresh job behind `pgoctl refresh`.
 //
 // runRefresh() runs the job's passes over a store:
-//  1. select the period's windows (Windows.h), or read the N partials of a
-//     sharded run (`Reduce`);
+//  1. select the period's windows (Windows.h; the period and half-life by
+//     what the samples count unless given, Period.h), or read the N
+//     partials of a sharded run (`Reduce`);
 //  2. weight and sum them per host, then over hosts (Weights.h, Shard.h);
 //     a `Partial` run writes its shard's sum here and stops;
 //  3. symbolize each build with its own binary and merge at source level
@@ -26,6 +27,7 @@
 #include "llvm/Support/Error.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,9 @@ struct RefreshOptions {
   std::string Service;
   std::string LockPath;         ///< the lock file to rewrite (not with Partial)
   std::string Channel = "stable";
-  int64_t SinceSeconds = 7 * 86400;
+  /// --since and --half-life; what is unset follows what the period's newest
+  /// window counts (Period.h). Weights.HalfLife is set from the choice.
+  std::optional<int64_t> Since, HalfLife;
   WeightOptions Weights;
   std::vector<std::string> Forms = {"profdata"}; ///< profdata, fdata, yaml
   std::vector<std::string> Binaries;             ///< --binary

@@ -64,6 +64,13 @@ ProfileReadOptions readOptions(uint64_t MaxMemory) {
 
 } // namespace
 
+llvm::Expected<Profile> readWindow(store::Store &S, const WindowRef &W, uint64_t MaxMemory) {
+  llvm::Expected<std::string> Body = store::getObject(S, W.Key, readLimit(MaxMemory));
+  if (!Body)
+    return Body.takeError();
+  return parseProfile(*Body, S.objectUrl(W.Key), readOptions(MaxMemory));
+}
+
 llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &Sel,
                                        const AccumulateOptions &O) {
   Accumulated A;
@@ -86,11 +93,7 @@ llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &S
         ++A.TooOld;
         continue;
       }
-      llvm::Expected<std::string> Body = store::getObject(S, W.Key, readLimit(O.MaxMemory));
-      if (!Body)
-        return Body.takeError();
-      llvm::Expected<Profile> P =
-          parseProfile(*Body, S.objectUrl(W.Key), readOptions(O.MaxMemory));
+      llvm::Expected<Profile> P = readWindow(S, W, O.MaxMemory);
       if (!P)
         return P.takeError();
       uint64_t Samples = P->Meta.TotalSamples;

@@ -91,6 +91,9 @@ struct AccumulateOptions {
 llvm::Expected<Accumulated> accumulate(store::Store &S, const WindowSelection &Sel,
                                        const AccumulateOptions &O);
 
+/// One window, downloaded and parsed (MaxMemory as AccumulateOptions').
+llvm::Expected<Profile> readWindow(store::Store &S, const WindowRef &W, uint64_t MaxMemory);
+
 /// What a partial records besides its sum, so reduce needs no flag but --run.
 struct PartialHeader {
   std::string Service, Run;

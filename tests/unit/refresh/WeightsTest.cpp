@@ -1,9 +1,11 @@
 // tests/unit/refresh: refresh's weights (decay, per-host normalization),
-// core's exact count scaling, and the sharded sum against the single one.
+// core's exact count scaling, the sharded sum against the single one, and
+// the default period by what the newest window counts (Period.h).
 // Expected values are hand-computed in the comments (2^24 = 16777216,
 // 2^32 = 4294967296), never taken from the code under test.
 #include "core/ProfileFormat.h"
 #include "core/ProfileScale.h"
+#include "refresh/Period.h"
 #include "refresh/Shard.h"
 #include "refresh/Weights.h"
 #include "refresh/Windows.h"
@@ -13,6 +15,9 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
+
+#include <optional>
+#include <tuple>
 
 using namespace pgoctl;
 using namespace pgoctl::refresh;
@@ -263,6 +268,83 @@ TEST_F(RefreshStoreTest, ShardsThenReduceGiveTheSingleBytes) {
   auto R = reducePartials(*St, "kv", "broken", 0, Got);
   ASSERT_FALSE(bool(R));
   EXPECT_NE(errText(R.takeError()).find("missing shards: 1"), std::string::npos);
+}
+
+/// The same window sampled by another event (Mode as the collector sets it).
+Profile withEvent(Profile P, ProfileMode Mode, const std::string &Event) {
+  P.Meta.Mode = Mode;
+  P.Meta.Event = Event;
+  return P;
+}
+
+TEST_F(RefreshStoreTest, DefaultPeriodFollowsTheNewestWindow) {
+  // cpu-clock windows 1, 10, 20 and 25 days old: 21 days are listed, the
+  // newest counts time, so 21d at a 21d half-life keeps the first three.
+  push("web-1", Now - 1 * Day, window(10, {{0x10, 10}}, "web-1"));
+  push("web-1", Now - 10 * Day, window(10, {{0x10, 10}}, "web-1"));
+  push("web-2", Now - 20 * Day, window(10, {{0x10, 10}}, "web-2"));
+  push("web-2", Now - 25 * Day, window(10, {{0x10, 10}}, "web-2"));
+  EXPECT_EQ(listingSince(std::nullopt), 21 * Day);
+  EXPECT_EQ(listingSince(2 * Day), 2 * Day);
+  auto Sel = selectWindows(*St, WindowOptions{"kv", Now, listingSince(std::nullopt)});
+  ASSERT_TRUE(bool(Sel)) << errText(Sel.takeError());
+  ASSERT_EQ(Sel->Windows.size(), 3u);
+  auto C = choosePeriod(*St, *Sel, std::nullopt, std::nullopt, 0);
+  ASSERT_TRUE(bool(C)) << errText(C.takeError());
+  EXPECT_TRUE(C->ByWindow);
+  EXPECT_TRUE(C->TimeSamples);
+  EXPECT_EQ(C->Event, "cpu-clock");
+  EXPECT_EQ(C->Key, *store::rawKey({"kv", "", "web-1", "ab12", Now - 1 * Day}));
+  EXPECT_EQ(C->P.Since, 21 * Day);
+  EXPECT_EQ(C->P.HalfLife, 21 * Day);
+  // Given values stay; only the other one follows the window.
+  C = choosePeriod(*St, *Sel, 7 * Day, std::nullopt, 0);
+  ASSERT_TRUE(bool(C)) << errText(C.takeError());
+  EXPECT_EQ(C->P.Since, 7 * Day);
+  EXPECT_EQ(C->P.HalfLife, 21 * Day);
+  C = choosePeriod(*St, *Sel, 2 * Day, 1 * Day, 0);
+  ASSERT_TRUE(bool(C)) << errText(C.takeError());
+  EXPECT_FALSE(C->ByWindow);
+  EXPECT_EQ(C->P.Since, 2 * Day);
+  EXPECT_EQ(C->P.HalfLife, 1 * Day);
+
+  // A newer window of branch records, then one of instructions: counts of
+  // executions, 7d at 3d; narrowing keeps the windows of the last 7 days.
+  for (auto [Age, Mode, Event] : {std::tuple{Day / 2, ProfileMode::Lbr, "br_inst_retired.near_taken"},
+                                  std::tuple{Day / 4, ProfileMode::IpSamples, "instructions"}}) {
+    push("web-3", Now - Age, withEvent(window(10, {{0x10, 10}}, "web-3"), Mode, Event));
+    Sel = selectWindows(*St, WindowOptions{"kv", Now, listingSince(std::nullopt)});
+    ASSERT_TRUE(bool(Sel)) << errText(Sel.takeError());
+    C = choosePeriod(*St, *Sel, std::nullopt, std::nullopt, 0);
+    ASSERT_TRUE(bool(C)) << errText(C.takeError());
+    EXPECT_TRUE(C->ByWindow);
+    EXPECT_FALSE(C->TimeSamples) << Event;
+    EXPECT_EQ(C->Event, Event);
+    EXPECT_EQ(C->P.Since, 7 * Day);
+    EXPECT_EQ(C->P.HalfLife, 3 * Day);
+  }
+  // The 25-day-old window's day is not listed at all.
+  EXPECT_EQ(Sel->OutsidePeriod, 0u);
+  narrowPeriod(*Sel, Now, 7 * Day);
+  ASSERT_EQ(Sel->Windows.size(), 3u); // 1 day, 12 h and 6 h old
+  EXPECT_EQ(Sel->OutsidePeriod, 2u);  // 10 and 20 days old
+  EXPECT_EQ(Sel->PeriodStart, Now - 7 * Day);
+  for (const WindowRef &W : Sel->Windows)
+    EXPECT_GE(W.W.Start, Now - 7 * Day);
+
+  // No window: the defaults of counts, nothing read.
+  WindowSelection Empty;
+  C = choosePeriod(*St, Empty, std::nullopt, std::nullopt, 0);
+  ASSERT_TRUE(bool(C)) << errText(C.takeError());
+  EXPECT_FALSE(C->ByWindow);
+  EXPECT_EQ(C->P.Since, 7 * Day);
+}
+
+TEST(RefreshPeriod, FormatDuration) {
+  EXPECT_EQ(formatDuration(21 * Day), "21d");
+  EXPECT_EQ(formatDuration(36 * 3600), "36h");
+  EXPECT_EQ(formatDuration(90 * 60), "90m");
+  EXPECT_EQ(formatDuration(90), "90s");
 }
 
 } // namespace
