@@ -16,7 +16,11 @@ serving part, deterministic; bench/example-pgo.py's callgrind_ir):
             binary and summed at source level: what `pgoctl refresh` does
             with last week's windows and this week's); with --merge-depth N,
             merged with the N - 1 recordings before it in the + chain (a
-            refresh period that takes in N builds).
+            refresh period that takes in N builds); with --merge-with
+            refresh, what `pgoctl refresh` publishes with its default
+            period from the + chain's recordings pushed to a directory
+            store as one host's windows a week apart (the newest a day
+            before --now), every build's binary given.
 
 The chains diverge after gen 1: gen k+ is built from gen k-1+ (the refresh's
 own history), gen k from gen k-1.
@@ -46,6 +50,7 @@ from the first.
 
 Usage: bench/pgo-generations.py [--pgoctl-build build] [--work DIR]
        [--generations 3] [--train-rounds 40] [--only-alone] [--merge-depth 2]
+       [--merge-with profdata|refresh]
        [--sampler perf-cpu-clock|lbr-emu-instructions|cg-samples|cg-exact|cg-oracle]
        [--period N]
        [--gen1-recordings N]
@@ -55,8 +60,10 @@ import argparse
 import importlib.util
 import itertools
 import os
+import re
 import statistics
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("example_pgo", os.path.join(HERE, "example-pgo.py"))
@@ -125,6 +132,36 @@ def merge_profdata(a, inputs, out):
     return out
 
 
+WEEK = 7 * 86400
+T0 = 1764892800  # 2025-12-05T00:00:00Z: the first recording's window start
+PUSHED = set()
+
+
+def merge_refresh(a, recs, binaries, out_lock):
+    """What the weekly refresh publishes after recs[-1]'s week: each of recs
+    (pgoprof, oldest first) is a window of host web-1 started a week after
+    the one before; `pgoctl refresh` runs a day after the newest with its
+    default period and half-life, --force so the gate cannot stop the chain.
+    Returns the published .profdata."""
+    store = os.path.join(a.work, "store")
+    os.makedirs(store, exist_ok=True)
+    for i, rec in enumerate(recs):
+        if rec not in PUSHED:
+            ep.sh([a.pgoctl, "-q", "push", rec, "--store", "file://" + store, "--service", "kvsvc",
+                   "--host", "web-1", "--start", str(T0 + i * WEEK)])
+            PUSHED.add(rec)
+    now = T0 + (len(recs) - 1) * WEEK + 86400
+    cmd = [a.pgoctl, "refresh", "--store", "file://" + store, "--service", "kvsvc", "--lock", out_lock,
+           "--now", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)), "--no-git", "--force",
+           "--min-samples", "1"]
+    for b in binaries:
+        cmd += ["--binary", b]
+    ep.sh(cmd)
+    with open(out_lock) as f:
+        src = re.search(r"^source\s*=\s*file://(\S+)$", f.read(), re.M).group(1)
+    return src
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pgoctl-build", default=os.path.join(ep.ROOT, "build"))
@@ -141,6 +178,9 @@ def main():
     ap.add_argument("--only-alone", action="store_true", help="skip the gen k+ chain")
     ap.add_argument("--merge-depth", type=int, default=2,
                     help="gen k+ merges the + chain's last N recordings (default 2: this one and the one before)")
+    ap.add_argument("--merge-with", choices=("profdata", "refresh"), default="profdata",
+                    help="gen k+: llvm-profdata merge of the last --merge-depth recordings, or "
+                         "what pgoctl refresh publishes from them as weekly windows")
     ap.add_argument("--cg-requests", type=int, default=20000)
     ap.add_argument("--cg-rounds", type=int, default=2)
     a = ap.parse_args()
@@ -208,12 +248,13 @@ def main():
         rec = record(bin_of["plain"], "rec-plain" + tag[2:], r)
         prof = convert(a, rec, bin_of["plain"], os.path.join(a.work, "gen1%s.profdata" % tag))
         d = ep.build(a, "gen1" + tag, KVSVC_SAMPLE_PROFILE=ep.lock(a, prof))
-        return prof, os.path.join(d, "kvsvc")
+        return prof, os.path.join(d, "kvsvc"), rec
 
     ep.log("gen 1: a recording of plain")
-    prof1, bin1 = gen1(1)
+    prof1, bin1, rec1 = gen1(1)
     prof_of = {"1": prof1, "1+": prof1}
     recs_plus = [prof1]  # the + chain: each build's own recording, oldest first
+    raw_plus = [rec1]    # the same, as imported (--merge-with refresh)
     bin_of["1"] = bin_of["1+"] = bin1
     firsts = [ir(bin1)]
     rows.append(("gen 1 (recording of plain)", firsts[0]))
@@ -234,13 +275,21 @@ def main():
             name = "%d%s" % (k, chain)
             if chain:
                 recs_plus.append(own)
-                prof_of[name] = merge_profdata(a, recs_plus[-a.merge_depth:],
-                                               os.path.join(a.work, "gen%s.profdata" % name))
+                raw_plus.append(rec)
+                if a.merge_with == "refresh":
+                    binaries = sorted(set(b for n, b in bin_of.items() if n == "plain" or n.endswith("+")))
+                    prof_of[name] = merge_refresh(a, raw_plus, binaries,
+                                                  os.path.join(a.work, "gen%s.refresh.pgolock" % name))
+                else:
+                    prof_of[name] = merge_profdata(a, recs_plus[-a.merge_depth:],
+                                                   os.path.join(a.work, "gen%s.profdata" % name))
             else:
                 prof_of[name] = own
             d = ep.build(a, "gen%d%s" % (k, "m" if chain else ""), KVSVC_SAMPLE_PROFILE=ep.lock(a, prof_of[name]))
             bin_of[name] = os.path.join(d, "kvsvc")
-            if chain and a.merge_depth > 2:
+            if chain and a.merge_with == "refresh":
+                what = "gen %d+ (pgoctl refresh of the + chain's weekly recordings, default period)" % k
+            elif chain and a.merge_depth > 2:
                 what = "gen %d+ (recording of gen %s + the %d before it in the + chain)" % (
                     k, prev, min(a.merge_depth, len(recs_plus)) - 1)
             elif chain:

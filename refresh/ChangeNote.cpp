@@ -111,6 +111,8 @@ std::string renderChangeNote(const ChangeNoteInput &In) {
     OS << "- lock file: " << md(In.LockPath) << "\n";
   OS << "- samples: " << In.Samples << ", window " << utc(In.WindowStart) << " to "
      << utc(In.WindowEnd) << "\n";
+  if (!In.Period.empty())
+    OS << "- period: " << md(In.Period) << "\n";
   OS << "- hosts: " << In.Hosts.size() << ", builds: " << In.Builds.size() << "\n\n";
 
   OS << "### Quality gate: " << (Passed ? "passed" : "**refused**") << "\n\n";

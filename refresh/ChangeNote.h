@@ -1,6 +1,6 @@
 // refresh/ChangeNote.h: the Markdown change description of a refresh, which a
 // CI job hands to its pull-request tool: the version and the previous one,
-// samples, window, hosts, builds, the gate's figures, and the functions that
+// samples, window, period, hosts, builds, the gate's figures, and the functions that
 // gained and lost the most share of samples.
 //
 // Every name in it (service, hosts, build-ids, function names, the gate's
@@ -25,6 +25,7 @@ struct ChangeNoteInput {
   std::string Service, Version, Previous, Channel, LockPath;
   uint64_t Samples = 0;
   int64_t WindowStart = 0, WindowEnd = 0; ///< seconds since 1970 (0: unknown)
+  std::string Period; ///< e.g. "21d at a 21d half-life (...)"; empty: not shown
   struct Host {
     std::string Name;
     uint64_t Samples = 0, Windows = 0;

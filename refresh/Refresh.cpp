@@ -98,6 +98,7 @@ public:
       O.Weights.HalfLife = H.HalfLife;
       O.Weights.Hosts = H.Hosts;
       SinceSeconds = H.Since;
+      PeriodText = periodText("from the partials");
     } else {
       llvm::Expected<WindowSelection> Sel = [&] {
         Stats::Pass P(PS, "list windows");
@@ -116,6 +117,9 @@ public:
       O.Weights.HalfLife = PC->P.HalfLife;
       TimePeriod = !O.Since && !O.HalfLife && PC->TimeSamples;
       narrowPeriod(*Sel, O.Weights.Now, SinceSeconds);
+      PeriodText = periodText(!PC->ByWindow ? "as given"
+                              : PC->TimeSamples ? "the newest window holds time samples"
+                                                : "the newest window holds counts of executions");
       if (PC->ByWindow)
         info(llvm::formatv("period {0} at a {1} half-life: the newest window ({2}) holds {3}{4}",
                            formatDuration(SinceSeconds), formatDuration(O.Weights.HalfLife),
@@ -161,6 +165,11 @@ private:
       C.Info(Text);
   }
   void warn(llvm::StringRef Text) { warnTo(C.Warning, Text); }
+  std::string periodText(llvm::StringRef Why) const {
+    return llvm::formatv("{0} at a {1} half-life ({2})", formatDuration(SinceSeconds),
+                         formatDuration(O.Weights.HalfLife), Why)
+        .str();
+  }
 
   llvm::Expected<RefreshResult> writeThePartial(const Accumulated &A) {
     PartialHeader H;
@@ -460,6 +469,7 @@ private:
       N.Samples = A.Samples;
       N.WindowStart = A.FirstStart;
       N.WindowEnd = A.LastStart;
+      N.Period = PeriodText;
       for (const HostStat &H : A.Hosts)
         N.Hosts.push_back({H.Host, H.Samples, H.Windows, effectiveWeight(H.S)});
       for (const BuildUse &B : R->Builds)
@@ -482,6 +492,7 @@ private:
   RefreshOptions O;
   int64_t SinceSeconds = 0; ///< the period's length, given or chosen
   bool TimePeriod = false;  ///< the period is the time samples' default
+  std::string PeriodText;   ///< for the change note
   const RefreshCallbacks &C;
   Stats &PS;
 };

@@ -129,6 +129,7 @@ TEST(ChangeNote, HostileNamesStayText) {
   In.Samples = 12345;
   In.WindowStart = 1764547200; // 2025-12-01 00:00 UTC
   In.WindowEnd = 1765152000;   // 2025-12-08 00:00 UTC
+  In.Period = "21d at a 21d half-life (<b>x</b>|`y`)";
   In.Hosts = {{"host|1<img src=x>", 100, 2, 0.5}, {"h2\n|a|b|c|", 200, 3, 0.5}};
   In.Builds = {{"ab|cd", "[store](javascript:alert(1))", 300, 5, true},
                {"ef`gh", "", 10, 1, false}};
@@ -144,6 +145,7 @@ TEST(ChangeNote, HostileNamesStayText) {
   std::string Md = renderChangeNote(In);
   std::string Html = renderHtml(Md);
   ASSERT_FALSE(Html.empty());
+  EXPECT_NE(Md.find("\n- period: 21d at a 21d half-life ("), std::string::npos) << Md;
 
   // Only the note's own tags.
   std::set<std::string> Allowed = {"h2",    "h3",    "ul", "li", "p",  "code",  "table",
