@@ -9,8 +9,9 @@
 // about equal weight keep 85% of instrumented PGO's gain in steady state,
 // one build's 80% (bench/pgo-generations.md, session 30). So time samples
 // default to 21 days at a 21-day half-life. The newest window of the longest
-// default period decides: what the fleet records now. Every shard of a
-// sharded run lists the same windows and so decides the same.
+// default period decides: what the fleet records now (a fleet that mixes
+// kinds of hosts pins both flags). Every shard of a sharded run lists the
+// same windows and so decides the same.
 #pragma once
 
 #include "core/Profile.h"
