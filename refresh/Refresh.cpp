@@ -117,14 +117,12 @@ public:
       O.Weights.HalfLife = PC->P.HalfLife;
       TimePeriod = !O.Since && !O.HalfLife && PC->TimeSamples;
       narrowPeriod(*Sel, O.Weights.Now, SinceSeconds);
-      PeriodText = periodText(!PC->ByWindow ? "as given"
-                              : PC->TimeSamples ? "the newest window holds time samples"
-                                                : "the newest window holds counts of executions");
+      llvm::StringRef Holds = PC->TimeSamples ? "time samples" : "counts of executions";
+      PeriodText = periodText(PC->ByWindow ? "the newest window holds " + Holds.str() : "as given");
       if (PC->ByWindow)
         info(llvm::formatv("period {0} at a {1} half-life: the newest window ({2}) holds {3}{4}",
                            formatDuration(SinceSeconds), formatDuration(O.Weights.HalfLife),
-                           PC->Key, PC->TimeSamples ? "time samples" : "counts of executions",
-                           PC->Event.empty() ? "" : " (" + PC->Event + ")")
+                           PC->Key, Holds, PC->Event.empty() ? "" : " (" + PC->Event + ")")
                  .str());
       if (Sel->Windows.empty() && !O.Partial) {
         info(llvm::formatv("no window of {0} in {1} .. {2}: nothing new", O.Service,
@@ -366,7 +364,9 @@ private:
                          kTimeSampleBuilds,
                          TimePeriod ? "the default for time samples takes in weekly releases; "
                                       "widen --since and --half-life for releases further apart"
-                                    : "--since 21d --half-life 21d for weekly releases")
+                                    : "--since " + formatDuration(kTimePeriod.Since) +
+                                          " --half-life " + formatDuration(kTimePeriod.HalfLife) +
+                                          " for weekly releases")
                .str());
     if (!G.Passed && !O.Force) {
       info("refused by the gate: nothing published (--force publishes anyway)");
